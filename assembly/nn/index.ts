@@ -1,0 +1,13 @@
+// The neural-network WASM module: every kernel exported for tests and benchmarks, and run() for models.
+// Memory: the static data of this module ends at __heap_base; everything above it is one arena that the
+// JS side lays out (weights packed at load, activations, the program) and grows once when it needs to.
+export { pointwise_4x8 } from "./pointwise";
+export { depthwise3x3 } from "./depthwise";
+export { conv3x3_4x8 } from "./conv3x3";
+export { relu, add, affine, softmax } from "./elementwise";
+export { zeroPad, pool2d, globalPool } from "./pool";
+export { run, execOp } from "./program";
+
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,50 @@
+import { pointwise_4x8 } from "./pointwise";
+import { depthwise3x3 } from "./depthwise";
+import { conv3x3_4x8 } from "./conv3x3";
+import { relu, add, affine, softmax } from "./elementwise";
+import { zeroPad, pool2d, globalPool } from "./pool";
+
+// A compiled network is a program: a list of ops, each OP_WORDS i32 words (opcode, then up to 15
+// arguments: pointers into this memory and sizes), written once by the JS side (src/engine/compile.ts).
+// run() executes it for every image of a batch in one call, so no per-layer call crosses the JS/WASM
+// boundary. Opcodes must match src/engine/opcodes.ts.
+export const OP_WORDS: i32 = 16;
+
+// @ts-ignore: decorator
+@inline function arg(op: usize, i: i32): i32 { return load<i32>(op + (<usize>(i + 1) << 2)); }
+// @ts-ignore: decorator
+@inline function ptr(op: usize, i: i32): usize { return <usize>load<u32>(op + (<usize>(i + 1) << 2)); }
+
+export function execOp(op: usize): void {
+  switch (load<i32>(op)) {
+    case 1: pointwise_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6)); break;
+    case 2: depthwise3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
+    case 3: conv3x3_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
+    case 4: relu(ptr(op, 0), arg(op, 1), ptr(op, 2)); break;
+    case 5: add(ptr(op, 0), ptr(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
+    case 6: affine(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5)); break;
+    case 7: softmax(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3)); break;
+    case 8: zeroPad(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), ptr(op, 8)); break;
+    case 9: pool2d(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7),
+                   arg(op, 8), arg(op, 9), arg(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13)); break;
+    case 10: globalPool(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
+    case 11: memory.copy(ptr(op, 1), ptr(op, 0), <usize>arg(op, 2)); break;
+    default: unreachable();
+  }
+}
+
+// Runs nOps ops for each of `batch` images: image i is copied from batchIn + i·inBytes to the program's
+// input buffer, the ops run, and its output buffer is copied to batchOut + i·outBytes.
+export function run(prog: usize, nOps: i32, batch: i32,
+                    batchIn: usize, inBytes: i32, imageIn: usize,
+                    batchOut: usize, outBytes: i32, imageOut: usize): void {
+  for (let i = 0; i < batch; i++) {
+    memory.copy(imageIn, batchIn + <usize>i * <usize>inBytes, <usize>inBytes);
+    let op = prog;
+    for (let k = 0; k < nOps; k++) {
+      execOp(op);
+      op += <usize>OP_WORDS << 2;
+    }
+    memory.copy(batchOut + <usize>i * <usize>outBytes, imageOut, <usize>outBytes);
+  }
+}

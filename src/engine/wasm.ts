@@ -1,0 +1,146 @@
+import * as embedded from "../generated/wasm.js";
+import { LimitError, ResezapError } from "../errors.js";
+import { LIMITS } from "../limits.js";
+
+// Loading the WASM modules built from assembly/ and embedded as base64 by scripts/build-wasm.mjs.
+// Modules are compiled once per process (or worker) and cached; each model instantiates its own memory.
+// We do not use @assemblyscript/loader: with --runtime stub and raw pointers there are no managed objects
+// to lift or lower, so plain WebAssembly.instantiate is all it would have done.
+
+export type ModuleName = keyof typeof embedded;
+
+const bytesCache = new Map<string, Uint8Array>();
+const moduleCache = new Map<string, WebAssembly.Module>();
+
+export function wasmBytes(name: ModuleName): Uint8Array {
+  let b = bytesCache.get(name);
+  if (!b) {
+    const s = atob(embedded[name]);
+    b = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+    bytesCache.set(name, b);
+  }
+  return b;
+}
+
+export type NNVariant = "relaxed" | "simd";
+
+/** True where this engine validates relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(wasmBytes("nnRelaxed"));
+}
+
+/** The network module to use: relaxed SIMD where it validates, plain SIMD otherwise; RESEZAP_SIMD=plain forces plain. */
+export function defaultNNVariant(): NNVariant {
+  const env = typeof process !== "undefined" ? process.env?.RESEZAP_SIMD : undefined;
+  if (env === "plain" || env === "simd") return "simd";
+  return relaxedSimdSupported() ? "relaxed" : "simd";
+}
+
+function moduleNameOf(variant: NNVariant): ModuleName {
+  return variant === "relaxed" ? "nnRelaxed" : "nnSimd";
+}
+
+/** Compiles (once) synchronously: fine in Node and in workers; browsers' main threads should await compileModule first. */
+export function compileModuleSync(name: ModuleName): WebAssembly.Module {
+  let m = moduleCache.get(name);
+  if (!m) {
+    const bytes = wasmBytes(name);
+    if (!WebAssembly.validate(bytes)) {
+      throw new ResezapError(`WASM module ${name} does not validate here: this engine lacks 128-bit SIMD (or relaxed SIMD)`);
+    }
+    m = new WebAssembly.Module(bytes);
+    moduleCache.set(name, m);
+  }
+  return m;
+}
+
+export async function compileModule(name: ModuleName): Promise<WebAssembly.Module> {
+  let m = moduleCache.get(name);
+  if (!m) {
+    m = await WebAssembly.compile(wasmBytes(name));
+    moduleCache.set(name, m);
+  }
+  return m;
+}
+
+export function nnModuleName(variant: NNVariant = defaultNNVariant()): ModuleName {
+  return moduleNameOf(variant);
+}
+
+/**
+ * One instance's memory as an arena: a bump allocator from the module's heap base, 16-byte aligned,
+ * growing the memory (never past LIMITS.maxWasmBytes) when needed. Views are re-created after growth.
+ */
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  private top: number;
+  readonly base: number;
+  private f32cache: Float32Array | null = null;
+
+  constructor(readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory; heapBase(): number }) {
+    this.memory = exports.memory;
+    this.base = align(exports.heapBase(), 64);
+    this.top = this.base;
+  }
+
+  /** Returns a 64-byte-aligned pointer to `bytes` bytes (not zeroed when reused after reset()). */
+  alloc(bytes: number): number {
+    const p = align(this.top, 64);
+    const end = p + align(bytes, 64);
+    if (end > LIMITS.maxWasmBytes) {
+      throw new LimitError(`WASM memory: ${end} bytes needed, over the limit of ${LIMITS.maxWasmBytes}`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / 65536));
+      this.f32cache = null;
+    }
+    this.top = end;
+    return p;
+  }
+
+  /** The current top, to hand to reset() later. */
+  mark(): number {
+    return this.top;
+  }
+
+  reset(mark = this.base): void {
+    this.top = mark;
+  }
+
+  get f32(): Float32Array {
+    if (!this.f32cache || this.f32cache.buffer !== this.memory.buffer) this.f32cache = new Float32Array(this.memory.buffer);
+    return this.f32cache;
+  }
+
+  get i32(): Int32Array {
+    return new Int32Array(this.memory.buffer);
+  }
+
+  get u8(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  /** Copies values into memory at p (a byte address, 4-aligned). */
+  writeF32(p: number, values: ArrayLike<number>): void {
+    this.f32.set(values, p >> 2);
+  }
+
+  readF32(p: number, n: number): Float32Array {
+    return this.f32.slice(p >> 2, (p >> 2) + n);
+  }
+}
+
+export function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+/** Instantiates a module with no imports (the stub runtime has none but abort, which --noAssert makes unreachable). */
+export function instantiateSync(name: ModuleName): WebAssembly.Instance {
+  return new WebAssembly.Instance(compileModuleSync(name), { env: { abort: abortImport } });
+}
+
+function abortImport(): never {
+  throw new ResezapError("WASM abort");
+}

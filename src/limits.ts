@@ -1,0 +1,13 @@
+// Limits enforced before anything is allocated, so hostile input cannot make the library allocate without bound.
+export const LIMITS = {
+  /** Largest image side in pixels, and largest pixel count (about 64 megapixels). */
+  maxImageSide: 16384,
+  maxImagePixels: 64 * 1024 * 1024,
+  /** Largest model.json in bytes and total weight bytes. */
+  maxModelJsonBytes: 16 * 1024 * 1024,
+  maxWeightBytes: 256 * 1024 * 1024,
+  /** Largest number of layers in a model. */
+  maxLayers: 4096,
+  /** Largest WASM memory one engine may grow to, in bytes (1 GiB). */
+  maxWasmBytes: 1024 * 1024 * 1024,
+} as const;
