@@ -1,0 +1,26 @@
+// The reference inputs/outputs (io.json) as flat typed arrays, and the comparison used to decide
+// whether a peer computes our network at all before it is timed.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const FACE = 48 * 48;
+export const CLASSES = 7;
+
+export async function loadReferenceIO(modelDir) {
+  const io = JSON.parse(await readFile(join(modelDir, "io.json"), "utf8"));
+  return {
+    n: io.inputs.length,
+    inputs: Float32Array.from(io.inputs.flat()),
+    probabilities: Float32Array.from(io.probabilities.flat()),
+  };
+}
+
+export function maxAbsDiff(a, b) {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = d; // NaN propagates as a mismatch
+  }
+  return m;
+}
