@@ -9,10 +9,10 @@ import { LIMITS } from "../limits.js";
 
 export type ModuleName = keyof typeof embedded;
 
-const bytesCache = new Map<string, Uint8Array>();
+const bytesCache = new Map<string, Uint8Array<ArrayBuffer>>();
 const moduleCache = new Map<string, WebAssembly.Module>();
 
-export function wasmBytes(name: ModuleName): Uint8Array {
+export function wasmBytes(name: ModuleName): Uint8Array<ArrayBuffer> {
   let b = bytesCache.get(name);
   if (!b) {
     const s = atob(embedded[name]);

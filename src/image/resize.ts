@@ -14,7 +14,7 @@ export interface Rect {
 }
 
 /** Resizes rect of img (clipped to the image: pixels outside repeat the nearest edge) to outW×outH, scaled by 1/255. */
-export function resizeToFloat(img: GreyImage, rect: Rect, outW: number, outH: number, out = new Float32Array(outW * outH)): Float32Array {
+export function resizeToFloat(img: GreyImage, rect: Rect, outW: number, outH: number, out: Float32Array = new Float32Array(outW * outH)): Float32Array {
   const sx = rect.w / outW, sy = rect.h / outH;
   if (sx >= 1 && sy >= 1) areaResize(img, rect, outW, outH, sx, sy, out);
   else bilinearResize(img, rect, outW, outH, sx, sy, out);

@@ -1,0 +1,53 @@
+import { ArgumentError } from "../errors.js";
+
+// A small argument parser: --flag, --key value, --key=value, and positionals. Unknown options are refused
+// by name so a typo never silently changes what runs.
+
+export interface Parsed {
+  positionals: string[];
+  options: Map<string, string | true>;
+}
+
+export function parseArgs(argv: string[], spec: { flags?: string[]; values?: string[] }, command: string): Parsed {
+  const flags = new Set(spec.flags ?? []), values = new Set(spec.values ?? []);
+  const options = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("--")) {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (flags.has(key)) {
+      if (eq > 0) throw new ArgumentError(`${command}: --${key} takes no value`);
+      options.set(key, true);
+    } else if (values.has(key)) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw new ArgumentError(`${command}: --${key} needs a value`);
+      options.set(key, v);
+    } else {
+      const known = [...flags, ...values].map((k) => `--${k}`).join(", ");
+      throw new ArgumentError(`${command}: unknown option --${key}${known ? ` (known: ${known})` : ""}`);
+    }
+  }
+  return { positionals, options };
+}
+
+export function numberOption(p: Parsed, key: string, command: string, check: (v: number) => boolean, expected: string): number | undefined {
+  const v = p.options.get(key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isFinite(n) || !check(n)) throw new ArgumentError(`${command}: --${key} must be ${expected}, found ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function stringOption(p: Parsed, key: string): string | undefined {
+  const v = p.options.get(key);
+  return typeof v === "string" ? v : undefined;
+}

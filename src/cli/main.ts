@@ -1,0 +1,48 @@
+import { ResezapError } from "../errors.js";
+import { classifyCommand } from "./classify.js";
+import { countCommand } from "./count.js";
+
+const USAGE = `usage: resezap <command> [options]
+
+commands:
+  count [--json] [--conv normal]            multiplications and parameters of ResEZAP, per conv layer
+  classify <image.png...> [--model DIR] [--json]
+                                            emotion of each face crop (any size; grey, 48×48 area resize, /255)
+
+options for every command: --debug (print stack traces)`;
+
+type Command = (args: string[]) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  count: countCommand,
+  classify: classifyCommand,
+};
+
+/** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const args = argv.filter((a) => a !== "--debug");
+  const [cmd, ...rest] = args;
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    console.log(USAGE);
+    return cmd ? 0 : 1;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) {
+    console.error(`resezap: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    return 1;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    if (debug) console.error(e);
+    else if (e instanceof ResezapError) console.error(`resezap: ${e.message}`);
+    else console.error(`resezap ${cmd}: internal error: ${(e as Error)?.message ?? e} (rerun with --debug for details)`);
+    return 1;
+  }
+}
+
+export function registerCommand(name: string, run: Command): void {
+  COMMANDS[name] = run;
+}

@@ -1,0 +1,179 @@
+import { ModelFormatError, ResezapError } from "../errors.js";
+import { Activation, BatchNormalization } from "../layers/core.js";
+import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
+import type { CTensor, Emitter, Fusion } from "./emitter.js";
+import { Op, OP_WORDS } from "./opcodes.js";
+import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
+
+// Compiles a model's layer graph into one WASM instance: weights packed once, one buffer per live tensor
+// (buffers reused once a tensor's last consumer has run, so activations stay few and cache-warm), and a
+// program of ops that run() executes for a whole batch in one call.
+// Fusions, decided here and only here: a batch norm after a conv/dense layer is folded into its weights;
+// a ReLU after Add, a conv, a dense or a batch norm runs inside that layer's ops.
+
+/** A buffer of the arena holding one live tensor; identity layers alias it under another shape. */
+interface Buffer {
+  ptr: number;
+  bytes: number;
+  /** consumers still to run, over every alias */
+  refs: number;
+  pinned: boolean;
+}
+
+interface Slot extends CTensor {
+  buf: Buffer;
+}
+
+export interface Program {
+  arena: Arena;
+  exports: any;
+  prog: number;
+  nOps: number;
+  inPtr: number;
+  inSize: number;
+  outPtr: number;
+  outSize: number;
+  /** arena mark above weights, activations and program: batch buffers go here */
+  mark: number;
+  variant: NNVariant;
+}
+
+/** Consumers of each symbolic tensor in the graph. */
+function consumersOf(layers: Layer[]): Map<SymbolicTensor, Layer[]> {
+  const m = new Map<SymbolicTensor, Layer[]>();
+  for (const l of layers) {
+    for (const t of l.output!.inputs) {
+      if (!m.has(t)) m.set(t, []);
+      m.get(t)!.push(l);
+    }
+  }
+  return m;
+}
+
+export function compile(layers: Layer[], input: SymbolicTensor, output: SymbolicTensor, variant?: NNVariant): Program {
+  const name = nnModuleName(variant);
+  const inst = instantiateSync(name);
+  const ex = inst.exports as any;
+  const arena = new Arena(ex);
+  const consumers = consumersOf(layers);
+  const free: { ptr: number; bytes: number }[] = [];
+  const ops: number[][] = [];
+  const weightCache = new Map<Float32Array, number>();
+
+  const take = (floats: number): { ptr: number; bytes: number } => {
+    const bytes = Math.max(16, floats * 4 + 16); // +16: kernels may read one vector past a tail
+    let best = -1;
+    for (let i = 0; i < free.length; i++) {
+      if (free[i].bytes >= bytes && (best < 0 || free[i].bytes < free[best].bytes)) best = i;
+    }
+    if (best >= 0) return free.splice(best, 1)[0];
+    return { ptr: arena.alloc(bytes), bytes };
+  };
+  const release = (s: { ptr: number; bytes: number }) => free.push({ ptr: s.ptr, bytes: s.bytes });
+
+  const newSlot = (t: SymbolicTensor, pinned = false): Slot => {
+    const n = size(t.shape);
+    const b = take(n);
+    return { ptr: b.ptr, shape: t.shape, size: n, buf: { ...b, refs: consumers.get(t)?.length ?? 0, pinned } };
+  };
+
+  const tensors = new Map<SymbolicTensor, Slot>();
+  const inSlot = newSlot(input, true);
+  tensors.set(input, inSlot);
+  const skipped = new Set<Layer>();
+  let scratch: { ptr: number; bytes: number }[] = [];
+
+  const ctx: Emitter = {
+    weights(values: Float32Array): number {
+      let p = weightCache.get(values);
+      if (p === undefined) {
+        p = arena.alloc(values.length * 4 + 16);
+        arena.writeF32(p, values);
+        weightCache.set(values, p);
+      }
+      return p;
+    },
+    scratch(floats: number): number {
+      const b = take(floats);
+      scratch.push(b);
+      return b.ptr;
+    },
+    op(code: Op, ...args: number[]): void {
+      if (args.length > OP_WORDS - 1) throw new ResezapError(`internal: op ${code} has ${args.length} arguments`);
+      for (const a of args) if (!Number.isInteger(a) || a < 0 || a > 0x7fffffff) throw new ResezapError(`internal: op ${code} argument ${a}`);
+      ops.push([code, ...args]);
+    },
+  };
+
+  for (const layer of layers) {
+    if (skipped.has(layer) || layer.output === input) continue;
+    const t = layer.output!;
+    const ins = t.inputs.map((s) => {
+      const slot = tensors.get(s);
+      if (!slot) throw new ModelFormatError(`layer ${layer.name}: input from ${s.layer.name} is not computed before it`);
+      return slot;
+    });
+    if (layer.isIdentity()) {
+      const buf = ins[0].buf;
+      buf.refs += (consumers.get(t)?.length ?? 0) - 1;
+      if (t === output) buf.pinned = true;
+      tensors.set(t, { ptr: buf.ptr, shape: t.shape, size: size(t.shape), buf });
+      continue;
+    }
+    // fusion with the single consumer that follows
+    const fuse: Fusion = {};
+    let last = layer;
+    let next = consumers.get(t);
+    if (t !== output && next?.length === 1 && next[0] instanceof BatchNormalization && layer.canFoldAffine()) {
+      const bn = next[0];
+      fuse.affine = bn.affine();
+      skipped.add(bn);
+      last = bn;
+      next = consumers.get(bn.output!);
+    }
+    if (last.output !== output && next?.length === 1 && next[0] instanceof Activation && next[0].isRelu() && layer.canFuseRelu()) {
+      fuse.relu = true;
+      skipped.add(next[0]);
+      last = next[0];
+    }
+    const outT = last.output!;
+    const out = newSlot(outT, outT === output);
+    tensors.set(outT, out);
+    layer.emit(ctx, ins, out, fuse);
+    for (const s of scratch) release(s);
+    scratch = [];
+    for (const slot of ins) {
+      slot.buf.refs--;
+      if (slot.buf.refs === 0 && !slot.buf.pinned) release(slot.buf);
+    }
+  }
+  const outSlot = tensors.get(output);
+  if (!outSlot) throw new ModelFormatError(`the model's output (layer ${output.layer.name}) is never computed`);
+
+  const prog = arena.alloc(ops.length * OP_WORDS * 4);
+  const i32 = arena.i32;
+  ops.forEach((o, k) => i32.set(o, (prog >> 2) + k * OP_WORDS));
+  return {
+    arena, exports: ex, prog, nOps: ops.length, variant: name === "nnRelaxed" ? "relaxed" : "simd",
+    inPtr: inSlot.ptr, inSize: inSlot.size, outPtr: outSlot.ptr, outSize: outSlot.size, mark: arena.mark(),
+  };
+}
+
+/** Largest batch one run() call takes; bigger batches go in chunks, so memory stays bounded. */
+export const MAX_CHUNK = 256;
+
+/** Runs the program over n examples of x (n·inSize floats) and returns n·outSize floats. */
+export function execute(p: Program, x: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(n * p.outSize);
+  const chunk = Math.min(n, MAX_CHUNK);
+  p.arena.reset(p.mark);
+  const bin = p.arena.alloc(chunk * p.inSize * 4);
+  const bout = p.arena.alloc(chunk * p.outSize * 4);
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    p.arena.f32.set(x.subarray(i * p.inSize, (i + m) * p.inSize), bin >> 2);
+    p.exports.run(p.prog, p.nOps, m, bin, p.inSize * 4, p.inPtr, bout, p.outSize * 4, p.outPtr);
+    out.set(p.arena.f32.subarray(bout >> 2, (bout >> 2) + m * p.outSize), i * p.outSize);
+  }
+  return out;
+}

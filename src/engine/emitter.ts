@@ -1,0 +1,27 @@
+import type { Op } from "./opcodes.js";
+
+/** A tensor of the compiled program: where one example's values live in WASM memory. */
+export interface CTensor {
+  ptr: number;
+  shape: readonly number[];
+  /** floats */
+  size: number;
+}
+
+/** What a layer's emit() may fold in from the layers after it. */
+export interface Fusion {
+  /** A following inference batch norm as per-channel out·scale + shift. */
+  affine?: { scale: Float32Array; shift: Float32Array };
+  /** A following ReLU. */
+  relu?: boolean;
+}
+
+/** What a layer's emit() can ask of the compiler. */
+export interface Emitter {
+  /** Copies (already packed) weights into memory once; returns their address. */
+  weights(values: Float32Array): number;
+  /** A temporary buffer of `floats` floats, valid until this layer's ops end. */
+  scratch(floats: number): number;
+  /** Appends an op to the program. */
+  op(code: Op, ...args: number[]): void;
+}

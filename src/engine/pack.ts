@@ -1,0 +1,43 @@
+// Weight packing for the register-tiled kernels, done once at load (XNNPACK's approach): output channels
+// are cut into blocks of 8 (two f32x4 accumulators), and each block's weights are laid out in the order
+// the kernel's inner loop reads them, zero-padded past the last channel so the kernel never branches.
+
+export const BLOCK = 8;
+
+export function ceilTo(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
+/** Keras pointwise/dense kernel [C, F] → per block of 8 outputs, [C][8]. Length ceil8(F)·C. */
+export function packPointwise(w: Float32Array, C: number, F: number): Float32Array {
+  const blocks = Math.ceil(F / BLOCK);
+  const out = new Float32Array(blocks * C * BLOCK);
+  for (let fb = 0; fb < blocks; fb++)
+    for (let c = 0; c < C; c++)
+      for (let j = 0; j < BLOCK; j++) {
+        const f = fb * BLOCK + j;
+        if (f < F) out[(fb * C + c) * BLOCK + j] = w[c * F + f];
+      }
+  return out;
+}
+
+/** Keras conv kernel [3, 3, C, F] → per block of 8 outputs, [9 taps][C][8]. */
+export function packConv3x3(w: Float32Array, C: number, F: number): Float32Array {
+  const blocks = Math.ceil(F / BLOCK);
+  const out = new Float32Array(blocks * 9 * C * BLOCK);
+  for (let fb = 0; fb < blocks; fb++)
+    for (let t = 0; t < 9; t++)
+      for (let c = 0; c < C; c++)
+        for (let j = 0; j < BLOCK; j++) {
+          const f = fb * BLOCK + j;
+          if (f < F) out[((fb * 9 + t) * C + c) * BLOCK + j] = w[(t * C + c) * F + f];
+        }
+  return out;
+}
+
+/** Bias [F] (or none) zero-padded to ceil8(F). */
+export function packBias(b: Float32Array | null, F: number): Float32Array {
+  const out = new Float32Array(ceilTo(F, BLOCK));
+  if (b) out.set(b.subarray(0, F));
+  return out;
+}

@@ -1,0 +1,52 @@
+import { ModelFormatError } from "../errors.js";
+
+// Reading Keras layer configs: each reader names the layer and field when the value is not what the engine supports.
+
+export type ActivationName = "linear" | "relu" | "softmax";
+
+export function activationOf(layer: string, v: unknown): ActivationName {
+  const a = v ?? "linear";
+  if (a === "linear" || a === "relu" || a === "softmax") return a;
+  throw new ModelFormatError(`layer ${layer}: activation ${JSON.stringify(v)} is not supported (expected "linear", "relu" or "softmax")`);
+}
+
+export function paddingOf(layer: string, v: unknown): "valid" | "same" {
+  const p = v ?? "valid";
+  if (p === "valid" || p === "same") return p;
+  throw new ModelFormatError(`layer ${layer}: padding ${JSON.stringify(v)} is not supported (expected "valid" or "same")`);
+}
+
+/** An int or a pair of ints [a, b]. */
+export function pairOf(layer: string, field: string, v: unknown, dflt?: [number, number]): [number, number] {
+  if (v === undefined || v === null) {
+    if (dflt) return dflt;
+    throw new ModelFormatError(`layer ${layer}: ${field} is missing`);
+  }
+  const arr = typeof v === "number" ? [v, v] : v;
+  if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new ModelFormatError(`layer ${layer}: ${field} must be an integer or a pair of integers, found ${JSON.stringify(v)}`);
+  }
+  return [arr[0], arr[1]];
+}
+
+export function positiveInt(layer: string, field: string, v: unknown, max = 1 << 16): number {
+  if (!Number.isInteger(v) || (v as number) <= 0 || (v as number) > max) {
+    throw new ModelFormatError(`layer ${layer}: ${field} must be an integer in 1..${max}, found ${JSON.stringify(v)}`);
+  }
+  return v as number;
+}
+
+export function requireValue(layer: string, field: string, v: unknown, allowed: unknown[]): void {
+  if (v === undefined || v === null) return;
+  if (!allowed.some((a) => JSON.stringify(a) === JSON.stringify(v))) {
+    throw new ModelFormatError(
+      `layer ${layer}: ${field} ${JSON.stringify(v)} is not supported (expected ${allowed.map((a) => JSON.stringify(a)).join(" or ")})`,
+    );
+  }
+}
+
+export function finiteNumber(layer: string, field: string, v: unknown, dflt: number): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new ModelFormatError(`layer ${layer}: ${field} must be a finite number, found ${JSON.stringify(v)}`);
+  return v;
+}

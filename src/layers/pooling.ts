@@ -1,0 +1,163 @@
+import { ModelFormatError } from "../errors.js";
+import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
+import { Op } from "../engine/opcodes.js";
+import * as ref from "../reference/kernels.js";
+import { paddingOf, pairOf, requireValue } from "./args.js";
+import { expectImage, Layer, type LayerArgs, type Shape } from "./layer.js";
+
+type Pad2 = [[number, number], [number, number]];
+
+/** ZeroPadding2D: padding as an int, [rows, cols], or [[top, bottom], [left, right]]. */
+export class ZeroPadding2D extends Layer {
+  readonly className = "ZeroPadding2D";
+  readonly padding: Pad2;
+  constructor(args: LayerArgs & { padding?: number | [number, number] | Pad2 } = {}) {
+    super(args, "zero_padding2d");
+    const p = args.padding ?? 1;
+    if (Array.isArray(p) && Array.isArray(p[0])) {
+      const q = p as Pad2;
+      this.padding = [pairOf(this.name, "padding", q[0]), pairOf(this.name, "padding", q[1])];
+    } else {
+      const [r, c] = pairOf(this.name, "padding", p);
+      this.padding = [[r, r], [c, c]];
+    }
+  }
+  static fromConfig(c: Record<string, any>): ZeroPadding2D {
+    requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
+    return new ZeroPadding2D({ name: c.name, padding: c.padding });
+  }
+  outputShape(inShapes: Shape[]): Shape {
+    const [H, W, C] = expectImage(this, inShapes[0]);
+    const [[t, b], [l, r]] = this.padding;
+    return [H + t + b, W + l + r, C];
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), padding: this.padding, data_format: "channels_last" };
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    const [[t, b], [l, r]] = this.padding;
+    return ref.zeroPadRef(x, s[0], s[1], s[2], t, b, l, r);
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
+    const [[t, b], [l, r]] = this.padding;
+    ctx.op(Op.ZeroPad, x.ptr, x.shape[0], x.shape[1], x.shape[2], t, b, l, r, out.ptr);
+  }
+}
+
+interface PoolArgs extends LayerArgs {
+  poolSize?: number | [number, number];
+  strides?: number | [number, number] | null;
+  padding?: "valid" | "same";
+}
+
+abstract class Pooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: "valid" | "same";
+  abstract readonly mode: "avg" | "max";
+
+  constructor(args: PoolArgs, base: string) {
+    super(args, base);
+    this.poolSize = pairOf(this.name, "pool_size", args.poolSize ?? 2);
+    this.strides = pairOf(this.name, "strides", args.strides ?? this.poolSize);
+    if (this.poolSize.some((v) => v < 1) || this.strides.some((v) => v < 1)) {
+      throw new ModelFormatError(`layer ${this.name}: pool_size and strides must be ≥ 1, found [${this.poolSize}] and [${this.strides}]`);
+    }
+    this.padding = paddingOf(this.name, args.padding);
+  }
+  private geometry(s: Shape) {
+    const [H, W] = expectImage(this, s);
+    const gy = ref.poolGeometry(H, this.poolSize[0], this.strides[0], this.padding);
+    const gx = ref.poolGeometry(W, this.poolSize[1], this.strides[1], this.padding);
+    if (gy.out <= 0 || gx.out <= 0) throw new ModelFormatError(`layer ${this.name}: input ${H}×${W} is smaller than the pool ${this.poolSize.join("×")}`);
+    return { gy, gx };
+  }
+  outputShape([s]: Shape[]): Shape {
+    const { gy, gx } = this.geometry(s);
+    return [gy.out, gx.out, s[2]];
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), pool_size: this.poolSize, strides: this.strides, padding: this.padding, data_format: "channels_last" };
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    return ref.poolRef(x, s[0], s[1], s[2], this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], this.padding, this.mode);
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
+    const { gy, gx } = this.geometry(x.shape);
+    const [H, W, C] = x.shape;
+    ctx.op(Op.Pool, x.ptr, H, W, C, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1],
+      gy.padBefore, gx.padBefore, gy.out, gx.out, out.ptr, this.mode === "max" ? 1 : 0);
+  }
+}
+
+function poolFromConfig<T>(make: (a: PoolArgs) => T, c: Record<string, any>): T {
+  requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
+  return make({ name: c.name, poolSize: c.pool_size, strides: c.strides, padding: c.padding });
+}
+
+export class AveragePooling2D extends Pooling2D {
+  readonly className = "AveragePooling2D";
+  readonly mode = "avg";
+  constructor(args: PoolArgs = {}) {
+    super(args, "average_pooling2d");
+  }
+  static fromConfig(c: Record<string, any>): AveragePooling2D {
+    return poolFromConfig((a) => new AveragePooling2D(a), c);
+  }
+}
+
+export class MaxPooling2D extends Pooling2D {
+  readonly className = "MaxPooling2D";
+  readonly mode = "max";
+  constructor(args: PoolArgs = {}) {
+    super(args, "max_pooling2d");
+  }
+  static fromConfig(c: Record<string, any>): MaxPooling2D {
+    return poolFromConfig((a) => new MaxPooling2D(a), c);
+  }
+}
+
+abstract class GlobalPooling2D extends Layer {
+  abstract readonly mode: "avg" | "max";
+  outputShape(inShapes: Shape[]): Shape {
+    return [expectImage(this, inShapes[0])[2]];
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), data_format: "channels_last", keepdims: false };
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    return ref.globalPoolRef(x, s[0] * s[1], s[2], this.mode);
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor, _fuse: Fusion): void {
+    const [H, W, C] = x.shape;
+    ctx.op(Op.GlobalPool, x.ptr, H * W, C, out.ptr, this.mode === "max" ? 1 : 0);
+  }
+}
+
+function globalFromConfig<T>(make: (a: LayerArgs) => T, c: Record<string, any>): T {
+  requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
+  requireValue(c.name, "keepdims", c.keepdims, [false]);
+  return make({ name: c.name });
+}
+
+export class GlobalMaxPooling2D extends GlobalPooling2D {
+  readonly className = "GlobalMaxPooling2D";
+  readonly mode = "max";
+  constructor(args: LayerArgs = {}) {
+    super(args, "global_max_pooling2d");
+  }
+  static fromConfig(c: Record<string, any>): GlobalMaxPooling2D {
+    return globalFromConfig((a) => new GlobalMaxPooling2D(a), c);
+  }
+}
+
+export class GlobalAveragePooling2D extends GlobalPooling2D {
+  readonly className = "GlobalAveragePooling2D";
+  readonly mode = "avg";
+  constructor(args: LayerArgs = {}) {
+    super(args, "global_average_pooling2d");
+  }
+  static fromConfig(c: Record<string, any>): GlobalAveragePooling2D {
+    return globalFromConfig((a) => new GlobalAveragePooling2D(a), c);
+  }
+}

@@ -1,0 +1,176 @@
+import { ArgumentError, ModelFormatError } from "./errors.js";
+import { compile, execute, type Program } from "./engine/compile.js";
+import type { NNVariant } from "./engine/wasm.js";
+import { InputLayer } from "./layers/core.js";
+import { size, type Layer, type Shape, SymbolicTensor } from "./layers/layer.js";
+import { LIMITS } from "./limits.js";
+import { Random } from "./util/random.js";
+
+/** Keras's Input(): the placeholder a functional model starts from. */
+export function input(args: { shape: Shape; name?: string }): SymbolicTensor {
+  const layer = new InputLayer({ name: args.name, shape: args.shape });
+  return layer.apply([]);
+}
+
+export interface NamedWeight {
+  /** "layer/weight", as in model.json's weightsManifest */
+  name: string;
+  shape: number[];
+  values: Float32Array;
+  trainable: boolean;
+}
+
+/**
+ * A functional model: a graph of layers from one input to one output (branches and merges allowed).
+ * predict() runs a whole batch through WASM in one call per chunk of MAX_CHUNK examples.
+ */
+export class Model {
+  readonly name: string;
+  /** Layers in an order where every layer comes after its inputs. */
+  readonly layers: Layer[];
+  readonly input: SymbolicTensor;
+  readonly output: SymbolicTensor;
+  /** Class names (userDefinedMetadata.classes of an exported model), when known. */
+  classNames?: string[];
+  userDefinedMetadata?: Record<string, unknown>;
+  private program: Program | null = null;
+  private variant?: NNVariant;
+
+  constructor(args: { inputs: SymbolicTensor; outputs: SymbolicTensor; name?: string; seed?: number }) {
+    this.name = args.name ?? "model";
+    this.input = args.inputs;
+    this.output = args.outputs;
+    if (!(this.input.layer instanceof InputLayer)) throw new ArgumentError("Model: inputs must come from input()");
+    this.layers = topoSort(this.output);
+    if (this.layers.length > LIMITS.maxLayers) throw new ModelFormatError(`model has ${this.layers.length} layers, over the limit of ${LIMITS.maxLayers}`);
+    if (!this.layers.includes(this.input.layer)) throw new ModelFormatError(`model output does not depend on its input ${this.input.layer.name}`);
+    const inputs = this.layers.filter((l) => l instanceof InputLayer);
+    if (inputs.length !== 1) throw new ModelFormatError(`model has ${inputs.length} inputs; this engine runs single-input models`);
+    const rng = new Random(args.seed ?? 1);
+    for (const l of this.layers) l.initWeights(rng);
+  }
+
+  get inputShape(): Shape {
+    return this.input.shape;
+  }
+
+  get outputShape(): Shape {
+    return this.output.shape;
+  }
+
+  getLayer(name: string): Layer {
+    const l = this.layers.find((x) => x.name === name);
+    if (!l) throw new ArgumentError(`model has no layer named "${name}"`);
+    return l;
+  }
+
+  /** Every weight, named "layer/weight" in Keras's order. */
+  namedWeights(): NamedWeight[] {
+    const out: NamedWeight[] = [];
+    for (const l of this.layers) {
+      for (const spec of l.weightSpecs(l.inputShapes)) {
+        out.push({ name: `${l.name}/${spec.name}`, shape: spec.shape, values: l.weight(spec.name), trainable: spec.trainable });
+      }
+    }
+    return out;
+  }
+
+  countParams(): number {
+    return this.layers.reduce((s, l) => s + l.countParams(), 0);
+  }
+
+  /** Call after changing weights in place: the next predict() packs them again. */
+  weightsChanged(): void {
+    this.program = null;
+  }
+
+  /** Chooses the WASM build: "relaxed" (fused multiply-add, where it validates) or "simd". Default: the best available. */
+  useVariant(variant: NNVariant | undefined): this {
+    this.variant = variant;
+    this.program = null;
+    return this;
+  }
+
+  /** Which WASM build runs this model ("relaxed" or "simd"), compiling it if needed. */
+  get backend(): NNVariant {
+    return this.compiled().variant;
+  }
+
+  private compiled(): Program {
+    if (!this.program) this.program = compile(this.layers, this.input, this.output, this.variant);
+    return this.program;
+  }
+
+  /**
+   * Runs a batch: x holds n examples of inputShape (n·size(inputShape) floats, NHWC); returns n·size(outputShape)
+   * floats. Bad input (wrong length, NaN) gets an ArgumentError, never a wrong answer.
+   */
+  predict(x: Float32Array | ArrayLike<number>, n?: number): Float32Array {
+    const per = size(this.inputShape);
+    const arr = x instanceof Float32Array ? x : Float32Array.from(x);
+    const count = n ?? arr.length / per;
+    if (!Number.isInteger(count) || count < 0 || arr.length < count * per || (n === undefined && arr.length % per !== 0)) {
+      throw new ArgumentError(
+        `predict: input has ${arr.length} values, expected a multiple of ${per} (${this.inputShape.join("×")} per example)` +
+          (n !== undefined ? ` covering ${n} examples` : ""),
+      );
+    }
+    if (count === 0) return new Float32Array(0);
+    const view = arr.subarray(0, count * per);
+    for (let i = 0; i < view.length; i++) {
+      if (!Number.isFinite(view[i])) throw new ArgumentError(`predict: input value ${i} is ${view[i]}, expected a finite number`);
+    }
+    return execute(this.compiled(), view, count);
+  }
+
+  /** The same as predict, through every layer's plain TypeScript reference: slow, obvious, for checking. */
+  predictReference(x: Float32Array, n?: number): Float32Array {
+    const per = size(this.inputShape), outPer = size(this.outputShape);
+    const count = n ?? x.length / per;
+    const out = new Float32Array(count * outPer);
+    for (let i = 0; i < count; i++) {
+      const values = new Map<SymbolicTensor, Float32Array>();
+      values.set(this.input, x.subarray(i * per, (i + 1) * per));
+      for (const l of this.layers) {
+        if (l.output === this.input) continue;
+        const t = l.output!;
+        values.set(t, l.reference(t.inputs.map((s) => values.get(s)!), l.inputShapes));
+      }
+      out.set(values.get(this.output)!, i * outPer);
+    }
+    return out;
+  }
+
+  /** A printable table: layer, class, output shape, parameters. */
+  summary(): string {
+    const rows = this.layers.map((l) => [l.name, l.className, `[${l.output!.shape.join(", ")}]`, String(l.countParams())]);
+    rows.unshift(["layer", "class", "output", "params"]);
+    const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
+    const lines = rows.map((r) => r.map((c, i) => (i === 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  "));
+    lines.push(`total params: ${this.countParams()}`);
+    return lines.join("\n");
+  }
+}
+
+function topoSort(output: SymbolicTensor): Layer[] {
+  const order: Layer[] = [];
+  const state = new Map<Layer, 1 | 2>();
+  const stack: [SymbolicTensor, boolean][] = [[output, false]];
+  while (stack.length) {
+    const [t, done] = stack.pop()!;
+    const l = t.layer;
+    if (done) {
+      if (state.get(l) !== 2) {
+        state.set(l, 2);
+        order.push(l);
+      }
+      continue;
+    }
+    if (state.get(l) === 2) continue;
+    if (state.get(l) === 1) throw new ModelFormatError(`layer graph has a cycle through ${l.name}`);
+    state.set(l, 1);
+    stack.push([t, true]);
+    for (let i = t.inputs.length - 1; i >= 0; i--) if (state.get(t.inputs[i].layer) !== 2) stack.push([t.inputs[i], false]);
+  }
+  return order;
+}

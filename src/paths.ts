@@ -1,0 +1,3 @@
+// Where the package's own files are, in Node (dist/ and src/ are both one level below the package root).
+export const PACKAGE_ROOT = new URL("../", import.meta.url);
+export const DEFAULT_MODEL_DIR = new URL("models/reference/", PACKAGE_ROOT);

@@ -1,0 +1,85 @@
+// The CLI as a user runs it: the built dist/cli.js in a child process.
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { describe, expect, it } from "vitest";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+const io = JSON.parse(readFileSync(join(ROOT, "fixtures/reference-model/io.json"), "utf8"));
+
+describe("resezap CLI", () => {
+  it("count --json prints the paper's totals", () => {
+    const r = cli("count", "--json");
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.total).toEqual({ normal: 130075776, separable: 16909540, params: 54480, paramsNormal: 345319 });
+    expect(j.layers).toHaveLength(9);
+    expect(Object.keys(j.layers[0])).toEqual(["name", "normal", "separable", "depthwise", "pointwise", "params"]);
+  });
+
+  it("count prints a table", () => {
+    const r = cli("count");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/130,075,776/);
+    expect(r.stdout).toMatch(/16,909,540/);
+  });
+
+  it("classify --json reproduces PyTorch's probabilities on 48×48 face crops (default model and --model)", () => {
+    const files = ["fixtures/faces48/00-angry.png", "fixtures/faces48/05-happy.png"];
+    for (const extra of [[], ["--model", "fixtures/reference-model"]]) {
+      const r = cli("classify", "--json", ...extra, ...files);
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.map((o: any) => o.file)).toEqual(files);
+      [0, 5].forEach((row, i) => {
+        const p = out[i].probabilities;
+        expect(Object.keys(p)).toEqual(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]);
+        Object.values(p).forEach((v, k) => expect(Math.abs((v as number) - io.probabilities[row][k])).toBeLessThan(1e-5));
+      });
+      expect(out[0].label).toBe("angry");
+      expect(out[1].label).toBe("happy");
+    }
+  });
+
+  it("classify takes any size and colour: the face blown up 3× as RGBA gives the same probabilities (area resize)", () => {
+    const src = PNG.sync.read(readFileSync(join(ROOT, "fixtures/faces48/05-happy.png")));
+    const big = new PNG({ width: 144, height: 144 });
+    for (let y = 0; y < 144; y++)
+      for (let x = 0; x < 144; x++) {
+        const s = ((y / 3 | 0) * 48 + (x / 3 | 0)) * 4, d = (y * 144 + x) * 4;
+        big.data[d] = big.data[d + 1] = big.data[d + 2] = src.data[s];
+        big.data[d + 3] = 255;
+      }
+    const file = join(mkdtempSync(join(tmpdir(), "resezap-cli-")), "big.png");
+    writeFileSync(file, PNG.sync.write(big));
+    const r = cli("classify", "--json", file);
+    expect(r.status, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout)[0];
+    expect(p.label).toBe("happy");
+    Object.values(p.probabilities).forEach((v, k) => expect(Math.abs((v as number) - io.probabilities[5][k])).toBeLessThan(1e-5));
+  });
+
+  it("bad input: one readable line on stderr and exit 1", () => {
+    const d = mkdtempSync(join(tmpdir(), "resezap-cli-"));
+    const bad = join(d, "bad.png");
+    writeFileSync(bad, "not a png at all");
+    const cases: [string[], RegExp][] = [
+      [["classify", bad], /bad\.png: not a PNG file/],
+      [["classify", join(d, "missing.png")], /missing\.png: cannot read/],
+      [["classify", "--model", d, "fixtures/faces48/00-angry.png"], /model\.json: cannot read the model/],
+      [["classify"], /expected one or more PNG files/],
+      [["count", "--bogus"], /unknown option --bogus/],
+      [["frobnicate"], /unknown command "frobnicate"/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(...args);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr.trim().split("\n"), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

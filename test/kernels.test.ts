@@ -1,0 +1,166 @@
+// Every inference kernel of assembly/nn against its plain TypeScript reference (src/reference/kernels.ts)
+// over many random shapes: sizes 1–50, channels 1–100 (most not multiples of 4 or 8), both paddings,
+// and both WASM builds this engine can run (plain SIMD always; relaxed SIMD where it validates).
+import { describe, it, expect } from "vitest";
+import { Arena, instantiateSync, relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
+import { packBias, packConv3x3, packPointwise } from "../src/engine/pack.js";
+import * as ref from "../src/reference/kernels.js";
+import { Random } from "../src/util/random.js";
+import { expectClose } from "./helpers.js";
+
+const variants: ModuleName[] = relaxedSimdSupported() ? ["nnSimd", "nnRelaxed"] : ["nnSimd"];
+const TOL = 2e-6;
+// float32 sums of K products drift from the float64 reference by about K·2⁻²⁴ at worst; a real bug is off by O(1)
+const dotTol = (K: number) => 1e-6 + 1e-7 * K;
+
+function setup(name: ModuleName) {
+  const inst = instantiateSync(name);
+  const ex = inst.exports as any;
+  const arena = new Arena(ex);
+  const put = (a: Float32Array) => {
+    const p = arena.alloc(a.length * 4 + 16);
+    arena.writeF32(p, a);
+    return p;
+  };
+  // poison output buffers so a kernel that skips an element is caught
+  const out = (n: number) => {
+    const p = arena.alloc(n * 4 + 16);
+    arena.f32.fill(NaN, p >> 2, (p >> 2) + n + 4);
+    return p;
+  };
+  return { ex, arena, put, out };
+}
+
+/** Random channel count in 1..100, biased towards awkward ones. */
+function channels(r: Random, max = 100): number {
+  const pick = r.next();
+  if (pick < 0.3) return r.int(1, 7);
+  return r.int(1, max);
+}
+
+for (const variant of variants) {
+  describe(`kernels (${variant})`, () => {
+    const { ex, arena, put, out } = setup(variant);
+
+    it("pointwise_4x8 matches pointwiseRef", () => {
+      const r = new Random(11);
+      for (let k = 0; k < 60; k++) {
+        arena.reset();
+        const P = r.int(1, 50) * (r.next() < 0.5 ? 1 : r.int(1, 9)), C = channels(r), F = channels(r);
+        const x = r.fill(P * C), w = r.fill(C * F), b = r.next() < 0.8 ? r.fill(F) : null;
+        const o = out(P * F);
+        ex.pointwise_4x8(put(x), P, C, put(packPointwise(w, C, F)), put(packBias(b, F)), o, F);
+        expectClose(arena.readF32(o, P * F), ref.pointwiseRef(x, P, C, w, b, F), dotTol(C), `pointwise P=${P} C=${C} F=${F}`);
+        // and nothing written past the end
+        expect(Number.isNaN(arena.f32[(o >> 2) + P * F])).toBe(true);
+      }
+    });
+
+    it("depthwise3x3 matches depthwiseRef, valid and same", () => {
+      const r = new Random(12);
+      for (let k = 0; k < 80; k++) {
+        arena.reset();
+        const H = r.int(1, 50), W = r.int(1, 50), C = channels(r), pad = k % 2;
+        const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
+        if (Ho <= 0 || Wo <= 0) continue;
+        const x = r.fill(H * W * C), w = r.fill(9 * C), b = r.next() < 0.5 ? r.fill(C) : null;
+        const o = out(Ho * Wo * C);
+        ex.depthwise3x3(put(x), H, W, C, put(w), b ? put(b) : 0, o, pad);
+        expectClose(arena.readF32(o, Ho * Wo * C), ref.depthwiseRef(x, H, W, C, w, b, pad), TOL, `depthwise ${H}x${W}x${C} pad=${pad}`);
+        expect(Number.isNaN(arena.f32[(o >> 2) + Ho * Wo * C])).toBe(true);
+      }
+    });
+
+    it("conv3x3_4x8 (after zeroPad for same) matches conv3x3Ref, valid and same", () => {
+      const r = new Random(13);
+      for (let k = 0; k < 40; k++) {
+        arena.reset();
+        const H = r.int(1, 30), W = r.int(1, 30), C = channels(r, 40), F = channels(r, 40), pad = k % 2;
+        const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
+        if (Ho <= 0 || Wo <= 0) continue;
+        const x = r.fill(H * W * C), w = r.fill(9 * C * F), b = r.fill(F);
+        let xp = put(x);
+        if (pad) {
+          const padded = out((H + 2) * (W + 2) * C);
+          ex.zeroPad(xp, H, W, C, 1, 1, 1, 1, padded);
+          xp = padded;
+        }
+        const o = out(Ho * Wo * F);
+        ex.conv3x3_4x8(xp, H + 2 * pad, W + 2 * pad, C, put(packConv3x3(w, C, F)), put(packBias(b, F)), o, F);
+        expectClose(arena.readF32(o, Ho * Wo * F), ref.conv3x3Ref(x, H, W, C, w, b, F, pad), dotTol(9 * C), `conv3x3 ${H}x${W}x${C}→${F} pad=${pad}`);
+      }
+    });
+
+    it("zeroPad matches zeroPadRef", () => {
+      const r = new Random(14);
+      for (let k = 0; k < 40; k++) {
+        arena.reset();
+        const H = r.int(1, 50), W = r.int(1, 50), C = channels(r);
+        const [t, b, l, rr] = [r.int(0, 3), r.int(0, 3), r.int(0, 3), r.int(0, 3)];
+        const x = r.fill(H * W * C);
+        const n = (H + t + b) * (W + l + rr) * C;
+        const o = out(n);
+        ex.zeroPad(put(x), H, W, C, t, b, l, rr, o);
+        expect(Array.from(arena.readF32(o, n))).toEqual(Array.from(ref.zeroPadRef(x, H, W, C, t, b, l, rr)));
+      }
+    });
+
+    it("pool2d matches poolRef: avg and max, valid and same, assorted windows", () => {
+      const r = new Random(15);
+      for (let k = 0; k < 80; k++) {
+        arena.reset();
+        const H = r.int(1, 50), W = r.int(1, 50), C = channels(r);
+        const kh = r.int(1, 3), kw = r.int(1, 3), sh = r.int(1, 3), sw = r.int(1, 3);
+        const padding = k % 2 ? "same" : "valid";
+        const mode = (k >> 1) % 2 ? "max" : "avg";
+        const gy = ref.poolGeometry(H, kh, sh, padding), gx = ref.poolGeometry(W, kw, sw, padding);
+        if (gy.out <= 0 || gx.out <= 0) continue;
+        const x = r.fill(H * W * C);
+        const n = gy.out * gx.out * C;
+        const o = out(n);
+        ex.pool2d(put(x), H, W, C, kh, kw, sh, sw, gy.padBefore, gx.padBefore, gy.out, gx.out, o, mode === "max" ? 1 : 0);
+        expectClose(arena.readF32(o, n), ref.poolRef(x, H, W, C, kh, kw, sh, sw, padding, mode), TOL, `pool ${mode} ${padding} ${H}x${W}x${C} k${kh}x${kw} s${sh}x${sw}`);
+      }
+    });
+
+    it("globalPool matches globalPoolRef, avg and max", () => {
+      const r = new Random(16);
+      for (let k = 0; k < 40; k++) {
+        arena.reset();
+        const P = r.int(1, 2500), C = channels(r), mode = k % 2 ? "max" : "avg";
+        const x = r.fill(P * C);
+        const o = out(C);
+        ex.globalPool(put(x), P, C, o, mode === "max" ? 1 : 0);
+        expectClose(arena.readF32(o, C), ref.globalPoolRef(x, P, C, mode), 1e-5, `globalPool ${mode} P=${P} C=${C}`);
+      }
+    });
+
+    it("relu, add (with and without relu), affine batch norm, softmax match their references", () => {
+      const r = new Random(17);
+      for (let k = 0; k < 40; k++) {
+        arena.reset();
+        const P = r.int(1, 300), C = channels(r), n = P * C;
+        const a = r.fill(n), b = r.fill(n);
+        let o = out(n);
+        ex.relu(put(a), n, o);
+        expect(Array.from(arena.readF32(o, n))).toEqual(Array.from(ref.reluRef(a)));
+        o = out(n);
+        ex.add(put(a), put(b), n, o, 0);
+        expectClose(arena.readF32(o, n), ref.addRef(a, b), 0, "add");
+        o = out(n);
+        ex.add(put(a), put(b), n, o, 1);
+        expectClose(arena.readF32(o, n), ref.reluRef(ref.addRef(a, b)), 0, "add+relu");
+        const gamma = r.fill(C), beta = r.fill(C), mean = r.fill(C), variance = r.fill(C, 0.01, 2), eps = 1e-3;
+        const scale = gamma.map((g, c) => g / Math.sqrt(variance[c] + eps));
+        const shift = beta.map((bb, c) => bb - mean[c] * scale[c]);
+        o = out(n);
+        ex.affine(put(a), P, C, put(scale), put(shift), o);
+        expectClose(arena.readF32(o, n), ref.batchNormRef(a, C, gamma, beta, mean, variance, eps), 1e-5, `batchnorm P=${P} C=${C}`);
+        const logits = r.fill(n, -30, 30);
+        o = out(n);
+        ex.softmax(put(logits), P, C, o);
+        expectClose(arena.readF32(o, n), ref.softmaxRef(logits, C), 1e-6, `softmax R=${P} N=${C}`);
+      }
+    });
+  });
+}

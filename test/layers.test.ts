@@ -1,0 +1,113 @@
+// The layer API: graphs of every layer class, compiled to one WASM program, against the same graph run
+// through each layer's plain TypeScript reference. Covers fusions (batch norm folded into conv and dense,
+// ReLU into Add) and the paths ResEZAP itself does not take.
+import { describe, expect, it } from "vitest";
+import {
+  Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten,
+  GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
+  ZeroPadding2D, ModelFormatError, ArgumentError,
+} from "../src/index.js";
+import { Random } from "../src/util/random.js";
+import { expectClose } from "./helpers.js";
+
+/** Gives batch norms non-trivial statistics so folding is really exercised. */
+function randomizeBN(m: Model, r: Random) {
+  for (const l of m.layers) {
+    if (l instanceof BatchNormalization) {
+      const C = l.inputShapes[0][l.inputShapes[0].length - 1];
+      l.weights.set("gamma", r.fill(C, 0.5, 1.5));
+      l.weights.set("beta", r.fill(C, -0.5, 0.5));
+      l.weights.set("moving_mean", r.fill(C, -0.3, 0.3));
+      l.weights.set("moving_variance", r.fill(C, 0.2, 2));
+    }
+  }
+  m.weightsChanged();
+}
+
+function check(m: Model, n: number, r: Random, tol = 2e-5) {
+  const per = m.inputShape.reduce((a, b) => a * b, 1);
+  const x = r.fill(n * per, 0, 1);
+  expectClose(m.predict(x), m.predictReference(x), tol, m.name);
+}
+
+describe("layer graphs: WASM program vs TypeScript reference", () => {
+  it("ResEZAP, separable and normal, random weights and batch-norm statistics", () => {
+    const r = new Random(3);
+    for (const conv of ["separable", "normal"] as const) {
+      const m = resezap({ conv, seed: 5 });
+      randomizeBN(m, r);
+      check(m, 3, r);
+    }
+  });
+
+  it("every other layer class, odd sizes and channel counts, both paddings", () => {
+    const r = new Random(4);
+    for (let k = 0; k < 6; k++) {
+      const H = r.int(7, 21), W = r.int(7, 21), C = r.int(1, 11);
+      const x0 = input({ shape: [H, W, C] });
+      const pad = k % 2 ? "same" : "valid";
+      let x = new Conv2D({ filters: r.int(1, 13), kernelSize: 3, padding: pad, activation: "relu" }).apply(x0);
+      x = new BatchNormalization().apply(x);
+      x = new DepthwiseConv2D({ padding: pad === "same" ? "valid" : "same" }).apply(x);
+      x = new BatchNormalization().apply(x);
+      const a = new ReLU().apply(x);
+      const f = a.shape[2];
+      const b = new SeparableConv2D({ filters: f, padding: "same" }).apply(a);
+      const c = new Conv2D({ filters: f, kernelSize: 1 }).apply(a);
+      x = new Add().apply([b, c, a]);
+      x = new Activation({ activation: "relu" }).apply(x);
+      x = new ZeroPadding2D({ padding: [[1, 0], [2, 1]] }).apply(x);
+      x = new MaxPooling2D({ poolSize: [2, 3], strides: [1, 2], padding: pad }).apply(x);
+      x = new AveragePooling2D({ poolSize: 3, strides: 2, padding: "same" }).apply(x);
+      const g1 = new GlobalAveragePooling2D().apply(x);
+      x = new Dense({ units: 9, activation: "relu" }).apply(new Dropout({ rate: 0.3 }).apply(g1));
+      x = new BatchNormalization().apply(x);
+      x = new Dense({ units: 5 }).apply(x);
+      x = new Softmax().apply(x);
+      const m = new Model({ inputs: x0, outputs: x, seed: k });
+      randomizeBN(m, r);
+      check(m, 2, r);
+    }
+  });
+
+  it("Flatten, Dense on an image (pointwise on the last axis), GlobalMaxPooling2D, output taken mid-graph", () => {
+    const r = new Random(5);
+    const x0 = input({ shape: [5, 6, 3] });
+    let x = new Dense({ units: 4 }).apply(x0);
+    const g = new GlobalMaxPooling2D().apply(x);
+    x = new Flatten().apply(x);
+    x = new Dense({ units: 3, activation: "softmax" }).apply(x);
+    check(new Model({ inputs: x0, outputs: x }), 4, r);
+    check(new Model({ inputs: x0, outputs: g }), 4, r);
+  });
+
+  it("refuses what does not fit, naming the layer", () => {
+    const x0 = input({ shape: [4, 4, 2] });
+    expect(() => new SeparableConv2D({ name: "big", filters: 2, kernelSize: 5 })).toThrow(/big.*kernel_size \[5,5\]/);
+    expect(() => new Add({ name: "join" }).apply([x0, new Conv2D({ filters: 3, padding: "same" }).apply(x0)])).toThrow(ModelFormatError);
+    expect(() => new Dense({ name: "d", units: 0 })).toThrow(/layer d: units/);
+    expect(() => new Activation({ name: "act", activation: "gelu" as any })).toThrow(/act: activation "gelu"/);
+    const tiny = input({ shape: [2, 2, 1] });
+    expect(() => new Conv2D({ name: "c", filters: 1 }).apply(tiny)).toThrow(/c: input 2×2 is too small/);
+  });
+
+  it("predict refuses a wrong-sized or non-finite batch", () => {
+    const m = resezap();
+    expect(() => m.predict(new Float32Array(2305))).toThrow(ArgumentError);
+    expect(() => m.predict(new Float32Array(2304).fill(NaN))).toThrow(/value 0 is NaN/);
+    expect(m.predict(new Float32Array(0)).length).toBe(0);
+    expect(m.predict(new Float32Array(3 * 2304)).length).toBe(21);
+  });
+
+  it("a batch bigger than one WASM chunk gives the same rows as one by one", () => {
+    const m = resezap({ seed: 9 });
+    const r = new Random(6);
+    const n = 300;
+    const x = r.fill(n * 2304, 0, 1);
+    const all = m.predict(x);
+    for (const i of [0, 255, 256, 299]) {
+      const one = m.predict(x.subarray(i * 2304, (i + 1) * 2304));
+      expect(Array.from(all.subarray(i * 7, i * 7 + 7))).toEqual(Array.from(one));
+    }
+  });
+});
