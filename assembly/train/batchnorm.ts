@@ -1,0 +1,188 @@
+import { SCRATCH } from "./scratch";
+
+// Batch normalisation over the M = N·H·W pixels of a batch, per channel. x, y, dx, dy: [M, C]; the rest [C].
+//
+// Training mode (what Keras's BatchNormalization does with training=True, and PyTorch's BatchNorm2d in
+// train()): mean and the BIASED variance (divided by M) of the batch normalise x:
+//   y = gamma · (x - mean) · invStd + beta,   invStd = 1 / sqrt(var + eps)
+// and the moving statistics take a step towards the batch's with Keras's momentum convention:
+//   moving = moving · momentum + batch · (1 - momentum)            (Keras momentum 0.99 = PyTorch's 0.01)
+// For the moving variance, Keras feeds in the same biased variance; PyTorch feeds in the UNBIASED one,
+// var · M / (M - 1). unbiased = 0 gives Keras's, 1 PyTorch's (this repository's reference model was trained
+// with PyTorch). Statistics are summed in f64 per block of 128 pixels of f32 partial sums, two passes
+// (mean, then squared deviations), so large M and large means lose no precision.
+
+const ROWS: i32 = 128;
+
+// Per channel c, into f64 arrays (each skipped when its pointer is 0):
+//   sumB[c] = Σ_p b[p,c]                                   (Σ x in the forward, Σ dy in the backward)
+//   sumProd[c] = Σ_p (a[p,c] - shiftA[c]) · (b[p,c] - shiftB[c])   (shifts f32 [C], 0 for none)
+// (a = b = x, shifts = mean: squared deviations; a = x, shiftA = mean, b = dy: Σ dy·(x - mean)).
+// f32 partial sums over blocks of ROWS pixels in registers, then added to the f64 totals.
+function channelSums(a: usize, shiftA: usize, b: usize, shiftB: usize, M: i32, C: i32, sumB: usize, sumProd: usize): void {
+  const px = <usize>C << 2;
+  const C4 = C & ~3;
+  if (sumB) memory.fill(sumB, 0, <usize>C << 3);
+  if (sumProd) memory.fill(sumProd, 0, <usize>C << 3);
+  for (let p0 = 0; p0 < M; p0 += ROWS) {
+    const p1 = min(M, p0 + ROWS);
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const cb = <usize>c << 2;
+      const sa = shiftA ? v128.load(shiftA + cb) : f32x4.splat(0);
+      const sb = shiftB ? v128.load(shiftB + cb) : f32x4.splat(0);
+      let acc1 = f32x4.splat(0), acc2 = f32x4.splat(0);
+      for (let p = p0; p < p1; p++) {
+        const o = <usize>p * px + cb;
+        const vb = v128.load(b + o);
+        if (sumB) acc1 = f32x4.add(acc1, vb);
+        if (sumProd) acc2 = f32x4.add(acc2, f32x4.mul(f32x4.sub(v128.load(a + o), sa), f32x4.sub(vb, sb)));
+      }
+      const d = <usize>c << 3;
+      if (sumB) addLanes(sumB + d, acc1);
+      if (sumProd) addLanes(sumProd + d, acc2);
+    }
+    for (; c < C; c++) {
+      const cb = <usize>c << 2;
+      const sa: f32 = shiftA ? load<f32>(shiftA + cb) : 0;
+      const sb: f32 = shiftB ? load<f32>(shiftB + cb) : 0;
+      let acc1: f32 = 0, acc2: f32 = 0;
+      for (let p = p0; p < p1; p++) {
+        const o = <usize>p * px + cb;
+        const vb = load<f32>(b + o);
+        acc1 += vb;
+        if (sumProd) acc2 += (load<f32>(a + o) - sa) * (vb - sb);
+      }
+      const d = <usize>c << 3;
+      if (sumB) store<f64>(sumB + d, load<f64>(sumB + d) + <f64>acc1);
+      if (sumProd) store<f64>(sumProd + d, load<f64>(sumProd + d) + <f64>acc2);
+    }
+  }
+}
+
+// s[0..3] += the 4 lanes of v, in f64.
+// @ts-ignore: decorator
+@inline function addLanes(s: usize, v: v128): void {
+  store<f64>(s, load<f64>(s) + <f64>f32x4.extract_lane(v, 0));
+  store<f64>(s, load<f64>(s, 8) + <f64>f32x4.extract_lane(v, 1), 8);
+  store<f64>(s, load<f64>(s, 16) + <f64>f32x4.extract_lane(v, 2), 16);
+  store<f64>(s, load<f64>(s, 24) + <f64>f32x4.extract_lane(v, 3), 24);
+}
+
+// Forward, training mode. Writes y [M, C], and for the backward pass saveMean [C] (the batch mean) and
+// saveInvStd [C] (1 / sqrt(biased var + eps)). When movingMean != 0, updates movingMean and movingVar [C]
+// in place (see above for momentum and unbiased). C ≤ scratchBytes() / 16. M ≥ 1.
+export function batchNormForwardTrain(x: usize, M: i32, C: i32, gamma: usize, beta: usize, eps: f64, y: usize,
+                                      saveMean: usize, saveInvStd: usize,
+                                      movingMean: usize, movingVar: usize, momentum: f64, unbiased: i32): void {
+  const s1 = SCRATCH, s2 = SCRATCH + (<usize>C << 3);
+  const invM = 1.0 / <f64>M;
+  // pass 1: mean
+  channelSums(0, 0, x, 0, M, C, s1, 0);
+  for (let c = 0; c < C; c++) store<f32>(saveMean + (<usize>c << 2), <f32>(load<f64>(s1 + (<usize>c << 3)) * invM));
+  // pass 2: squared deviations from the (f32) mean, the same mean pass 3 and backward subtract
+  channelSums(x, saveMean, x, saveMean, M, C, 0, s2);
+  for (let c = 0; c < C; c++) {
+    const cb = <usize>c << 2;
+    const mean = <f64>load<f32>(saveMean + cb);
+    const v = load<f64>(s2 + (<usize>c << 3)) * invM;
+    store<f32>(saveInvStd + cb, <f32>(1.0 / Math.sqrt(v + eps)));
+    if (movingMean) {
+      const vm = unbiased && M > 1 ? v * <f64>M / <f64>(M - 1) : v;
+      store<f32>(movingMean + cb, <f32>(<f64>load<f32>(movingMean + cb) * momentum + mean * (1 - momentum)));
+      store<f32>(movingVar + cb, <f32>(<f64>load<f32>(movingVar + cb) * momentum + vm * (1 - momentum)));
+    }
+  }
+  // pass 3: y = (x - mean) · k + beta, k = gamma · invStd (f32 [C] in scratch, the sums are no longer needed)
+  const k = SCRATCH;
+  for (let c = 0; c < C; c++) {
+    const cb = <usize>c << 2;
+    store<f32>(k + cb, load<f32>(gamma + cb) * load<f32>(saveInvStd + cb));
+  }
+  const px = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let p = 0; p < M; p++) {
+    const xi = x + <usize>p * px, yi = y + <usize>p * px;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const cb = <usize>c << 2;
+      v128.store(yi + cb, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xi + cb), v128.load(saveMean + cb)), v128.load(k + cb)), v128.load(beta + cb)));
+    }
+    for (; c < C; c++) {
+      const cb = <usize>c << 2;
+      store<f32>(yi + cb, (load<f32>(xi + cb) - load<f32>(saveMean + cb)) * load<f32>(k + cb) + load<f32>(beta + cb));
+    }
+  }
+}
+
+// Backward of the training-mode forward (the batch statistics depend on x, so dx has three terms):
+//   xhat = (x - mean)·invStd,  dBeta = Σ_p dy,  dGamma = Σ_p dy·xhat
+//   dx = gamma·invStd/M · (M·dy - dBeta - xhat·dGamma)
+// x: the forward's input; saveMean, saveInvStd: what the forward saved. Writes dx [M, C] (overwritten) and
+// dGamma, dBeta [C] (added to when accumulate != 0). C ≤ scratchBytes() / 28.
+export function batchNormBackward(x: usize, dy: usize, M: i32, C: i32, gamma: usize, saveMean: usize, saveInvStd: usize,
+                                  dx: usize, dGamma: usize, dBeta: usize, accumulate: i32): void {
+  // f64 Σ dy [C] and Σ dy·(x - mean) [C] in scratch, one pass
+  const s1 = SCRATCH, s2 = SCRATCH + (<usize>C << 3);
+  channelSums(x, saveMean, dy, 0, M, C, s1, s2);
+  const invM = 1.0 / <f64>M;
+  // dx = k1·dy + k2 + k3·(x - mean) with k1 = gamma·invStd, k2 = -k1·Σdy/M, k3 = -k1·invStd·dGamma/M.
+  // k1, k2, k3: f32 [C] each, after the two f64 arrays (16·C + 12·C bytes; see the limit in scratch.ts).
+  const kk = SCRATCH + (<usize>C << 4);
+  for (let c = 0; c < C; c++) {
+    const cb = <usize>c << 2;
+    const sdy = load<f64>(s1 + (<usize>c << 3));
+    const sdyx = load<f64>(s2 + (<usize>c << 3));
+    const inv = <f64>load<f32>(saveInvStd + cb);
+    const dg = sdyx * inv;
+    const a = <f64>load<f32>(gamma + cb) * inv;
+    store<f32>(dGamma + cb, <f32>(accumulate ? <f64>load<f32>(dGamma + cb) + dg : dg));
+    store<f32>(dBeta + cb, <f32>(accumulate ? <f64>load<f32>(dBeta + cb) + sdy : sdy));
+    store<f32>(kk + cb, <f32>a);
+    store<f32>(kk + (<usize>C << 2) + cb, <f32>(-a * sdy * invM));
+    store<f32>(kk + (<usize>C << 3) + cb, <f32>(-a * inv * dg * invM));
+  }
+  const K1 = kk, K2 = kk + (<usize>C << 2), K3 = kk + (<usize>C << 3);
+  const px = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let p = 0; p < M; p++) {
+    const o = <usize>p * px;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const cb = <usize>c << 2;
+      const xm = f32x4.sub(v128.load(x + o + cb), v128.load(saveMean + cb));
+      const v = f32x4.add(f32x4.add(f32x4.mul(v128.load(K1 + cb), v128.load(dy + o + cb)), v128.load(K2 + cb)), f32x4.mul(v128.load(K3 + cb), xm));
+      v128.store(dx + o + cb, v);
+    }
+    for (; c < C; c++) {
+      const cb = <usize>c << 2;
+      const xm = load<f32>(x + o + cb) - load<f32>(saveMean + cb);
+      store<f32>(dx + o + cb, load<f32>(K1 + cb) * load<f32>(dy + o + cb) + load<f32>(K2 + cb) + load<f32>(K3 + cb) * xm);
+    }
+  }
+}
+
+// Inference mode with the moving statistics: y = gamma · (x - movingMean) / sqrt(movingVar + eps) + beta.
+// For validation passes inside the training module's memory. C ≤ scratchBytes() / 4.
+export function batchNormInference(x: usize, M: i32, C: i32, gamma: usize, beta: usize, movingMean: usize, movingVar: usize,
+                                   eps: f64, y: usize): void {
+  const k = SCRATCH;
+  for (let c = 0; c < C; c++) {
+    const cb = <usize>c << 2;
+    store<f32>(k + cb, <f32>(<f64>load<f32>(gamma + cb) / Math.sqrt(<f64>load<f32>(movingVar + cb) + eps)));
+  }
+  const px = <usize>C << 2;
+  const C4 = C & ~3;
+  for (let p = 0; p < M; p++) {
+    const xi = x + <usize>p * px, yi = y + <usize>p * px;
+    let c = 0;
+    for (; c < C4; c += 4) {
+      const cb = <usize>c << 2;
+      v128.store(yi + cb, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xi + cb), v128.load(movingMean + cb)), v128.load(k + cb)), v128.load(beta + cb)));
+    }
+    for (; c < C; c++) {
+      const cb = <usize>c << 2;
+      store<f32>(yi + cb, (load<f32>(xi + cb) - load<f32>(movingMean + cb)) * load<f32>(k + cb) + load<f32>(beta + cb));
+    }
+  }
+}
