@@ -49,8 +49,13 @@ for (const variant of variants) {
         const P = r.int(1, 50) * (r.next() < 0.5 ? 1 : r.int(1, 9)), C = channels(r), F = channels(r);
         const x = r.fill(P * C), w = r.fill(C * F), b = r.next() < 0.8 ? r.fill(F) : null;
         const o = out(P * F);
-        ex.pointwise_4x8(put(x), P, C, put(packPointwise(w, C, F)), put(packBias(b, F)), o, F);
-        expectClose(arena.readF32(o, P * F), ref.pointwiseRef(x, P, C, w, b, F), dotTol(C), `pointwise P=${P} C=${C} F=${F}`);
+        // epilogue variants: plain, + residual, + ReLU, + residual then ReLU
+        const res = k % 2 ? r.fill(P * F) : null, relu = (k >> 1) % 2;
+        ex.pointwise_4x8(put(x), P, C, put(packPointwise(w, C, F)), put(packBias(b, F)), o, F, res ? put(res) : 0, relu);
+        let want = ref.pointwiseRef(x, P, C, w, b, F);
+        if (res) want = ref.addRef(want, res);
+        if (relu) want = ref.reluRef(want);
+        expectClose(arena.readF32(o, P * F), want, dotTol(C), `pointwise P=${P} C=${C} F=${F} res=${!!res} relu=${relu}`);
         // and nothing written past the end
         expect(Number.isNaN(arena.f32[(o >> 2) + P * F])).toBe(true);
       }
@@ -68,6 +73,27 @@ for (const variant of variants) {
         ex.depthwise3x3(put(x), H, W, C, put(w), b ? put(b) : 0, o, pad);
         expectClose(arena.readF32(o, Ho * Wo * C), ref.depthwiseRef(x, H, W, C, w, b, pad), TOL, `depthwise ${H}x${W}x${C} pad=${pad}`);
         expect(Number.isNaN(arena.f32[(o >> 2) + Ho * Wo * C])).toBe(true);
+      }
+    });
+
+    it("separable3x3 (depthwise rows then pointwise, chunked) matches depthwiseRef → pointwiseRef (+ residual, ReLU)", () => {
+      const r = new Random(18);
+      for (let k = 0; k < 40; k++) {
+        arena.reset();
+        const H = r.int(1, 40), W = r.int(1, 40), C = channels(r, 64), F = channels(r, 64), pad = k % 2;
+        const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
+        if (Ho <= 0 || Wo <= 0) continue;
+        const rows = r.int(1, Ho);
+        const x = r.fill(H * W * C), dw = r.fill(9 * C), pw = r.fill(C * F), b = r.fill(F);
+        const res = (k >> 1) % 2 ? r.fill(Ho * Wo * F) : null, relu = (k >> 2) % 2;
+        const o = out(Ho * Wo * F);
+        ex.separable3x3(put(x), H, W, C, put(dw), put(packPointwise(pw, C, F)), put(packBias(b, F)), o, F, pad,
+          res ? put(res) : 0, relu, out(rows * Wo * C), rows);
+        let want = ref.pointwiseRef(ref.depthwiseRef(x, H, W, C, dw, null, pad), Ho * Wo, C, pw, b, F);
+        if (res) want = ref.addRef(want, res);
+        if (relu) want = ref.reluRef(want);
+        expectClose(arena.readF32(o, Ho * Wo * F), want, dotTol(9 + C), `separable ${H}x${W}x${C}→${F} pad=${pad} rows=${rows}`);
+        expect(Number.isNaN(arena.f32[(o >> 2) + Ho * Wo * F])).toBe(true);
       }
     });
 
@@ -120,6 +146,24 @@ for (const variant of variants) {
         const o = out(n);
         ex.pool2d(put(x), H, W, C, kh, kw, sh, sw, gy.padBefore, gx.padBefore, gy.out, gx.out, o, mode === "max" ? 1 : 0);
         expectClose(arena.readF32(o, n), ref.poolRef(x, H, W, C, kh, kw, sh, sw, padding, mode), TOL, `pool ${mode} ${padding} ${H}x${W}x${C} k${kh}x${kw} s${sh}x${sw}`);
+      }
+    });
+
+    it("pool2d mode 2 (average over a zero-padded image, pad never built) matches zeroPadRef → poolRef valid", () => {
+      const r = new Random(19);
+      for (let k = 0; k < 40; k++) {
+        arena.reset();
+        const H = r.int(1, 30), W = r.int(1, 30), C = channels(r);
+        const [t, b, l, rr] = [r.int(0, 2), r.int(0, 2), r.int(0, 2), r.int(0, 2)];
+        const kh = r.int(1, 3), kw = r.int(1, 3), sh = r.int(1, 3), sw = r.int(1, 3);
+        const gy = ref.poolGeometry(H + t + b, kh, sh, "valid"), gx = ref.poolGeometry(W + l + rr, kw, sw, "valid");
+        if (gy.out <= 0 || gx.out <= 0) continue;
+        const x = r.fill(H * W * C);
+        const n = gy.out * gx.out * C;
+        const o = out(n);
+        ex.pool2d(put(x), H, W, C, kh, kw, sh, sw, t, l, gy.out, gx.out, o, 2);
+        const want = ref.poolRef(ref.zeroPadRef(x, H, W, C, t, b, l, rr), H + t + b, W + l + rr, C, kh, kw, sh, sw, "valid", "avg");
+        expectClose(arena.readF32(o, n), want, TOL, `padded avg pool ${H}x${W}x${C} pad ${t},${b},${l},${rr} k${kh}x${kw} s${sh}x${sw}`);
       }
     });
 

@@ -2,26 +2,28 @@ import { madd, storeLanes8 } from "./simd";
 
 // Pointwise (1×1) convolution, also Dense when the "pixels" are rows of a batch.
 //   in:  [P, C]  f32, pixels × input channels (NHWC flattened)
-//   w:   packed: for each block of 8 output channels fb, [C][8] (zero-padded past F); see packPointwise()
+//   w:   packed: for each block of 8 output channels fb, [C][8] (zero-padded past F); see src/engine/pack.ts
 //   b:   [ceil8(F)] bias, zero-padded
 //   out: [P, F]
+//   res: [P, F] added after the bias (the residual join of ResEZAP), or 0 for none; relu != 0 clamps at 0 last.
 // Register tile: 4 pixels × 8 output channels = 8 f32x4 accumulators, 2 weight vectors, 1 broadcast.
-export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, out: usize, F: i32): void {
+// Pixel tiles go outermost so the 4 input rows stay in L1 while every block of weights (C·ceil8(F) floats,
+// 36 KB at most in ResEZAP) streams past them.
+export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, out: usize, F: i32, res: usize, relu: i32): void {
   const blocks = (F + 7) >> 3;
   const inStride = <usize>C << 2;
   const outStride = <usize>F << 2;
-  for (let fb = 0; fb < blocks; fb++) {
-    const wb = w + ((<usize>fb * <usize>C) << 5);
-    const bias0 = v128.load(b + (<usize>fb << 5));
-    const bias1 = v128.load(b + (<usize>fb << 5), 16);
-    const n = min(8, F - (fb << 3));
-    let o = out + (<usize>fb << 5);
-    let x = inp;
-    let p = 0;
-    for (; p + 4 <= P; p += 4) {
+  const blockBytes = <usize>C << 5;
+  let p = 0;
+  for (; p + 4 <= P; p += 4) {
+    const x = inp + <usize>p * inStride;
+    const oRow = out + <usize>p * outStride;
+    for (let fb = 0; fb < blocks; fb++) {
+      const bias0 = v128.load(b + (<usize>fb << 5));
+      const bias1 = v128.load(b + (<usize>fb << 5), 16);
       let a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1;
       let a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
-      let wc = wb;
+      let wc = w + <usize>fb * blockBytes;
       let x0 = x;
       const x1 = inStride, x2 = inStride << 1, x3 = inStride * 3;
       for (let c = 0; c < C; c++) {
@@ -38,16 +40,22 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
         wc += 32;
         x0 += 4;
       }
+      const n = min(8, F - (fb << 3));
+      const o = oRow + (<usize>fb << 5);
       storeLanes8(o, a00, a01, n);
       storeLanes8(o + outStride, a10, a11, n);
       storeLanes8(o + 2 * outStride, a20, a21, n);
       storeLanes8(o + 3 * outStride, a30, a31, n);
-      o += outStride << 2;
-      x += inStride << 2;
     }
-    for (; p < P; p++) {
-      let a0 = bias0, a1 = bias1;
-      let wc = wb;
+    if (res | relu) epilogue(oRow, res ? res + <usize>p * outStride : 0, 4 * F, relu);
+  }
+  for (; p < P; p++) {
+    const x = inp + <usize>p * inStride;
+    const oRow = out + <usize>p * outStride;
+    for (let fb = 0; fb < blocks; fb++) {
+      let a0 = v128.load(b + (<usize>fb << 5));
+      let a1 = v128.load(b + (<usize>fb << 5), 16);
+      let wc = w + <usize>fb * blockBytes;
       let x0 = x;
       for (let c = 0; c < C; c++) {
         const s = v128.load32_splat(x0);
@@ -56,9 +64,29 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
         wc += 32;
         x0 += 4;
       }
-      storeLanes8(o, a0, a1, n);
-      o += outStride;
-      x += inStride;
+      storeLanes8(oRow + (<usize>fb << 5), a0, a1, min(8, F - (fb << 3)));
     }
+    if (res | relu) epilogue(oRow, res ? res + <usize>p * outStride : 0, F, relu);
+  }
+}
+
+// o[i] = relu?(o[i] + res[i]) over n floats just written (still in L1).
+// @ts-ignore: decorator
+@inline function epilogue(o: usize, res: usize, n: i32, relu: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const k = <usize>i << 2;
+    let v = v128.load(o + k);
+    if (res) v = f32x4.add(v, v128.load(res + k));
+    if (relu) v = f32x4.max(v, z);
+    v128.store(o + k, v);
+  }
+  for (; i < n; i++) {
+    const k = <usize>i << 2;
+    let v = load<f32>(o + k);
+    if (res) v += load<f32>(res + k);
+    if (relu) v = max<f32>(v, 0);
+    store<f32>(o + k, v);
   }
 }

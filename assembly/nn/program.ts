@@ -1,5 +1,6 @@
 import { pointwise_4x8 } from "./pointwise";
 import { depthwise3x3 } from "./depthwise";
+import { separable3x3 } from "./separable";
 import { conv3x3_4x8 } from "./conv3x3";
 import { relu, add, affine, softmax } from "./elementwise";
 import { zeroPad, pool2d, globalPool } from "./pool";
@@ -17,7 +18,7 @@ export const OP_WORDS: i32 = 16;
 
 export function execOp(op: usize): void {
   switch (load<i32>(op)) {
-    case 1: pointwise_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6)); break;
+    case 1: pointwise_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8)); break;
     case 2: depthwise3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
     case 3: conv3x3_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
     case 4: relu(ptr(op, 0), arg(op, 1), ptr(op, 2)); break;
@@ -28,6 +29,8 @@ export function execOp(op: usize): void {
     case 9: pool2d(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7),
                    arg(op, 8), arg(op, 9), arg(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13)); break;
     case 10: globalPool(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
+    case 12: separable3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
+                          arg(op, 8), arg(op, 9), ptr(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13)); break;
     case 11: memory.copy(ptr(op, 1), ptr(op, 0), <usize>arg(op, 2)); break;
     default: unreachable();
   }

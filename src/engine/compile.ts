@@ -1,6 +1,8 @@
 import { ModelFormatError, ResezapError } from "../errors.js";
 import { Activation, BatchNormalization } from "../layers/core.js";
 import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
+import { Add } from "../layers/merge.js";
+import { AveragePooling2D, ZeroPadding2D } from "../layers/pooling.js";
 import type { CTensor, Emitter, Fusion } from "./emitter.js";
 import { Op, OP_WORDS } from "./opcodes.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
@@ -8,8 +10,11 @@ import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js"
 // Compiles a model's layer graph into one WASM instance: weights packed once, one buffer per live tensor
 // (buffers reused once a tensor's last consumer has run, so activations stay few and cache-warm), and a
 // program of ops that run() executes for a whole batch in one call.
-// Fusions, decided here and only here: a batch norm after a conv/dense layer is folded into its weights;
-// a ReLU after Add, a conv, a dense or a batch norm runs inside that layer's ops.
+// Fusions, decided here and only here, each only where the intermediate tensor has no other consumer:
+// - a batch norm after a conv/dense layer is folded into its weights;
+// - a two-input Add after a separable/1×1/dense layer is done in its pointwise epilogue (the residual join);
+// - a ReLU after Add, a conv, a dense or a batch norm runs inside that layer's ops;
+// - ZeroPadding2D then a "valid" AveragePooling2D become one pooling that never builds the padded image.
 
 /** A buffer of the arena holding one live tensor; identity layers alias it under another shape. */
 interface Buffer {
@@ -131,7 +136,26 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
       last = bn;
       next = consumers.get(bn.output!);
     }
-    if (last.output !== output && next?.length === 1 && next[0] instanceof Activation && next[0].isRelu() && layer.canFuseRelu()) {
+    const consumed = [...ins];
+    if (last.output !== output && next?.length === 1 && next[0] instanceof Add && next[0].output!.inputs.length === 2 && layer.canFuseResidual()) {
+      const add = next[0];
+      const other = add.output!.inputs.find((s) => s !== last.output);
+      const otherSlot = other && tensors.get(other);
+      if (otherSlot) {
+        fuse.residual = otherSlot.ptr;
+        consumed.push(otherSlot);
+        skipped.add(add);
+        last = add;
+        next = consumers.get(add.output!);
+      }
+    }
+    if (layer instanceof ZeroPadding2D && t !== output && next?.length === 1 && next[0] instanceof AveragePooling2D && next[0].padding === "valid") {
+      fuse.pool = next[0];
+      skipped.add(next[0]);
+      last = next[0];
+      next = consumers.get(last.output!);
+    }
+    if (last.output !== output && next?.length === 1 && next[0] instanceof Activation && next[0].isRelu() && layer.canFuseRelu() && !fuse.pool) {
       fuse.relu = true;
       skipped.add(next[0]);
       last = next[0];
@@ -142,7 +166,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
     layer.emit(ctx, ins, out, fuse);
     for (const s of scratch) release(s);
     scratch = [];
-    for (const slot of ins) {
+    for (const slot of consumed) {
       slot.buf.refs--;
       if (slot.buf.refs === 0 && !slot.buf.pinned) release(slot.buf);
     }

@@ -12,8 +12,12 @@ export interface CTensor {
 export interface Fusion {
   /** A following inference batch norm as per-channel out·scale + shift. */
   affine?: { scale: Float32Array; shift: Float32Array };
+  /** The other input of a following two-input Add (its address): out = out + residual, before any fused ReLU. */
+  residual?: number;
   /** A following ReLU. */
   relu?: boolean;
+  /** A following AveragePooling2D ("valid") that a ZeroPadding2D folds into itself. */
+  pool?: { poolSize: [number, number]; strides: [number, number] };
 }
 
 /** What a layer's emit() can ask of the compiler. */

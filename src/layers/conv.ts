@@ -116,12 +116,19 @@ export class SeparableConv2D extends Layer {
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
     const [H, W, C] = x.shape;
     const pad = this.padding === "same" ? 1 : 0;
-    const P = out.shape[0] * out.shape[1], F = this.filters;
+    const F = this.filters;
     const { w, b } = foldAffine(this.weight("pointwise_kernel"), this.useBias ? this.weight("bias") : null, F, fuse);
-    const dw = ctx.scratch(P * C);
-    ctx.op(Op.Depthwise, x.ptr, H, W, C, ctx.weights(this.weight("depthwise_kernel")), 0, dw, pad);
-    ctx.op(Op.Pointwise, dw, P, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F);
-    emitActivation(ctx, out, this.activation, fuse);
+    // a few output rows a pass, so the depthwise rows are still in cache when the pointwise reads them
+    const Wo = out.shape[1];
+    const rows = Math.max(1, Math.min(out.shape[0], Math.floor(3072 / (Wo * C))));
+    const scratch = ctx.scratch(rows * Wo * C);
+    const relu = this.activation === "relu" || fuse.relu ? 1 : 0;
+    ctx.op(Op.Separable, x.ptr, H, W, C, ctx.weights(this.weight("depthwise_kernel")), ctx.weights(packPointwise(w, C, F)),
+      ctx.weights(packBias(b, F)), out.ptr, F, pad, fuse.residual ?? 0, relu, scratch, rows);
+  }
+
+  canFuseResidual(): boolean {
+    return this.activation === "linear";
   }
 }
 
@@ -187,6 +194,10 @@ export class Conv2D extends Layer {
     return this.activation !== "softmax";
   }
 
+  canFuseResidual(): boolean {
+    return this.kernel === 1 && this.activation === "linear";
+  }
+
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
     const [H, W, C] = s as number[];
     const b = this.useBias ? this.weight("bias") : null;
@@ -201,7 +212,9 @@ export class Conv2D extends Layer {
     const F = this.filters;
     const { w, b } = foldAffine(this.weight("kernel"), this.useBias ? this.weight("bias") : null, F, fuse);
     if (this.kernel === 1) {
-      ctx.op(Op.Pointwise, x.ptr, H * W, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F);
+      const relu = this.activation === "relu" || fuse.relu ? 1 : 0;
+      ctx.op(Op.Pointwise, x.ptr, H * W, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F, fuse.residual ?? 0, relu);
+      return;
     } else {
       let src = x.ptr, h = H, wd = W;
       if (this.pad()) {

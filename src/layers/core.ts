@@ -58,8 +58,13 @@ export class Dense extends Layer {
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
     const C = x.shape[x.shape.length - 1], F = this.units;
     const { w, b } = foldAffine(this.weight("kernel"), this.useBias ? this.weight("bias") : null, F, fuse);
-    ctx.op(Op.Pointwise, x.ptr, x.size / C, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F);
-    emitActivation(ctx, out, this.activation, fuse);
+    const relu = this.activation === "relu" || fuse.relu ? 1 : 0;
+    ctx.op(Op.Pointwise, x.ptr, x.size / C, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F, fuse.residual ?? 0, relu);
+    if (this.activation === "softmax") emitActivation(ctx, out, this.activation, {});
+  }
+
+  canFuseResidual(): boolean {
+    return this.activation === "linear";
   }
 }
 

@@ -83,6 +83,11 @@ export abstract class Layer {
     return false;
   }
 
+  /** Whether the residual Add that follows can be done in this layer's last op (before a fused ReLU). */
+  canFuseResidual(): boolean {
+    return false;
+  }
+
   /** True for layers that do nothing at inference (Dropout, Flatten, InputLayer): their output aliases their input. */
   isIdentity(): boolean {
     return false;

@@ -38,9 +38,18 @@ export class ZeroPadding2D extends Layer {
     const [[t, b], [l, r]] = this.padding;
     return ref.zeroPadRef(x, s[0], s[1], s[2], t, b, l, r);
   }
-  emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
     const [[t, b], [l, r]] = this.padding;
-    ctx.op(Op.ZeroPad, x.ptr, x.shape[0], x.shape[1], x.shape[2], t, b, l, r, out.ptr);
+    const [H, W, C] = x.shape;
+    if (fuse.pool) {
+      // average pooling over the padded image without building it: windows clip to the image and
+      // divide by the whole window, which is what averaging the zeros would give
+      const { poolSize: [kh, kw], strides: [sh, sw] } = fuse.pool;
+      const gy = ref.poolGeometry(H + t + b, kh, sh, "valid"), gx = ref.poolGeometry(W + l + r, kw, sw, "valid");
+      ctx.op(Op.Pool, x.ptr, H, W, C, kh, kw, sh, sw, t, l, gy.out, gx.out, out.ptr, 2);
+      return;
+    }
+    ctx.op(Op.ZeroPad, x.ptr, H, W, C, t, b, l, r, out.ptr);
   }
 }
 
