@@ -84,12 +84,17 @@ async function timePeer(peer, io, settings) {
 }
 
 const round = (x) => Math.round(x * 1000) / 1000;
+// Same keys for every peer, so a consumer can tabulate without special cases.
+const UNTIMED = { batch1_ms: null, batch64_per_s: null };
 
 /**
  * Runs every peer (or the named subset) and returns { [name]: {batch1_ms, batch64_per_s, …} }.
  * A peer that cannot load or does not match the reference gets { error } and no timings.
+ * modelDir: a TF.js Layers folder with io.json. ORT peers use the committed ONNX for the default
+ * folder and otherwise convert modelDir in memory, unless onnxPath says which file to use.
  */
-export async function benchPeers({ quick = false, modelDir = DEFAULT_MODEL_DIR, onnxPath = DEFAULT_ONNX, only } = {}) {
+export async function benchPeers({ quick = false, modelDir = DEFAULT_MODEL_DIR, onnxPath, only } = {}) {
+  onnxPath ??= resolve(modelDir) === DEFAULT_MODEL_DIR ? DEFAULT_ONNX : modelDir;
   const io = await loadReferenceIO(modelDir);
   const settings = quick ? SETTINGS.quick : SETTINGS.full;
   const results = {};
@@ -103,14 +108,14 @@ export async function benchPeers({ quick = false, modelDir = DEFAULT_MODEL_DIR, 
       const probs = await peer.predict(io.inputs, io.n);
       const diff = maxAbsDiff(probs, io.probabilities);
       if (!(diff <= TOLERANCE) || probs.length !== io.n * CLASSES) {
-        results[spec.name] = { error: `mismatch: max |Δp| = ${diff} > ${TOLERANCE} on io.json`, max_abs_diff: diff };
+        results[spec.name] = { ...UNTIMED, error: `mismatch: max |Δp| = ${diff} > ${TOLERANCE} on io.json`, max_abs_diff: diff };
         log(spec.name, results[spec.name].error);
         continue;
       }
       results[spec.name] = { ...(await timePeer(peer, io, settings)), max_abs_diff: diff, description: peer.description };
       log(spec.name, JSON.stringify(results[spec.name]), `${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
-      results[spec.name] = { error: String(e?.stack ?? e) };
+      results[spec.name] = { ...UNTIMED, error: String(e?.stack ?? e) };
       log(spec.name, "failed:", e);
     } finally {
       await peer?.dispose();
