@@ -1,0 +1,10 @@
+// The face-detection WASM module (Viola–Jones with OpenCV's Haar cascades): resize, integral images, scan.
+// Raw pointers into one memory that src/detect/ lays out as an arena above __heap_base.
+export { toGrey } from "./grey";
+export { resizeLinearExact } from "./resize";
+export { integral, tiltedIntegral } from "./integral";
+export { scan, evalStumps, evalTrees } from "./scan";
+
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,27 @@
+// The packed cascade that src/detect/pack.ts writes into memory, as byte offsets. One layout for both
+// cascade kinds; offsets of rectangle corners are bytes relative to the window's top-left integral entry
+// (they depend on the integral images' row stride, so the JS side repacks when the stride changes).
+//
+// header (i32 words):
+export const H_KIND = 0; //      0: every weak classifier a stump; 1: trees
+export const H_NSTAGES = 4;
+export const H_STAGES = 8; //    byte address of the stage records
+export const H_NODES = 12; //    byte address of the node records
+export const H_LEAVES = 16; //   byte address of the f32 leaf values (trees)
+export const H_TREES = 20; //    byte address of the tree records (trees)
+export const H_NOFS = 24; //     4 i32: corners of the variance rectangle (the window less a 1-pixel border)
+export const H_SQOFS = 40; //    bytes from sum to sqsum
+export const H_AREA = 44; //     i32 area of the variance rectangle
+export const HEADER_BYTES = 64;
+// stage record, 16 bytes: ntrees i32, threshold f32 (OpenCV's, less 1e-5), first tree i32, pad
+export const STAGE_BYTES = 16;
+// node record, 80 bytes: 3 × 4 corner offsets (i32), weights w0..w2 (f32), threshold (f32),
+// left, right (stumps: the two leaf values as f32; trees: child indices as in OpenCV, ≤ 0 a leaf), nrects, pad
+export const NODE_BYTES = 80;
+export const N_W0 = 48;
+export const N_THR = 60;
+export const N_LEFT = 64;
+export const N_RIGHT = 68;
+export const N_NRECTS = 72;
+// tree record, 8 bytes: first node index, first leaf index
+export const TREE_BYTES = 8;

@@ -1,0 +1,93 @@
+import type { Cascade } from "./cascade.js";
+
+// Lays a cascade out for the WASM scanner (assembly/haar/layout.ts has the same offsets): stage records,
+// node records with each feature inlined as byte offsets of its rectangles' corners relative to the window's
+// top-left entry of the integral image (so the kernel does loads and adds, no index arithmetic), leaves, trees.
+// Offsets depend on the integral images' row stride, so a detector repacks when the frame width changes.
+
+const HEADER = 64, STAGE = 16, NODE = 80, TREE = 8;
+
+export interface PackGeometry {
+  /** row stride of the integral images, in i32 entries */
+  stride: number;
+  /** bytes from the sum integral to the squared-sum integral */
+  sqofsBytes: number;
+  /** bytes from the sum integral to the tilted integral (unused without tilted features) */
+  tofsBytes: number;
+}
+
+export function packedSize(c: Cascade): number {
+  const nodes = c.nodeLeft.length, trees = c.treeFirstNode.length;
+  return HEADER + c.stageTrees.length * STAGE + nodes * NODE + trees * TREE + c.leaves.length * 4;
+}
+
+/** Writes the packed cascade into mem (a view of WASM memory) at byte address base. */
+export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base: number): void {
+  const size = packedSize(c);
+  const i32 = new Int32Array(mem, base, size >> 2);
+  const f32 = new Float32Array(mem, base, size >> 2);
+  const nstages = c.stageTrees.length, nnodes = c.nodeLeft.length, ntrees = c.treeFirstNode.length;
+  const stages = HEADER, nodes = stages + nstages * STAGE, trees = nodes + nnodes * NODE, leaves = trees + ntrees * TREE;
+  const { stride, sqofsBytes, tofsBytes } = g;
+  i32[0] = c.stumps ? 0 : 1;
+  i32[1] = nstages;
+  i32[2] = base + stages;
+  i32[3] = base + nodes;
+  i32[4] = base + leaves;
+  i32[5] = base + trees;
+  // OpenCV's normrect: the window less a 1-pixel border, for the variance.
+  upright(i32, 6, 1, 1, c.width - 2, c.height - 2, stride);
+  i32[10] = sqofsBytes;
+  i32[11] = (c.width - 2) * (c.height - 2);
+  for (let s = 0; s < nstages; s++) {
+    const o = (stages + s * STAGE) >> 2;
+    i32[o] = c.stageTrees[s];
+    f32[o + 1] = c.stageThreshold[s];
+    i32[o + 2] = c.stageFirstTree[s];
+  }
+  for (let k = 0; k < nnodes; k++) {
+    const o = (nodes + k * NODE) >> 2;
+    const f = c.nodeFeature[k];
+    const tilted = c.featureTilted[f] === 1;
+    for (let r = 0; r < 3; r++) {
+      const q = f * 12 + r * 4;
+      const [x, y, w, h] = [c.featureRects[q], c.featureRects[q + 1], c.featureRects[q + 2], c.featureRects[q + 3]];
+      if (tilted) tiltedOfs(i32, o + r * 4, x, y, w, h, stride, tofsBytes);
+      else upright(i32, o + r * 4, x, y, w, h, stride);
+      f32[o + 12 + r] = c.featureWeights[f * 3 + r];
+    }
+    f32[o + 15] = c.nodeThreshold[k];
+    if (c.stumps) {
+      // OpenCV's stump path ignores the child indices: below the threshold is leaf 0, else leaf 1.
+      const t = k; // one node per tree: node k is tree k
+      f32[o + 16] = c.leaves[c.treeFirstLeaf[t]];
+      f32[o + 17] = c.leaves[c.treeFirstLeaf[t] + 1];
+    } else {
+      i32[o + 16] = c.nodeLeft[k];
+      i32[o + 17] = c.nodeRight[k];
+    }
+    i32[o + 18] = c.featureRectCount[f];
+  }
+  for (let t = 0; t < ntrees; t++) {
+    const o = (trees + t * TREE) >> 2;
+    i32[o] = c.treeFirstNode[t];
+    i32[o + 1] = c.treeFirstLeaf[t];
+  }
+  f32.set(c.leaves, leaves >> 2);
+}
+
+// CV_SUM_OFS: corners (x, y), (x + w, y), (x, y + h), (x + w, y + h); sum = p0 − p1 − p2 + p3.
+function upright(a: Int32Array, o: number, x: number, y: number, w: number, h: number, stride: number): void {
+  a[o] = (y * stride + x) * 4;
+  a[o + 1] = (y * stride + x + w) * 4;
+  a[o + 2] = ((y + h) * stride + x) * 4;
+  a[o + 3] = ((y + h) * stride + x + w) * 4;
+}
+
+// CV_TILTED_OFS: corners (x, y), (x − h, y + h), (x + w, y + w), (x + w − h, y + w + h) of the tilted integral.
+function tiltedOfs(a: Int32Array, o: number, x: number, y: number, w: number, h: number, stride: number, tofs: number): void {
+  a[o] = tofs + (y * stride + x) * 4;
+  a[o + 1] = tofs + ((y + h) * stride + x - h) * 4;
+  a[o + 2] = tofs + ((y + w) * stride + x + w) * 4;
+  a[o + 3] = tofs + ((y + w + h) * stride + x + w - h) * 4;
+}
