@@ -1,7 +1,8 @@
 // Builds every WASM module with AssemblyScript and embeds each as base64 in src/generated/wasm.ts, so the
 // library loads its kernels the same way in Node, browsers and workers (no fs, no fetch, no bundler config).
 // Variants of the network module: plain 128-bit SIMD (always) and relaxed SIMD (fused multiply-add),
-// picked at load where WebAssembly.validate accepts it (src/engine/wasm.ts).
+// picked at load where WebAssembly.validate accepts it (src/engine/wasm.ts); and scalar kernels without
+// SIMD for the benchmarks.
 import asc from "assemblyscript/asc";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -9,6 +10,8 @@ const common = ["--runtime", "stub", "-O3", "--noAssert", "--converge"];
 const modules = [
   { name: "nnSimd", entry: "assembly/nn/index.ts", flags: ["--enable", "simd"] },
   { name: "nnRelaxed", entry: "assembly/nn/index.ts", flags: ["--enable", "simd,relaxed-simd"] },
+  // scalar kernels, for the benchmarks' comparison only
+  { name: "nnScalar", entry: "assembly/scalar/index.ts", flags: ["--disable", "simd"] },
 ];
 // Further modules (the face detector, the training kernels) are listed in assembly/modules.json as
 // [{ "name", "entry", "flags" }], each embedded under its name.

@@ -16,3 +16,7 @@ export { toGrey } from "./image/grey.js";
 export { resizeToFloat } from "./image/resize.js";
 export { decodePng, encodePng } from "./image/png.js";
 export type { ImageLike, GreyImage } from "./image/types.js";
+export { createPool, type Pool } from "./pool.js";
+export { enableRelaxedSimd } from "./engine/relaxed.js";
+export { modelToArtifacts, saveLayersModel } from "./io/save.js";
+export { classifyFaces, preprocessFace, type Classification } from "./classify.js";

@@ -96,7 +96,8 @@ export class Model {
     return this.compiled().variant;
   }
 
-  private compiled(): Program {
+  /** The compiled WASM program (compiling on first use); for profiling and tools. */
+  compiled(): Program {
     if (!this.program) this.program = compile(this.layers, this.input, this.output, this.variant);
     return this.program;
   }

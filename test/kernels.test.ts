@@ -208,3 +208,25 @@ for (const variant of variants) {
     });
   });
 }
+
+describe("scalar kernels (the benchmarks' no-SIMD baseline)", () => {
+  const { ex, arena, put, out } = setup("nnScalar");
+  it("pointwise_scalar and depthwise_scalar match their references", () => {
+    const r = new Random(21);
+    for (let k = 0; k < 30; k++) {
+      arena.reset();
+      const H = r.int(1, 30), W = r.int(1, 30), C = channels(r, 40), F = channels(r, 40), pad = k % 2;
+      const P = H * W;
+      const x = r.fill(P * C), w = r.fill(C * F), b = r.fill(F);
+      const o = out(P * F);
+      ex.pointwise_scalar(put(x), P, C, put(packPointwise(w, C, F)), put(packBias(b, F)), o, F);
+      expectClose(arena.readF32(o, P * F), ref.pointwiseRef(x, P, C, w, b, F), dotTol(C), `pointwise_scalar P=${P} C=${C} F=${F}`);
+      const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
+      if (Ho <= 0 || Wo <= 0) continue;
+      const dw = r.fill(9 * C);
+      const od = out(Ho * Wo * C);
+      ex.depthwise_scalar(put(x), H, W, C, put(dw), od, pad);
+      expectClose(arena.readF32(od, Ho * Wo * C), ref.depthwiseRef(x, H, W, C, dw, null, pad), TOL, `depthwise_scalar ${H}x${W}x${C}`);
+    }
+  });
+});

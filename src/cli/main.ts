@@ -1,6 +1,8 @@
 import { ResezapError } from "../errors.js";
 import { classifyCommand } from "./classify.js";
 import { countCommand } from "./count.js";
+import { benchCommand } from "./bench.js";
+import { enableRelaxedSimd } from "../engine/relaxed.js";
 
 const USAGE = `usage: resezap <command> [options]
 
@@ -8,14 +10,18 @@ commands:
   count [--json] [--conv normal]            multiplications and parameters of ResEZAP, per conv layer
   classify <image.png...> [--model DIR] [--json]
                                             emotion of each face crop (any size; grey, 48×48 area resize, /255)
+  bench [--quick] [--json] [--write] [--no-peers]
+                                            the benchmark suite (ours; peers when run from a clone)
 
-options for every command: --debug (print stack traces)`;
+options for every command: --debug (print stack traces)
+environment: RESEZAP_SIMD=plain uses the plain-SIMD kernels even where relaxed SIMD (FMA) is available`;
 
 type Command = (args: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   count: countCommand,
   classify: classifyCommand,
+  bench: benchCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */
@@ -33,6 +39,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
   try {
+    // The CLI owns its process, so it may turn on relaxed SIMD in V8 (Node 20 keeps it behind a flag).
+    if (process.env.RESEZAP_SIMD !== "plain") await enableRelaxedSimd();
     await run(rest);
     return 0;
   } catch (e) {

@@ -1,0 +1,82 @@
+// benchmarks/results.json → benchmarks/RESULTS.md: every figure with the machine and the command.
+const TARGETS = {
+  batch1_ms: 0.5, peer_ratio: 5, pointwise_gmacs: 20, separable_speedup: 6, pool_scaling: 1.8,
+};
+
+const f = (x, d = 2) => (x === null || x === undefined ? "—" : Number(x).toFixed(d));
+const ratio = (a, b) => (a && b ? a / b : null);
+
+export function renderResults(r) {
+  const L = [];
+  const net = r.network, best = net.relaxed ?? net.simd, bestName = net.relaxed ? "relaxed SIMD" : "plain SIMD";
+  L.push("# Benchmark results", "");
+  L.push(`- date: ${r.date}`, `- machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GB, ${r.machine.platform}`);
+  L.push(`- node: ${r.machine.node}; relaxed SIMD available: ${r.machine.relaxed_simd}`);
+  L.push(`- command: \`${r.command}\`${r.quick ? " (quick mode: fewer samples)" : ""}`, "");
+  L.push("Medians from tinybench after warm-up; throughput = faces / median batch time. All in one process, one after another.", "");
+
+  L.push("## Whole network (ResEZAP, reference weights)", "");
+  L.push("| build | batch 1 latency (ms) | batch 64 (faces/s) | batch 256 (faces/s) |", "|---|---:|---:|---:|");
+  for (const k of ["simd", "relaxed"]) if (net[k]) L.push(`| ${k === "simd" ? "plain SIMD" : "relaxed SIMD (FMA)"} | ${f(net[k].batch1_ms, 3)} | ${f(net[k].batch64_per_s, 0)} | ${f(net[k].batch256_per_s, 0)} |`);
+  L.push("", `Worker pool at batch 256: 1 worker ${f(net.batch256_per_s_1worker, 0)} faces/s, 2 workers ${f(net.batch256_per_s_2workers, 0)} faces/s: ×${f(net.pool_scaling)} (target ×${TARGETS.pool_scaling}).`, "");
+
+  if (r.peers && !r.peers.error) {
+    L.push("## Peers: same network, same weights, same run", "");
+    L.push(`| engine | batch 1 (ms) | batch 64 (faces/s) | resezap (${bestName}) vs peer, batch 1 | batch 64 |`, "|---|---:|---:|---:|---:|");
+    L.push(`| **resezap** (${bestName}) | ${f(best.batch1_ms, 3)} | ${f(best.batch64_per_s, 0)} | | |`);
+    for (const [k, v] of Object.entries(r.peers)) {
+      if (v.error) {
+        L.push(`| ${k} | error: ${String(v.error).split("\n")[0].slice(0, 80)} | | | |`);
+        continue;
+      }
+      L.push(`| ${k} | ${f(v.batch1_ms, 3)} | ${f(v.batch64_per_s, 0)} | ×${f(ratio(v.batch1_ms, best.batch1_ms))} | ×${f(ratio(best.batch64_per_s, v.batch64_per_s))} |`);
+    }
+    L.push("", "Ratios above 1 mean resezap is faster.", "");
+  } else if (r.peers?.error) L.push("## Peers", "", r.peers.error, "");
+
+  const s = r.separable;
+  L.push("## Normal vs separable convolutions (the nine conv layers)", "");
+  L.push(`Multiplications: ${s.macs_normal.toLocaleString("en-US")} vs ${s.macs_separable.toLocaleString("en-US")}, ratio ${f(s.mult_ratio)}.`, "");
+  L.push("| implementation | normal 3×3 (ms) | separable (ms) | measured speed-up |", "|---|---:|---:|---:|");
+  L.push(`| SIMD WASM | ${f(s.wasm.normal_ms, 3)} | ${f(s.wasm.separable_ms, 3)} | ×${f(s.wasm.speedup)} |`);
+  if (s.naive_js) L.push(`| naive JavaScript | ${f(s.naive_js.normal_ms, 1)} | ${f(s.naive_js.separable_ms, 1)} | ×${f(s.naive_js.speedup)} |`);
+  L.push("", `SIMD WASM: normal convolution runs at ${f(s.wasm.normal_gmacs)} G multiply-adds/s, separable at ${f(s.wasm.separable_gmacs)}.`, "");
+
+  if (r.kernels) {
+    L.push("## Kernels at each layer shape (G multiply-adds per second)", "");
+    const builds = Object.keys(r.kernels[0].pointwise).filter((k) => !["shape", "macs"].includes(k));
+    L.push(`| layer | kernel | shape | ${builds.join(" | ")} |`, `|---|---|---|${builds.map(() => "---:").join("|")}|`);
+    for (const row of r.kernels) {
+      for (const kind of ["pointwise", "depthwise"]) L.push(`| ${row.layer} | ${kind} | ${row[kind].shape} | ${builds.map((b) => f(row[kind][b])).join(" | ")} |`);
+    }
+    L.push("");
+  }
+
+  if (r.profile) {
+    L.push(`## Profile of one face (${r.profile.variant} build): where the time goes`, "");
+    L.push("| op | shape | µs | share | G MAC/s |", "|---|---|---:|---:|---:|");
+    for (const o of r.profile.ops) L.push(`| ${o.op} | ${o.shape} | ${f(o.us, 1)} | ${f(o.share * 100, 1)} % | ${f(o.gmacs)} |`);
+    L.push("", `Sum of ops: ${f(r.profile.total_us, 0)} µs.`, "");
+  }
+
+  L.push("## Targets", "");
+  const pw = r.kernels ? Math.max(...r.kernels.map((k) => Math.max(k.pointwise.simd ?? 0, k.pointwise.relaxed ?? 0))) : null;
+  const t = [
+    ["batch 1 latency ≤ 0.5 ms (one core)", `${f(best.batch1_ms, 3)} ms`, best.batch1_ms <= TARGETS.batch1_ms],
+    ["pointwise ≥ 20 G MAC/s (best layer)", pw === null ? "—" : `${f(pw)}`, pw === null ? null : pw >= TARGETS.pointwise_gmacs],
+    ["separable speed-up ≥ ×6 (SIMD WASM)", `×${f(s.wasm.speedup)}`, s.wasm.speedup >= TARGETS.separable_speedup],
+    ["2 workers ≥ ×1.8 one worker (batch 256)", `×${f(net.pool_scaling)}`, net.pool_scaling >= TARGETS.pool_scaling],
+  ];
+  for (const [k, v] of Object.entries(r.peers && !r.peers.error ? r.peers : {})) {
+    if (v.error) continue;
+    const need = k === "ort-node" || k === "tfjs-cpu" ? 1 : TARGETS.peer_ratio;
+    if (k === "tfjs-cpu") continue;
+    const r1 = ratio(v.batch1_ms, best.batch1_ms), r64 = ratio(best.batch64_per_s, v.batch64_per_s);
+    t.push([`≥ ×${need} ${k}, batch 1 and 64`, `×${f(r1)} / ×${f(r64)}`, r1 >= need && r64 >= need]);
+  }
+  L.push("| target | measured | met |", "|---|---:|:---:|");
+  for (const [name, v, ok] of t) L.push(`| ${name} | ${v} | ${ok === null ? "—" : ok ? "yes" : "**no**"} |`);
+  L.push("");
+  if (r.notes) L.push("## Notes", "", ...r.notes, "");
+  return L.join("\n");
+}

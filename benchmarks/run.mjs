@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The benchmark suite in one run: kernels, normal vs separable, the whole network (one thread and a
+// worker pool), and the peer engines on the same weights. Writes benchmarks/results.json and
+// benchmarks/RESULTS.md (with --write), and returns the summary `resezap bench --json` prints.
+//   node --experimental-wasm-relaxed-simd benchmarks/run.mjs [--quick] [--write]     (npm run bench)
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { relaxedSimdSupported } from "../dist/engine/wasm.js";
+import { benchKernels } from "./kernels.mjs";
+import { SETTINGS, round } from "./lib.mjs";
+import { benchNetwork } from "./network.mjs";
+import { benchSeparable } from "./separable.mjs";
+import { renderResults } from "./render.mjs";
+import { profileNetwork } from "./profile.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const MODEL_DIR = join(HERE, "../models/reference");
+
+export async function runBenchmarks({ quick = false, write = false, peers = true, command = process.argv.slice(1).join(" "), log = (...a) => console.error("[bench]", ...a) } = {}) {
+  const settings = quick ? SETTINGS.quick : SETTINGS.full;
+  const cpus = os.cpus();
+  const machine = { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.arch()}`, relaxed_simd: relaxedSimdSupported() };
+  const results = { date: new Date().toISOString(), command, quick, machine };
+  log("network…");
+  results.network = await benchNetwork(settings, MODEL_DIR);
+  log("normal vs separable…");
+  results.separable = await benchSeparable(settings, { naive: !quick });
+  if (!quick) {
+    log("kernels…");
+    results.kernels = await benchKernels(settings);
+    log("profile…");
+    results.profile = await profileNetwork(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd");
+  }
+  if (peers) {
+    log("peers…");
+    try {
+      const { benchPeers } = await import("./peers.mjs");
+      results.peers = await benchPeers({ quick });
+    } catch (e) {
+      results.peers = { error: `peer engines unavailable (devDependencies; run from a clone after npm ci): ${e.message}` };
+    }
+  }
+  results.summary = summarize(results);
+  if (write) {
+    writeFileSync(join(HERE, "results.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(HERE, "RESULTS.md"), renderResults(results));
+    log("wrote benchmarks/results.json and benchmarks/RESULTS.md");
+  }
+  return results;
+}
+
+/** The shape `resezap bench --json` prints. */
+function summarize(r) {
+  const best = r.network.relaxed ?? r.network.simd;
+  const peers = {};
+  for (const [k, v] of Object.entries(r.peers ?? {})) if (v && typeof v === "object" && "batch1_ms" in v) peers[k] = { batch1_ms: v.batch1_ms, batch64_per_s: v.batch64_per_s };
+  return {
+    resezap: {
+      build: r.network.relaxed ? "relaxed" : "simd",
+      batch1_ms: best.batch1_ms,
+      batch64_per_s: best.batch64_per_s,
+      batch256_per_s: best.batch256_per_s,
+      batch256_per_s_1worker: r.network.batch256_per_s_1worker,
+      batch256_per_s_2workers: r.network.batch256_per_s_2workers,
+      simd: r.network.simd,
+    },
+    peers,
+    separable_speedup: r.separable.wasm.speedup,
+    separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,
+    mult_ratio: r.separable.mult_ratio,
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const quick = process.argv.includes("--quick");
+  const r = await runBenchmarks({ quick, write: process.argv.includes("--write"), command: `node ${process.execArgv.join(" ")} benchmarks/run.mjs ${process.argv.slice(2).join(" ")}`.replace(/\s+/g, " ") });
+  console.log(JSON.stringify(r.summary, null, 2));
+}

@@ -1,0 +1,82 @@
+import { ArgumentError, ResezapError } from "./errors.js";
+import { modelToArtifacts } from "./io/save.js";
+import { size } from "./layers/layer.js";
+import type { Model } from "./model.js";
+
+// Data-parallel inference on worker_threads: each worker holds its own copy of the model (its own WASM
+// instance and memory); a batch is cut into one contiguous slice per worker, and the slices' outputs are
+// joined in order. For throughput on several cores; batch-1 latency is best on the calling thread.
+
+export interface Pool {
+  readonly workers: number;
+  predict(x: Float32Array, n?: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (v: Float32Array) => void;
+  reject: (e: Error) => void;
+}
+
+export async function createPool(model: Model, options: { workers?: number } = {}): Promise<Pool> {
+  const { Worker } = await import("node:worker_threads");
+  const os = await import("node:os");
+  const n = options.workers ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ArgumentError(`createPool: workers must be an integer in 1..256, found ${options.workers}`);
+  const { modelJSON, weightData } = modelToArtifacts(model);
+  const per = size(model.inputShape), outPer = size(model.outputShape);
+  const url = new URL(import.meta.url.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);
+  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { modelJSON, weightData } }));
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  for (const w of workers) {
+    w.on("message", (m: { id: number; out?: Float32Array; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new ResezapError(m.error));
+      else p.resolve(m.out!);
+    });
+    w.on("error", (e) => {
+      for (const p of pending.values()) p.reject(e as Error);
+      pending.clear();
+    });
+  }
+  // wait for every worker to have loaded the model
+  await Promise.all(workers.map((w) => call(w, new Float32Array(0), 0)));
+
+  function call(w: InstanceType<typeof Worker>, x: Float32Array, count: number): Promise<Float32Array> {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      w.postMessage({ id, x, n: count });
+    });
+  }
+
+  return {
+    workers: n,
+    async predict(x: Float32Array, count?: number): Promise<Float32Array> {
+      const total = count ?? x.length / per;
+      if (!Number.isInteger(total) || total < 0 || x.length < total * per) {
+        throw new ArgumentError(`pool.predict: input has ${x.length} values, expected a multiple of ${per}`);
+      }
+      const slice = Math.ceil(total / n);
+      const jobs: Promise<Float32Array>[] = [];
+      for (let i = 0, k = 0; i < total; i += slice, k++) {
+        const m = Math.min(slice, total - i);
+        jobs.push(call(workers[k], x.slice(i * per, (i + m) * per), m));
+      }
+      const parts = await Promise.all(jobs);
+      const out = new Float32Array(total * outPer);
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      return out;
+    },
+    async close(): Promise<void> {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
