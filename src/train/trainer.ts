@@ -1,0 +1,410 @@
+// Training-mode forward and backward of a Model over a whole batch, in one WASM instance (TrainKernels).
+//
+// The graph is laid out ONCE for at most `batch` examples: every layer's output for the batch (all kept:
+// the backward needs them), the batch-norm statistics the forward saves, one contiguous block of trainable
+// parameters and one of their gradients (so an optimiser step is one kernel call), and a few gradient
+// buffers reused across layers (a tensor's gradient lives from its first consumer's backward to its
+// producer's backward; buffers of equal size are recycled, so the backward's footprint is a handful of the
+// largest activations, not one per layer). A step then is a list of kernel calls with fixed pointers.
+//
+// Supported layers (what ResEZAP uses): InputLayer, SeparableConv2D (3×3 stride 1), BatchNormalization
+// (center and scale), Add (2 inputs), Activation/ReLU relu (and linear), ZeroPadding2D, AveragePooling2D
+// 2×2/2 valid, GlobalMaxPooling2D, Dense (linear; softmax only on the model's output, where the loss takes
+// the logits). Anything else is refused by name when the Trainer is built.
+//
+// Batch norm here always uses the statistics of the examples passed to one forwardBackward() call and does
+// NOT touch the moving statistics: it reports each BN layer's batch mean and variance (batchStats()) so
+// the caller (src/train/loop.ts) applies them in a fixed order, whatever thread computed them.
+
+import { ArgumentError, ModelFormatError } from "../errors.js";
+import { SeparableConv2D } from "../layers/conv.js";
+import { Activation, BatchNormalization, Dense, InputLayer } from "../layers/core.js";
+import type { Layer, Shape, SymbolicTensor } from "../layers/layer.js";
+import { size } from "../layers/layer.js";
+import { Add } from "../layers/merge.js";
+import { AveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D } from "../layers/pooling.js";
+import type { Model } from "../model.js";
+import { TrainKernels, type Ptr } from "./kernels.js";
+
+/** One trainable weight inside the parameter block: floats [offset, offset + length). */
+export interface ParamSlot {
+  /** "layer/weight", as in model.json */
+  name: string;
+  layer: Layer;
+  weight: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+/** A batch-norm layer's batch statistics from the last forward, each [C]. */
+export interface BnStats {
+  layer: string;
+  /** examples·pixels the statistics were taken over */
+  count: number;
+  mean: Float32Array;
+  /** biased variance */
+  variance: Float32Array;
+}
+
+export interface StepOptions {
+  /** Label smoothing of the cross-entropy, default 0. */
+  smoothing?: number;
+  /** Multiplies the loss (and so every gradient): n_k / B for a ghost batch k of a batch of B. Default 1. */
+  gradScale?: number;
+}
+
+export interface StepResult {
+  /** mean cross-entropy over the n examples (unscaled) */
+  loss: number;
+  /** examples whose largest logit is their label */
+  correct: number;
+}
+
+/** The parameter layout of a model, shared by the Trainer (workers) and the optimiser (main thread). */
+export function paramLayout(model: Model): { slots: ParamSlot[]; total: number } {
+  const slots: ParamSlot[] = [];
+  let off = 0;
+  for (const l of model.layers) {
+    for (const spec of l.weightSpecs(l.inputShapes)) {
+      if (!spec.trainable) continue;
+      const length = size(spec.shape);
+      slots.push({ name: `${l.name}/${spec.name}`, layer: l, weight: spec.name, shape: spec.shape, offset: off, length });
+      // 16-float (64-byte) alignment for each weight: the padding stays 0 in params and gradients, so the
+      // optimiser leaves it 0 too
+      off += Math.ceil(length / 16) * 16;
+    }
+  }
+  return { slots, total: off };
+}
+
+/** Copies the model's trainable weights into a flat block laid out as paramLayout. */
+export function packParams(model: Model, out?: Float32Array): Float32Array {
+  const { slots, total } = paramLayout(model);
+  const p = out ?? new Float32Array(total);
+  for (const s of slots) p.set(s.layer.weight(s.weight), s.offset);
+  return p;
+}
+
+/** Writes a flat block back into the model's layer.weights (in place) and tells the model. */
+export function unpackParams(model: Model, p: Float32Array): void {
+  for (const s of paramLayout(model).slots) s.layer.weight(s.weight).set(p.subarray(s.offset, s.offset + s.length));
+  model.weightsChanged();
+}
+
+interface Node {
+  layer: Layer;
+  tensor: SymbolicTensor;
+  /** per-example shape */
+  shape: Shape;
+  per: number;
+  out: Ptr;
+  inputs: Node[];
+}
+
+type Op = (n: number) => void;
+
+export class Trainer {
+  readonly k: TrainKernels;
+  readonly batch: number;
+  readonly slots: ParamSlot[];
+  readonly paramCount: number;
+  /** parameter block and its gradient block, paramCount floats each */
+  readonly params: Ptr;
+  readonly grads: Ptr;
+  private readonly inputPtr: Ptr;
+  private readonly labelsPtr: Ptr;
+  private readonly logitsPtr: Ptr;
+  private readonly dLogitsPtr: Ptr;
+  private readonly classes: number;
+  private readonly inputPer: number;
+  private readonly forwardOps: Op[] = [];
+  private readonly backwardOps: Op[] = [];
+  private readonly bn: { layer: BatchNormalization; C: number; perPixels: number; mean: Ptr; invStd: Ptr }[] = [];
+  private lastN = 0;
+
+  // shapes: x [batch, H, W, C] of model.inputShape; logits [batch, classes]
+  constructor(readonly model: Model, batch: number, kernels?: TrainKernels) {
+    if (!Number.isInteger(batch) || batch < 1) throw new ArgumentError(`Trainer: batch must be an integer ≥ 1, found ${batch}`);
+    this.k = kernels ?? new TrainKernels();
+    this.batch = batch;
+    const k = this.k, B = batch;
+    const { slots, total } = paramLayout(model);
+    this.slots = slots;
+    this.paramCount = total;
+    this.params = k.allocZeroed(total);
+    this.grads = k.allocZeroed(total);
+    const slot = new Map(slots.map((s) => [s.name, s]));
+    const pp = (l: Layer, w: string): Ptr => this.params + 4 * slot.get(`${l.name}/${w}`)!.offset;
+    const gp = (l: Layer, w: string): Ptr => this.grads + 4 * slot.get(`${l.name}/${w}`)!.offset;
+
+    this.inputPer = size(model.inputShape);
+    this.inputPtr = k.alloc(B * this.inputPer);
+    const outShape = model.outputShape;
+    if (outShape.length !== 1) throw new ModelFormatError(`Trainer: the model's output must be a vector of class scores, found [${outShape.join(", ")}]`);
+    this.classes = outShape[0];
+    this.labelsPtr = k.alloc(B);
+    this.dLogitsPtr = k.alloc(B * this.classes);
+
+    // ---- forward: one output buffer per layer ----
+    const nodes = new Map<SymbolicTensor, Node>();
+    const order: Node[] = [];
+    for (const l of model.layers) {
+      const t = l.output!;
+      const inputs = t.inputs.map((s) => nodes.get(s)!);
+      const per = size(t.shape);
+      const node: Node = { layer: l, tensor: t, shape: t.shape, per, out: l instanceof InputLayer ? this.inputPtr : k.alloc(B * per), inputs };
+      nodes.set(t, node);
+      order.push(node);
+      if (!(l instanceof InputLayer)) this.forwardOps.push(this.forwardOf(node, pp));
+    }
+    const outNode = nodes.get(model.output)!;
+    this.logitsPtr = outNode.out;
+
+    // ---- backward: reverse order, gradient buffers from a free list ----
+    const free = new Map<number, Ptr[]>();
+    const take = (floats: number): Ptr => free.get(floats)?.pop() ?? k.alloc(B * floats);
+    const give = (floats: number, p: Ptr) => (free.get(floats) ?? free.set(floats, []).get(floats)!).push(p);
+    const grad = new Map<Node, Ptr>();
+    grad.set(outNode, this.dLogitsPtr);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i];
+      if (node.layer instanceof InputLayer) continue;
+      const dy = grad.get(node);
+      if (dy === undefined) continue; // output unused: no gradient flows (cannot happen in a connected model)
+      // where each input's gradient goes, and whether it adds to what a later consumer already put there
+      const targets = node.inputs.map((inp) => {
+        if (inp.layer instanceof InputLayer) return null; // no one needs d(input)
+        const have = grad.get(inp);
+        if (have !== undefined) return { ptr: have, accumulate: true, node: inp };
+        const p = take(inp.per);
+        grad.set(inp, p);
+        return { ptr: p, accumulate: false, node: inp };
+      });
+      this.backwardOps.push(this.backwardOf(node, dy, targets, gp, pp, take, give));
+      if (node !== outNode) give(node.per, dy);
+    }
+  }
+
+  private forwardOf(node: Node, pp: (l: Layer, w: string) => Ptr): Op {
+    const k = this.k, l = node.layer, x = node.inputs[0], y = node.out;
+    if (l instanceof SeparableConv2D) {
+      if (l.activation !== "linear") throw new ModelFormatError(`Trainer: layer ${l.name}: activation ${l.activation} in a SeparableConv2D is not supported`);
+      const [H, W, C] = x.shape as number[];
+      const [Ho, Wo, F] = node.shape as number[];
+      const d = k.alloc(this.batch * Ho * Wo * C);
+      (node as Node & { d: Ptr }).d = d;
+      const wd = pp(l, "depthwise_kernel"), wp = pp(l, "pointwise_kernel"), b = l.useBias ? pp(l, "bias") : 0;
+      return (n) => {
+        k.depthwise3x3Forward(x.out, { N: n, H, W, C }, wd, 0, d, l.padding);
+        k.pointwiseForward(d, n * Ho * Wo, C, wp, F, b, y);
+      };
+    }
+    if (l instanceof BatchNormalization) {
+      if (!l.center || !l.scale) throw new ModelFormatError(`Trainer: layer ${l.name}: batch norm without center or scale is not supported`);
+      const C = node.shape[node.shape.length - 1], perPixels = node.per / C;
+      const mean = this.k.alloc(C), invStd = this.k.alloc(C);
+      this.bn.push({ layer: l, C, perPixels, mean, invStd });
+      const p = { gamma: pp(l, "gamma"), beta: pp(l, "beta"), movingMean: 0, movingVar: 0 };
+      const o = { eps: l.epsilon, momentum: l.momentum, updateMoving: false };
+      return (n) => k.batchNormForwardTrain(x.out, n * perPixels, C, p, y, { mean, invStd }, o);
+    }
+    if (l instanceof Add) {
+      if (node.inputs.length !== 2) throw new ModelFormatError(`Trainer: layer ${l.name}: Add of ${node.inputs.length} inputs is not supported (2 only)`);
+      const a = node.inputs[0], b = node.inputs[1];
+      return (n) => k.add(a.out, b.out, n * node.per, y);
+    }
+    if (l instanceof Activation) {
+      if (l.activation === "relu") return (n) => k.relu(x.out, n * node.per, y);
+      if (l.activation === "linear") return (n) => this.copy(x.out, y, n * node.per);
+      throw new ModelFormatError(`Trainer: layer ${l.name}: activation ${l.activation} is not supported`);
+    }
+    if (l instanceof ZeroPadding2D) {
+      const [H, W, C] = x.shape as number[];
+      const [[top, bottom], [left, right]] = l.padding;
+      return (n) => k.zeroPadForward(x.out, { N: n, H, W, C }, { top, bottom, left, right }, y);
+    }
+    if (l instanceof AveragePooling2D) {
+      if (l.poolSize.join() !== "2,2" || l.strides.join() !== "2,2" || l.padding !== "valid") {
+        throw new ModelFormatError(`Trainer: layer ${l.name}: only 2×2 average pooling, stride 2, valid is supported`);
+      }
+      const [H, W, C] = x.shape as number[];
+      return (n) => k.avgPool2x2Forward(x.out, { N: n, H, W, C }, y);
+    }
+    if (l instanceof GlobalMaxPooling2D) {
+      const [H, W, C] = x.shape as number[];
+      const argmax = k.alloc(this.batch * C);
+      (node as Node & { argmax: Ptr }).argmax = argmax;
+      return (n) => k.globalMaxPoolForward(x.out, n, H * W, C, y, argmax);
+    }
+    if (l instanceof Dense) {
+      const isOut = l.output === this.model.output;
+      if (!(l.activation === "linear" || (l.activation === "softmax" && isOut))) {
+        throw new ModelFormatError(`Trainer: layer ${l.name}: Dense activation ${l.activation} is not supported (linear, or softmax on the output)`);
+      }
+      if (x.shape.length !== 1) throw new ModelFormatError(`Trainer: layer ${l.name}: Dense on a rank-${x.shape.length} input is not supported`);
+      const C = x.shape[0], F = l.units;
+      const w = pp(l, "kernel"), b = l.useBias ? pp(l, "bias") : 0;
+      // the output layer's softmax is left to the loss: y holds logits
+      return (n) => k.pointwiseForward(x.out, n, C, w, F, b, y);
+    }
+    throw new ModelFormatError(`Trainer: layer ${l.name} (${l.className}) is not supported in training`);
+  }
+
+  private backwardOf(
+    node: Node, dy: Ptr, targets: ({ ptr: Ptr; accumulate: boolean; node: Node } | null)[],
+    gp: (l: Layer, w: string) => Ptr, pp: (l: Layer, w: string) => Ptr,
+    take: (floats: number) => Ptr, give: (floats: number, p: Ptr) => void,
+  ): Op {
+    const k = this.k, l = node.layer, x = node.inputs[0], t = targets[0];
+    // kernels that overwrite their dx: into a temporary, then added, when another consumer got there first
+    const viaTemp = (write: (dst: Ptr, n: number) => void, floats: number): Op => {
+      if (!t) return () => {};
+      if (!t.accumulate) return (n) => write(t.ptr, n);
+      const tmp = take(floats);
+      give(floats, tmp);
+      return (n) => {
+        write(tmp, n);
+        k.addInto(t.ptr, tmp, n * floats);
+      };
+    };
+    if (l instanceof SeparableConv2D) {
+      const [H, W, C] = x.shape as number[];
+      const [Ho, Wo, F] = node.shape as number[];
+      const d = (node as Node & { d: Ptr }).d;
+      const dd = take(Ho * Wo * C);
+      give(Ho * Wo * C, dd);
+      const wd = pp(l, "depthwise_kernel"), wp = pp(l, "pointwise_kernel");
+      const gwd = gp(l, "depthwise_kernel"), gwp = gp(l, "pointwise_kernel"), gb = l.useBias ? gp(l, "bias") : 0;
+      return (n) => {
+        const s = { N: n, H, W, C };
+        k.pointwiseBackwardWeights(d, dy, n * Ho * Wo, C, F, gwp, gb, false);
+        k.pointwiseBackwardInput(dy, n * Ho * Wo, F, wp, C, dd, false);
+        k.depthwise3x3BackwardWeights(x.out, dd, s, l.padding, gwd, 0, false);
+        if (t) k.depthwise3x3BackwardInput(dd, s, wd, l.padding, t.ptr, t.accumulate);
+      };
+    }
+    if (l instanceof BatchNormalization) {
+      const st = this.bn.find((b) => b.layer === l)!;
+      const gamma = pp(l, "gamma"), dg = gp(l, "gamma"), db = gp(l, "beta");
+      return viaTemp((dst, n) => k.batchNormBackward(x.out, dy, n * st.perPixels, st.C, gamma, st, dst, dg, db, false), x.per);
+    }
+    if (l instanceof Add) {
+      return (n) => {
+        for (const tt of targets) {
+          if (!tt) continue;
+          if (tt.accumulate) k.addInto(tt.ptr, dy, n * node.per);
+          else this.copy(dy, tt.ptr, n * node.per);
+        }
+      };
+    }
+    if (l instanceof Activation) {
+      if (l.activation === "linear") return viaTemp((dst, n) => this.copy(dy, dst, n * node.per), x.per);
+      return viaTemp((dst, n) => k.reluBackward(node.out, dy, n * node.per, dst), x.per);
+    }
+    if (l instanceof ZeroPadding2D) {
+      const [H, W, C] = x.shape as number[];
+      const [[top, bottom], [left, right]] = l.padding;
+      return viaTemp((dst, n) => k.zeroPadBackward(dy, { N: n, H, W, C }, { top, bottom, left, right }, dst), x.per);
+    }
+    if (l instanceof AveragePooling2D) {
+      const [H, W, C] = x.shape as number[];
+      return viaTemp((dst, n) => k.avgPool2x2Backward(dy, { N: n, H, W, C }, dst), x.per);
+    }
+    if (l instanceof GlobalMaxPooling2D) {
+      const [H, W, C] = x.shape as number[];
+      const argmax = (node as Node & { argmax: Ptr }).argmax;
+      return viaTemp((dst, n) => k.globalMaxPoolBackward(dy, argmax, n, H * W, C, dst), x.per);
+    }
+    if (l instanceof Dense) {
+      const C = x.shape[0], F = l.units;
+      const w = pp(l, "kernel"), gw = gp(l, "kernel"), gb = l.useBias ? gp(l, "bias") : 0;
+      return (n) => {
+        k.pointwiseBackwardWeights(x.out, dy, n, C, F, gw, gb, false);
+        if (t) k.pointwiseBackwardInput(dy, n, F, w, C, t.ptr, t.accumulate);
+      };
+    }
+    throw new ModelFormatError(`Trainer: layer ${l.name} (${l.className}) is not supported in training`);
+  }
+
+  private copy(src: Ptr, dst: Ptr, n: number): void {
+    const f = this.k.arena.f32;
+    f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  }
+
+  /** Copies a flat parameter block (paramLayout) into the instance. */
+  setParams(p: Float32Array): void {
+    if (p.length !== this.paramCount) throw new ArgumentError(`Trainer.setParams: ${p.length} values, expected ${this.paramCount}`);
+    this.k.write(this.params, p);
+  }
+
+  /** Copies the model's trainable weights in. */
+  loadFromModel(): void {
+    this.setParams(packParams(this.model));
+  }
+
+  /** Writes the trainable weights back into the model's layer.weights (moving statistics are not touched here). */
+  storeToModel(): void {
+    unpackParams(this.model, this.getParams());
+  }
+
+  getParams(): Float32Array {
+    return this.k.read(this.params, this.paramCount);
+  }
+
+  /** The gradient block of the last forwardBackward (paramLayout). */
+  getGrads(): Float32Array {
+    return this.k.read(this.grads, this.paramCount);
+  }
+
+  /** The gradient of one weight, by "layer/weight" name, in its Keras layout. */
+  gradOf(name: string): Float32Array {
+    const s = this.slots.find((x) => x.name === name);
+    if (!s) throw new ArgumentError(`Trainer: no trainable weight named "${name}"`);
+    return this.k.read(this.grads + 4 * s.offset, s.length);
+  }
+
+  /**
+   * One training-mode forward and backward of n ≤ batch examples: x [n, ...inputShape] (grey/255), labels [n].
+   * Overwrites the gradient block with d(gradScale · mean loss)/d(params).
+   */
+  forwardBackward(x: Float32Array, labels: ArrayLike<number>, n: number, o: StepOptions = {}): StepResult {
+    if (!Number.isInteger(n) || n < 1 || n > this.batch) throw new ArgumentError(`Trainer: n must be an integer in 1..${this.batch}, found ${n}`);
+    if (x.length < n * this.inputPer) throw new ArgumentError(`Trainer: x has ${x.length} values, expected ${n * this.inputPer}`);
+    if (labels.length < n) throw new ArgumentError(`Trainer: ${labels.length} labels, expected ${n}`);
+    const k = this.k;
+    k.write(this.inputPtr, x.subarray(0, n * this.inputPer));
+    new Int32Array(k.arena.memory.buffer, this.labelsPtr, n).set(Array.prototype.slice.call(labels, 0, n) as number[]);
+    for (const op of this.forwardOps) op(n);
+    const K = this.classes;
+    const loss = k.softmaxCrossEntropy(this.logitsPtr, this.labelsPtr, n, K, o.smoothing ?? 0, this.dLogitsPtr);
+    const scale = o.gradScale ?? 1;
+    const f = k.arena.f32;
+    if (scale !== 1) for (let i = this.dLogitsPtr >> 2, e = i + n * K; i < e; i++) f[i] *= scale;
+    let correct = 0;
+    const lg = this.logitsPtr >> 2, lb = new Int32Array(k.arena.memory.buffer, this.labelsPtr, n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < K; c++) if (f[lg + i * K + c] > f[lg + i * K + best]) best = c;
+      if (best === lb[i]) correct++;
+    }
+    // built from the output back, so run in the order built
+    for (const op of this.backwardOps) op(n);
+    this.lastN = n;
+    return { loss, correct };
+  }
+
+  /** Logits [n, classes] of the last forward. */
+  logits(): Float32Array {
+    return this.k.read(this.logitsPtr, this.lastN * this.classes);
+  }
+
+  /** Each batch-norm layer's statistics from the last forward (model order). */
+  batchStats(): BnStats[] {
+    return this.bn.map((b) => {
+      const mean = this.k.read(b.mean, b.C), inv = this.k.read(b.invStd, b.C);
+      const variance = inv.map((s) => Math.max(0, 1 / (s * s) - b.layer.epsilon));
+      return { layer: b.layer.name, count: this.lastN * b.perPixels, mean, variance };
+    });
+  }
+}

@@ -1,0 +1,61 @@
+// The training-mode forward and backward of the whole network (src/train/trainer.ts) against PyTorch:
+// grads.json holds one step on 8 PublicTest faces (batch statistics, biased batch variance, mean
+// cross-entropy without label smoothing) and every trainable weight's gradient in model.json's layouts.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadLayersModel } from "../src/io/load.js";
+import { Trainer } from "../src/train/trainer.js";
+
+const DIR = new URL("../fixtures/reference-model/", import.meta.url).pathname;
+const g = JSON.parse(readFileSync(DIR + "grads.json", "utf8")) as {
+  inputs: number[][];
+  labels: number[];
+  loss: number;
+  gradients: Record<string, { shape: number[]; values: number[] }>;
+};
+
+const ZERO_BY_BN = (name: string) => /^(block\d_sepconv\d|dense_96)\/bias$/.test(name);
+
+describe("Trainer against PyTorch's gradients (grads.json)", () => {
+  it("loss and every parameter gradient match", async () => {
+    const model = await loadLayersModel(DIR);
+    const t = new Trainer(model, 8);
+    t.loadFromModel();
+    const x = Float32Array.from(g.inputs.flat());
+    const r = t.forwardBackward(x, g.labels, 8);
+    expect(Math.abs(r.loss - g.loss)).toBeLessThan(1e-5);
+    const names = Object.keys(g.gradients);
+    expect(names.sort()).toEqual(t.slots.map((s) => s.name).sort());
+    for (const name of names) {
+      const want = g.gradients[name];
+      const got = t.gradOf(name);
+      expect(got.length, name).toBe(want.values.length);
+      // error relative to the gradient's own scale: sums of thousands of f32 products in both frameworks
+      let scale = 0, err = 0;
+      for (let i = 0; i < got.length; i++) {
+        scale = Math.max(scale, Math.abs(want.values[i]));
+        err = Math.max(err, Math.abs(got[i] - want.values[i]));
+      }
+      if (ZERO_BY_BN(name)) {
+        // a bias right before a batch norm has gradient exactly 0 in exact arithmetic (the batch mean
+        // removes it): both frameworks give rounding noise there, compare it with the noise level
+        expect(Math.max(...got.map(Math.abs)), name).toBeLessThan(1e-5);
+        expect(scale, name).toBeLessThan(1e-5);
+        continue;
+      }
+      // PyTorch's and ours agree to about 1e-5 of each gradient's largest entry (f32 sums in different orders)
+      expect(err / scale, `${name}: max abs error ${err}, scale ${scale}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it("a smaller batch in the same layout gives the same result as a trainer sized for it", async () => {
+    const model = await loadLayersModel(DIR);
+    const x = Float32Array.from(g.inputs.flat());
+    const big = new Trainer(model, 8), small = new Trainer(model, 3);
+    big.loadFromModel();
+    small.loadFromModel();
+    const a = big.forwardBackward(x, g.labels, 3), b = small.forwardBackward(x, g.labels, 3);
+    expect(a.loss).toBe(b.loss);
+    expect(Array.from(big.getGrads())).toEqual(Array.from(small.getGrads()));
+  });
+});
