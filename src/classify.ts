@@ -6,7 +6,7 @@ import type { Model } from "./model.js";
 import { EMOTIONS } from "./resezap.js";
 
 // Face crops in, emotions out. The preprocessing contract, the same for every caller:
-//   grey  = OpenCV's cvtColor RGB→GRAY fixed point (0.299 R + 0.587 G + 0.114 B, rounded); alpha ignored
+//   grey  = OpenCV 4.6's cvtColor RGB→GRAY fixed point (0.299 R + 0.587 G + 0.114 B, rounded); alpha ignored
 //   size  = the whole crop resized to 48×48: area averaging when shrinking, bilinear when growing
 //   scale = grey / 255, so values lie in [0, 1]
 

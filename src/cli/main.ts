@@ -2,6 +2,8 @@ import { ResezapError } from "../errors.js";
 import { classifyCommand } from "./classify.js";
 import { countCommand } from "./count.js";
 import { benchCommand } from "./bench.js";
+import { detectCommand } from "./detect.js";
+import { facesCommand } from "./faces.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 
 const USAGE = `usage: resezap <command> [options]
@@ -10,6 +12,10 @@ commands:
   count [--json] [--conv normal]            multiplications and parameters of ResEZAP, per conv layer
   classify <image.png...> [--model DIR] [--json]
                                             emotion of each face crop (any size; grey, 48×48 area resize, /255)
+  faces <image...> [--json] [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]
+                                            Haar-cascade face boxes (OpenCV's detectMultiScale, box for box)
+  detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR] [--margin F] and the options of faces
+                                            faces and their emotions; --out writes the image annotated
   bench [--quick] [--json] [--write] [--no-peers]
                                             the benchmark suite (ours; peers when run from a clone)
 
@@ -22,6 +28,8 @@ const COMMANDS: Record<string, Command> = {
   count: countCommand,
   classify: classifyCommand,
   bench: benchCommand,
+  faces: facesCommand,
+  detect: detectCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */

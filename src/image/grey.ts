@@ -1,10 +1,11 @@
 import { ImageError } from "../errors.js";
 import type { GreyImage, ImageLike } from "./types.js";
 
-// Grey as OpenCV's cvtColor(RGB2GRAY) computes it for 8-bit images: fixed point with 14 fractional bits,
-// Y = (4899·R + 9617·G + 1868·B + 8192) >> 14, i.e. 0.299 R + 0.587 G + 0.114 B rounded. Matching it
-// bit for bit matters for detection parity with OpenCV. Alpha is ignored.
-const R_W = 4899, G_W = 9617, B_W = 1868;
+// Grey as OpenCV 4.6's cvtColor(RGB2GRAY) computes it for 8-bit images: fixed point with 15 fractional bits,
+// Y = (9798·R + 19235·G + 3735·B + 2^14) >> 15, i.e. 0.299 R + 0.587 G + 0.114 B rounded. The same rule as
+// the face detector's WASM (assembly/haar/grey.ts), so a face is classified from the grey it was found in.
+// Alpha is ignored.
+const R_W = 9798, G_W = 19235, B_W = 3735;
 
 export function channelsOf(img: ImageLike, what = "image"): 1 | 3 | 4 {
   const { width, height, data } = img;
@@ -30,7 +31,7 @@ export function toGrey(img: ImageLike, what = "image"): GreyImage {
     out.set(d);
   } else {
     for (let i = 0, j = 0; i < n; i++, j += ch) {
-      out[i] = (R_W * d[j] + G_W * d[j + 1] + B_W * d[j + 2] + 8192) >> 14;
+      out[i] = (R_W * d[j] + G_W * d[j + 1] + B_W * d[j + 2] + 16384) >> 15;
     }
   }
   return { data: out, width: img.width, height: img.height };

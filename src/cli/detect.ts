@@ -1,0 +1,67 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import { ArgumentError, ImageError } from "../errors.js";
+import { decodeImage } from "../image/decode.js";
+import { encodePng } from "../image/png.js";
+import { loadLayersModel } from "../io/load.js";
+import { annotate, recognize } from "../recognize.js";
+import { FaceDetector } from "../detect/detector.js";
+import { parseArgs, numberOption, stringOption } from "./args.js";
+import { modelDirOption } from "./classify.js";
+
+export async function readImage(file: string) {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new ImageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodeImage(bytes, file);
+}
+
+// `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR]` plus the detector's options.
+export async function detectCommand(argv: string[]): Promise<void> {
+  const p = parseArgs(argv, { flags: ["json"], values: ["out", "model", "scale-factor", "min-neighbors", "min-size", "max-size", "margin", "cascade"] }, "detect");
+  if (p.positionals.length === 0) throw new ArgumentError("detect: expected one or more PNG or JPEG files");
+  const scaleFactor = numberOption(p, "scale-factor", "detect", (v) => v > 1 && v <= 4, "a number in (1, 4]");
+  const minNeighbors = numberOption(p, "min-neighbors", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0");
+  const minSize = numberOption(p, "min-size", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0 (pixels)");
+  const maxSize = numberOption(p, "max-size", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0 (pixels)");
+  const margin = numberOption(p, "margin", "detect", (v) => v >= 0 && v <= 1, "a fraction in [0, 1]");
+  const cascadeFile = stringOption(p, "cascade");
+  let cascade: string | undefined;
+  if (cascadeFile) {
+    try {
+      cascade = await readFile(cascadeFile, "utf8");
+    } catch (e) {
+      throw new ArgumentError(`detect: --cascade ${cascadeFile}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+    }
+  }
+  const model = await loadLayersModel(modelDirOption(p));
+  const detector = new FaceDetector({ cascade });
+  const out = stringOption(p, "out");
+  const results = [];
+  for (const file of p.positionals) {
+    const img = await readImage(file);
+    const faces = recognize(img, {
+      model, detector, margin,
+      scaleFactor, minNeighbors,
+      minSize: minSize === undefined ? undefined : [minSize, minSize],
+      maxSize: maxSize === undefined ? undefined : [maxSize, maxSize],
+    });
+    results.push({ file, faces });
+    if (out) {
+      const target = p.positionals.length === 1 ? out : join(out, `${basename(file, extname(file))}-out.png`);
+      if (p.positionals.length > 1) await (await import("node:fs/promises")).mkdir(out, { recursive: true });
+      await writeFile(target, encodePng(annotate(img, faces)));
+    }
+  }
+  if (p.options.has("json")) {
+    console.log(JSON.stringify(results));
+    return;
+  }
+  for (const r of results) {
+    if (r.faces.length === 0) console.log(`${r.file}: no face`);
+    for (const f of r.faces) console.log(`${r.file}: [${f.box.join(", ")}] ${f.label} ${f.probabilities[f.label].toFixed(3)}`);
+  }
+}

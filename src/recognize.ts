@@ -1,0 +1,102 @@
+import { toClassifications, type Classification } from "./classify.js";
+import { ArgumentError } from "./errors.js";
+import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
+import type { Box } from "./detect/group.js";
+import type { DetectOptions } from "./detect/options.js";
+import { drawBox, drawLabel, type Color } from "./image/draw.js";
+import { toGrey } from "./image/grey.js";
+import { resizeToFloat } from "./image/resize.js";
+import type { ImageLike } from "./image/types.js";
+import { loadLayersModel } from "./io/load.js";
+import type { Model } from "./model.js";
+import { DEFAULT_MODEL_JSON } from "./paths.js";
+
+// The paper's real-time system in one call: frame → Haar faces → crops → 48×48 grey → ResEZAP → labels.
+// Preprocessing contract (the same as classifyFaces):
+//   grey   OpenCV 4.6's cvtColor RGB→GRAY, computed once per frame and shared by detection and cropping
+//   crop   the detector's box, grown by `margin` × its size on every side (default 0), clipped to the frame
+//   resize area averaging to 48×48 when shrinking (INTER_AREA), bilinear when growing
+//   scale  grey / 255
+// All faces of a frame go through the network in one batched WASM call.
+
+export interface RecognizedFace extends Classification {
+  box: Box;
+}
+
+export interface RecognizeOptions extends DetectOptions {
+  model: Model;
+  /** A FaceDetector to reuse across frames (keeps its WASM buffers); default: one shared per process. */
+  detector?: FaceDetector;
+  /** Fraction of the box size added on each side before cropping. Default 0. */
+  margin?: number;
+}
+
+let sharedDetector: FaceDetector | null = null;
+
+export function recognize(image: ImageLike, options: RecognizeOptions): RecognizedFace[] {
+  const { model, detector, margin = 0, ...detect } = options;
+  if (!model) throw new ArgumentError("recognize: options.model is required (loadLayersModel(...) or EmotionRecognizer.load())");
+  if (!(margin >= 0 && margin <= 1)) throw new ArgumentError(`recognize: margin must be in [0, 1], found ${margin}`);
+  const d = detector ?? (sharedDetector ??= new FaceDetector());
+  const boxes = d.detect(image, detect);
+  if (boxes.length === 0) return [];
+  const grey = toGrey(image);
+  const x = new Float32Array(boxes.length * 2304);
+  boxes.forEach(([bx, by, bw, bh], i) => {
+    const mx = Math.round(bw * margin), my = Math.round(bh * margin);
+    const x0 = Math.max(0, bx - mx), y0 = Math.max(0, by - my);
+    const x1 = Math.min(grey.width, bx + bw + mx), y1 = Math.min(grey.height, by + bh + my);
+    resizeToFloat(grey, { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, 48, 48, x.subarray(i * 2304, (i + 1) * 2304));
+  });
+  const labelled = toClassifications(model, model.predict(x, boxes.length), boxes.length);
+  return labelled.map((c, i) => ({ box: boxes[i], ...c }));
+}
+
+/** Colours per emotion for annotations. */
+const COLORS: Record<string, Color> = {
+  angry: [230, 40, 40], disgust: [120, 170, 30], fear: [150, 60, 200], happy: [250, 200, 0],
+  sad: [40, 110, 230], surprise: [250, 120, 0], neutral: [200, 200, 200],
+};
+
+/** A copy of the frame (as RGBA) with a box and "LABEL 87%" drawn for each face. */
+export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uint8ClampedArray; width: number; height: number } {
+  const { width, height } = image;
+  const n = width * height;
+  const data = new Uint8ClampedArray(n * 4);
+  const ch = image.channels ?? (image.data.length / n);
+  for (let i = 0; i < n; i++) {
+    const s = i * ch;
+    data[i * 4] = image.data[s];
+    data[i * 4 + 1] = image.data[ch >= 3 ? s + 1 : s];
+    data[i * 4 + 2] = image.data[ch >= 3 ? s + 2 : s];
+    data[i * 4 + 3] = 255;
+  }
+  const out = { data, width, height };
+  const thick = Math.max(2, Math.round(Math.min(width, height) / 200));
+  const scale = Math.max(1, Math.round(Math.min(width, height) / 240));
+  for (const f of faces) {
+    const c = COLORS[f.label] ?? [0, 255, 0];
+    drawBox(out, f.box, c, thick);
+    const text = `${f.label} ${Math.round(f.probabilities[f.label] * 100)}%`;
+    const h = 7 * scale + 2 * scale;
+    const y = f.box[1] - h >= 0 ? f.box[1] - h : f.box[1] + thick;
+    drawLabel(out, text, f.box[0], y, [0, 0, 0], c, scale);
+  }
+  return out;
+}
+
+/** A model and a face detector, loaded once, for recognising faces frame after frame (face-api.js style). */
+export class EmotionRecognizer {
+  private constructor(readonly model: Model, readonly detector: FaceDetector) {}
+
+  /** model: a model, or where to load one (default: the package's model); cascade: a FaceDetector option. */
+  static async load(options: { model?: Model | string | URL } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
+    const { model, ...det } = options;
+    const m = model === undefined || typeof model === "string" || model instanceof URL ? await loadLayersModel(model ?? DEFAULT_MODEL_JSON) : model;
+    return new EmotionRecognizer(m, new FaceDetector(det));
+  }
+
+  recognize(image: ImageLike, options: Omit<RecognizeOptions, "model" | "detector"> = {}): RecognizedFace[] {
+    return recognize(image, { ...options, model: this.model, detector: this.detector });
+  }
+}

@@ -1,0 +1,90 @@
+// The real-time system end to end: photo → Haar faces → 48×48 crops → ResEZAP → labels, in the library
+// and in `resezap detect`.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  annotate, classifyFaces, decodeImage, decodePng, detectFaces, EmotionRecognizer, ImageError, loadLayersModel, recognize,
+} from "../src/index.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const fixture = (f: string) => decodeImage(readFileSync(join(ROOT, "fixtures", f)), f);
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+const boxes = JSON.parse(readFileSync(join(ROOT, "fixtures/faces/boxes.json"), "utf8"));
+
+describe("recognize", () => {
+  it("finds OpenCV's faces and classifies each crop exactly as classifyFaces does, sorted left to right", async () => {
+    const model = await loadLayersModel(join(ROOT, "models/reference"));
+    const img = fixture("faces/knn_test_kit_with_rose.png");
+    const faces = recognize(img, { model, scaleFactor: 1.1, minNeighbors: 5, minSize: 30 });
+    expect(faces.map((f) => f.box)).toEqual(detectFaces(img, { scaleFactor: 1.1, minNeighbors: 5, minSize: 30 }));
+    expect(faces.map((f) => f.box).sort()).toEqual([...boxes["knn_test_kit_with_rose.png"].opencv].sort());
+    const xs = faces.map((f) => f.box[0]);
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    // the same crops through classifyFaces (crop → grey → 48×48) give the same answer
+    const crops = faces.map(({ box: [x, y, w, h] }) => {
+      const data = new Uint8Array(w * h * 4);
+      for (let r = 0; r < h; r++) data.set(img.data.subarray(((y + r) * img.width + x) * 4, ((y + r) * img.width + x + w) * 4), r * w * 4);
+      return { data, width: w, height: h };
+    });
+    const direct = classifyFaces(model, crops);
+    faces.forEach((f, i) => {
+      expect(f.label).toBe(direct[i].label);
+      for (const k of Object.keys(f.probabilities)) expect(Math.abs(f.probabilities[k] - direct[i].probabilities[k])).toBeLessThan(1e-6);
+    });
+  });
+
+  it("EmotionRecognizer loads the package's model and cascade; a photo without faces gives []", async () => {
+    const r = await EmotionRecognizer.load();
+    const astro = r.recognize(fixture("faces/astronaut.png"));
+    expect(astro).toHaveLength(1);
+    expect(astro[0].box).toEqual(boxes["astronaut.png"].opencv[0]);
+    expect(Object.values(astro[0].probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(r.recognize(fixture("faces/baboon.png"), { minNeighbors: 5 })).toEqual([]);
+    expect(() => r.recognize(fixture("faces/astronaut.png"), { margin: 2 })).toThrow(/margin must be in \[0, 1\]/);
+  });
+
+  it("JPEG input, and annotate draws boxes in the emotion's colour", async () => {
+    const r = await EmotionRecognizer.load();
+    const img = fixture("faces-jpeg/astronaut.jpg");
+    expect(img.width).toBe(512);
+    const faces = r.recognize(img);
+    expect(faces).toHaveLength(1);
+    const [x, y, w, h] = faces[0].box;
+    const [ox, oy, ow] = boxes["astronaut.png"].opencv[0];
+    expect(Math.abs(x - ox) + Math.abs(y - oy) + Math.abs(w - ow)).toBeLessThan(12);
+    const out = annotate(img, faces);
+    const px = (xx: number, yy: number) => Array.from(out.data.subarray((yy * out.width + xx) * 4, (yy * out.width + xx) * 4 + 3));
+    expect(px(x, y + (h >> 1))).not.toEqual(px(x + 10, y + (h >> 1)));
+    expect(() => decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 2]), "cut.jpg")).toThrow(ImageError);
+  });
+});
+
+describe("resezap detect", () => {
+  it("--json lists faces with box, label and seven probabilities; --out writes an annotated PNG", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "resezap-detect-")), "out.png");
+    const r = cli("detect", "--json", "--out", out, "fixtures/faces/astronaut.png");
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j[0].file).toBe("fixtures/faces/astronaut.png");
+    expect(j[0].faces[0].box).toEqual(boxes["astronaut.png"].opencv[0]);
+    expect(Object.keys(j[0].faces[0].probabilities)).toEqual(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]);
+    const png = decodePng(readFileSync(out), out);
+    expect([png.width, png.height]).toEqual([512, 512]);
+  });
+
+  it("bad input: one line, exit 1", () => {
+    for (const [args, re] of [
+      [["detect", "README.md"], /README\.md: not a PNG or JPEG file/],
+      [["detect", "--scale-factor", "0.9", "fixtures/faces/astronaut.png"], /--scale-factor must be a number in \(1, 4\]/],
+      [["detect", "--cascade", "/nonexistent.xml", "fixtures/faces/astronaut.png"], /--cascade \/nonexistent\.xml: cannot read/],
+    ] as [string[], RegExp][]) {
+      const r = cli(...args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+});
