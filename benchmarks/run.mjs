@@ -14,6 +14,7 @@ import { benchNetwork } from "./network.mjs";
 import { benchSeparable } from "./separable.mjs";
 import { renderResults } from "./render.mjs";
 import { profileNetwork } from "./profile.mjs";
+import { benchRealtime } from "./realtime.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MODEL_DIR = join(HERE, "../models/reference");
@@ -25,6 +26,8 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
   const results = { date: new Date().toISOString(), command, quick, machine };
   log("network…");
   results.network = await benchNetwork(settings, MODEL_DIR);
+  log("real time (640×480, Node)…");
+  results.realtime = await benchRealtime(settings);
   log("normal vs separable…");
   results.separable = await benchSeparable(settings, { naive: !quick });
   if (!quick) {
@@ -67,6 +70,7 @@ function summarize(r) {
       simd: r.network.simd,
     },
     peers,
+    realtime_fps: r.realtime.realtime.fps,
     separable_speedup: r.separable.wasm.speedup,
     separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,
     mult_ratio: r.separable.mult_ratio,

@@ -20,7 +20,7 @@ export { createPool, type Pool } from "./pool.js";
 export { enableRelaxedSimd } from "./engine/relaxed.js";
 export { modelToArtifacts, saveLayersModel } from "./io/save.js";
 export { classifyFaces, preprocessFace, type Classification } from "./classify.js";
-export { recognize, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
+export { recognize, classifyBoxes, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
 export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions } from "./detect/index.js";
 export { decodeImage } from "./image/decode.js";
 export { decodeJpeg } from "./image/jpeg.js";

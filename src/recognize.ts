@@ -4,7 +4,7 @@ import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
 import type { Box } from "./detect/group.js";
 import type { DetectOptions } from "./detect/options.js";
 import { drawBox, drawLabel, type Color } from "./image/draw.js";
-import { toGrey } from "./image/grey.js";
+import { channelsOf, toGrey } from "./image/grey.js";
 import { resizeToFloat } from "./image/resize.js";
 import type { ImageLike } from "./image/types.js";
 import { loadLayersModel } from "./io/load.js";
@@ -38,18 +38,30 @@ export function recognize(image: ImageLike, options: RecognizeOptions): Recogniz
   if (!model) throw new ArgumentError("recognize: options.model is required (loadLayersModel(...) or EmotionRecognizer.load())");
   if (!(margin >= 0 && margin <= 1)) throw new ArgumentError(`recognize: margin must be in [0, 1], found ${margin}`);
   const d = detector ?? (sharedDetector ??= new FaceDetector());
-  const boxes = d.detect(image, detect);
+  return classifyBoxes(model, image, d.detect(image, detect), margin);
+}
+
+/** The second half of recognize(): crop each box (grown by margin), grey, 48×48, one batched predict. */
+export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0): RecognizedFace[] {
   if (boxes.length === 0) return [];
-  const grey = toGrey(image);
   const x = new Float32Array(boxes.length * 2304);
   boxes.forEach(([bx, by, bw, bh], i) => {
     const mx = Math.round(bw * margin), my = Math.round(bh * margin);
     const x0 = Math.max(0, bx - mx), y0 = Math.max(0, by - my);
-    const x1 = Math.min(grey.width, bx + bw + mx), y1 = Math.min(grey.height, by + bh + my);
-    resizeToFloat(grey, { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, 48, 48, x.subarray(i * 2304, (i + 1) * 2304));
+    const x1 = Math.min(image.width, bx + bw + mx), y1 = Math.min(image.height, by + bh + my);
+    // grey of the crop only, not of the whole frame
+    const grey = toGrey(cropImage(image, x0, y0, x1 - x0, y1 - y0));
+    resizeToFloat(grey, { x: 0, y: 0, w: grey.width, h: grey.height }, 48, 48, x.subarray(i * 2304, (i + 1) * 2304));
   });
   const labelled = toClassifications(model, model.predict(x, boxes.length), boxes.length);
   return labelled.map((c, i) => ({ box: boxes[i], ...c }));
+}
+
+function cropImage(img: ImageLike, x: number, y: number, w: number, h: number): ImageLike {
+  const ch = channelsOf(img);
+  const data = new Uint8Array(w * h * ch);
+  for (let r = 0; r < h; r++) data.set(img.data.subarray(((y + r) * img.width + x) * ch, ((y + r) * img.width + x + w) * ch), r * w * ch);
+  return { data, width: w, height: h, channels: ch };
 }
 
 /** Colours per emotion for annotations. */

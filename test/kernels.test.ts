@@ -3,11 +3,14 @@
 // and both WASM builds this engine can run (plain SIMD always; relaxed SIMD where it validates).
 import { describe, it, expect } from "vitest";
 import { Arena, instantiateSync, relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
+import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import { packBias, packConv3x3, packPointwise } from "../src/engine/pack.js";
 import * as ref from "../src/reference/kernels.js";
 import { Random } from "../src/util/random.js";
 import { expectClose } from "./helpers.js";
 
+// relaxed SIMD is behind a flag in Node 20: turn it on so both builds are tested wherever V8 has it
+await enableRelaxedSimd();
 const variants: ModuleName[] = relaxedSimdSupported() ? ["nnSimd", "nnRelaxed"] : ["nnSimd"];
 const TOL = 2e-6;
 // float32 sums of K products drift from the float64 reference by about K·2⁻²⁴ at worst; a real bug is off by O(1)

@@ -2,9 +2,11 @@
 // exported to the TF.js Layers format; io.json holds PyTorch's logits and probabilities for 16 inputs.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadLayersModel, relaxedSimdSupported, resezap } from "../src/index.js";
+import { enableRelaxedSimd, loadLayersModel, relaxedSimdSupported, resezap } from "../src/index.js";
 import { expectClose } from "./helpers.js";
 
+// relaxed SIMD is behind a flag in Node 20: turn it on so both builds are tested wherever V8 has it
+await enableRelaxedSimd();
 const DIR = new URL("../fixtures/reference-model/", import.meta.url);
 const io = JSON.parse(readFileSync(new URL("io.json", DIR), "utf8")) as { inputs: number[][]; logits: number[][]; probabilities: number[][] };
 const x = Float32Array.from(io.inputs.flat());
