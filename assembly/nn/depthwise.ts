@@ -40,7 +40,8 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
   }
 }
 
-// Interior of one output row, channels in groups of 4: 9 weight vectors + bias in registers.
+// Interior of one output row, channels in groups of 4: 9 weight vectors + bias in registers, two output
+// pixels a step so each input vector loaded serves both (12 loads for 18 multiply-adds instead of 18).
 // r: first input row of the window (at x = 0). Output columns x0..x1-1 read input columns x-pad .. x-pad+2.
 // @ts-ignore: decorator
 @inline function interiorRow(r: usize, W: i32, C: i32, w: usize, b: usize, o: usize, x0: i32, x1: i32, pad: i32): void {
@@ -55,7 +56,28 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
     const bias = b ? v128.load(b + cb) : f32x4.splat(0);
     let p = r + <usize>(x0 - pad) * px + cb;
     let q = o + <usize>x0 * px + cb;
-    for (let x = x0; x < x1; x++) {
+    let x = x0;
+    for (; x + 2 <= x1; x += 2) {
+      let i0 = v128.load(p), i1 = v128.load(p + px), i2 = v128.load(p + 2 * px), i3 = v128.load(p + 3 * px);
+      let a0 = madd(i0, k0, bias), a1 = madd(i1, k0, bias);
+      a0 = madd(i1, k1, a0); a1 = madd(i2, k1, a1);
+      a0 = madd(i2, k2, a0); a1 = madd(i3, k2, a1);
+      const p1 = p + row;
+      i0 = v128.load(p1); i1 = v128.load(p1 + px); i2 = v128.load(p1 + 2 * px); i3 = v128.load(p1 + 3 * px);
+      a0 = madd(i0, k3, a0); a1 = madd(i1, k3, a1);
+      a0 = madd(i1, k4, a0); a1 = madd(i2, k4, a1);
+      a0 = madd(i2, k5, a0); a1 = madd(i3, k5, a1);
+      const p2 = p1 + row;
+      i0 = v128.load(p2); i1 = v128.load(p2 + px); i2 = v128.load(p2 + 2 * px); i3 = v128.load(p2 + 3 * px);
+      a0 = madd(i0, k6, a0); a1 = madd(i1, k6, a1);
+      a0 = madd(i1, k7, a0); a1 = madd(i2, k7, a1);
+      a0 = madd(i2, k8, a0); a1 = madd(i3, k8, a1);
+      v128.store(q, a0);
+      v128.store(q + px, a1);
+      p += 2 * px;
+      q += 2 * px;
+    }
+    if (x < x1) {
       let acc = madd(v128.load(p), k0, bias);
       acc = madd(v128.load(p + px), k1, acc);
       acc = madd(v128.load(p + 2 * px), k2, acc);
@@ -66,8 +88,6 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
       acc = madd(v128.load(p + 2 * row + px), k7, acc);
       acc = madd(v128.load(p + 2 * row + 2 * px), k8, acc);
       v128.store(q, acc);
-      p += px;
-      q += px;
     }
   }
 }
@@ -103,16 +123,29 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
   }
 }
 
-// Output pixels ox0..ox1-1 of row oy, channels c0..C-1, taps outside the image skipped. Scalar: it only
-// covers borders and channel tails.
+// Output pixels ox0..ox1-1 of row oy, channels c0..C-1, taps outside the image skipped: the border pixels
+// (padding "same") and channel tails. Channels still go 4 at a time where c0..C allows, since with padding
+// the border is a large share of a small image (2 of every 13 rows and columns at 13×13).
 function clippedPixels(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, o: usize, pad: i32, oy: i32, ox0: i32, ox1: i32, c0: i32): void {
   const px = <usize>C << 2;
   const iy = oy - pad;
   const ky0 = max(0, -iy), ky1 = min(3, H - iy);
+  const C4 = c0 + ((C - c0) & ~3);
   for (let ox = ox0; ox < ox1; ox++) {
     const ix = ox - pad;
     const kx0 = max(0, -ix), kx1 = min(3, W - ix);
-    for (let c = c0; c < C; c++) {
+    let c = c0;
+    for (; c < C4; c += 4) {
+      const cb = <usize>c << 2;
+      let acc = b ? v128.load(b + cb) : f32x4.splat(0);
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) {
+          acc = madd(v128.load(inp + <usize>((iy + ky) * W + ix + kx) * px + cb), v128.load(w + <usize>(ky * 3 + kx) * px + cb), acc);
+        }
+      }
+      v128.store(o + <usize>ox * px + cb, acc);
+    }
+    for (; c < C; c++) {
       const cb = <usize>c << 2;
       let acc: f32 = b ? load<f32>(b + cb) : 0;
       for (let ky = ky0; ky < ky1; ky++) {
