@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Browser benchmark: the real-time pipeline (Haar detection + ResEZAP, in a Web Worker, real-time settings
+// scaleFactor 1.2, minSize 60, minNeighbors 5) in headless Chromium on one 640×480 frame with one face, run n
+// times; medians of detection, classification and total ms per frame, and fps = 1000 / median total.
+// Chromium is the system's (/usr/bin/chromium or CHROMIUM_PATH), driven by playwright-core (a devDependency).
+//
+//   node benchmarks/browser.mjs [--quick]     → JSON on stdout
+//   import { benchBrowser } from "./browser.mjs"; await benchBrowser({ quick })  → { skipped } without Chromium
+//
+// Needs `npm run build` (the page imports dist/browser.js).
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const log = (...a) => console.error("[browser]", ...a);
+
+export async function benchBrowser({ quick = false } = {}) {
+  const { chromiumPath, launchChromium, NO_CHROMIUM } = await import(resolve(root, "scripts/chromium.mjs"));
+  if (!chromiumPath()) return { skipped: NO_CHROMIUM };
+  try {
+    await import("playwright-core");
+  } catch {
+    return { skipped: "skipped: playwright-core is not installed (npm install -D playwright-core)" };
+  }
+  const { startServer } = await import(resolve(root, "scripts/serve.mjs"));
+  const n = quick ? 20 : 100, warmup = quick ? 5 : 20;
+  const server = await startServer({ port: 0 });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    log(`${server.url}web/bench.html, n ${n}, warm-up ${warmup}`);
+    await page.goto(`${server.url}web/bench.html?n=${n}&warmup=${warmup}`);
+    await page.waitForFunction(() => window.resezapBench, null, { timeout: 300_000 });
+    const r = await page.evaluate(() => window.resezapBench);
+    if (r.error) throw new Error(`browser benchmark page: ${r.error}`);
+    return { chromium: (await browser.context.browser()?.version()) ?? r.userAgent, ...r };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const result = await benchBrowser({ quick: process.argv.includes("--quick") });
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -1,0 +1,72 @@
+// Data augmentation as Keras's ImageDataGenerator does it, on 48×48 grey faces, in plain TypeScript:
+// one random affine map per image (rotation, shift, zoom with separate x and y factors, about the image
+// centre), bilinear sampling with the border extended (fill_mode "nearest"), then a horizontal flip and a
+// brightness factor (clipped to [0, 1], as PIL's enhancer clips at 255). Cheap next to the network
+// (about 2 k samples a face), so it runs on the main thread, in a fixed order, from a seeded Random:
+// a run's augmentation is the same whatever the number of workers.
+
+import type { Random } from "../util/random.js";
+
+export interface AugmentOptions {
+  /** degrees, uniform in ±rotation (reference recipe: 10) */
+  rotation: number;
+  /** fraction of the side, uniform in ±shift (0.1) */
+  shift: number;
+  /** zoom factors uniform in [1 - zoom, 1 + zoom], x and y independently (0.1) */
+  zoom: number;
+  /** probability of a horizontal flip (0.5) */
+  flip: number;
+  /** brightness factor uniform in [1 - brightness, 1 + brightness] (0.2) */
+  brightness: number;
+}
+
+export const REFERENCE_AUGMENT: AugmentOptions = { rotation: 10, shift: 0.1, zoom: 0.1, flip: 0.5, brightness: 0.2 };
+export const NO_AUGMENT: AugmentOptions = { rotation: 0, shift: 0, zoom: 0, flip: 0, brightness: 0 };
+
+// src: one face, side×side grey 0–255; out: side×side floats in [0, 1] at outOffset
+export function augmentOne(src: Uint8Array, srcOffset: number, side: number, rng: Random, o: AugmentOptions, out: Float32Array, outOffset: number): void {
+  const theta = (rng.uniform(-o.rotation, o.rotation) * Math.PI) / 180;
+  const ty = rng.uniform(-o.shift, o.shift) * side; // rows
+  const tx = rng.uniform(-o.shift, o.shift) * side; // columns
+  const zy = rng.uniform(1 - o.zoom, 1 + o.zoom), zx = rng.uniform(1 - o.zoom, 1 + o.zoom);
+  const flip = rng.next() < o.flip;
+  const bright = rng.uniform(1 - o.brightness, 1 + o.brightness);
+  const c = side / 2 - 0.5, last = side - 1;
+  const cos = Math.cos(theta), sin = Math.sin(theta);
+  // Keras: input = c + R·(Z·(p - c) + t), p = (row, col) of the output pixel
+  for (let r = 0; r < side; r++) {
+    for (let q = 0; q < side; q++) {
+      const ar = zy * (r - c) + ty, aq = zx * (q - c) + tx;
+      let sr = c + cos * ar - sin * aq, sq = c + sin * ar + cos * aq;
+      sr = sr < 0 ? 0 : sr > last ? last : sr;
+      sq = sq < 0 ? 0 : sq > last ? last : sq;
+      const r0 = Math.floor(sr), q0 = Math.floor(sq);
+      const r1 = r0 < last ? r0 + 1 : last, q1 = q0 < last ? q0 + 1 : last;
+      const fr = sr - r0, fq = sq - q0;
+      const b = srcOffset;
+      const top = src[b + r0 * side + q0] * (1 - fq) + src[b + r0 * side + q1] * fq;
+      const bot = src[b + r1 * side + q0] * (1 - fq) + src[b + r1 * side + q1] * fq;
+      const v = ((top * (1 - fr) + bot * fr) / 255) * bright;
+      out[outOffset + r * side + (flip ? last - q : q)] = v > 1 ? 1 : v;
+    }
+  }
+}
+
+/** A batch [idx.length, side, side] of augmented faces from pixels [n, side, side] (0–255). */
+export function augmentBatch(pixels: Uint8Array, idx: ArrayLike<number>, side: number, rng: Random, o: AugmentOptions, out?: Float32Array): Float32Array {
+  const per = side * side;
+  const x = out ?? new Float32Array(idx.length * per);
+  for (let i = 0; i < idx.length; i++) augmentOne(pixels, idx[i] * per, side, rng, o, x, i * per);
+  return x;
+}
+
+/** Horizontally flipped copies of n faces [n, side, side] (test-time augmentation). */
+export function flipBatch(x: Float32Array, n: number, side: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < n; i++)
+    for (let r = 0; r < side; r++) {
+      const o = (i * side + r) * side;
+      for (let q = 0; q < side; q++) out[o + q] = x[o + side - 1 - q];
+    }
+  return out;
+}

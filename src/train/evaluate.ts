@@ -1,0 +1,51 @@
+// Accuracy, per-class accuracy and the confusion matrix of a model on FER data, through the inference
+// engine (model.predict: BN with the moving statistics), optionally averaging with the flipped face (TTA).
+
+import type { Model } from "../model.js";
+import { flipBatch } from "./augment.js";
+import { FER_CLASSES, FER_PIXELS, FER_SIDE, toFloat, type FerData } from "./fer2013.js";
+
+export interface EvalResult {
+  n: number;
+  accuracy: number;
+  /** accuracy of each true class (NaN where a class has no example) */
+  perClass: number[];
+  /** confusion[true][predicted] counts */
+  confusion: number[][];
+}
+
+// probabilities [n, classes] in chunks of 512 faces, so memory stays small for the whole split
+export function predictFer(model: Model, d: FerData, tta = false): Float32Array {
+  const K = FER_CLASSES, out = new Float32Array(d.n * K), chunk = 512;
+  for (let s = 0; s < d.n; s += chunk) {
+    const m = Math.min(chunk, d.n - s);
+    const idx = Array.from({ length: m }, (_, i) => s + i);
+    const x = toFloat(d, idx);
+    const p = model.predict(x, m);
+    if (tta) {
+      const q = model.predict(flipBatch(x, m, FER_SIDE), m);
+      for (let i = 0; i < p.length; i++) p[i] = (p[i] + q[i]) / 2;
+    }
+    out.set(p, s * K);
+  }
+  return out;
+}
+
+export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: number, K = FER_CLASSES): EvalResult {
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < K; c++) if (probs[i * K + c] > probs[i * K + best]) best = c;
+    confusion[labels[i]][best]++;
+    if (best === labels[i]) correct++;
+  }
+  const perClass = confusion.map((row, c) => row[c] / row.reduce((a, b) => a + b, 0));
+  return { n, accuracy: n ? correct / n : NaN, perClass, confusion };
+}
+
+export function evaluateFer(model: Model, d: FerData, tta = false): EvalResult {
+  return scorePredictions(predictFer(model, d, tta), d.labels, d.n);
+}
+
+export { FER_PIXELS };

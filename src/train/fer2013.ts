@@ -1,0 +1,154 @@
+// Streams the Kaggle FER2013 CSV (`emotion,pixels,Usage`; plain or gzipped, told apart by the gzip magic
+// bytes) and keeps the rows of one or more Usage splits. Rows are parsed by hand (2304 integers a row,
+// 35,887 rows): a bad row is refused with its row number (1-based, the header not counted) and what is wrong.
+
+import { ArgumentError } from "../errors.js";
+
+export const FER_SIDE = 48;
+export const FER_PIXELS = FER_SIDE * FER_SIDE;
+export const FER_CLASSES = 7;
+
+/** n faces: pixels [n, 48, 48] grey 0–255, labels [n] in 0..6. */
+export interface FerData {
+  n: number;
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+export class DataError extends ArgumentError {}
+
+/** Parses one CSV line (without its newline); `row` names it in errors. Returns null when its Usage is not wanted. */
+export function parseFerRow(line: string, row: number, want: (usage: string) => boolean, pixelsOut: Uint8Array, at: number): { label: number; usage: string } | null {
+  const c1 = line.indexOf(",");
+  const c2 = line.indexOf(",", c1 + 1);
+  if (c1 < 0 || c2 < 0 || line.indexOf(",", c2 + 1) >= 0) throw new DataError(`row ${row}: expected 3 fields emotion,pixels,Usage, found ${line.split(",").length}`);
+  const usage = line.slice(c2 + 1).trim();
+  if (!want(usage)) return null;
+  const es = line.slice(0, c1).trim();
+  const label = Number(es);
+  if (!/^\d+$/.test(es) || label >= FER_CLASSES) throw new DataError(`row ${row}: emotion is ${JSON.stringify(es)}, expected an integer 0..${FER_CLASSES - 1}`);
+  let count = 0, v = -1;
+  for (let i = c1 + 1; i <= c2; i++) {
+    const ch = i < c2 ? line.charCodeAt(i) : 32;
+    if (ch >= 48 && ch <= 57) {
+      v = (v < 0 ? 0 : v * 10) + (ch - 48);
+      if (v > 255) throw new DataError(`row ${row}: pixel ${count + 1} is over 255`);
+    } else if (ch === 32 || ch === 34) {
+      // space separates; a quote may wrap the field
+      if (v >= 0) {
+        if (count < FER_PIXELS) pixelsOut[at + count] = v;
+        count++;
+        v = -1;
+      }
+    } else {
+      throw new DataError(`row ${row}: pixels has the character ${JSON.stringify(String.fromCharCode(ch))}, expected integers 0–255 separated by spaces`);
+    }
+  }
+  if (count !== FER_PIXELS) throw new DataError(`row ${row}: pixels has ${count} values, expected ${FER_PIXELS}`);
+  return { label, usage };
+}
+
+/**
+ * Reads the rows of the given Usage splits (e.g. ["Training"] or ["PublicTest"]) from a FER2013 CSV,
+ * .csv or .csv.gz. Refuses a missing header, a bad row (by number), and an empty selection.
+ */
+export async function loadFer2013(file: string, usages: string[]): Promise<FerData> {
+  const all = await loadFer2013Splits(file, usages);
+  if (usages.length === 1) return all[usages[0]];
+  return concatFer(usages.map((u) => all[u]));
+}
+
+function concatFer(parts: FerData[]): FerData {
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const pixels = new Uint8Array(n * FER_PIXELS), labels = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    pixels.set(p.pixels, o * FER_PIXELS);
+    labels.set(p.labels, o);
+    o += p.n;
+  }
+  return { n, pixels, labels };
+}
+
+/** One pass over the file; each wanted Usage's rows, in file order. Refuses a wanted split with no row. */
+export async function loadFer2013Splits(file: string, usages: string[]): Promise<Record<string, FerData>> {
+  const fs = await import("node:fs");
+  const zlib = await import("node:zlib");
+  const readline = await import("node:readline");
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    throw new ArgumentError(`${file}: cannot open (expected the FER2013 CSV, plain or .gz)`);
+  }
+  const magic = Buffer.alloc(2);
+  fs.readSync(fd, magic, 0, 2, 0);
+  fs.closeSync(fd);
+  const raw = fs.createReadStream(file);
+  const stream = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(zlib.createGunzip()) : raw;
+  const want = new Set(usages);
+  let cap = 4096, n = 0;
+  let pixels = new Uint8Array(cap * FER_PIXELS), labels = new Uint8Array(cap), split = new Uint8Array(cap);
+  const usageList = [...want];
+  let row = -1;
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) {
+      row++;
+      if (row === 0) {
+        const h = line.replace(/^\uFEFF/, "").trim().toLowerCase().split(",").map((s) => s.trim().replace(/"/g, ""));
+        if (h.join(",") !== "emotion,pixels,usage") throw new DataError(`${file}: header is ${JSON.stringify(line.slice(0, 60))}, expected "emotion,pixels,Usage"`);
+        continue;
+      }
+      if (line.trim() === "") continue;
+      if (n === cap) {
+        cap *= 2;
+        const p2 = new Uint8Array(cap * FER_PIXELS);
+        p2.set(pixels);
+        pixels = p2;
+        const l2 = new Uint8Array(cap);
+        l2.set(labels);
+        labels = l2;
+        const s2 = new Uint8Array(cap);
+        s2.set(split);
+        split = s2;
+      }
+      const r = parseFerRow(line, row, (u) => want.has(u), pixels, n * FER_PIXELS);
+      if (r) {
+        split[n] = usageList.indexOf(r.usage);
+        labels[n++] = r.label;
+      }
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "Z_DATA_ERROR") throw new DataError(`${file}: gzip data is corrupt after row ${row}`);
+    throw e;
+  } finally {
+    rl.close();
+    raw.destroy();
+  }
+  if (row < 0) throw new DataError(`${file}: empty file (expected the header emotion,pixels,Usage)`);
+  const out: Record<string, FerData> = {};
+  usageList.forEach((u, k) => {
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (split[i] === k) idx.push(i);
+    if (!idx.length) throw new DataError(`${file}: no rows with Usage ${u}`);
+    const px = new Uint8Array(idx.length * FER_PIXELS), lb = new Uint8Array(idx.length);
+    idx.forEach((i, j) => {
+      px.set(pixels.subarray(i * FER_PIXELS, (i + 1) * FER_PIXELS), j * FER_PIXELS);
+      lb[j] = labels[i];
+    });
+    out[u] = { n: idx.length, pixels: px, labels: lb };
+  });
+  return out;
+}
+
+/** grey/255 as floats [n, 48, 48, 1] for the examples idx (all when omitted). */
+export function toFloat(d: FerData, idx?: ArrayLike<number>): Float32Array {
+  const m = idx ? idx.length : d.n;
+  const out = new Float32Array(m * FER_PIXELS);
+  for (let i = 0; i < m; i++) {
+    const s = (idx ? idx[i] : i) * FER_PIXELS;
+    for (let j = 0; j < FER_PIXELS; j++) out[i * FER_PIXELS + j] = d.pixels[s + j] / 255;
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+// The training loop: seeded shuffling, augmentation, ghost batches on a GradEngine, the optimiser step
+// and the moving batch-norm statistics on the main thread, learning-rate schedule. An epoch's randomness
+// (order and augmentation) derives from (seed, epoch) alone, so a run resumed at an epoch boundary from
+// its checkpoint continues exactly as it would have.
+
+import { ArgumentError } from "../errors.js";
+import { BatchNormalization } from "../layers/core.js";
+import type { Model } from "../model.js";
+import { Random } from "../util/random.js";
+import { augmentBatch, NO_AUGMENT, type AugmentOptions } from "./augment.js";
+import { FER_PIXELS, FER_SIDE, type FerData } from "./fer2013.js";
+import { Optimizer, type OptimizerOptions } from "./optimizer.js";
+import { createGradEngine, type GhostJob, type GhostResult, type GradEngine } from "./parallel.js";
+import { learningRate, type ScheduleOptions } from "./schedule.js";
+import { packParams, unpackParams } from "./trainer.js";
+
+export interface TrainConfig {
+  epochs: number;
+  batch: number;
+  /** ghost batch size of batch norm (see parallel.ts); default 32 */
+  ghost: number;
+  seed: number;
+  lr: number;
+  schedule: ScheduleOptions["name"];
+  warmup: number;
+  optimizer: OptimizerOptions;
+  smoothing: number;
+  augment: AugmentOptions;
+}
+
+export const REFERENCE_CONFIG: Omit<TrainConfig, "augment"> = {
+  epochs: 25, batch: 64, ghost: 32, seed: 1, lr: 4e-3, schedule: "one-cycle", warmup: 0.15,
+  optimizer: { kind: "adam", weightDecay: 1e-4, eps: 1e-8 }, smoothing: 0.1,
+};
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+  images: number;
+}
+
+/** An integer from a few integers: independent seeds for shuffling and augmentation of each epoch. */
+export function mixSeed(...xs: number[]): number {
+  let h = 0x9e3779b9;
+  for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x85ebca6b) ^ (Math.imul(h, 0xc2b2ae35) >>> 13);
+  return h >>> 0;
+}
+
+/** Fisher–Yates permutation of 0..n-1. */
+export function shuffle(n: number, rng: Random): Int32Array {
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+export class TrainingSession {
+  readonly opt: Optimizer;
+  private engine?: GradEngine;
+  private readonly bn: BatchNormalization[];
+  /** steps taken over the whole run (the schedule's clock) */
+  globalStep = 0;
+
+  constructor(readonly model: Model, readonly cfg: TrainConfig, readonly stepsPerEpoch: number, readonly workers: number) {
+    if (!(cfg.batch >= 1 && cfg.ghost >= 1)) throw new ArgumentError(`batch and ghost batch must be ≥ 1`);
+    const p = packParams(model);
+    this.opt = new Optimizer(p.length, cfg.optimizer);
+    this.opt.setParams(p);
+    this.bn = model.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
+  }
+
+  async start(): Promise<void> {
+    this.engine ??= await createGradEngine(this.model, Math.min(this.cfg.ghost, this.cfg.batch), this.workers);
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+    this.engine = undefined;
+  }
+
+  lrAt(step: number): number {
+    const c = this.cfg;
+    return learningRate({ name: c.schedule, lr: c.lr, total: c.epochs * this.stepsPerEpoch, warmup: c.warmup }, step);
+  }
+
+  /** One epoch over d (the last incomplete batch dropped); onStep after each step. Writes the weights back into the model. */
+  async epoch(d: FerData, epoch: number, onStep?: (s: StepInfo) => void): Promise<{ loss: number; accuracy: number }> {
+    await this.start();
+    const c = this.cfg, B = c.batch, G = Math.min(c.ghost, B);
+    const order = shuffle(d.n, new Random(mixSeed(c.seed, epoch, 1)));
+    const aug = new Random(mixSeed(c.seed, epoch, 2));
+    const steps = Math.min(this.stepsPerEpoch, Math.floor(d.n / B));
+    let lossSum = 0, correct = 0, seen = 0;
+    for (let s = 0; s < steps; s++) {
+      const idx = order.subarray(s * B, (s + 1) * B);
+      const x = augmentBatch(d.pixels, idx, FER_SIDE, aug, c.augment ?? NO_AUGMENT);
+      const jobs: GhostJob[] = [];
+      for (let g = 0; g < B; g += G) {
+        const n = Math.min(G, B - g);
+        const labels = Int32Array.from(idx.subarray(g, g + n), (i) => d.labels[i]);
+        jobs.push({ x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels, n, gradScale: n / B });
+      }
+      const results = await this.engine!.run(this.opt.params(), jobs, c.smoothing);
+      const lr = this.lrAt(this.globalStep);
+      this.opt.apply(sumGrads(results), lr);
+      this.updateMoving(results);
+      this.globalStep++;
+      const stepLoss = results.reduce((a, r) => a + r.loss * r.n, 0) / B;
+      const stepCorrect = results.reduce((a, r) => a + r.correct, 0);
+      lossSum += stepLoss * B;
+      correct += stepCorrect;
+      seen += B;
+      onStep?.({ epoch, step: s + 1, stepsPerEpoch: steps, loss: stepLoss, accuracy: stepCorrect / B, lr, images: B });
+    }
+    unpackParams(this.model, this.opt.params());
+    return { loss: lossSum / seen, accuracy: correct / seen };
+  }
+
+  // moving = moving·momentum + batch·(1 - momentum) per ghost batch, in ghost order; the variance
+  // unbiased (·M/(M-1)), as PyTorch (the reference model's framework)
+  private updateMoving(results: GhostResult[]): void {
+    for (const r of results) {
+      r.stats.forEach((st, i) => {
+        const l = this.bn[i];
+        const mom = l.momentum, mm = l.weight("moving_mean"), mv = l.weight("moving_variance");
+        const corr = st.count > 1 ? st.count / (st.count - 1) : 1;
+        for (let c = 0; c < mm.length; c++) {
+          mm[c] = mm[c] * mom + st.mean[c] * (1 - mom);
+          mv[c] = mv[c] * mom + st.variance[c] * corr * (1 - mom);
+        }
+      });
+    }
+    this.model.weightsChanged();
+  }
+}
+
+function sumGrads(results: GhostResult[]): Float32Array {
+  const g = new Float32Array(results[0].grads.length);
+  for (const r of results) for (let i = 0; i < g.length; i++) g[i] += r.grads[i];
+  return g;
+}

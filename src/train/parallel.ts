@@ -1,0 +1,95 @@
+// Gradients of a batch, computed on this thread or on worker_threads.
+//
+// A batch is cut into "ghost batches" of a FIXED size (default 32), whatever the number of workers: each
+// ghost batch is one Trainer.forwardBackward, so its batch-norm statistics are its own (ghost batch norm).
+// This is the documented choice for data-parallel batch norm here: exact global statistics over the whole
+// batch would need two synchronisations per BN layer and step (forward and backward) between threads, and
+// the training kernels compute statistics and normalise in one call. Because the ghost size does not
+// depend on the number of workers, and each ghost's gradient comes back separately and is summed on the
+// main thread in ghost order, a fixed-seed run gives THE SAME model (bit for bit) with 0, 1 or W workers:
+// every worker runs the same WASM on the same inputs, and the additions happen in the same order.
+// With ghost ≥ batch it is plain batch norm over the batch (grads.json's setting).
+
+import { ArgumentError, ResezapError } from "../errors.js";
+import { modelToArtifacts } from "../io/save.js";
+import type { Model } from "../model.js";
+import { Trainer, type BnStats } from "./trainer.js";
+
+/** One ghost batch: x [n, 48, 48, 1], labels [n]; its loss is scaled by n / B (B: the whole batch). */
+export interface GhostJob {
+  x: Float32Array;
+  labels: Int32Array;
+  n: number;
+  gradScale: number;
+}
+
+export interface GhostResult {
+  loss: number;
+  correct: number;
+  n: number;
+  grads: Float32Array;
+  stats: BnStats[];
+}
+
+export interface GradEngine {
+  readonly workers: number;
+  /** Runs the jobs with these parameters (flat, paramLayout); results in job order. */
+  run(params: Float32Array, jobs: GhostJob[], smoothing: number): Promise<GhostResult[]>;
+  close(): Promise<void>;
+}
+
+/** The jobs on one Trainer, one after another. */
+export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number): GhostResult[] {
+  t.setParams(params);
+  return jobs.map((j) => {
+    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, gradScale: j.gradScale });
+    return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats() };
+  });
+}
+
+/** workers 0: on the calling thread; W ≥ 1: W worker_threads, each with its own WASM instance. */
+export async function createGradEngine(model: Model, ghost: number, workers: number): Promise<GradEngine> {
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ArgumentError(`workers must be an integer in 0..64, found ${workers}`);
+  if (workers === 0) {
+    const t = new Trainer(model, ghost);
+    return { workers: 0, run: async (p, jobs, s) => runJobs(t, p, jobs, s), close: async () => {} };
+  }
+  const { Worker } = await import("node:worker_threads");
+  const { modelJSON, weightData } = modelToArtifacts(model);
+  const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+  const pool = Array.from({ length: workers }, () => new Worker(url, { workerData: { modelJSON, weightData, ghost } }));
+  const pending = new Map<number, { resolve: (r: GhostResult[]) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  for (const w of pool) {
+    w.on("message", (m: { id: number; results?: GhostResult[]; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new ResezapError(m.error));
+      else p.resolve(m.results!);
+    });
+    w.on("error", (e) => {
+      for (const p of pending.values()) p.reject(e as Error);
+      pending.clear();
+    });
+  }
+  const call = (w: InstanceType<typeof Worker>, params: Float32Array, jobs: GhostJob[], smoothing: number) =>
+    new Promise<GhostResult[]>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      w.postMessage({ id, params, jobs, smoothing });
+    });
+  await Promise.all(pool.map((w) => call(w, new Float32Array(0), [], 0)));
+  return {
+    workers,
+    async run(params, jobs, smoothing) {
+      // contiguous runs of ghost batches per worker; results joined in job order
+      const per = Math.ceil(jobs.length / workers);
+      const parts = await Promise.all(pool.map((w, i) => (i * per < jobs.length ? call(w, params, jobs.slice(i * per, (i + 1) * per), smoothing) : Promise.resolve([]))));
+      return parts.flat();
+    },
+    async close() {
+      await Promise.all(pool.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,17 @@
+// One worker of createGradEngine(): its own model copy and Trainer (own WASM memory); answers
+// { params, jobs } with each ghost batch's loss, gradient and batch-norm statistics.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadLayersModel } from "../io/load.js";
+import { runJobs, type GhostJob } from "./parallel.js";
+import { Trainer } from "./trainer.js";
+
+const model = await loadLayersModel({ modelJSON: workerData.modelJSON, weightData: workerData.weightData });
+const trainer = new Trainer(model, workerData.ghost);
+parentPort!.on("message", (m: { id: number; params: Float32Array; jobs: GhostJob[]; smoothing: number }) => {
+  try {
+    const results = m.jobs.length ? runJobs(trainer, m.params, m.jobs, m.smoothing) : [];
+    parentPort!.postMessage({ id: m.id, results }, results.map((r) => r.grads.buffer as ArrayBuffer));
+  } catch (e) {
+    parentPort!.postMessage({ id: m.id, error: (e as Error).message });
+  }
+});

@@ -1,0 +1,90 @@
+// FER2013 CSV reading (plain and gzipped, errors by row number), augmentation and schedules.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { ResezapError } from "../src/errors.js";
+import { augmentBatch, flipBatch, NO_AUGMENT, REFERENCE_AUGMENT } from "../src/train/augment.js";
+import { loadFer2013, loadFer2013Splits, toFloat } from "../src/train/fer2013.js";
+import { learningRate } from "../src/train/schedule.js";
+import { Random } from "../src/util/random.js";
+
+const SAMPLE = new URL("../fixtures/fer2013-sample.csv", import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), "resezap-fer-"));
+const lines = readFileSync(SAMPLE, "utf8").trim().split("\n");
+
+function withRows(edit: (rows: string[]) => void, name: string): string {
+  const rows = lines.slice(0, 30);
+  edit(rows);
+  const f = join(tmp, name);
+  writeFileSync(f, rows.join("\n") + "\n");
+  return f;
+}
+
+describe("FER2013 CSV", () => {
+  it("reads the fixture's splits, plain and gzipped alike", async () => {
+    const s = await loadFer2013Splits(SAMPLE, ["Training", "PublicTest"]);
+    expect(s.Training.n).toBe(300);
+    expect(s.PublicTest.n).toBe(100);
+    // the head of the original fer2013.csv: labels 0, 0, 2, 4, 6, first pixels 70 80 82
+    expect(Array.from(s.Training.labels.slice(0, 5))).toEqual([0, 0, 2, 4, 6]);
+    expect(Array.from(s.Training.pixels.slice(0, 3))).toEqual([70, 80, 82]);
+    const gz = join(tmp, "s.csv.gz");
+    writeFileSync(gz, gzipSync(readFileSync(SAMPLE)));
+    const g = await loadFer2013(gz, ["PublicTest"]);
+    expect(g.pixels).toEqual(s.PublicTest.pixels);
+    expect(g.labels).toEqual(s.PublicTest.labels);
+    expect(toFloat(g, [0])[0]).toBeCloseTo(g.pixels[0] / 255, 7);
+  });
+
+  it("refuses a bad row with its number and what is wrong", async () => {
+    const short = withRows((r) => (r[17] = r[17].replace(/ \d+,/, ",")), "short.csv");
+    await expect(loadFer2013(short, ["Training"])).rejects.toThrow(/^row 17: pixels has 2303 values, expected 2304$/);
+    await expect(loadFer2013(short, ["Training"])).rejects.toBeInstanceOf(ResezapError);
+    const label = withRows((r) => (r[3] = "9" + r[3].slice(1)), "label.csv");
+    await expect(loadFer2013(label, ["Training"])).rejects.toThrow(/row 3: emotion is "9"/);
+    const big = withRows((r) => (r[5] = r[5].replace(/,(\d+) /, ",256 ")), "big.csv");
+    await expect(loadFer2013(big, ["Training"])).rejects.toThrow(/row 5: pixel 1 is over 255/);
+    const chr = withRows((r) => (r[6] = r[6].replace(/ (\d+) /, " x ")), "chr.csv");
+    await expect(loadFer2013(chr, ["Training"])).rejects.toThrow(/row 6: pixels has the character "x"/);
+    const fields = withRows((r) => (r[2] = r[2] + ",extra"), "fields.csv");
+    await expect(loadFer2013(fields, ["Training"])).rejects.toThrow(/row 2: expected 3 fields/);
+    const header = withRows((r) => (r[0] = "a,b,c"), "header.csv");
+    await expect(loadFer2013(header, ["Training"])).rejects.toThrow(/header/);
+    await expect(loadFer2013(SAMPLE, ["PrivateTest"])).rejects.toThrow(/no rows with Usage PrivateTest/);
+    await expect(loadFer2013(join(tmp, "nope.csv"), ["Training"])).rejects.toThrow(/cannot open/);
+  });
+});
+
+describe("augmentation and schedules", () => {
+  it("no augmentation is the identity; flip mirrors; the reference ranges keep values in [0, 1]", async () => {
+    const d = await loadFer2013(SAMPLE, ["PublicTest"]);
+    const x = augmentBatch(d.pixels, [0, 1], 48, new Random(1), NO_AUGMENT);
+    const plain = toFloat(d, [0, 1]);
+    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - plain[i])).toBeLessThan(1e-6);
+    const f = flipBatch(plain, 2, 48);
+    expect(f[47]).toBe(plain[0]);
+    expect(flipBatch(f, 2, 48)).toEqual(plain);
+    const a = augmentBatch(d.pixels, [0, 1, 2, 3], 48, new Random(7), REFERENCE_AUGMENT);
+    const b = augmentBatch(d.pixels, [0, 1, 2, 3], 48, new Random(7), REFERENCE_AUGMENT);
+    expect(a).toEqual(b);
+    expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...a)).toBeLessThanOrEqual(1);
+    let diff = 0;
+    for (let i = 0; i < 2304; i++) diff += Math.abs(a[i] - plain[i]);
+    expect(diff / 2304).toBeGreaterThan(0.005);
+  });
+
+  it("one-cycle rises from lr/25 to the peak at 15 % and falls to about lr/25e4; cosine falls to 0", () => {
+    const o = { name: "one-cycle" as const, lr: 4e-3, total: 1000, warmup: 0.15 };
+    expect(learningRate(o, 0)).toBeCloseTo(4e-3 / 25, 10);
+    expect(learningRate(o, 149)).toBeCloseTo(4e-3, 10);
+    expect(learningRate(o, 999)).toBeCloseTo(4e-3 / 25 / 1e4, 12);
+    expect(learningRate(o, 500)).toBeLessThan(4e-3);
+    const c = { name: "cosine" as const, lr: 0.1, total: 101 };
+    expect(learningRate(c, 0)).toBeCloseTo(0.1, 10);
+    expect(learningRate(c, 50)).toBeCloseTo(0.05, 10);
+    expect(learningRate(c, 100)).toBeCloseTo(0, 10);
+  });
+});

@@ -1,0 +1,139 @@
+// The browser demo end to end: scripts/serve.mjs serves the package, headless Chromium (the system's, via
+// playwright-core) opens web/ with a fake webcam playing a .y4m made here from fixtures/faces/astronaut.png,
+// and the page must draw a labelled box; then an image chosen in the file input must be recognised exactly
+// as recognize() does it in Node. Skips, saying so, where no Chromium is installed.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkBrowserGraph } from "../scripts/check-browser-graph.mjs";
+import { chromiumPath, launchChromium, NO_CHROMIUM } from "../scripts/chromium.mjs";
+import { startServer } from "../scripts/serve.mjs";
+import { writeY4m } from "./y4m.js";
+
+const root = resolve(import.meta.dirname, "..");
+const EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
+const REALTIME = { scaleFactor: 1.2, minSize: 60, minNeighbors: 5 };
+
+interface Face {
+  box: [number, number, number, number];
+  label: string;
+  score: number;
+}
+interface Latest {
+  source: string;
+  width: number;
+  height: number;
+  faces: Face[];
+  detectMs: number;
+  classifyMs: number;
+  totalMs: number;
+}
+
+describe("browser entry", () => {
+  it("dist/browser.js imports no node: module and no package, statically", () => {
+    const { files, bad } = checkBrowserGraph(join(root, "dist/browser.js"));
+    expect(files.length).toBeGreaterThan(10);
+    expect(bad).toEqual([]);
+  });
+
+  it("package.json sends browsers to dist/browser.js", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(pkg.exports["."].browser).toBe("./dist/browser.js");
+  });
+});
+
+const exe = chromiumPath();
+if (!exe) {
+  console.warn(`web-e2e: ${NO_CHROMIUM}`);
+  // a skipped test named with the reason, so the run's summary says why
+  it.skip(NO_CHROMIUM, () => {});
+}
+
+describe.skipIf(!exe)("web demo in Chromium", () => {
+  let tmp: string;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Awaited<ReturnType<typeof browser.newPage>>;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), "resezap-web-e2e-"));
+    const y4m = join(tmp, "astronaut.y4m");
+    writeY4m(join(root, "fixtures/faces/astronaut.png"), y4m);
+    server = await startServer({ port: 0 });
+    browser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`]);
+    page = await browser.newPage();
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
+    await page.goto(`${server.url}web/`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("labels the face in the fake webcam's frames, boxes drawn, fps measured", async () => {
+    await page.waitForFunction(
+      () => {
+        const s = (window as any).resezapDemo;
+        if (s?.status === "failed" || s?.status === "no-webcam") return true;
+        return s?.latest?.source === "webcam" && s.latest.faces.length > 0 && s.frames >= 40;
+      },
+      null,
+      { timeout: 40_000 },
+    );
+    const s = await page.evaluate(() => {
+      const d = (window as any).resezapDemo;
+      return { status: d.status, error: d.error, frames: d.frames, fps: d.fps, settings: d.settings, latest: d.latest as Latest, results: document.getElementById("results")!.textContent };
+    });
+    expect(s.error, `page error: ${s.error}; ${pageErrors.join("; ")}`).toBeNull();
+    expect(s.settings).toEqual(REALTIME);
+    expect(s.latest.width).toBe(640);
+    expect(s.latest.height).toBe(480);
+    expect(s.latest.faces.length).toBeGreaterThanOrEqual(1);
+    for (const f of s.latest.faces) {
+      expect(EMOTIONS).toContain(f.label);
+      expect(f.box[2]).toBeGreaterThanOrEqual(REALTIME.minSize);
+    }
+    expect(JSON.parse(s.results!).faces).toEqual(s.latest.faces);
+    // the box is on the overlay: the left edge of the latest box, halfway down, is painted. Read in one
+    // evaluate, as the page draws and publishes each frame's boxes in one task, so the two agree.
+    const painted = await page.evaluate(() => {
+      const d = (window as any).resezapDemo;
+      const f = d.latest.faces[0];
+      if (!f) return null;
+      const [x, y, , h] = f.box;
+      return (document.getElementById("overlay") as HTMLCanvasElement).getContext("2d")!.getImageData(x + 1, y + (h >> 1), 1, 1).data[3];
+    });
+    if (painted !== null) expect(painted).toBe(255);
+    const shot = join(tmp, "web-e2e.png");
+    await page.screenshot({ path: shot });
+    await page.screenshot({ path: join(root, "web-e2e.png") });
+    console.log(
+      `web-e2e: ${s.frames} webcam frames, ${s.fps?.toFixed(1)} fps in the page (over its last 30 frames; at most the fake camera's 30), last frame ${s.latest.totalMs.toFixed(1)} ms ` +
+        `(detection ${s.latest.detectMs.toFixed(1)}, classification ${s.latest.classifyMs.toFixed(1)}); faces ${JSON.stringify(s.latest.faces)}; screenshot ${shot} and web-e2e.png`,
+    );
+    expect(s.fps).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("recognises a chosen image as recognize() does in Node", async () => {
+    const file = join(root, "fixtures/faces/knn_test_kit_with_rose.png");
+    await page.setInputFiles("#file", file);
+    await page.waitForFunction(() => (window as any).resezapDemo?.latest?.source === "image", null, { timeout: 20_000 });
+    const latest: Latest = await page.evaluate(() => (window as any).resezapDemo.latest);
+    expect(latest.faces.length).toBeGreaterThanOrEqual(1);
+    for (const f of latest.faces) expect(EMOTIONS).toContain(f.label);
+
+    const lib = await import(join(root, "dist/index.js"));
+    const img = lib.decodePng(readFileSync(file), "knn_test_kit_with_rose.png");
+    const model = await lib.loadLayersModel(join(root, "models/reference"));
+    const node = lib.recognize(img, { model, ...REALTIME }) as { box: Face["box"]; label: string }[];
+    expect(latest.faces.map((f) => ({ box: f.box, label: f.label }))).toEqual(node.map((f) => ({ box: f.box, label: f.label })));
+    await page.screenshot({ path: join(tmp, "web-e2e-image.png") });
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+});

@@ -1,0 +1,54 @@
+// The page's side of web/worker.js: one request at a time as a promise, frames transferred, not copied.
+export const REALTIME = Object.freeze({ scaleFactor: 1.2, minSize: 60, minNeighbors: 5 });
+
+export class Pipeline {
+  #worker;
+  #next = 1;
+  #pending = new Map();
+
+  constructor() {
+    this.#worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.#worker.onmessage = ({ data }) => {
+      const p = this.#pending.get(data.id);
+      if (!p) return;
+      this.#pending.delete(data.id);
+      data.ok ? p.resolve(data.result) : p.reject(new Error(data.error));
+    };
+    // a module that fails to load (a missing dist/, a syntax error) surfaces here, not in onmessage
+    this.#worker.onerror = (e) => {
+      const err = new Error(`worker: ${e.message ?? "failed to load web/worker.js (is dist/ built?)"}`);
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    };
+  }
+
+  #call(msg, transfer = []) {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  /** Fetches the cascade and the model in the worker; URLs are resolved against this page. */
+  init(base = location.href) {
+    return this.#call({
+      type: "init",
+      cascadeUrl: new URL("/models/haarcascades/haarcascade_frontalface_default.xml", base).href,
+      modelUrl: new URL("/models/reference/model.json", base).href,
+    });
+  }
+
+  /** ImageData in, { faces, detectMs, classifyMs, totalMs } out. The ImageData's buffer goes to the worker. */
+  recognize(image, options = REALTIME) {
+    const { width, height } = image;
+    const data = image.data.buffer;
+    return this.#call({ type: "frame", width, height, data, options }, [data]);
+  }
+
+  bench(image, { n, warmup, options = REALTIME }) {
+    const { width, height } = image;
+    const data = image.data.buffer;
+    return this.#call({ type: "bench", width, height, data, options, n, warmup }, [data]);
+  }
+}
