@@ -15,7 +15,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[browser]", ...a);
 
 export async function benchBrowser({ quick = false } = {}) {
-  const { chromiumPath, launchChromium, NO_CHROMIUM } = await import(resolve(root, "scripts/chromium.mjs"));
+  let chromium;
+  try {
+    chromium = await import(resolve(root, "scripts/chromium.mjs"));
+  } catch {
+    // the npm package ships benchmarks/ but not scripts/ and web/: this one runs from the repository
+    return { skipped: "skipped: needs the repository's scripts/ and web/ (not in the npm package)" };
+  }
+  const { chromiumPath, launchChromium, NO_CHROMIUM } = chromium;
   if (!chromiumPath()) return { skipped: NO_CHROMIUM };
   try {
     await import("playwright-core");
