@@ -28,6 +28,13 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
   results.network = await benchNetwork(settings, MODEL_DIR);
   log("real time (640×480, Node)…");
   results.realtime = await benchRealtime(settings);
+  log("real time in the browser (headless Chromium)…");
+  try {
+    const { benchBrowser } = await import("./browser.mjs");
+    results.browser = await benchBrowser({ quick });
+  } catch (e) {
+    results.browser = { skipped: `browser benchmark unavailable: ${e.message}` };
+  }
   log("normal vs separable…");
   results.separable = await benchSeparable(settings, { naive: !quick });
   if (!quick) {
@@ -71,6 +78,7 @@ function summarize(r) {
     },
     peers,
     realtime_fps: r.realtime.realtime.fps,
+    browser_fps: r.browser?.fps ?? null,
     separable_speedup: r.separable.wasm.speedup,
     separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,
     mult_ratio: r.separable.mult_ratio,
