@@ -3,7 +3,7 @@
 
 import type { Model } from "../model.js";
 import { flipBatch } from "./augment.js";
-import { FER_CLASSES, FER_PIXELS, FER_SIDE, toFloat, type FerData } from "./fer2013.js";
+import { FER_CLASSES, FER_SIDE, toFloat, type FerData } from "./fer2013.js";
 
 export interface EvalResult {
   n: number;
@@ -48,4 +48,3 @@ export function evaluateFer(model: Model, d: FerData, tta = false): EvalResult {
   return scorePredictions(predictFer(model, d, tta), d.labels, d.n);
 }
 
-export { FER_PIXELS };

@@ -74,7 +74,7 @@ function panel(cv: Canvas, x0: number, y0: number, w: number, h: number, series:
   cv.text(px + pw - 30, py + ph + 8, String(n), dark);
 }
 
-/** PNG bytes: training loss (blue) and PublicTest loss unknown → left panel; accuracies right (train blue, PublicTest red). */
+/** PNG bytes, 900×360: training loss per epoch (left, blue); accuracy per epoch (right: training blue, PublicTest red). */
 export function plotCurves(h: { trainLoss: number[]; trainAcc: number[]; testAcc: number[] }): Uint8Array {
   const W = 900, H = 360, cv = new Canvas(W, H);
   const blue: [number, number, number] = [31, 119, 180], red: [number, number, number] = [214, 39, 40];
