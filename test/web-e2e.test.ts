@@ -39,7 +39,9 @@ describe("browser entry", () => {
 
   it("package.json sends browsers to dist/browser.js", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-    expect(pkg.exports["."].browser).toBe("./dist/browser.js");
+    expect(pkg.exports["."].browser).toEqual({ types: "./dist/browser.d.ts", default: "./dist/browser.js" });
+    // conditions match in order: "browser" must come before the Node entry
+    expect(Object.keys(pkg.exports["."])[0]).toBe("browser");
   });
 });
 
