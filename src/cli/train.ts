@@ -120,7 +120,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       await append({ event: "epoch", ...rec, best });
       await fs.writeFile(path.join(out, "curves.png"), plotCurves({
         trainLoss: state.history.map((h) => h.trainLoss), trainAcc: state.history.map((h) => h.trainAcc), testAcc: state.history.map((h) => h.testAcc),
-      }));
+      }, cfg.epochs));
       if (!quiet) {
         process.stderr.write(`${tty ? "\r" : ""}epoch ${epoch}/${cfg.epochs}: train loss ${res.loss.toFixed(4)} acc ${(100 * res.accuracy).toFixed(2)}%, PublicTest ${(100 * ev.accuracy).toFixed(2)}% (TTA ${(100 * evT.accuracy).toFixed(2)}%)${best ? " best" : ""}, ${secs.toFixed(0)} s, ${rec.imagesPerSecond.toFixed(0)} img/s\x1b[K\n`.replace(tty ? "" : "\x1b[K", ""));
       }

@@ -47,9 +47,10 @@ class Canvas {
   }
 }
 
-function panel(cv: Canvas, x0: number, y0: number, w: number, h: number, series: Series[], lo?: number, hi?: number): void {
+// x: epochs 1..epochs from the left axis to the right end; y: the series' range, 4 grid lines
+function panel(cv: Canvas, x0: number, y0: number, w: number, h: number, series: Series[], epochs: number): void {
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
-  let min = lo ?? (all.length ? Math.min(...all) : 0), max = hi ?? (all.length ? Math.max(...all) : 1);
+  let min = all.length ? Math.min(...all) : 0, max = all.length ? Math.max(...all) : 1;
   if (!(max > min)) max = min + 1;
   const pad = 40, px = x0 + pad, py = y0 + 10, pw = w - pad - 10, ph = h - 30;
   const grey: [number, number, number] = [210, 210, 210], dark: [number, number, number] = [60, 60, 60];
@@ -60,14 +61,14 @@ function panel(cv: Canvas, x0: number, y0: number, w: number, h: number, series:
   }
   cv.line(px, py, px, py + ph, dark, 1);
   cv.line(px, py + ph, px + pw, py + ph, dark, 1);
-  const n = Math.max(2, ...series.map((s) => s.values.length));
+  const n = Math.max(2, epochs, ...series.map((s) => s.values.length));
   for (const s of series) {
     let prev: [number, number] | null = null;
     s.values.forEach((v, i) => {
       if (!Number.isFinite(v)) return (prev = null);
       const x = px + (pw * i) / (n - 1), y = py + ph - (ph * (v - min)) / (max - min);
       if (prev) cv.line(prev[0], prev[1], x, y, s.color);
-      else cv.line(x, y, x, y, s.color, 3);
+      cv.line(x - 2, y - 2, x - 2, y - 2, s.color, 5);
       prev = [x, y];
     });
   }
@@ -75,10 +76,10 @@ function panel(cv: Canvas, x0: number, y0: number, w: number, h: number, series:
 }
 
 /** PNG bytes, 900×360: training loss per epoch (left, blue); accuracy per epoch (right: training blue, PublicTest red). */
-export function plotCurves(h: { trainLoss: number[]; trainAcc: number[]; testAcc: number[] }): Uint8Array {
+export function plotCurves(h: { trainLoss: number[]; trainAcc: number[]; testAcc: number[] }, epochs = 0): Uint8Array {
   const W = 900, H = 360, cv = new Canvas(W, H);
   const blue: [number, number, number] = [31, 119, 180], red: [number, number, number] = [214, 39, 40];
-  panel(cv, 0, 0, W / 2, H, [{ values: h.trainLoss, color: blue }]);
-  panel(cv, W / 2, 0, W / 2, H, [{ values: h.trainAcc, color: blue }, { values: h.testAcc, color: red }]);
+  panel(cv, 0, 0, W / 2, H, [{ values: h.trainLoss, color: blue }], epochs);
+  panel(cv, W / 2, 0, W / 2, H, [{ values: h.trainAcc, color: blue }, { values: h.testAcc, color: red }], epochs);
   return encodePng({ data: cv.data, width: W, height: H });
 }
