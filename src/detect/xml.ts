@@ -16,6 +16,9 @@ export interface XmlElement {
 }
 
 const MAX_DEPTH = 256;
+// Each element costs about 160 bytes of JS heap; without a cap, 32 MB of "<_/>" (under the cascade text limit)
+// built a 1.3 GB tree. The shipped haarcascade_frontalface_default.xml has about 21,000.
+export const MAX_XML_ELEMENTS = 1_000_000;
 const NAME_START = /[A-Za-z_:]/;
 const NAME_CHAR = /[A-Za-z0-9_:.\-]/;
 
@@ -37,6 +40,7 @@ export function parseXml(src: string, what = "XML"): XmlElement {
 
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
+  let elements = 0;
   const n = src.length;
   if (src.charCodeAt(0) === 0xfeff) i = 1;
 
@@ -83,6 +87,7 @@ export function parseXml(src: string, what = "XML"): XmlElement {
       const start = i;
       i++;
       const name = readName();
+      if (++elements > MAX_XML_ELEMENTS) fail(start, `over ${MAX_XML_ELEMENTS} elements, the limit for a cascade file`);
       const el: XmlElement = { name, line: lineOf(start), attrs: {}, children: [], text: "" };
       for (;;) {
         skipSpace();

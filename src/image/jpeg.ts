@@ -8,7 +8,7 @@ import type { ImageLike } from "./types.js";
 // header ourselves first, so an oversized image is refused before jpeg-js allocates anything.
 
 /** Width and height from the first SOF marker, without decoding. */
-export function jpegSize(bytes: Uint8Array, file = "JPEG"): { width: number; height: number } {
+export function jpegSize(bytes: Uint8Array, file = "JPEG"): { width: number; height: number; components: number } {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new ImageError(`${file}: not a JPEG file (expected the FFD8 start marker)`);
   let i = 2;
   while (i + 4 <= bytes.length) {
@@ -27,7 +27,16 @@ export function jpegSize(bytes: Uint8Array, file = "JPEG"): { width: number; hei
       if (width > LIMITS.maxImageSide || height > LIMITS.maxImageSide || width * height > LIMITS.maxImagePixels) {
         throw new LimitError(`${file}: JPEG is ${width}×${height}, over the limit of ${LIMITS.maxImageSide} px a side and ${LIMITS.maxImagePixels} pixels`);
       }
-      return { width, height };
+      // Huffman coding spends at least one bit on every 8×8 block (its DC code), two in a sequential JPEG (DC
+      // and end-of-block), so a file with fewer bytes than pixels/512 (pixels/256) is cut short; jpeg-js would
+      // still allocate and decode the whole frame (found by scripts/fuzz.mjs: 617 bytes claiming 7936×8191
+      // took 12 s and 1.3 GB before failing).
+      const progressive = m === 0xc2 || m === 0xc6 || m === 0xca || m === 0xce;
+      if (width * height > bytes.length * (progressive ? 512 : 256)) {
+        throw new ImageError(`${file}: JPEG header says ${width}×${height}, but ${bytes.length} bytes cannot hold that many pixels (truncated or corrupt)`);
+      }
+      const components = i + 9 < bytes.length ? bytes[i + 9] : 0;
+      return { width, height, components };
     }
     if (len < 2) throw new ImageError(`${file}: JPEG segment at byte ${i} has length ${len}`);
     i += 2 + len;
@@ -36,14 +45,17 @@ export function jpegSize(bytes: Uint8Array, file = "JPEG"): { width: number; hei
 }
 
 export function decodeJpeg(bytes: Uint8Array, file = "JPEG"): ImageLike {
-  const { width, height } = jpegSize(bytes, file);
+  const { width, height, components } = jpegSize(bytes, file);
   let img: { width: number; height: number; data: Uint8Array };
   try {
     img = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
       maxResolutionInMP: LIMITS.maxImagePixels / 1e6,
-      maxMemoryUsageInMB: Math.ceil((width * height * 8) / 2 ** 20) + 64,
+      // what jpeg-js accounts per pixel: for each component 256 bytes a block (4 a pixel) and 2 more, then 4 for
+      // the RGBA output. The 8 a pixel used before refused any colour JPEG over about 5 MP (a 3000×2000
+      // photo failed with "maxMemoryUsageInMB limit exceeded").
+      maxMemoryUsageInMB: Math.ceil((width * height * (6 * Math.min(Math.max(components, 1), 4) + 4)) / 2 ** 20) + 64,
     });
   } catch (e) {
     throw new ImageError(`${file}: JPEG does not decode: ${(e as Error).message ?? e}`);

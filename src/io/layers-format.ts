@@ -226,8 +226,14 @@ export function parseModelJSON(text: string, file: string): ModelJSON {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ModelFormatError(`${file}: not valid JSON: ${(e as Error).message}`);
+    // V8 quotes the text around the error, newlines and all; errors are one line
+    throw new ModelFormatError(`${file}: not valid JSON: ${(e as Error).message.replace(/\s+/g, " ")}`);
   }
+  return checkModelJSON(json, file);
+}
+
+/** The checks of parseModelJSON, for a model.json handed over already parsed (loadLayersModel({ modelJSON: {...} })). */
+export function checkModelJSON(json: any, file: string): ModelJSON {
   if (!json || typeof json !== "object" || !json.modelTopology) throw new ModelFormatError(`${file}: expected a TF.js Layers model.json with "modelTopology"`);
   if (json.format !== undefined && json.format !== "layers-model") {
     throw new ModelFormatError(`${file}: format is ${JSON.stringify(json.format)}, expected "layers-model" (graph models are not supported)`);

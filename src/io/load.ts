@@ -1,6 +1,6 @@
 import { ArgumentError, ModelFormatError } from "../errors.js";
 import type { Model } from "../model.js";
-import { checkWeightBytes, modelFromArtifacts, parseModelJSON, type ModelJSON } from "./layers-format.js";
+import { checkModelJSON, checkWeightBytes, modelFromArtifacts, parseModelJSON, type ModelJSON } from "./layers-format.js";
 
 /** In-memory artifacts, as tf.io.fromMemory takes them: model.json's content and all weights concatenated. */
 export interface MemorySource {
@@ -31,12 +31,19 @@ export async function loadLayersModel(source: string | URL | MemorySource): Prom
 function fromMemory(src: MemorySource): Model {
   let json: ModelJSON;
   if (src.modelJSON !== undefined) {
-    json = typeof src.modelJSON === "string" ? parseModelJSON(src.modelJSON, "modelJSON") : src.modelJSON;
+    // an object gets the same checks as text: a malformed weightsManifest was a TypeError here
+    json = typeof src.modelJSON === "string" ? parseModelJSON(src.modelJSON, "modelJSON") : checkModelJSON(src.modelJSON, "modelJSON");
   } else if (src.modelTopology !== undefined) {
     json = { modelTopology: src.modelTopology, weightsManifest: [{ paths: [], weights: (src.weightSpecs ?? []) as any }], userDefinedMetadata: src.userDefinedMetadata };
   } else {
     throw new ArgumentError("loadLayersModel: in-memory source needs modelJSON or modelTopology");
   }
+  if (!src.weightData || (!Array.isArray(src.weightData) && !(src.weightData instanceof ArrayBuffer) && !ArrayBuffer.isView(src.weightData))) {
+    throw new ArgumentError("loadLayersModel: weightData must be an ArrayBuffer, a typed array or a list of ArrayBuffers");
+  }
+  // the weight-size limit applied to files and URLs holds in memory too, checked before concatenating
+  const parts = Array.isArray(src.weightData) ? src.weightData : [src.weightData];
+  checkWeightBytes(parts.reduce((s, p) => s + (p?.byteLength ?? 0), 0), "modelJSON");
   const data = Array.isArray(src.weightData) ? concat(src.weightData) : toArrayBuffer(src.weightData);
   // all groups' weights are in one buffer: merge the manifest into one group
   const merged: ModelJSON = { ...json, weightsManifest: [{ paths: [], weights: (json.weightsManifest ?? []).flatMap((g) => g.weights) }] };

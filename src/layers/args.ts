@@ -1,4 +1,5 @@
 import { ModelFormatError } from "../errors.js";
+import { LIMITS } from "../limits.js";
 
 // Reading Keras layer configs: each reader names the layer and field when the value is not what the engine supports.
 
@@ -23,8 +24,10 @@ export function pairOf(layer: string, field: string, v: unknown, dflt?: [number,
     throw new ModelFormatError(`layer ${layer}: ${field} is missing`);
   }
   const arr = typeof v === "number" ? [v, v] : v;
-  if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((x) => Number.isInteger(x) && x >= 0)) {
-    throw new ModelFormatError(`layer ${layer}: ${field} must be an integer or a pair of integers, found ${JSON.stringify(v)}`);
+  // No kernel, stride, pool or padding is useful beyond the largest image side; unbounded ones reached the
+  // compiler as 2^31 (an internal error) or padded a map to 2,000,000 columns (found by scripts/fuzz.mjs).
+  if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((x) => Number.isInteger(x) && x >= 0 && x <= LIMITS.maxImageSide)) {
+    throw new ModelFormatError(`layer ${layer}: ${field} must be an integer or a pair of integers in 0..${LIMITS.maxImageSide}, found ${JSON.stringify(v)}`);
   }
   return [arr[0], arr[1]];
 }

@@ -92,6 +92,13 @@ export async function loadFer2013Splits(file: string, usages: string[]): Promise
   const usageList = [...want];
   let row = -1;
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  // readline does not pass on errors of a piped gunzip stream: without this a corrupt or cut-off .gz was an
+  // uncaught exception that ended the process (found by scripts/fuzz.mjs).
+  let streamError: Error | undefined;
+  stream.on("error", (e: Error) => {
+    streamError = e;
+    rl.close();
+  });
   try {
     for await (const line of rl) {
       row++;
@@ -119,8 +126,12 @@ export async function loadFer2013Splits(file: string, usages: string[]): Promise
         labels[n++] = r.label;
       }
     }
+    if (streamError) throw streamError;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "Z_DATA_ERROR") throw new DataError(`${file}: gzip data is corrupt after row ${row}`);
+    const code = String((e as NodeJS.ErrnoException).code ?? "");
+    if (code.startsWith("Z_")) throw new DataError(`${file}: gzip data is corrupt or cut off after row ${row} (${(e as Error).message})`);
+    // parseFerRow's errors name the row; add the file
+    if (e instanceof DataError && !e.message.startsWith(file)) throw new DataError(`${file}: ${e.message}`);
     throw e;
   } finally {
     rl.close();
