@@ -31,6 +31,7 @@ interface HaarExports {
   integral(src: number, w: number, h: number, sum: number, sqsum: number, stride: number): void;
   tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
   scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
+  scanStumps4(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
 }
 
 interface Layout {
@@ -101,7 +102,8 @@ export class FaceDetector {
       if (ww <= 0 || wh <= 0) continue;
       w.integral(src, s.width, s.height, L.sum, sqsum, L.stride);
       if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
-      const n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
+      // Stump cascades take the four-windows-at-a-time SIMD scan; trees the scalar one (same results).
+      const n = (c.stumps ? w.scanStumps4 : w.scan)(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
       const hits = new Int32Array(this.wasm.memory.buffer, L.out, n * 2);
       for (let i = 0; i < n; i++) {
         out.push([cvRound(f32(hits[2 * i] * s.scale)), cvRound(f32(hits[2 * i + 1] * s.scale)), s.winW, s.winH]);
