@@ -4,6 +4,8 @@ import { countCommand } from "./count.js";
 import { benchCommand } from "./bench.js";
 import { detectCommand } from "./detect.js";
 import { facesCommand } from "./faces.js";
+import { trainCommand } from "./train.js";
+import { evalCommand } from "./eval.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 
 const USAGE = `usage: resezap <command> [options]
@@ -16,6 +18,10 @@ commands:
                                             Haar-cascade face boxes (OpenCV's detectMultiScale, box for box)
   detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR] [--margin F] and the options of faces
                                             faces and their emotions; --out writes the image annotated
+  train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--resume]
+                                            train ResEZAP on the FER2013 CSV (plain or gzipped) with this library
+  eval --data FILE [--split PublicTest] [--model DIR] [--tta] [--json] [--confusion FILE.png]
+                                            accuracy, per-class accuracy and confusion matrix on a split
   bench [--quick] [--json] [--write] [--no-peers]
                                             the benchmark suite (ours; peers when run from a clone)
 
@@ -30,6 +36,8 @@ const COMMANDS: Record<string, Command> = {
   bench: benchCommand,
   faces: facesCommand,
   detect: detectCommand,
+  train: trainCommand,
+  eval: evalCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */
