@@ -28,6 +28,13 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
   results.network = await benchNetwork(settings, MODEL_DIR);
   log("real time (640×480, Node)…");
   results.realtime = await benchRealtime(settings);
+  log("face detection vs OpenCV.js…");
+  try {
+    const { benchDetect } = await import("./detect.mjs");
+    results.detect = await benchDetect({ quick });
+  } catch (e) {
+    results.detect = { skipped: `detection benchmark unavailable (OpenCV.js is a devDependency): ${e.message}` };
+  }
   log("real time in the browser (headless Chromium)…");
   try {
     const { benchBrowser } = await import("./browser.mjs");
