@@ -106,6 +106,6 @@ export function renderResults(r) {
   L.push("| target | measured | met |", "|---|---:|:---:|");
   for (const [name, v, ok] of t) L.push(`| ${name} | ${v} | ${ok === null ? "—" : ok ? "yes" : "**no**"} |`);
   L.push("");
-  if (r.notes) L.push("## Notes", "", ...r.notes, "");
+  if (r.notes) L.push(r.notes, "");
   return L.join("\n");
 }

@@ -3,7 +3,7 @@
 // worker pool), and the peer engines on the same weights. Writes benchmarks/results.json and
 // benchmarks/RESULTS.md (with --write), and returns the summary `resezap bench --json` prints.
 //   node --experimental-wasm-relaxed-simd benchmarks/run.mjs [--quick] [--write]     (npm run bench)
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,11 +61,20 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
   }
   results.summary = summarize(results);
   if (write) {
+    results.notes = readNotes();
     writeFileSync(join(HERE, "results.json"), JSON.stringify(results, null, 2) + "\n");
     writeFileSync(join(HERE, "RESULTS.md"), renderResults(results));
     log("wrote benchmarks/results.json and benchmarks/RESULTS.md");
   }
   return results;
+}
+
+function readNotes() {
+  try {
+    return readFileSync(join(HERE, "notes.md"), "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** The shape `resezap bench --json` prints. */
@@ -92,7 +101,13 @@ function summarize(r) {
   };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes("--render")) {
+  // re-render RESULTS.md from results.json (after editing notes.md or render.mjs), measuring nothing
+  const r = JSON.parse(readFileSync(join(HERE, "results.json"), "utf8"));
+  r.notes = readNotes();
+  writeFileSync(join(HERE, "results.json"), JSON.stringify(r, null, 2) + "\n");
+  writeFileSync(join(HERE, "RESULTS.md"), renderResults(r));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const quick = process.argv.includes("--quick");
   const r = await runBenchmarks({ quick, write: process.argv.includes("--write"), command: `node ${process.execArgv.join(" ")} benchmarks/run.mjs ${process.argv.slice(2).join(" ")}`.replace(/\s+/g, " ") });
   console.log(JSON.stringify(r.summary, null, 2));
