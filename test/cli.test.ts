@@ -67,10 +67,10 @@ describe("resezap CLI", () => {
     const bad = join(d, "bad.png");
     writeFileSync(bad, "not a png at all");
     const cases: [string[], RegExp][] = [
-      [["classify", bad], /bad\.png: not a PNG file/],
+      [["classify", bad], /bad\.png: not a PNG or JPEG file/],
       [["classify", join(d, "missing.png")], /missing\.png: cannot read/],
       [["classify", "--model", d, "fixtures/faces48/00-angry.png"], /model\.json: cannot read the model/],
-      [["classify"], /expected one or more PNG files/],
+      [["classify"], /expected one or more PNG or JPEG files/],
       [["count", "--bogus"], /unknown option --bogus/],
       [["frobnicate"], /unknown command "frobnicate"/],
     ];

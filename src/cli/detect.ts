@@ -1,23 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
-import { ArgumentError, ImageError } from "../errors.js";
-import { decodeImage } from "../image/decode.js";
+import { ArgumentError } from "../errors.js";
+import { readImage } from "./read-image.js";
 import { encodePng } from "../image/png.js";
 import { loadLayersModel } from "../io/load.js";
 import { annotate, recognize } from "../recognize.js";
 import { FaceDetector } from "../detect/detector.js";
 import { parseArgs, numberOption, stringOption } from "./args.js";
 import { modelDirOption } from "./classify.js";
-
-export async function readImage(file: string) {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new ImageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeImage(bytes, file);
-}
 
 // `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR]` plus the detector's options.
 export async function detectCommand(argv: string[]): Promise<void> {
