@@ -210,3 +210,14 @@ describe("cascade limits and refusals", () => {
     expect(() => loadCascade(xml, "many.xml")).toThrow(/^many\.xml: line 1: over 1000000 elements/);
   });
 });
+
+describe("FER2013 CSV limits", () => {
+  it("a line longer than MAX_FER_LINE is refused with its row, without buffering the rest of it", async () => {
+    const { loadFer2013Splits, MAX_FER_LINE } = await import("../src/train/fer2013.js");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const file = join(mkdtempSync(join(tmpdir(), "resezap-fer-")), "long.csv");
+    writeFileSync(file, "emotion,pixels,Usage\n0," + "1 ".repeat(MAX_FER_LINE) + ",Training\n");
+    await expect(loadFer2013Splits(file, ["Training"])).rejects.toThrow(/long\.csv: row 1: line over 65536 characters/);
+  });
+});

@@ -93,7 +93,12 @@ export class Arena {
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) {
-      this.memory.grow(Math.ceil((end - have) / 65536));
+      try {
+        this.memory.grow(Math.ceil((end - have) / 65536));
+      } catch {
+        // the engine may refuse below our limit (browser or 32-bit address space): still a typed error
+        throw new LimitError(`WASM memory: could not grow to ${end} bytes (this engine refused; the library's limit is ${LIMITS.maxWasmBytes})`);
+      }
       this.f32cache = null;
     }
     this.top = end;

@@ -70,11 +70,33 @@ function concatFer(parts: FerData[]): FerData {
   return { n, pixels, labels };
 }
 
+/** A valid row is under 10 KB (2,304 numbers of at most 3 digits); longer lines are refused before they grow. */
+export const MAX_FER_LINE = 64 * 1024;
+/** Rows read at most (2,304 bytes of pixels each, about 580 MB): FER2013 has 35,887. */
+export const MAX_FER_ROWS = 250_000;
+
+/** Lines of a byte stream (\n or \r\n), refusing any longer than MAX_FER_LINE while it is still being read. */
+async function* boundedLines(stream: AsyncIterable<Buffer | string>, rowOf: () => number): AsyncGenerator<string> {
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += typeof chunk === "string" ? chunk : chunk.toString("latin1");
+    let start = 0, nl: number;
+    while ((nl = buf.indexOf("\n", start)) >= 0) {
+      const end = nl > start && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      if (end - start > MAX_FER_LINE) throw new DataError(`row ${rowOf()}: line of ${end - start} characters, over the limit of ${MAX_FER_LINE}`);
+      yield buf.slice(start, end);
+      start = nl + 1;
+    }
+    buf = buf.slice(start);
+    if (buf.length > MAX_FER_LINE) throw new DataError(`row ${rowOf()}: line over ${MAX_FER_LINE} characters`);
+  }
+  if (buf.length) yield buf.endsWith("\r") ? buf.slice(0, -1) : buf;
+}
+
 /** One pass over the file; each wanted Usage's rows, in file order. Refuses a wanted split with no row. */
 export async function loadFer2013Splits(file: string, usages: string[]): Promise<Record<string, FerData>> {
   const fs = await import("node:fs");
   const zlib = await import("node:zlib");
-  const readline = await import("node:readline");
   let fd: number;
   try {
     fd = fs.openSync(file, "r");
@@ -91,19 +113,14 @@ export async function loadFer2013Splits(file: string, usages: string[]): Promise
   let pixels = new Uint8Array(cap * FER_PIXELS), labels = new Uint8Array(cap), split = new Uint8Array(cap);
   const usageList = [...want];
   let row = -1;
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  // readline does not pass on errors of a piped gunzip stream: without this a corrupt or cut-off .gz was an
-  // uncaught exception that ended the process (found by scripts/fuzz.mjs).
-  let streamError: Error | undefined;
-  stream.on("error", (e: Error) => {
-    streamError = e;
-    rl.close();
-  });
+  // the file's read errors do not travel down a pipe: hand them to the stream we iterate
+  if (stream !== raw) raw.on("error", (e: Error) => stream.destroy(e));
   try {
-    for await (const line of rl) {
+    for await (const line of boundedLines(stream, () => row + 1)) {
       row++;
+      if (row > MAX_FER_ROWS) throw new DataError(`row ${row}: more than ${MAX_FER_ROWS} rows (FER2013 has 35,887)`);
       if (row === 0) {
-        const h = line.replace(/^\uFEFF/, "").trim().toLowerCase().split(",").map((s) => s.trim().replace(/"/g, ""));
+        const h = line.replace(/^(\uFEFF|\u00EF\u00BB\u00BF)/, "").trim().toLowerCase().split(",").map((s) => s.trim().replace(/"/g, ""));
         if (h.join(",") !== "emotion,pixels,usage") throw new DataError(`${file}: header is ${JSON.stringify(line.slice(0, 60))}, expected "emotion,pixels,Usage"`);
         continue;
       }
@@ -126,7 +143,6 @@ export async function loadFer2013Splits(file: string, usages: string[]): Promise
         labels[n++] = r.label;
       }
     }
-    if (streamError) throw streamError;
   } catch (e) {
     const code = String((e as NodeJS.ErrnoException).code ?? "");
     if (code.startsWith("Z_")) throw new DataError(`${file}: gzip data is corrupt or cut off after row ${row} (${(e as Error).message})`);
@@ -134,7 +150,7 @@ export async function loadFer2013Splits(file: string, usages: string[]): Promise
     if (e instanceof DataError && !e.message.startsWith(file)) throw new DataError(`${file}: ${e.message}`);
     throw e;
   } finally {
-    rl.close();
+    stream.destroy();
     raw.destroy();
   }
   if (row < 0) throw new DataError(`${file}: empty file (expected the header emotion,pixels,Usage)`);
