@@ -120,7 +120,10 @@ export class SeparableConv2D extends Layer {
     const { w, b } = foldAffine(this.weight("pointwise_kernel"), this.useBias ? this.weight("bias") : null, F, fuse);
     // a few output rows a pass, so the depthwise rows are still in cache when the pointwise reads them
     const Wo = out.shape[1];
-    const rows = Math.max(1, Math.min(out.shape[0], Math.floor(3072 / (Wo * C))));
+    // and, where a few more rows allow it, a whole number of 4-pixel tiles a pass (13-wide rows would
+    // otherwise leave single pixels, which the pointwise kernel runs at a third of the speed)
+    let rows = Math.max(1, Math.min(out.shape[0], Math.floor(3072 / (Wo * C))));
+    for (let r = rows; r <= Math.min(out.shape[0], rows + 3); r++) if ((r * Wo) % 4 === 0) { rows = r; break; }
     const scratch = ctx.scratch(rows * Wo * C);
     const relu = this.activation === "relu" || fuse.relu ? 1 : 0;
     ctx.op(Op.Separable, x.ptr, H, W, C, ctx.weights(this.weight("depthwise_kernel")), ctx.weights(packPointwise(w, C, F)),
