@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import { evalCommand } from "../src/cli/eval.js";
 import { trainCommand } from "../src/cli/train.js";
 
-const SAMPLE = new URL("../fixtures/fer2013-sample.csv", import.meta.url).pathname;
+const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
 describe("train and eval commands", () => {
   it("trains an epoch, resumes for a second, and evaluates the kept model", async () => {

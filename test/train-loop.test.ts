@@ -13,7 +13,7 @@ import { loadFer2013 } from "../src/train/fer2013.js";
 import { REFERENCE_CONFIG, TrainingSession, type TrainConfig } from "../src/train/loop.js";
 import { packParams } from "../src/train/trainer.js";
 
-const SAMPLE = new URL("../fixtures/fer2013-sample.csv", import.meta.url).pathname;
+const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
 describe("training loop", () => {
   it("the loss falls over a few steps on the same faces; the checkpoint reloads to the same outputs", async () => {

@@ -13,7 +13,7 @@ import { loadFer2013 } from "../dist/train/fer2013.js";
 // @ts-ignore
 import { packParams } from "../dist/train/trainer.js";
 
-const SAMPLE = new URL("../fixtures/fer2013-sample.csv", import.meta.url).pathname;
+const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
 describe("data-parallel training", () => {
   it("0, 1 and 2 workers give the same model after 2 steps of batch 32 (ghost 16, augmentation on)", async () => {

@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 // The valid inputs the fuzzer mutates, built once per run from the repository's fixtures. Small versions are
 // made alongside the real files (crops re-encoded, a few generated cascades, a few-filter model) so that
 // ten thousand cases per parser run in minutes; the real files stay in the mix so their structure
@@ -120,7 +121,7 @@ function modelBases(f, lib) {
 }
 
 function ferBases(f) {
-  const lines = readFileSync(f("fixtures/fer2013-sample.csv"), "utf8").split("\n");
+  const lines = gunzipSync(readFileSync(f("fixtures/fer2013-sample.csv.gz"))).toString("utf8").split("\n");
   // header + a few rows of each split; the whole 3.4 MB sample per case would make 10,000 cases take an hour
   const train = lines.slice(1).filter((l) => l.endsWith("Training")).slice(0, 3);
   const pub = lines.slice(1).filter((l) => l.endsWith("PublicTest")).slice(0, 2);
