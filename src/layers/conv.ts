@@ -4,7 +4,7 @@ import { Op } from "../engine/opcodes.js";
 import { packBias, packConv3x3, packPointwise } from "../engine/pack.js";
 import * as ref from "../reference/kernels.js";
 import { activationOf, paddingOf, pairOf, positiveInt, requireValue, type ActivationName } from "./args.js";
-import { expectImage, Layer, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
+import { ActivatedLayer, expectImage, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
 
 // Convolution layers. The kernels implement 3×3 (and 1×1 for Conv2D) at stride 1, dilation 1, which is
 // all ResEZAP and its normal-convolution twin use; other settings are refused by name, never approximated.
@@ -22,6 +22,14 @@ function checkCommon(name: string, c: Record<string, unknown>): void {
   requireValue(name, "dilation_rate", c.dilation_rate, [1, [1, 1]]);
   requireValue(name, "data_format", c.data_format, ["channels_last"]);
   requireValue(name, "depth_multiplier", c.depth_multiplier, [1]);
+}
+
+/** [Ho, Wo, channels] of a 3×3 stride-1 convolution (pad 0 valid, 1 same); an input too small is refused by name. */
+function conv3x3Shape(layer: ActivatedLayer, s: Shape, pad: number, channels: number): Shape {
+  const [H, W] = expectImage(layer, s);
+  const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
+  if (Ho <= 0 || Wo <= 0) throw new ModelFormatError(`layer ${layer.name}: input ${H}×${W} is too small for a 3×3 valid convolution`);
+  return [Ho, Wo, channels];
 }
 
 /** Folds out·scale + shift into a kernel whose last axis is the output channel, and into its bias. */
@@ -49,7 +57,7 @@ function applyActivationRef(x: Float32Array, act: ActivationName, lastDim: numbe
 }
 
 /** Depthwise 3×3 then pointwise 1×1, with the bias after the pointwise (Keras's SeparableConv2D). */
-export class SeparableConv2D extends Layer {
+export class SeparableConv2D extends ActivatedLayer {
   readonly className = "SeparableConv2D";
   readonly filters: number;
   readonly padding: "valid" | "same";
@@ -72,11 +80,7 @@ export class SeparableConv2D extends Layer {
   }
 
   outputShape(inShapes: Shape[]): Shape {
-    const [H, W] = expectImage(this, inShapes[0]);
-    const pad = this.padding === "same" ? 1 : 0;
-    const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
-    if (Ho <= 0 || Wo <= 0) throw new ModelFormatError(`layer ${this.name}: input ${H}×${W} is too small for a 3×3 valid convolution`);
-    return [Ho, Wo, this.filters];
+    return conv3x3Shape(this, inShapes[0], this.padding === "same" ? 1 : 0, this.filters);
   }
 
   weightSpecs(inShapes: Shape[]): WeightSpec[] {
@@ -94,14 +98,6 @@ export class SeparableConv2D extends Layer {
       ...this.baseConfig(), filters: this.filters, kernel_size: [3, 3], strides: [1, 1], padding: this.padding,
       data_format: "channels_last", dilation_rate: [1, 1], depth_multiplier: 1, activation: this.activation, use_bias: this.useBias,
     };
-  }
-
-  canFoldAffine(): boolean {
-    return this.activation === "linear";
-  }
-
-  canFuseRelu(): boolean {
-    return this.activation !== "softmax";
   }
 
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
@@ -136,7 +132,7 @@ export class SeparableConv2D extends Layer {
 }
 
 /** Normal convolution, 3×3 (or 1×1), stride 1. */
-export class Conv2D extends Layer {
+export class Conv2D extends ActivatedLayer {
   readonly className = "Conv2D";
   readonly filters: number;
   readonly kernel: 1 | 3;
@@ -170,9 +166,7 @@ export class Conv2D extends Layer {
   outputShape(inShapes: Shape[]): Shape {
     const [H, W] = expectImage(this, inShapes[0]);
     if (this.kernel === 1) return [H, W, this.filters];
-    const Ho = ref.conv3x3OutSize(H, this.pad()), Wo = ref.conv3x3OutSize(W, this.pad());
-    if (Ho <= 0 || Wo <= 0) throw new ModelFormatError(`layer ${this.name}: input ${H}×${W} is too small for a 3×3 valid convolution`);
-    return [Ho, Wo, this.filters];
+    return conv3x3Shape(this, inShapes[0], this.pad(), this.filters);
   }
 
   weightSpecs(inShapes: Shape[]): WeightSpec[] {
@@ -187,14 +181,6 @@ export class Conv2D extends Layer {
       ...this.baseConfig(), filters: this.filters, kernel_size: [this.kernel, this.kernel], strides: [1, 1], padding: this.padding,
       data_format: "channels_last", dilation_rate: [1, 1], groups: 1, activation: this.activation, use_bias: this.useBias,
     };
-  }
-
-  canFoldAffine(): boolean {
-    return this.activation === "linear";
-  }
-
-  canFuseRelu(): boolean {
-    return this.activation !== "softmax";
   }
 
   canFuseResidual(): boolean {
@@ -233,7 +219,7 @@ export class Conv2D extends Layer {
 }
 
 /** Depthwise 3×3 alone, with its own bias (Keras's DepthwiseConv2D, depth_multiplier 1). */
-export class DepthwiseConv2D extends Layer {
+export class DepthwiseConv2D extends ActivatedLayer {
   readonly className = "DepthwiseConv2D";
   readonly padding: "valid" | "same";
   readonly useBias: boolean;
@@ -254,11 +240,7 @@ export class DepthwiseConv2D extends Layer {
   }
 
   outputShape(inShapes: Shape[]): Shape {
-    const [H, W, C] = expectImage(this, inShapes[0]);
-    const pad = this.padding === "same" ? 1 : 0;
-    const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
-    if (Ho <= 0 || Wo <= 0) throw new ModelFormatError(`layer ${this.name}: input ${H}×${W} is too small for a 3×3 valid convolution`);
-    return [Ho, Wo, C];
+    return conv3x3Shape(this, inShapes[0], this.padding === "same" ? 1 : 0, expectImage(this, inShapes[0])[2]);
   }
 
   weightSpecs(inShapes: Shape[]): WeightSpec[] {
@@ -273,14 +255,6 @@ export class DepthwiseConv2D extends Layer {
       ...this.baseConfig(), kernel_size: [3, 3], strides: [1, 1], padding: this.padding, data_format: "channels_last",
       dilation_rate: [1, 1], depth_multiplier: 1, activation: this.activation, use_bias: this.useBias,
     };
-  }
-
-  canFoldAffine(): boolean {
-    return this.activation === "linear";
-  }
-
-  canFuseRelu(): boolean {
-    return this.activation !== "softmax";
   }
 
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {

@@ -5,10 +5,10 @@ import { packBias, packPointwise } from "../engine/pack.js";
 import * as ref from "../reference/kernels.js";
 import { activationOf, finiteNumber, positiveInt, requireValue, type ActivationName } from "./args.js";
 import { applyActivationRef, emitActivation, foldAffine } from "./conv.js";
-import { Layer, size, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
+import { ActivatedLayer, Layer, size, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
 
 /** Fully connected on the last axis (a pointwise convolution when the input has more axes). */
-export class Dense extends Layer {
+export class Dense extends ActivatedLayer {
   readonly className = "Dense";
   readonly units: number;
   readonly useBias: boolean;
@@ -39,14 +39,6 @@ export class Dense extends Layer {
 
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), units: this.units, activation: this.activation, use_bias: this.useBias };
-  }
-
-  canFoldAffine(): boolean {
-    return this.activation === "linear";
-  }
-
-  canFuseRelu(): boolean {
-    return this.activation !== "softmax";
   }
 
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {

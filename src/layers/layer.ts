@@ -149,6 +149,22 @@ export abstract class Layer {
   }
 }
 
+/**
+ * A layer that ends in an optional activation (convolutions, Dense): a following batch norm folds into its
+ * weights only when that activation is linear, and a following ReLU fuses unless it ends in a softmax.
+ */
+export abstract class ActivatedLayer extends Layer {
+  abstract readonly activation: "linear" | "relu" | "softmax";
+
+  canFoldAffine(): boolean {
+    return this.activation === "linear";
+  }
+
+  canFuseRelu(): boolean {
+    return this.activation !== "softmax";
+  }
+}
+
 export function size(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }
