@@ -56,10 +56,14 @@ export function scan(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, 
 export function evalStumps(cascade: usize, p: usize): i32 {
   const f = varianceFactor(cascade, p);
   if (f == 0) return -1;
+  return stumpsFrom(cascade, p, f, 0, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES));
+}
+
+// The stages s0.. of a stump cascade for one window with variance factor f, st and node pointing at stage s0
+// and its first node: what evalStumps does from there on (scan4.ts hands a last live lane over to it).
+export function stumpsFrom(cascade: usize, p: usize, f: f32, s0: i32, st: usize, node: usize): i32 {
   const nstages = load<i32>(cascade + H_NSTAGES);
-  let st = <usize>load<i32>(cascade + H_STAGES);
-  let node = <usize>load<i32>(cascade + H_NODES);
-  for (let s = 0; s < nstages; s++) {
+  for (let s = s0; s < nstages; s++) {
     const nt = load<i32>(st);
     let acc: f64 = 0;
     for (let i = 0; i < nt; i++) {

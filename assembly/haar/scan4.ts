@@ -1,5 +1,5 @@
 import { H_NSTAGES, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
-import { evalStumps } from "./scan";
+import { evalStumps, stumpsFrom } from "./scan";
 
 // The stump-cascade scan, four windows at a time: the windows at x, x+step, x+2·step, x+3·step of one row
 // share every corner offset, so each corner is one v128 load (step 1) or two loads and a shuffle (step 2).
@@ -133,6 +133,24 @@ export function scanStumps4(cascade: usize, sum: usize, stride: i32, ww: i32, wh
     }
     if (!v128.any_true(alive)) break;
     st += STAGE_BYTES;
+    // One live lane left: finish it alone in scalar code rather than carry three dead lanes through the
+    // remaining stages (the same f32/f64 operations, so the same result).
+    const mask = i32x4.bitmask(alive);
+    if ((mask & (mask - 1)) == 0 && s + 1 < nstages) {
+      const k = ctz(mask);
+      const r = stumpsFrom(cascade, p + (<usize>(k * step) << 2), laneF32(f, k), s + 1, st, node);
+      return setLane(res, k, r);
+    }
   }
   return res;
+}
+
+// @ts-ignore: decorator
+@inline function laneF32(v: v128, k: i32): f32 {
+  return k == 0 ? f32x4.extract_lane(v, 0) : k == 1 ? f32x4.extract_lane(v, 1) : k == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+}
+
+// @ts-ignore: decorator
+@inline function setLane(v: v128, k: i32, x: i32): v128 {
+  return k == 0 ? i32x4.replace_lane(v, 0, x) : k == 1 ? i32x4.replace_lane(v, 1, x) : k == 2 ? i32x4.replace_lane(v, 2, x) : i32x4.replace_lane(v, 3, x);
 }
