@@ -99,20 +99,7 @@ export function batchNormForwardTrain(x: usize, M: i32, C: i32, gamma: usize, be
     const cb = <usize>c << 2;
     store<f32>(k + cb, load<f32>(gamma + cb) * load<f32>(saveInvStd + cb));
   }
-  const px = <usize>C << 2;
-  const C4 = C & ~3;
-  for (let p = 0; p < M; p++) {
-    const xi = x + <usize>p * px, yi = y + <usize>p * px;
-    let c = 0;
-    for (; c < C4; c += 4) {
-      const cb = <usize>c << 2;
-      v128.store(yi + cb, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xi + cb), v128.load(saveMean + cb)), v128.load(k + cb)), v128.load(beta + cb)));
-    }
-    for (; c < C; c++) {
-      const cb = <usize>c << 2;
-      store<f32>(yi + cb, (load<f32>(xi + cb) - load<f32>(saveMean + cb)) * load<f32>(k + cb) + load<f32>(beta + cb));
-    }
-  }
+  normalize(x, M, C, saveMean, k, beta, y);
 }
 
 // Backward of the training-mode forward (the batch statistics depend on x, so dx has three terms):
@@ -171,6 +158,13 @@ export function batchNormInference(x: usize, M: i32, C: i32, gamma: usize, beta:
     const cb = <usize>c << 2;
     store<f32>(k + cb, <f32>(<f64>load<f32>(gamma + cb) / Math.sqrt(<f64>load<f32>(movingVar + cb) + eps)));
   }
+  normalize(x, M, C, movingMean, k, beta, y);
+}
+
+// y[p, c] = (x[p, c] − mean[c]) · k[c] + beta[c] over x, y [M, C]: the last step of both the training-mode forward
+// (batch mean, k = gamma·invStd) and the inference one (moving mean, k = gamma / sqrt(movingVar + eps)).
+// @ts-ignore: decorator
+@inline function normalize(x: usize, M: i32, C: i32, mean: usize, k: usize, beta: usize, y: usize): void {
   const px = <usize>C << 2;
   const C4 = C & ~3;
   for (let p = 0; p < M; p++) {
@@ -178,11 +172,11 @@ export function batchNormInference(x: usize, M: i32, C: i32, gamma: usize, beta:
     let c = 0;
     for (; c < C4; c += 4) {
       const cb = <usize>c << 2;
-      v128.store(yi + cb, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xi + cb), v128.load(movingMean + cb)), v128.load(k + cb)), v128.load(beta + cb)));
+      v128.store(yi + cb, f32x4.add(f32x4.mul(f32x4.sub(v128.load(xi + cb), v128.load(mean + cb)), v128.load(k + cb)), v128.load(beta + cb)));
     }
     for (; c < C; c++) {
       const cb = <usize>c << 2;
-      store<f32>(yi + cb, (load<f32>(xi + cb) - load<f32>(movingMean + cb)) * load<f32>(k + cb) + load<f32>(beta + cb));
+      store<f32>(yi + cb, (load<f32>(xi + cb) - load<f32>(mean + cb)) * load<f32>(k + cb) + load<f32>(beta + cb));
     }
   }
 }
