@@ -4,8 +4,14 @@
 // differences of its own forward, in float64 on small shapes.
 import { describe, it, expect, beforeAll } from "vitest";
 import { TrainKernels, conv3x3OutSize, type NHWC, type Padding, type Ptr } from "../src/train/kernels.js";
+import { instantiateSync, relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
+import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import * as ref from "../src/train/reference.js";
 import { ArgumentError } from "../src/errors.js";
+
+// relaxed SIMD is behind a flag in Node 20: turn it on so both builds are tested wherever V8 has it
+await enableRelaxedSimd();
+const variants: ModuleName[] = relaxedSimdSupported() ? ["train", "trainRelaxed"] : ["train"];
 
 // ---- helpers ----
 
@@ -55,7 +61,6 @@ let k: TrainKernels;
 let out: (n: number) => Ptr;
 
 beforeAll(() => {
-  k = new TrainKernels();
   out = (n) => {
     const p = k.alloc(n + 8);
     k.arena.f32.fill(NaN, p >> 2, (p >> 2) + n + 8);
@@ -106,6 +111,13 @@ function checkFD(theta: Float64Array, f: () => ArrayLike<number> | number, R: Ar
 }
 
 // ---- WASM kernels against the references ----
+
+// Every kernel test below runs on each build this engine can run: plain SIMD, and relaxed SIMD (fused
+// multiply-add, the default where it validates) — the same AssemblyScript compiled twice.
+for (const variant of variants) describe(`training kernels (${variant})`, () => {
+beforeAll(() => {
+  k = new TrainKernels(instantiateSync(variant));
+});
 
 describe("depthwise 3×3 (WASM vs reference)", () => {
   it("forward, backward to input and to weights/bias over random shapes, both paddings", () => {
@@ -423,6 +435,7 @@ describe("loss and optimisers (WASM vs reference)", () => {
       });
     }
   });
+});
 });
 
 // ---- references against finite differences (float64, small shapes) ----

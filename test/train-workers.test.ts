@@ -12,11 +12,18 @@ import { REFERENCE_AUGMENT } from "../dist/train/augment.js";
 import { loadFer2013 } from "../dist/train/fer2013.js";
 // @ts-ignore
 import { packParams } from "../dist/train/trainer.js";
+// @ts-ignore
+import { enableRelaxedSimd } from "../dist/engine/relaxed.js";
+// @ts-ignore
+import { trainModuleName } from "../dist/train/kernels.js";
+
+// as the CLI does: the relaxed-SIMD build (fused multiply-add) where V8 has it, in this thread and the workers
+await enableRelaxedSimd();
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
 describe("data-parallel training", () => {
-  it("0, 1 and 2 workers give the same model after 2 steps of batch 32 (ghost 16, augmentation on)", async () => {
+  it(`0, 1 and 2 workers give the same model after 2 steps of batch 32 (ghost 16, augmentation on; build ${trainModuleName()})`, async () => {
     const all = await loadFer2013(SAMPLE, ["Training"]);
     const d = { n: 64, pixels: all.pixels.slice(0, 64 * 2304), labels: all.labels.slice(0, 64) };
     const cfg = { ...REFERENCE_CONFIG, epochs: 1, batch: 32, ghost: 16, augment: REFERENCE_AUGMENT };

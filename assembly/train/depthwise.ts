@@ -1,6 +1,6 @@
 import { madd } from "../nn/simd";
 import { depthwise3x3 } from "../nn/depthwise";
-import { colSum } from "./gemm";
+import { colSum, dot } from "./gemm";
 
 // Depthwise 3×3 convolution, stride 1, depth multiplier 1, for a whole batch, and its two backward passes.
 // Shapes (pad 0 = "valid", 1 = "same"; Ho = H - 2 + 2·pad, Wo = W - 2 + 2·pad):
@@ -22,11 +22,14 @@ export function depthwise3x3Forward(x: usize, N: i32, H: i32, W: i32, C: i32, w:
 // dx[n,iy,ix,c] = Σ_{ky,kx} w[ky,kx,c] · dy[n, iy+pad-ky, ix+pad-kx, c] over the taps whose output pixel
 // exists (+ dx when accumulate != 0). Gathered per input pixel (a "full" correlation with the flipped
 // filter) rather than scattered per output pixel, so each dx value is written once and needs no zeroing.
-// Interior pixels take an unrolled 9-tap path; border pixels clip the taps that fall outside dy.
+// Row by row: on a row's interior run (all 9 taps inside dy) each group of 4 channels keeps its 9 weight
+// vectors in registers for the whole run (9 dy loads and 9 multiply-adds a pixel); rows outermost and channel
+// groups inside, so the 3 dy rows a row reads stay in L1. Border pixels clip the taps that fall outside dy.
 export function depthwise3x3BackwardInput(dy: usize, N: i32, H: i32, W: i32, C: i32, w: usize, pad: i32, dx: usize, accumulate: i32): void {
   const Ho = H - 2 + 2 * pad, Wo = W - 2 + 2 * pad;
   const px = <usize>C << 2;
-  const inBytes = <usize>H * <usize>W * px;
+  const row = <usize>W * px;
+  const inBytes = <usize>H * row;
   if (Ho <= 0 || Wo <= 0) {
     if (!accumulate) memory.fill(dx, 0, <usize>N * inBytes);
     return;
@@ -34,68 +37,97 @@ export function depthwise3x3BackwardInput(dy: usize, N: i32, H: i32, W: i32, C: 
   const rowO = <usize>Wo * px;
   const outBytes = <usize>Ho * rowO;
   const C4 = C & ~3;
+  // interior: output rows iy + pad - ky ∈ [0, Ho) for ky = 0..2, i.e. iy ∈ [2 - pad, Ho - pad); columns alike
+  const iyA = 2 - pad, iyB = Ho - pad, ixA = 2 - pad, ixB = Wo - pad;
   for (let n = 0; n < N; n++) {
-    const dyN = dy + <usize>n * outBytes;
-    let o = dx + <usize>n * inBytes;
+    const dyN = dy + <usize>n * outBytes, dxN = dx + <usize>n * inBytes;
     for (let iy = 0; iy < H; iy++) {
-      // tap ky reads output row iy + pad - ky, which must lie in [0, Ho)
-      const ky0 = max(0, iy + pad - Ho + 1), ky1 = min(3, iy + pad + 1);
-      for (let ix = 0; ix < W; ix++) {
-        const kx0 = max(0, ix + pad - Wo + 1), kx1 = min(3, ix + pad + 1);
-        // dy address of tap (0, 0), i.e. output pixel (iy+pad, ix+pad); tap (ky, kx) is ky rows and kx
-        // pixels before it. It may lie past dy's image; only the taps kept by the clipping are read.
-        const base = dyN + <usize>((iy + pad) * Wo + ix + pad) * px;
-        if (ky0 == 0 && ky1 == 3 && kx0 == 0 && kx1 == 3) {
-          for (let c = 0; c < C4; c += 4) {
-            const cb = <usize>c << 2;
-            let acc = accumulate ? v128.load(o + cb) : f32x4.splat(0);
-            const p = base + cb, q = w + cb;
-            acc = madd(v128.load(p), v128.load(q), acc);
-            acc = madd(v128.load(p - px), v128.load(q + px), acc);
-            acc = madd(v128.load(p - 2 * px), v128.load(q + 2 * px), acc);
-            acc = madd(v128.load(p - rowO), v128.load(q + 3 * px), acc);
-            acc = madd(v128.load(p - rowO - px), v128.load(q + 4 * px), acc);
-            acc = madd(v128.load(p - rowO - 2 * px), v128.load(q + 5 * px), acc);
-            acc = madd(v128.load(p - 2 * rowO), v128.load(q + 6 * px), acc);
-            acc = madd(v128.load(p - 2 * rowO - px), v128.load(q + 7 * px), acc);
-            acc = madd(v128.load(p - 2 * rowO - 2 * px), v128.load(q + 8 * px), acc);
-            v128.store(o + cb, acc);
-          }
-        } else {
-          for (let c = 0; c < C4; c += 4) {
-            const cb = <usize>c << 2;
-            let acc = accumulate ? v128.load(o + cb) : f32x4.splat(0);
-            for (let ky = ky0; ky < ky1; ky++) {
-              for (let kx = kx0; kx < kx1; kx++) {
-                acc = madd(v128.load(base - <usize>ky * rowO - <usize>kx * px + cb), v128.load(w + <usize>(ky * 3 + kx) * px + cb), acc);
-              }
-            }
-            v128.store(o + cb, acc);
-          }
-        }
-        // channel tail (C not a multiple of 4), scalar
-        for (let c = C4; c < C; c++) {
+      let ix0 = 0, ix1 = 0; // the interior run [ix0, ix1)
+      if (iy >= iyA && iy < iyB && ixB > ixA && C4) {
+        ix0 = ixA;
+        ix1 = ixB;
+        const cnt = ix1 - ix0;
+        // dy address of tap (0, 0) for the run's first pixel: output pixel (iy + pad, ix0 + pad)
+        const p0 = dyN + <usize>((iy + pad) * Wo + ix0 + pad) * px;
+        const o0 = dxN + <usize>iy * row + <usize>ix0 * px;
+        for (let c = 0; c < C4; c += 4) {
           const cb = <usize>c << 2;
-          let acc: f32 = accumulate ? load<f32>(o + cb) : 0;
-          for (let ky = ky0; ky < ky1; ky++) {
-            for (let kx = kx0; kx < kx1; kx++) {
-              acc += load<f32>(base - <usize>ky * rowO - <usize>kx * px + cb) * load<f32>(w + <usize>(ky * 3 + kx) * px + cb);
-            }
+          const q = w + cb;
+          const w0 = v128.load(q), w1 = v128.load(q + px), w2 = v128.load(q + 2 * px);
+          const w3 = v128.load(q + 3 * px), w4 = v128.load(q + 4 * px), w5 = v128.load(q + 5 * px);
+          const w6 = v128.load(q + 6 * px), w7 = v128.load(q + 7 * px), w8 = v128.load(q + 8 * px);
+          let p = p0 + cb, o = o0 + cb;
+          for (let i = 0; i < cnt; i++) {
+            let acc = accumulate ? v128.load(o) : f32x4.splat(0);
+            acc = madd(v128.load(p), w0, acc);
+            acc = madd(v128.load(p - px), w1, acc);
+            acc = madd(v128.load(p - 2 * px), w2, acc);
+            const p1 = p - rowO;
+            acc = madd(v128.load(p1), w3, acc);
+            acc = madd(v128.load(p1 - px), w4, acc);
+            acc = madd(v128.load(p1 - 2 * px), w5, acc);
+            const p2 = p1 - rowO;
+            acc = madd(v128.load(p2), w6, acc);
+            acc = madd(v128.load(p2 - px), w7, acc);
+            acc = madd(v128.load(p2 - 2 * px), w8, acc);
+            v128.store(o, acc);
+            p += px;
+            o += px;
           }
-          store<f32>(o + cb, acc);
         }
-        o += px;
+      }
+      for (let ix = 0; ix < W; ix++) {
+        // interior pixels have their SIMD groups done; only a channel tail (C mod 4) is left
+        const cFrom = ix >= ix0 && ix < ix1 ? C4 : 0;
+        if (cFrom < C) pixelInput(dyN, iy, ix, Ho, Wo, pad, px, rowO, C, cFrom, w, dxN + <usize>iy * row + <usize>ix * px, accumulate);
       }
     }
   }
 }
 
+// dx of one input pixel (iy, ix) for channels cFrom..C-1 (SIMD groups while 4 remain, then scalar), taps
+// clipped to the output pixels that exist.
+// @ts-ignore: decorator
+@inline function pixelInput(dyN: usize, iy: i32, ix: i32, Ho: i32, Wo: i32, pad: i32, px: usize, rowO: usize,
+                            C: i32, cFrom: i32, w: usize, o: usize, accumulate: i32): void {
+  // tap ky reads output row iy + pad - ky, which must lie in [0, Ho)
+  const ky0 = max(0, iy + pad - Ho + 1), ky1 = min(3, iy + pad + 1);
+  const kx0 = max(0, ix + pad - Wo + 1), kx1 = min(3, ix + pad + 1);
+  // dy address of tap (0, 0), i.e. output pixel (iy+pad, ix+pad); tap (ky, kx) is ky rows and kx
+  // pixels before it. It may lie past dy's image; only the taps kept by the clipping are read.
+  const base = dyN + <usize>((iy + pad) * Wo + ix + pad) * px;
+  let c = cFrom;
+  for (; c + 4 <= C; c += 4) {
+    const cb = <usize>c << 2;
+    let acc = accumulate ? v128.load(o + cb) : f32x4.splat(0);
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        acc = madd(v128.load(base - <usize>ky * rowO - <usize>kx * px + cb), v128.load(w + <usize>(ky * 3 + kx) * px + cb), acc);
+      }
+    }
+    v128.store(o + cb, acc);
+  }
+  for (; c < C; c++) {
+    const cb = <usize>c << 2;
+    let acc: f32 = accumulate ? load<f32>(o + cb) : 0;
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        acc += load<f32>(base - <usize>ky * rowO - <usize>kx * px + cb) * load<f32>(w + <usize>(ky * 3 + kx) * px + cb);
+      }
+    }
+    store<f32>(o + cb, acc);
+  }
+}
+
 // dw[ky,kx,c] = Σ_{n,oy,ox} dy[n,oy,ox,c] · x[n, oy-pad+ky, ox-pad+kx, c] and db[c] = Σ dy[n,oy,ox,c]
 // (db skipped when db = 0), summed over the whole batch; with accumulate != 0 added to dw, db.
-// Per image and group of 4 channels, the 9 taps' sums stay in 9 registers over the interior output pixels
-// (one dy load, 9 x loads, 9 multiply-adds each); border pixels (padding "same" only) add their clipped
-// taps straight into dw. The registers are added to dw once per image, so each sum is a sum of per-image
-// partial sums (less rounding than one running sum over the batch).
+// Row by row: for one output row and group of 4 channels, the 9 taps' sums stay in 9 registers over the
+// row's interior pixels (one dy load, 9 x loads, 9 multiply-adds each), loaded from dw before the row and
+// stored after it. Rows outermost, channel groups inside, so the 3 input rows and the dy row a row needs
+// (≤ 24 KiB at ResEZAP's widest, 46 pixels × 32 channels) stay in L1 across the channel groups; the
+// earlier channel-group-outermost order streamed the whole image from L2 once per group and ran at a
+// quarter of the speed. Border pixels (padding "same") and rows whose taps leave x add their clipped taps
+// straight into dw.
 export function depthwise3x3BackwardWeights(x: usize, dy: usize, N: i32, H: i32, W: i32, C: i32, pad: i32,
                                             dw: usize, db: usize, accumulate: i32): void {
   const px = <usize>C << 2;
@@ -106,58 +138,74 @@ export function depthwise3x3BackwardWeights(x: usize, dy: usize, N: i32, H: i32,
   const Ho = H - 2 + 2 * pad, Wo = W - 2 + 2 * pad;
   if (Ho <= 0 || Wo <= 0) return;
   if (db) colSum(dy, N * Ho * Wo, C, db, 1);
-  const row = <usize>W * px;
-  const inBytes = <usize>H * row, outBytes = <usize>Ho * <usize>Wo * px;
+  const row = <usize>W * px, rowO = <usize>Wo * px;
+  const inBytes = <usize>H * row, outBytes = <usize>Ho * rowO;
   const C4 = C & ~3;
+  // interior columns, all 3 taps inside x: ix = ox - pad ≥ 0 and ix + 3 ≤ W
+  const oxA = pad, oxB = min(Wo, W - 2 + pad);
   for (let n = 0; n < N; n++) {
     const xN = x + <usize>n * inBytes, dyN = dy + <usize>n * outBytes;
-    for (let c = 0; c < C4; c += 4) {
-      const cb = <usize>c << 2;
-      const z = f32x4.splat(0);
-      let a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z;
-      let g0 = dyN + cb;
+    if (C4) {
       for (let oy = 0; oy < Ho; oy++) {
         const iy = oy - pad; // input row of tap ky = 0
-        const rowInside = iy >= 0 && iy + 3 <= H;
-        for (let ox = 0; ox < Wo; ox++) {
-          const ix = ox - pad;
-          const g = v128.load(g0);
-          if (rowInside && ix >= 0 && ix + 3 <= W) {
-            const p = xN + <usize>(iy * W + ix) * px + cb;
-            a0 = madd(g, v128.load(p), a0);
-            a1 = madd(g, v128.load(p + px), a1);
-            a2 = madd(g, v128.load(p + 2 * px), a2);
-            a3 = madd(g, v128.load(p + row), a3);
-            a4 = madd(g, v128.load(p + row + px), a4);
-            a5 = madd(g, v128.load(p + row + 2 * px), a5);
-            a6 = madd(g, v128.load(p + 2 * row), a6);
-            a7 = madd(g, v128.load(p + 2 * row + px), a7);
-            a8 = madd(g, v128.load(p + 2 * row + 2 * px), a8);
-          } else {
-            const ky0 = max(0, -iy), ky1 = min(3, H - iy);
-            const kx0 = max(0, -ix), kx1 = min(3, W - ix);
-            for (let ky = ky0; ky < ky1; ky++) {
-              for (let kx = kx0; kx < kx1; kx++) {
-                const q = dw + <usize>(ky * 3 + kx) * px + cb;
-                v128.store(q, madd(g, v128.load(xN + <usize>((iy + ky) * W + ix + kx) * px + cb), v128.load(q)));
-              }
+        const gRow = dyN + <usize>oy * rowO;
+        let ox0 = 0, ox1 = 0; // the interior run [ox0, ox1); every other pixel of the row is clipped
+        if (iy >= 0 && iy + 3 <= H && oxB > oxA) {
+          ox0 = oxA;
+          ox1 = oxB;
+          const xRow = xN + <usize>iy * row + <usize>(ox0 - pad) * px, gRun = gRow + <usize>ox0 * px;
+          const cnt = ox1 - ox0;
+          for (let c = 0; c < C4; c += 4) {
+            const cb = <usize>c << 2;
+            const q = dw + cb;
+            let a0 = v128.load(q), a1 = v128.load(q + px), a2 = v128.load(q + 2 * px);
+            let a3 = v128.load(q + 3 * px), a4 = v128.load(q + 4 * px), a5 = v128.load(q + 5 * px);
+            let a6 = v128.load(q + 6 * px), a7 = v128.load(q + 7 * px), a8 = v128.load(q + 8 * px);
+            let p = xRow + cb, g = gRun + cb;
+            for (let i = 0; i < cnt; i++) {
+              const d = v128.load(g);
+              a0 = madd(d, v128.load(p), a0);
+              a1 = madd(d, v128.load(p + px), a1);
+              a2 = madd(d, v128.load(p + 2 * px), a2);
+              a3 = madd(d, v128.load(p + row), a3);
+              a4 = madd(d, v128.load(p + row + px), a4);
+              a5 = madd(d, v128.load(p + row + 2 * px), a5);
+              a6 = madd(d, v128.load(p + 2 * row), a6);
+              a7 = madd(d, v128.load(p + 2 * row + px), a7);
+              a8 = madd(d, v128.load(p + 2 * row + 2 * px), a8);
+              p += px;
+              g += px;
             }
+            v128.store(q, a0); v128.store(q + px, a1); v128.store(q + 2 * px, a2);
+            v128.store(q + 3 * px, a3); v128.store(q + 4 * px, a4); v128.store(q + 5 * px, a5);
+            v128.store(q + 6 * px, a6); v128.store(q + 7 * px, a7); v128.store(q + 8 * px, a8);
           }
-          g0 += px;
+        }
+        for (let ox = 0; ox < Wo; ox++) {
+          if (ox == ox0 && ox1 > ox0) ox = ox1;
+          if (ox >= Wo) break;
+          clippedPixelWeights(xN, gRow + <usize>ox * px, iy, ox - pad, H, W, px, C4, dw);
         }
       }
-      const q = dw + cb;
-      v128.store(q, f32x4.add(v128.load(q), a0));
-      v128.store(q + px, f32x4.add(v128.load(q + px), a1));
-      v128.store(q + 2 * px, f32x4.add(v128.load(q + 2 * px), a2));
-      v128.store(q + 3 * px, f32x4.add(v128.load(q + 3 * px), a3));
-      v128.store(q + 4 * px, f32x4.add(v128.load(q + 4 * px), a4));
-      v128.store(q + 5 * px, f32x4.add(v128.load(q + 5 * px), a5));
-      v128.store(q + 6 * px, f32x4.add(v128.load(q + 6 * px), a6));
-      v128.store(q + 7 * px, f32x4.add(v128.load(q + 7 * px), a7));
-      v128.store(q + 8 * px, f32x4.add(v128.load(q + 8 * px), a8));
     }
-    // channel tail, scalar: tap by tap over the rectangle of output pixels whose tap lies inside x
+    // channel tail, tap by tap over the rectangle of output pixels whose tap lies inside x
+    if (C == 1) {
+      // one channel: rows are contiguous, so each tap's sum is a SIMD dot product per row
+      for (let ky = 0; ky < 3; ky++) {
+        const oy0 = max(0, pad - ky), oy1 = min(Ho, H + pad - ky);
+        for (let kx = 0; kx < 3; kx++) {
+          const ox0 = max(0, pad - kx), ox1 = min(Wo, W + pad - kx);
+          if (ox1 <= ox0) continue;
+          let acc: f32 = 0;
+          for (let oy = oy0; oy < oy1; oy++) {
+            acc += dot(dyN + (<usize>(oy * Wo + ox0) << 2), xN + (<usize>((oy - pad + ky) * W + ox0 - pad + kx) << 2), ox1 - ox0);
+          }
+          const q = dw + (<usize>(ky * 3 + kx) << 2);
+          store<f32>(q, load<f32>(q) + acc);
+        }
+      }
+      continue;
+    }
     for (let c = C4; c < C; c++) {
       const cb = <usize>c << 2;
       for (let ky = 0; ky < 3; ky++) {
@@ -173,6 +221,24 @@ export function depthwise3x3BackwardWeights(x: usize, dy: usize, N: i32, H: i32,
           const q = dw + <usize>(ky * 3 + kx) * px + cb;
           store<f32>(q, load<f32>(q) + acc);
         }
+      }
+    }
+  }
+}
+
+// One output pixel's share of dw for the SIMD channel groups, taps clipped to x: the pixel's dy at g,
+// its tap (0, 0) at input row iy, column ix (either may lie outside x).
+// @ts-ignore: decorator
+@inline function clippedPixelWeights(xN: usize, g: usize, iy: i32, ix: i32, H: i32, W: i32, px: usize, C4: i32, dw: usize): void {
+  const ky0 = max(0, -iy), ky1 = min(3, H - iy);
+  const kx0 = max(0, -ix), kx1 = min(3, W - ix);
+  for (let c = 0; c < C4; c += 4) {
+    const cb = <usize>c << 2;
+    const d = v128.load(g + cb);
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        const q = dw + <usize>(ky * 3 + kx) * px + cb;
+        v128.store(q, madd(d, v128.load(xN + <usize>((iy + ky) * W + ix + kx) * px + cb), v128.load(q)));
       }
     }
   }

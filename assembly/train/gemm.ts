@@ -242,7 +242,23 @@ export function pointwiseForward_4x8(x: usize, P: i32, C: i32, w: usize, F: i32,
 // dX[P, C] = dY[P, F] · Wᵀ (+ dX when accumulate != 0: where a tensor feeds two layers, the second
 // backward adds its share to the first's). W [C, F] is transposed into the module's scratch first
 // (C·F ≤ scratchBytes()/4) so the product runs on the same 4×8 tile, vectorised over C.
+// Under 4 input channels (ResEZAP's first layer has 1) the tiles would run scalar columns only; there each
+// dx value is instead a dot product of two contiguous rows, dy[p, :] and w[c, :], in SIMD.
 export function pointwiseBackwardInput_4x8(dy: usize, P: i32, F: i32, w: usize, C: i32, dx: usize, accumulate: i32): void {
+  if (C < 4) {
+    const rowF = <usize>F << 2;
+    let o = dx, g = dy;
+    for (let p = 0; p < P; p++) {
+      for (let c = 0; c < C; c++) {
+        const v = dot(g, w + <usize>c * rowF, F);
+        const q = o + (<usize>c << 2);
+        store<f32>(q, accumulate ? load<f32>(q) + v : v);
+      }
+      o += <usize>C << 2;
+      g += rowF;
+    }
+    return;
+  }
   transpose(w, C, F, SCRATCH);
   gemm_4x8(dy, P, F, SCRATCH, C, 0, dx, accumulate);
 }
@@ -253,4 +269,15 @@ export function pointwiseBackwardInput_4x8(dy: usize, P: i32, F: i32, w: usize, 
 export function pointwiseBackwardWeights_4x8(x: usize, dy: usize, P: i32, C: i32, F: i32, dw: usize, db: usize, accumulate: i32): void {
   gemmAtB_4x8(x, P, C, dy, F, dw, accumulate);
   if (db) colSum(dy, P, F, db, accumulate);
+}
+
+// Σ a[i]·b[i] over len contiguous floats: 4 lanes, then the lanes and the last len mod 4 in scalar.
+// @ts-ignore: decorator
+@inline export function dot(a: usize, b: usize, len: i32): f32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) acc = madd(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)), acc);
+  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; i < len; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+  return s;
 }

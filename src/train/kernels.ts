@@ -15,7 +15,7 @@
 // pointwise (a tensor that feeds two layers, like ResEZAP's residual, gets the sum of both branches).
 // The residual add's backward is routing only: d(a) = d(r) = d(out); see addInto().
 
-import { Arena, instantiateSync } from "../engine/wasm.js";
+import { Arena, defaultNNVariant, instantiateSync, type ModuleName, type NNVariant } from "../engine/wasm.js";
 import { ArgumentError } from "../errors.js";
 
 export type Ptr = number;
@@ -147,14 +147,24 @@ function checkShape(s: NHWC): void {
   checkInt("C", s.C);
 }
 
+/** The training module of a build: "trainRelaxed" or "train" (plain SIMD). */
+export function trainModuleName(variant: NNVariant = defaultNNVariant()): ModuleName {
+  return variant === "relaxed" ? "trainRelaxed" : "train";
+}
+
 export class TrainKernels {
   readonly exports: TrainExports;
   readonly arena: Arena;
   /** Size of the module's static scratch; limits pointwise C·F ≤ scratchBytes/4 and batch-norm C ≤ scratchBytes/28. */
   readonly scratchBytes: number;
 
-  /** A new instance of the training module (its own memory), or a wrapper over one made elsewhere. */
-  constructor(instance: WebAssembly.Instance = instantiateSync("train")) {
+  /**
+   * A new instance of the training module (its own memory), or a wrapper over one made elsewhere. The build
+   * follows the network's: relaxed SIMD (fused multiply-add, about 2× on the pointwise products) where it
+   * validates, plain SIMD otherwise or with RESEZAP_SIMD=plain. Every worker of a run makes the same choice
+   * (V8 flags are per process), so data-parallel runs stay bit-identical for any number of workers.
+   */
+  constructor(instance: WebAssembly.Instance = instantiateSync(trainModuleName())) {
     this.exports = instance.exports as unknown as TrainExports;
     this.arena = new Arena(this.exports);
     this.scratchBytes = this.exports.scratchBytes();
