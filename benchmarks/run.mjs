@@ -54,6 +54,9 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     results.kernels = await benchKernels(settings);
     log("profile…");
     results.profile = await profileNetwork(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd");
+    log("training throughput (ours vs PyTorch, alternating)…");
+    const { benchTraining } = await import("./train-speed.mjs");
+    results.training = await benchTraining({ workers: 2, log });
   }
   if (peers) {
     log("peers…");
@@ -103,6 +106,8 @@ function summarize(r) {
     separable_speedup: r.separable.wasm.speedup,
     separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,
     mult_ratio: r.separable.mult_ratio,
+    training_images_per_s_2workers: r.training?.resezap.images_per_s ?? null,
+    training_pytorch_images_per_s_2threads: r.training?.pytorch?.images_per_s ?? null,
   };
 }
 

@@ -181,17 +181,24 @@ export function gemm_4x8(a: usize, M: i32, K: i32, b: usize, N: i32, bias: usize
   gemmTiles(a, <usize>K << 2, 4, M, b, <usize>N << 2, N, K, bias, out, <usize>N << 2, accumulate);
 }
 
-// Rows of A and B summed per block in gemmAtB_4x8: 128 rows of X and dY at ≤ 96 channels each are ≤ 96 KiB,
-// so a block stays in L2 while every tile of the output passes over it, and X and dY are read from memory
-// once however many tiles there are. Each tile's 8 accumulators are loaded and stored once per block.
-const ATB_ROWS: i32 = 128;
+// Rows of A and B summed per block in gemmAtB_4x8: every tile of the output passes over the block, so the
+// block's rows of X and dY (K + N floats each) should stay in L1 (32 KiB here, 24 KiB of it for them):
+// 96 rows at 32 + 32 channels, 32 rows at 96 + 96; never under 16 or over 128 (each tile's 8 accumulators
+// are loaded and stored once per block, ≤ 1/16 of its loads at 16 rows).
+const ATB_L1_BYTES: i32 = 24 << 10;
+// @ts-ignore: decorator
+@inline function atbRows(K: i32, N: i32): i32 {
+  return min(128, max(16, (ATB_L1_BYTES / ((K + N) << 2)) & ~7));
+}
+const ATB_ROWS: i32 = 128; // colSum's block
 
 // out[K, N] = Σ_p a[p, k] · b[p, n], i.e. aᵀ·b for a [P, K], b [P, N] (+ out when accumulate != 0).
 export function gemmAtB_4x8(a: usize, P: i32, K: i32, b: usize, N: i32, out: usize, accumulate: i32): void {
   if (!accumulate) memory.fill(out, 0, (<usize>K * <usize>N) << 2);
   const aRow = <usize>K << 2, bRow = <usize>N << 2;
-  for (let p0 = 0; p0 < P; p0 += ATB_ROWS) {
-    const len = min(ATB_ROWS, P - p0);
+  const rows = atbRows(K, N);
+  for (let p0 = 0; p0 < P; p0 += rows) {
+    const len = min(rows, P - p0);
     // the block's partial sums are added to out (accumulate = 1), so the blocks sum up
     gemmTiles(a + <usize>p0 * aRow, 4, aRow, K, b + <usize>p0 * bRow, bRow, N, len, 0, out, bRow, 1);
   }

@@ -99,7 +99,7 @@ export class TrainingSession {
     const aug = new Random(mixSeed(c.seed, epoch, 2));
     const steps = Math.min(this.stepsPerEpoch, Math.floor(d.n / B));
     let lossSum = 0, correct = 0, seen = 0;
-    for (let s = 0; s < steps; s++) {
+    const batchOf = (s: number) => {
       const idx = order.subarray(s * B, (s + 1) * B);
       const x = augmentBatch(d.pixels, idx, FER_SIDE, aug, c.augment ?? NO_AUGMENT);
       const jobs: GhostJob[] = [];
@@ -108,7 +108,15 @@ export class TrainingSession {
         const labels = Int32Array.from(idx.subarray(g, g + n), (i) => d.labels[i]);
         jobs.push({ x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels, n, gradScale: n / B });
       }
-      const results = await this.engine!.run(this.opt.params(), jobs, c.smoothing);
+      return jobs;
+    };
+    let next = steps > 0 ? batchOf(0) : [];
+    for (let s = 0; s < steps; s++) {
+      const pending = this.engine!.run(this.opt.params(), next, c.smoothing);
+      // the next batch is augmented while the workers compute this one (same order of random draws,
+      // so the same batches as one after the other)
+      if (s + 1 < steps) next = batchOf(s + 1);
+      const results = await pending;
       const lr = this.lrAt(this.globalStep);
       this.opt.apply(sumGrads(results), lr);
       this.updateMoving(results);
