@@ -58,4 +58,21 @@ describe("Trainer against PyTorch's gradients (grads.json)", () => {
     expect(a.loss).toBe(b.loss);
     expect(Array.from(big.getGrads())).toEqual(Array.from(small.getGrads()));
   });
+
+  it("the fused graph (padding into pooling, add into ReLU, dy handed on by the adds) matches the unfused one bit for bit", async () => {
+    const model = await loadLayersModel(DIR);
+    const x = Float32Array.from(g.inputs.flat());
+    const fused = new Trainer(model, 8), plain = new Trainer(model, 8, undefined, true);
+    fused.loadFromModel();
+    plain.loadFromModel();
+    // two steps, the second with label smoothing and a gradient scale, on the same instances
+    for (const o of [{}, { smoothing: 0.1, gradScale: 0.5 }]) {
+      const a = fused.forwardBackward(x, g.labels, 8, o), b = plain.forwardBackward(x, g.labels, 8, o);
+      expect(a.loss).toBe(b.loss);
+      expect(a.correct).toBe(b.correct);
+      expect(Array.from(fused.logits())).toEqual(Array.from(plain.logits()));
+      expect(Array.from(fused.getGrads())).toEqual(Array.from(plain.getGrads()));
+      expect(fused.batchStats()).toEqual(plain.batchStats());
+    }
+  });
 });

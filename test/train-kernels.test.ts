@@ -354,6 +354,21 @@ describe("element-wise and spatial kernels (WASM vs reference)", () => {
         k.avgPool2x2Backward(k.upload(dyPool), s, pdx);
         expectClose(k.read(pdx, size(s)), ref.avgPool2x2Backward(dyPool, s.N, s.H, s.W, s.C), 0, `avg pool backward ${what}`);
 
+        // padding then pooling, fused: against the reference composition (padded map, then pooling)
+        const sp = { N: s.N, H: Hp, W: Wp, C: s.C };
+        const nPP = s.N * (Hp >> 1) * (Wp >> 1) * s.C, pq = out(nPP);
+        const padded = ref.zeroPadForward(x, s.N, s.H, s.W, s.C, pad.top, pad.bottom, pad.left, pad.right);
+        k.avgPool2x2PaddedForward(px, s, pad, pq);
+        expectClose(k.read(pq, nPP), ref.avgPool2x2Forward(padded, sp.N, sp.H, sp.W, sp.C), 1e-7, `pad + avg pool ${what}`);
+        // and bit for bit the two unfused kernels (py holds the padded map from above)
+        const pu = out(nPP);
+        k.avgPool2x2Forward(py, sp, pu);
+        expectClose(k.read(pq, nPP), k.read(pu, nPP), 0, `pad + avg pool = unfused kernels ${what}`);
+        const dyPP = r.vec(nPP);
+        k.avgPool2x2PaddedBackward(k.upload(dyPP), s, pad, pdx);
+        const viaPad = ref.zeroPadBackward(ref.avgPool2x2Backward(dyPP, sp.N, sp.H, sp.W, sp.C), s.N, s.H, s.W, s.C, pad.top, pad.bottom, pad.left, pad.right);
+        expectClose(k.read(pdx, size(s)), viaPad, 0, `pad + avg pool backward ${what}`);
+
         const P = s.H * s.W;
         if (t % 4 === 0) for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] * 2); // ties: the first maximum wins
         const px2 = k.upload(x), pg = out(s.N * s.C), pa = out(s.N * s.C);

@@ -117,6 +117,8 @@ export interface TrainExports extends WebAssembly.Exports {
   zeroPadBackward(dy: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, dx: Ptr): void;
   avgPool2x2Forward(x: Ptr, N: number, H: number, W: number, C: number, y: Ptr): void;
   avgPool2x2Backward(dy: Ptr, N: number, H: number, W: number, C: number, dx: Ptr): void;
+  avgPool2x2PaddedForward(x: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, y: Ptr): void;
+  avgPool2x2PaddedBackward(dy: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, dx: Ptr): void;
   globalMaxPoolForward(x: Ptr, N: number, P: number, C: number, y: Ptr, argmax: Ptr): void;
   globalMaxPoolBackward(dy: Ptr, argmax: Ptr, N: number, P: number, C: number, dx: Ptr): void;
   softmaxCrossEntropy(logits: Ptr, labels: Ptr, N: number, K: number, smoothing: number, dLogits: Ptr): number;
@@ -366,6 +368,20 @@ export class TrainKernels {
   avgPool2x2Backward(dy: Ptr, s: NHWC, dx: Ptr): void {
     checkShape(s);
     this.exports.avgPool2x2Backward(dy, s.N, s.H, s.W, s.C, dx);
+  }
+
+  /** Zero padding then 2×2 average pooling, fused: y [N, ⌊(H+top+bottom)/2⌋, ⌊(W+left+right)/2⌋, C]; s is x's shape. */
+  avgPool2x2PaddedForward(x: Ptr, s: NHWC, pad: PadSizes, y: Ptr): void {
+    checkShape(s);
+    this.checkPad(pad);
+    this.exports.avgPool2x2PaddedForward(x, s.N, s.H, s.W, s.C, pad.top, pad.bottom, pad.left, pad.right, y);
+  }
+
+  /** dx [N,H,W,C] of the fused padding and pooling; s is the forward's input shape. */
+  avgPool2x2PaddedBackward(dy: Ptr, s: NHWC, pad: PadSizes, dx: Ptr): void {
+    checkShape(s);
+    this.checkPad(pad);
+    this.exports.avgPool2x2PaddedBackward(dy, s.N, s.H, s.W, s.C, pad.top, pad.bottom, pad.left, pad.right, dx);
   }
 
   /** y [N,C] = max over the P = H·W pixels of x [N,P,C]; argmax [N,C] i32 (first maximum). P ≥ 1. */

@@ -12,6 +12,11 @@
 // 2×2/2 valid, GlobalMaxPooling2D, Dense (linear; softmax only on the model's output, where the loss takes
 // the logits). Anything else is refused by name when the Trainer is built.
 //
+// Two fusions save passes over the largest activations (each checked bit for bit against the unfused graph
+// in test/train-grads.test.ts): ZeroPadding2D feeding only a 2×2 AveragePooling2D runs as one kernel each way
+// (the padded map is never written), and Add feeding only a ReLU writes relu(a + b) in one pass; in the
+// backward, an Add hands its output gradient on to its first input as is (no copy).
+//
 // Batch norm here always uses the statistics of the examples passed to one forwardBackward() call and does
 // NOT touch the moving statistics: it reports each BN layer's batch mean and variance (batchStats()) so
 // the caller (src/train/loop.ts) applies them in a fixed order, whatever thread computed them.
@@ -122,9 +127,12 @@ export class Trainer {
   private readonly backwardOps: Op[] = [];
   private readonly bn: { layer: BatchNormalization; C: number; perPixels: number; mean: Ptr; invStd: Ptr }[] = [];
   private lastN = 0;
+  /** layers whose forward and backward run inside the next layer's kernels (see the header) */
+  private readonly fusedIntoNext: Set<Layer>;
 
   // shapes: x [batch, H, W, C] of model.inputShape; logits [batch, classes]
-  constructor(readonly model: Model, batch: number, kernels?: TrainKernels) {
+  /** unfused: every layer its own kernels (the tests compare both ways) */
+  constructor(readonly model: Model, batch: number, kernels?: TrainKernels, private readonly unfused = false) {
     if (!Number.isInteger(batch) || batch < 1) throw new ArgumentError(`Trainer: batch must be an integer ≥ 1, found ${batch}`);
     this.k = kernels ?? new TrainKernels();
     this.batch = batch;
@@ -146,6 +154,20 @@ export class Trainer {
     this.labelsPtr = k.alloc(B);
     this.dLogitsPtr = k.alloc(B * this.classes);
 
+    // ---- fusions (see the header): which pads go into their pooling, which adds into their ReLU ----
+    const consumers = new Map<SymbolicTensor, Layer[]>();
+    for (const l of model.layers) for (const inp of l.output!.inputs) (consumers.get(inp) ?? consumers.set(inp, []).get(inp)!).push(l);
+    const onlyConsumer = (l: Layer): Layer | undefined => {
+      const c = consumers.get(l.output!);
+      return c && c.length === 1 && l.output !== model.output ? c[0] : undefined;
+    };
+    const isPool2x2 = (l: Layer | undefined): l is AveragePooling2D =>
+      l instanceof AveragePooling2D && l.poolSize.join() === "2,2" && l.strides.join() === "2,2" && l.padding === "valid";
+    const isRelu = (l: Layer | undefined): l is Activation => l instanceof Activation && l.activation === "relu";
+    /** pad layers computed inside their pooling's kernel; add layers inside their ReLU's */
+    this.fusedIntoNext = new Set(model.layers.filter((l) =>
+      !this.unfused && ((l instanceof ZeroPadding2D && isPool2x2(onlyConsumer(l))) || (l instanceof Add && l.output!.inputs.length === 2 && isRelu(onlyConsumer(l))))));
+
     // ---- forward: one output buffer per layer ----
     const nodes = new Map<SymbolicTensor, Node>();
     const order: Node[] = [];
@@ -156,7 +178,7 @@ export class Trainer {
       const node: Node = { layer: l, tensor: t, shape: t.shape, per, out: l instanceof InputLayer ? this.inputPtr : k.alloc(B * per), inputs };
       nodes.set(t, node);
       order.push(node);
-      if (!(l instanceof InputLayer)) this.forwardOps.push(this.forwardOf(node, pp));
+      if (!(l instanceof InputLayer) && !this.fusedIntoNext.has(l)) this.forwardOps.push(this.forwardOf(node, pp));
     }
     const outNode = nodes.get(model.output)!;
     this.logitsPtr = outNode.out;
@@ -172,17 +194,26 @@ export class Trainer {
       if (node.layer instanceof InputLayer) continue;
       const dy = grad.get(node);
       if (dy === undefined) continue; // output unused: no gradient flows (cannot happen in a connected model)
+      // a pooling with its padding fused takes the padding's input as its own
+      const inputs = node.inputs.map((inp) => (this.fusedIntoNext.has(inp.layer) && inp.layer instanceof ZeroPadding2D ? inp.inputs[0] : inp));
+      // an Add passes dy on unchanged: its first input still without a gradient takes dy's buffer itself
+      let aliased = false;
       // where each input's gradient goes, and whether it adds to what a later consumer already put there
-      const targets = node.inputs.map((inp) => {
+      const targets = inputs.map((inp) => {
         if (inp.layer instanceof InputLayer) return null; // no one needs d(input)
         const have = grad.get(inp);
         if (have !== undefined) return { ptr: have, accumulate: true, node: inp };
+        if (node.layer instanceof Add && !this.unfused && !aliased && node !== outNode && inp.per === node.per) {
+          aliased = true;
+          grad.set(inp, dy);
+          return { ptr: dy, accumulate: false, node: inp, alias: true };
+        }
         const p = take(inp.per);
         grad.set(inp, p);
         return { ptr: p, accumulate: false, node: inp };
       });
       this.backwardOps.push(this.backwardOf(node, dy, targets, gp, pp, take, give));
-      if (node !== outNode) give(node.per, dy);
+      if (node !== outNode && !aliased) give(node.per, dy);
     }
   }
 
@@ -215,6 +246,10 @@ export class Trainer {
       return (n) => k.add(a.out, b.out, n * node.per, y);
     }
     if (l instanceof Activation) {
+      if (l.activation === "relu" && this.fusedIntoNext.has(x.layer)) {
+        const a = x.inputs[0], b = x.inputs[1];
+        return (n) => k.add(a.out, b.out, n * node.per, y, true);
+      }
       if (l.activation === "relu") return (n) => k.relu(x.out, n * node.per, y);
       if (l.activation === "linear") return (n) => this.copy(x.out, y, n * node.per);
       throw new ModelFormatError(`Trainer: layer ${l.name}: activation ${l.activation} is not supported`);
@@ -227,6 +262,11 @@ export class Trainer {
     if (l instanceof AveragePooling2D) {
       if (l.poolSize.join() !== "2,2" || l.strides.join() !== "2,2" || l.padding !== "valid") {
         throw new ModelFormatError(`Trainer: layer ${l.name}: only 2×2 average pooling, stride 2, valid is supported`);
+      }
+      if (this.fusedIntoNext.has(x.layer)) {
+        const src = x.inputs[0], [H, W, C] = src.shape as number[];
+        const [[top, bottom], [left, right]] = (x.layer as ZeroPadding2D).padding;
+        return (n) => k.avgPool2x2PaddedForward(src.out, { N: n, H, W, C }, { top, bottom, left, right }, y);
       }
       const [H, W, C] = x.shape as number[];
       return (n) => k.avgPool2x2Forward(x.out, { N: n, H, W, C }, y);
@@ -252,7 +292,7 @@ export class Trainer {
   }
 
   private backwardOf(
-    node: Node, dy: Ptr, targets: ({ ptr: Ptr; accumulate: boolean; node: Node } | null)[],
+    node: Node, dy: Ptr, targets: ({ ptr: Ptr; accumulate: boolean; node: Node; alias?: boolean } | null)[],
     gp: (l: Layer, w: string) => Ptr, pp: (l: Layer, w: string) => Ptr,
     take: (floats: number) => Ptr, give: (floats: number, p: Ptr) => void,
   ): Op {
@@ -292,7 +332,7 @@ export class Trainer {
     if (l instanceof Add) {
       return (n) => {
         for (const tt of targets) {
-          if (!tt) continue;
+          if (!tt || tt.alias) continue; // the gradient buffer is dy itself
           if (tt.accumulate) k.addInto(tt.ptr, dy, n * node.per);
           else this.copy(dy, tt.ptr, n * node.per);
         }
@@ -308,6 +348,11 @@ export class Trainer {
       return viaTemp((dst, n) => k.zeroPadBackward(dy, { N: n, H, W, C }, { top, bottom, left, right }, dst), x.per);
     }
     if (l instanceof AveragePooling2D) {
+      if (this.fusedIntoNext.has(x.layer)) {
+        const src = x.inputs[0], [H, W, C] = src.shape as number[];
+        const [[top, bottom], [left, right]] = (x.layer as ZeroPadding2D).padding;
+        return viaTemp((dst, n) => k.avgPool2x2PaddedBackward(dy, { N: n, H, W, C }, { top, bottom, left, right }, dst), src.per);
+      }
       const [H, W, C] = x.shape as number[];
       return viaTemp((dst, n) => k.avgPool2x2Backward(dy, { N: n, H, W, C }, dst), x.per);
     }
