@@ -13,7 +13,12 @@ const model = await loadLayersModel(new URL("../models/reference/model.json", im
 const t = new Trainer(model, ghost);
 t.loadFromModel();
 const layers = model.layers.filter((l) => !(l instanceof InputLayer));
-const names = [...layers.map((l) => `fwd ${l.className} ${l.name}`), ...[...layers].reverse().map((l) => `bwd ${l.className} ${l.name}`)];
+// fused layers (padding into pooling, add into ReLU) have no forward op of their own; fused paddings no backward op
+const fused = t.fusedIntoNext ?? new Set();
+const names = [
+  ...layers.filter((l) => !fused.has(l)).map((l) => `fwd ${l.className} ${l.name}`),
+  ...[...layers].reverse().filter((l) => !(fused.has(l) && l.className === "ZeroPadding2D")).map((l) => `bwd ${l.className} ${l.name}`),
+];
 const ops = [...t.forwardOps, ...t.backwardOps];
 if (ops.length !== names.length) throw new Error(`ops ${ops.length} vs names ${names.length}`);
 const times = names.map(() => []);

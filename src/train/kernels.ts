@@ -269,6 +269,13 @@ export class TrainKernels {
     this.exports.gemm_4x8(a, M, K, b, N, bias, out, +accumulate);
   }
 
+  /** out [C,R] = a [R,C]ᵀ (plain loops: for weight matrices). */
+  transpose(a: Ptr, R: number, C: number, out: Ptr): void {
+    checkInt("R", R);
+    checkInt("C", C);
+    this.exports.transpose(a, R, C, out);
+  }
+
   /** out [K,N] = a [P,K]ᵀ·b [P,N] (+ out when accumulate). */
   gemmAtB(a: Ptr, P: number, K: number, b: Ptr, N: number, out: Ptr, accumulate = false): void {
     checkInt("P", P);

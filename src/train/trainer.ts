@@ -109,6 +109,13 @@ interface Node {
 
 type Op = (n: number) => void;
 
+/** Cache budget of one chunk of a separable layer's tensors (about half this machine's 512 KiB L2). */
+const CHUNK_BYTES = 256 << 10;
+/** Images per chunk for a layer whose tensors take `floatsPerImage` floats an image: at least 1. */
+function imagesPerChunk(floatsPerImage: number): number {
+  return Math.max(1, Math.floor(CHUNK_BYTES / (4 * floatsPerImage)));
+}
+
 export class Trainer {
   readonly k: TrainKernels;
   readonly batch: number;
@@ -226,9 +233,14 @@ export class Trainer {
       const d = k.alloc(this.batch * Ho * Wo * C);
       (node as Node & { d: Ptr }).d = d;
       const wd = pp(l, "depthwise_kernel"), wp = pp(l, "pointwise_kernel"), b = l.useBias ? pp(l, "bias") : 0;
+      const m = imagesPerChunk(H * W * C + Ho * Wo * (C + F));
       return (n) => {
-        k.depthwise3x3Forward(x.out, { N: n, H, W, C }, wd, 0, d, l.padding);
-        k.pointwiseForward(d, n * Ho * Wo, C, wp, F, b, y);
+        // chunk by chunk, so the pointwise reads the depthwise's output from cache, not memory
+        for (let i = 0; i < n; i += m) {
+          const c = Math.min(m, n - i);
+          k.depthwise3x3Forward(x.out + 4 * i * H * W * C, { N: c, H, W, C }, wd, 0, d + 4 * i * Ho * Wo * C, l.padding);
+          k.pointwiseForward(d + 4 * i * Ho * Wo * C, c * Ho * Wo, C, wp, F, b, y + 4 * i * Ho * Wo * F);
+        }
       };
     }
     if (l instanceof BatchNormalization) {
@@ -316,12 +328,25 @@ export class Trainer {
       give(Ho * Wo * C, dd);
       const wd = pp(l, "depthwise_kernel"), wp = pp(l, "pointwise_kernel");
       const gwd = gp(l, "depthwise_kernel"), gwp = gp(l, "pointwise_kernel"), gb = l.useBias ? gp(l, "bias") : 0;
+      // the pointwise weights transposed once a step ([F, C]) for dd = dy·wᵀ; under 4 channels the kernel
+      // takes w as it is (dot products of rows)
+      const wT = C >= 4 ? k.alloc(F * C) : 0;
+      const m = imagesPerChunk(H * W * C + Ho * Wo * (2 * C + F));
       return (n) => {
-        const s = { N: n, H, W, C };
-        k.pointwiseBackwardWeights(d, dy, n * Ho * Wo, C, F, gwp, gb, false);
-        k.pointwiseBackwardInput(dy, n * Ho * Wo, F, wp, C, dd, false);
-        k.depthwise3x3BackwardWeights(x.out, dd, s, l.padding, gwd, 0, false);
-        if (t) k.depthwise3x3BackwardInput(dd, s, wd, l.padding, t.ptr, t.accumulate);
+        if (wT) k.transpose(wp, C, F, wT);
+        // chunk by chunk: dy, dd and x of a chunk are read again while still in cache; dd (the gradient at
+        // the depthwise's output) lives only within its chunk, at the start of its buffer; weight gradients
+        // add up over the chunks
+        for (let i = 0; i < n; i += m) {
+          const c = Math.min(m, n - i), P = c * Ho * Wo, acc = i > 0;
+          const dyi = dy + 4 * i * Ho * Wo * F, di = d + 4 * i * Ho * Wo * C, xi = x.out + 4 * i * H * W * C;
+          const s = { N: c, H, W, C };
+          k.pointwiseBackwardWeights(di, dyi, P, C, F, gwp, gb, acc);
+          if (wT) k.gemm(dyi, P, F, wT, C, 0, dd, false);
+          else k.pointwiseBackwardInput(dyi, P, F, wp, C, dd, false);
+          k.depthwise3x3BackwardWeights(xi, dd, s, l.padding, gwd, 0, acc);
+          if (t) k.depthwise3x3BackwardInput(dd, s, wd, l.padding, t.ptr + 4 * i * H * W * C, t.accumulate);
+        }
       };
     }
     if (l instanceof BatchNormalization) {
