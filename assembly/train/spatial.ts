@@ -30,72 +30,15 @@ export function zeroPadBackward(dy: usize, N: i32, H: i32, W: i32, C: i32, top: 
 }
 
 // Average pooling 2×2, stride 2, padding valid: y [N, H/2, W/2, C] (floor: an odd last row or column
-// is dropped, as Keras does), y = (x00 + x01 + x10 + x11) / 4 summed in the inference kernel's order.
+// is dropped, as Keras does), y = (x00 + x01 + x10 + x11) / 4. The fused kernel below with no padding.
 export function avgPool2x2Forward(x: usize, N: i32, H: i32, W: i32, C: i32, y: usize): void {
-  const Ho = H >> 1, Wo = W >> 1;
-  const px = <usize>C << 2;
-  const row = <usize>W * px;
-  const C4 = C & ~3;
-  const quarter = f32x4.splat(0.25);
-  let o = y;
-  for (let n = 0; n < N; n++) {
-    const xN = x + <usize>n * <usize>H * row;
-    for (let oy = 0; oy < Ho; oy++) {
-      for (let ox = 0; ox < Wo; ox++) {
-        const p = xN + <usize>(2 * oy) * row + <usize>(2 * ox) * px;
-        let c = 0;
-        for (; c < C4; c += 4) {
-          const cb = <usize>c << 2;
-          const s = f32x4.add(f32x4.add(f32x4.add(v128.load(p + cb), v128.load(p + px + cb)), v128.load(p + row + cb)), v128.load(p + row + px + cb));
-          v128.store(o + cb, f32x4.mul(s, quarter));
-        }
-        for (; c < C; c++) {
-          const cb = <usize>c << 2;
-          store<f32>(o + cb, (load<f32>(p + cb) + load<f32>(p + px + cb) + load<f32>(p + row + cb) + load<f32>(p + row + px + cb)) * 0.25);
-        }
-        o += px;
-      }
-    }
-  }
+  avgPool2x2PaddedForward(x, N, H, W, C, 0, 0, 0, 0, y);
 }
 
 // Backward: every input pixel of a window gets a quarter of its output's gradient; the dropped odd last
 // row / column gets 0.   dy [N, H/2, W/2, C] → dx [N, H, W, C]
 export function avgPool2x2Backward(dy: usize, N: i32, H: i32, W: i32, C: i32, dx: usize): void {
-  const Ho = H >> 1, Wo = W >> 1;
-  const px = <usize>C << 2;
-  const row = <usize>W * px, rowO = <usize>Wo * px;
-  const C4 = C & ~3;
-  const quarter = f32x4.splat(0.25);
-  let d = dx;
-  for (let n = 0; n < N; n++) {
-    const dyN = dy + <usize>n * <usize>Ho * rowO;
-    for (let iy = 0; iy < H; iy++) {
-      if (iy >= 2 * Ho) {
-        memory.fill(d, 0, row);
-        d += row;
-        continue;
-      }
-      const g = dyN + <usize>(iy >> 1) * rowO;
-      for (let ix = 0; ix < 2 * Wo; ix++) {
-        const s = g + <usize>(ix >> 1) * px;
-        let c = 0;
-        for (; c < C4; c += 4) {
-          const cb = <usize>c << 2;
-          v128.store(d + cb, f32x4.mul(v128.load(s + cb), quarter));
-        }
-        for (; c < C; c++) {
-          const cb = <usize>c << 2;
-          store<f32>(d + cb, load<f32>(s + cb) * 0.25);
-        }
-        d += px;
-      }
-      if (W & 1) {
-        memory.fill(d, 0, px);
-        d += px;
-      }
-    }
-  }
+  avgPool2x2PaddedBackward(dy, N, H, W, C, 0, 0, 0, 0, dx);
 }
 
 // Zero padding then average pooling 2×2 stride 2 (valid), fused: what ResEZAP does after each block, with
