@@ -3,7 +3,7 @@ import { saveLayersModel } from "../io/save.js";
 import { resezap } from "../resezap.js";
 import { NO_AUGMENT, REFERENCE_AUGMENT } from "../train/augment.js";
 import { loadCheckpoint, saveCheckpoint, type EpochRecord, type RunState } from "../train/checkpoint.js";
-import { evaluateFer } from "../train/evaluate.js";
+import { evaluateFerWithTta } from "../train/evaluate.js";
 import { loadFer2013Splits, type FerData } from "../train/fer2013.js";
 import { REFERENCE_CONFIG, TrainingSession, type TrainConfig } from "../train/loop.js";
 import { plotCurves } from "../train/plot.js";
@@ -102,7 +102,7 @@ export async function trainCommand(args: string[]): Promise<void> {
         else if (s.step % 50 === 0 || s.step === s.stepsPerEpoch) process.stderr.write(line + "\n");
       });
       const secs = (performance.now() - e0) / 1000;
-      const ev = evaluateFer(model, test), evT = evaluateFer(model, test, true);
+      const { plain: ev, tta: evT } = evaluateFerWithTta(model, test);
       const rec: EpochRecord = {
         epoch, trainLoss: res.loss, trainAcc: res.accuracy, testAcc: ev.accuracy, testAccTta: evT.accuracy,
         lr: session.lrAt(session.globalStep - 1), seconds: secs, imagesPerSecond: (stepsPerEpoch * cfg.batch) / secs,

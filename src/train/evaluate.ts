@@ -14,21 +14,28 @@ export interface EvalResult {
   confusion: number[][];
 }
 
-// probabilities [n, classes] in chunks of 512 faces, so memory stays small for the whole split
-export function predictFer(model: Model, d: FerData, tta = false): Float32Array {
-  const K = FER_CLASSES, out = new Float32Array(d.n * K), chunk = 512;
+// probabilities [n, classes] in chunks of 512 faces, so memory stays small for the whole split; with tta
+// also the average with the flipped face (plain ones in the first array, averaged in the second)
+function predictBoth(model: Model, d: FerData, tta: boolean): [Float32Array, Float32Array | null] {
+  const K = FER_CLASSES, out = new Float32Array(d.n * K), outT = tta ? new Float32Array(d.n * K) : null, chunk = 512;
   for (let s = 0; s < d.n; s += chunk) {
     const m = Math.min(chunk, d.n - s);
     const idx = Array.from({ length: m }, (_, i) => s + i);
     const x = toFloat(d, idx);
     const p = model.predict(x, m);
-    if (tta) {
-      const q = model.predict(flipBatch(x, m, FER_SIDE), m);
-      for (let i = 0; i < p.length; i++) p[i] = (p[i] + q[i]) / 2;
-    }
     out.set(p, s * K);
+    if (outT) {
+      const q = model.predict(flipBatch(x, m, FER_SIDE), m);
+      for (let i = 0; i < p.length; i++) q[i] = (p[i] + q[i]) / 2;
+      outT.set(q, s * K);
+    }
   }
-  return out;
+  return [out, outT];
+}
+
+export function predictFer(model: Model, d: FerData, tta = false): Float32Array {
+  const [p, pT] = predictBoth(model, d, tta);
+  return pT ?? p;
 }
 
 export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: number, K = FER_CLASSES): EvalResult {
@@ -46,5 +53,11 @@ export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: num
 
 export function evaluateFer(model: Model, d: FerData, tta = false): EvalResult {
   return scorePredictions(predictFer(model, d, tta), d.labels, d.n);
+}
+
+/** Plain and flip-averaged results from one pass (the plain predictions are the TTA's first half). */
+export function evaluateFerWithTta(model: Model, d: FerData): { plain: EvalResult; tta: EvalResult } {
+  const [p, pT] = predictBoth(model, d, true);
+  return { plain: scorePredictions(p, d.labels, d.n), tta: scorePredictions(pT!, d.labels, d.n) };
 }
 
