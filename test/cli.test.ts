@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 
@@ -27,21 +28,39 @@ describe("resezap CLI", () => {
     expect(r.stdout).toMatch(/16,909,540/);
   });
 
-  it("classify --json reproduces PyTorch's probabilities on 48×48 face crops (default model and --model)", () => {
+  it("classify --json reproduces PyTorch's probabilities on 48×48 face crops (--model the reference)", () => {
     const files = ["fixtures/faces48/00-angry.png", "fixtures/faces48/05-happy.png"];
-    for (const extra of [[], ["--model", "fixtures/reference-model"]]) {
-      const r = cli("classify", "--json", ...extra, ...files);
-      expect(r.status, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout);
-      expect(out.map((o: any) => o.file)).toEqual(files);
-      [0, 5].forEach((row, i) => {
-        const p = out[i].probabilities;
-        expect(Object.keys(p)).toEqual(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]);
-        Object.values(p).forEach((v, k) => expect(Math.abs((v as number) - io.probabilities[row][k])).toBeLessThan(1e-5));
-      });
-      expect(out[0].label).toBe("angry");
-      expect(out[1].label).toBe("happy");
-    }
+    const r = cli("classify", "--json", "--model", "fixtures/reference-model", ...files);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.map((o: any) => o.file)).toEqual(files);
+    [0, 5].forEach((row, i) => {
+      const p = out[i].probabilities;
+      expect(Object.keys(p)).toEqual(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]);
+      Object.values(p).forEach((v, k) => expect(Math.abs((v as number) - io.probabilities[row][k])).toBeLessThan(1e-5));
+    });
+    expect(out[0].label).toBe("angry");
+    expect(out[1].label).toBe("happy");
+  });
+
+  it("classify with no --model uses the package's default model (the same probabilities as loading it in the API)", async () => {
+    const files = ["fixtures/faces48/00-angry.png", "fixtures/faces48/05-happy.png"];
+    const r = cli("classify", "--json", ...files);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    // @ts-ignore: the built package
+    const { loadLayersModel, EMOTIONS } = await import("../dist/index.js");
+    // @ts-ignore
+    const { DEFAULT_MODEL_DIR } = await import("../dist/paths.js");
+    const model = await loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR));
+    const x = new Float32Array(2 * 2304);
+    files.forEach((f, i) => PNG.sync.read(readFileSync(join(ROOT, f))).data.forEach((v: number, j: number) => { if (j % 4 === 0) x[i * 2304 + j / 4] = v / 255; }));
+    const p = model.predict(x, 2);
+    out.forEach((o: any, i: number) => {
+      const want = Array.from(p.subarray(i * 7, i * 7 + 7)) as number[];
+      Object.values(o.probabilities).forEach((v, k) => expect(Math.abs((v as number) - want[k])).toBeLessThan(1e-6));
+      expect(o.label).toBe(EMOTIONS[want.indexOf(Math.max(...want))]);
+    });
   });
 
   it("classify takes any size and colour: the face blown up 3× as RGBA gives the same probabilities (area resize)", () => {
@@ -55,7 +74,7 @@ describe("resezap CLI", () => {
       }
     const file = join(mkdtempSync(join(tmpdir(), "resezap-cli-")), "big.png");
     writeFileSync(file, PNG.sync.write(big));
-    const r = cli("classify", "--json", file);
+    const r = cli("classify", "--json", "--model", "fixtures/reference-model", file);
     expect(r.status, r.stderr).toBe(0);
     const p = JSON.parse(r.stdout)[0];
     expect(p.label).toBe("happy");
