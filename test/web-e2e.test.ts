@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkBrowserGraph } from "../scripts/check-browser-graph.mjs";
 import { chromiumPath, launchChromium, NO_CHROMIUM } from "../scripts/chromium.mjs";
@@ -132,7 +133,9 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
 
     const lib = await import(join(root, "dist/index.js"));
     const img = lib.decodePng(readFileSync(file), "knn_test_kit_with_rose.png");
-    const model = await lib.loadLayersModel(join(root, "models/reference"));
+    // the page loads the package's default model; so does Node here
+    const { DEFAULT_MODEL_DIR } = await import(join(root, "dist/paths.js"));
+    const model = await lib.loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR));
     const node = lib.recognize(img, { model, ...REALTIME }) as { box: Face["box"]; label: string }[];
     expect(latest.faces.map((f) => ({ box: f.box, label: f.label }))).toEqual(node.map((f) => ({ box: f.box, label: f.label })));
     await page.screenshot({ path: join(tmp, "web-e2e-image.png") });

@@ -35,7 +35,7 @@ export class Pipeline {
     return this.#call({
       type: "init",
       cascadeUrl: new URL("/models/haarcascades/haarcascade_frontalface_default.xml", base).href,
-      modelUrl: new URL("/models/reference/model.json", base).href,
+      modelUrl: new URL("/models/fer2013/model.json", base).href,
     });
   }
 
