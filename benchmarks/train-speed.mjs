@@ -8,6 +8,7 @@
 // With --dist DIR (repeatable) builds of the library (e.g. before and after a change) alternate instead.
 //   node --experimental-wasm-relaxed-simd benchmarks/train-speed.mjs [--workers 2] [--rounds 5] [--steps 8] [--dist DIR]... [--json]
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -45,6 +46,8 @@ async function makeRunner(dist, workers) {
 // (python3-torch installs into /usr/bin/python3's packages, which a pyenv python3 on the PATH does not see)
 let python = null;
 function torchAvailable() {
+  // the script is not in the npm package (benchmarks/*.mjs only): from an installed package, ours alone
+  if (!existsSync(join(HERE, "peers/torch-train.py"))) return null;
   for (const exe of [process.env.RESEZAP_PYTHON, "python3", "/usr/bin/python3"].filter(Boolean)) {
     const r = spawnSync(exe, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
     if (r.status === 0) {
@@ -89,7 +92,7 @@ export async function benchTraining({ workers = 2, rounds = 5, steps = 8, log = 
   if (torch) {
     out.pytorch = { engine: torchInfo.engine, threads: workers, images_per_s: Math.round(med(torchRates)), rounds: torchRates.map(Math.round) };
     out.ratio = Math.round((100 * med(oursRates)) / med(torchRates)) / 100;
-  } else out.pytorch = { skipped: "python3 cannot import torch here (apt install python3-torch to measure the baseline)" };
+  } else out.pytorch = { skipped: "no PyTorch baseline: it needs a python3 that imports torch (apt install python3-torch) and benchmarks/peers/torch-train.py from the repository (the npm package leaves it out)" };
   return out;
 }
 
