@@ -7,10 +7,17 @@ export function conv3x3OutSize(n: number, pad: number): number {
   return n - 2 + 2 * pad;
 }
 
-/** Depthwise 3×3. x [H,W,C], w [3,3,C], b [C] or null → [Ho,Wo,C]. */
-export function depthwiseRef(x: Float32Array, H: number, W: number, C: number, w: Float32Array, b: Float32Array | null, pad: number): Float32Array {
+/** An output array: Float32Array by default; the training references (src/train/reference.ts) pass Float64Array. */
+type Out = { [i: number]: number; readonly length: number };
+
+/**
+ * Depthwise 3×3. x [H,W,C], w [3,3,C], b [C] or null → [Ho,Wo,C]. For a batch, the training references call it
+ * image by image with offsets into x (xOff) and into their float64 output (outOff).
+ */
+export function depthwiseRef<T extends Out = Float32Array>(x: ArrayLike<number>, H: number, W: number, C: number, w: ArrayLike<number>, b: ArrayLike<number> | null,
+                                                          pad: number, out?: T, xOff = 0, outOff = 0): T {
   const Ho = conv3x3OutSize(H, pad), Wo = conv3x3OutSize(W, pad);
-  const out = new Float32Array(Math.max(0, Ho * Wo * C));
+  const y = out ?? (new Float32Array(Math.max(0, Ho * Wo * C)) as unknown as T);
   for (let oy = 0; oy < Ho; oy++)
     for (let ox = 0; ox < Wo; ox++)
       for (let c = 0; c < C; c++) {
@@ -19,23 +26,23 @@ export function depthwiseRef(x: Float32Array, H: number, W: number, C: number, w
           for (let kx = 0; kx < 3; kx++) {
             const iy = oy - pad + ky, ix = ox - pad + kx;
             if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-            s += x[(iy * W + ix) * C + c] * w[(ky * 3 + kx) * C + c];
+            s += x[xOff + (iy * W + ix) * C + c] * w[(ky * 3 + kx) * C + c];
           }
-        out[(oy * Wo + ox) * C + c] = s;
+        y[outOff + (oy * Wo + ox) * C + c] = s;
       }
-  return out;
+  return y;
 }
 
-/** Pointwise 1×1 / dense. x [P,C], w [C,F], b [F] or null → [P,F]. */
-export function pointwiseRef(x: Float32Array, P: number, C: number, w: Float32Array, b: Float32Array | null, F: number): Float32Array {
-  const out = new Float32Array(P * F);
+/** Pointwise 1×1 / dense. x [P,C], w [C,F], b [F] or null → [P,F] (into out when given). */
+export function pointwiseRef<T extends Out = Float32Array>(x: ArrayLike<number>, P: number, C: number, w: ArrayLike<number>, b: ArrayLike<number> | null, F: number, out?: T): T {
+  const y = out ?? (new Float32Array(P * F) as unknown as T);
   for (let p = 0; p < P; p++)
     for (let f = 0; f < F; f++) {
       let s = b ? b[f] : 0;
       for (let c = 0; c < C; c++) s += x[p * C + c] * w[c * F + f];
-      out[p * F + f] = s;
+      y[p * F + f] = s;
     }
-  return out;
+  return y;
 }
 
 /** Normal 3×3 convolution. x [H,W,C], w [3,3,C,F], b [F] or null → [Ho,Wo,F]. */

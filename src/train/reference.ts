@@ -4,6 +4,8 @@
 // Layouts are the kernels' (src/train/kernels.ts): row-major, batch-major NHWC [N, H, W, C]; inputs are
 // any array-like of numbers (Float32Array included), outputs new Float64Arrays.
 
+import { depthwiseRef, pointwiseRef } from "../reference/kernels.js";
+
 export type Vec = ArrayLike<number>;
 
 /** Output size of a 3×3 stride-1 convolution: valid (pad 0) H - 2, same (pad 1) H; never negative. */
@@ -13,23 +15,14 @@ export function conv3x3OutSize(H: number, pad: 0 | 1): number {
 
 // ---- depthwise 3×3, stride 1 ----
 
-/** y[n,oy,ox,c] = b[c] + Σ_{ky,kx} w[ky,kx,c]·x[n, oy-pad+ky, ox-pad+kx, c]; x [N,H,W,C], w [3,3,C], b [C] or null. */
+/**
+ * y[n,oy,ox,c] = b[c] + Σ_{ky,kx} w[ky,kx,c]·x[n, oy-pad+ky, ox-pad+kx, c]; x [N,H,W,C], w [3,3,C], b [C] or null.
+ * The inference reference's loops (src/reference/kernels.ts), image by image, into a float64 output.
+ */
 export function depthwise3x3Forward(x: Vec, N: number, H: number, W: number, C: number, w: Vec, b: Vec | null, pad: 0 | 1): Float64Array {
   const Ho = conv3x3OutSize(H, pad), Wo = conv3x3OutSize(W, pad);
   const y = new Float64Array(N * Ho * Wo * C);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < Ho; oy++)
-      for (let ox = 0; ox < Wo; ox++)
-        for (let c = 0; c < C; c++) {
-          let s = b ? b[c] : 0;
-          for (let ky = 0; ky < 3; ky++)
-            for (let kx = 0; kx < 3; kx++) {
-              const iy = oy - pad + ky, ix = ox - pad + kx;
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-              s += w[(ky * 3 + kx) * C + c] * x[((n * H + iy) * W + ix) * C + c];
-            }
-          y[((n * Ho + oy) * Wo + ox) * C + c] = s;
-        }
+  for (let n = 0; n < N; n++) depthwiseRef(x, H, W, C, w, b, pad, y, n * H * W * C, n * Ho * Wo * C);
   return y;
 }
 
@@ -74,16 +67,9 @@ export function depthwise3x3BackwardWeights(x: Vec, dy: Vec, N: number, H: numbe
 
 // ---- pointwise 1×1 / dense ----
 
-/** y [P,F] = x [P,C] · w [C,F] + b [F] (b may be null). */
+/** y [P,F] = x [P,C] · w [C,F] + b [F] (b may be null): the inference reference's loops, into a float64 output. */
 export function pointwiseForward(x: Vec, P: number, C: number, w: Vec, F: number, b: Vec | null): Float64Array {
-  const y = new Float64Array(P * F);
-  for (let p = 0; p < P; p++)
-    for (let f = 0; f < F; f++) {
-      let s = b ? b[f] : 0;
-      for (let c = 0; c < C; c++) s += x[p * C + c] * w[c * F + f];
-      y[p * F + f] = s;
-    }
-  return y;
+  return pointwiseRef(x, P, C, w, b, F, new Float64Array(P * F));
 }
 
 /** dx = dy·wᵀ [P,C], dw = xᵀ·dy [C,F], db = Σ_p dy [F]. */
