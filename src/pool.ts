@@ -1,7 +1,8 @@
-import { ArgumentError, ResezapError } from "./errors.js";
+import { ArgumentError } from "./errors.js";
 import { modelToArtifacts } from "./io/save.js";
 import { size } from "./layers/layer.js";
 import type { Model } from "./model.js";
+import { startWorkers } from "./util/workers.js";
 
 // Data-parallel inference on worker_threads: each worker holds its own copy of the model (its own WASM
 // instance and memory); a batch is cut into one contiguous slice per worker, and the slices' outputs are
@@ -13,45 +14,17 @@ export interface Pool {
   close(): Promise<void>;
 }
 
-interface Pending {
-  resolve: (v: Float32Array) => void;
-  reject: (e: Error) => void;
-}
-
 export async function createPool(model: Model, options: { workers?: number } = {}): Promise<Pool> {
-  const { Worker } = await import("node:worker_threads");
   const os = await import("node:os");
   const n = options.workers ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new ArgumentError(`createPool: workers must be an integer in 1..256, found ${options.workers}`);
   const { modelJSON, weightData } = modelToArtifacts(model);
   const per = size(model.inputShape), outPer = size(model.outputShape);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { modelJSON, weightData } }));
-  const pending = new Map<number, Pending>();
-  let nextId = 0;
-  for (const w of workers) {
-    w.on("message", (m: { id: number; out?: Float32Array; error?: string }) => {
-      const p = pending.get(m.id);
-      if (!p) return;
-      pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new ResezapError(m.error));
-      else p.resolve(m.out!);
-    });
-    w.on("error", (e) => {
-      for (const p of pending.values()) p.reject(e as Error);
-      pending.clear();
-    });
-  }
+  const workers = await startWorkers(url, n, { modelJSON, weightData });
+  const call = async (i: number, x: Float32Array, count: number) => (await workers.call<{ out: Float32Array }>(i, { x, n: count })).out;
   // wait for every worker to have loaded the model
-  await Promise.all(workers.map((w) => call(w, new Float32Array(0), 0)));
-
-  function call(w: InstanceType<typeof Worker>, x: Float32Array, count: number): Promise<Float32Array> {
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      w.postMessage({ id, x, n: count });
-    });
-  }
+  await Promise.all(Array.from({ length: n }, (_, i) => call(i, new Float32Array(0), 0)));
 
   return {
     workers: n,
@@ -64,7 +37,7 @@ export async function createPool(model: Model, options: { workers?: number } = {
       const jobs: Promise<Float32Array>[] = [];
       for (let i = 0, k = 0; i < total; i += slice, k++) {
         const m = Math.min(slice, total - i);
-        jobs.push(call(workers[k], x.slice(i * per, (i + m) * per), m));
+        jobs.push(call(k, x.slice(i * per, (i + m) * per), m));
       }
       const parts = await Promise.all(jobs);
       const out = new Float32Array(total * outPer);
@@ -75,8 +48,6 @@ export async function createPool(model: Model, options: { workers?: number } = {
       }
       return out;
     },
-    async close(): Promise<void> {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+    close: () => workers.close(),
   };
 }

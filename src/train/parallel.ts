@@ -10,10 +10,11 @@
 // every worker runs the same WASM on the same inputs, and the additions happen in the same order.
 // With ghost ≥ batch it is plain batch norm over the batch (grads.json's setting).
 
-import { ArgumentError, ResezapError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import { modelToArtifacts } from "../io/save.js";
 import type { Model } from "../model.js";
 import { Trainer, type BnStats } from "./trainer.js";
+import { startWorkers } from "../util/workers.js";
 
 /** One ghost batch: x [n, 48, 48, 1], labels [n]; its loss is scaled by n / B (B: the whole batch). */
 export interface GhostJob {
@@ -54,42 +55,20 @@ export async function createGradEngine(model: Model, ghost: number, workers: num
     const t = new Trainer(model, ghost);
     return { workers: 0, run: async (p, jobs, s) => runJobs(t, p, jobs, s), close: async () => {} };
   }
-  const { Worker } = await import("node:worker_threads");
   const { modelJSON, weightData } = modelToArtifacts(model);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
-  const pool = Array.from({ length: workers }, () => new Worker(url, { workerData: { modelJSON, weightData, ghost } }));
-  const pending = new Map<number, { resolve: (r: GhostResult[]) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  for (const w of pool) {
-    w.on("message", (m: { id: number; results?: GhostResult[]; error?: string }) => {
-      const p = pending.get(m.id);
-      if (!p) return;
-      pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new ResezapError(m.error));
-      else p.resolve(m.results!);
-    });
-    w.on("error", (e) => {
-      for (const p of pending.values()) p.reject(e as Error);
-      pending.clear();
-    });
-  }
-  const call = (w: InstanceType<typeof Worker>, params: Float32Array, jobs: GhostJob[], smoothing: number) =>
-    new Promise<GhostResult[]>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      w.postMessage({ id, params, jobs, smoothing });
-    });
-  await Promise.all(pool.map((w) => call(w, new Float32Array(0), [], 0)));
+  const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost });
+  const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number) =>
+    (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing })).results;
+  await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0)));
   return {
     workers,
     async run(params, jobs, smoothing) {
       // contiguous runs of ghost batches per worker; results joined in job order
       const per = Math.ceil(jobs.length / workers);
-      const parts = await Promise.all(pool.map((w, i) => (i * per < jobs.length ? call(w, params, jobs.slice(i * per, (i + 1) * per), smoothing) : Promise.resolve([]))));
+      const parts = await Promise.all(Array.from({ length: workers }, (_, i) => (i * per < jobs.length ? call(i, params, jobs.slice(i * per, (i + 1) * per), smoothing) : Promise.resolve([]))));
       return parts.flat();
     },
-    async close() {
-      await Promise.all(pool.map((w) => w.terminate()));
-    },
+    close: () => pool.close(),
   };
 }
