@@ -23,6 +23,7 @@ async function makeRunner(dist, workers) {
   const { packParams } = await imp("train/trainer.js");
   const { Optimizer } = await imp("train/optimizer.js");
   const { trainModuleName } = await imp("train/kernels.js");
+  const { sumGrads } = await imp("train/loop.js");
   const model = await loadLayersModel(join(HERE, "../models/reference/model.json"));
   const engine = await createGradEngine(model, 32, workers);
   const params = packParams(model);
@@ -32,10 +33,7 @@ async function makeRunner(dist, workers) {
   const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
   const jobs = [0, 1].map(() => ({ x: Float32Array.from({ length: 32 * 2304 }, rnd), labels: Int32Array.from({ length: 32 }, () => Math.floor(rnd() * 7)), n: 32, gradScale: 0.5 }));
   const step = async () => {
-    const res = await engine.run(opt.params(), jobs, 0.1);
-    const g = new Float32Array(res[0].grads.length);
-    for (const r of res) for (let i = 0; i < g.length; i++) g[i] += r.grads[i];
-    opt.apply(g, 1e-3);
+    opt.apply(sumGrads(await engine.run(opt.params(), jobs, 0.1)), 1e-3);
   };
   await step();
   await step();

@@ -10,7 +10,7 @@ export { depthwise3x3Forward, depthwise3x3BackwardInput, depthwise3x3BackwardWei
 export { batchNormForwardTrain, batchNormBackward, batchNormInference } from "./batchnorm";
 export { relu, add } from "../nn/elementwise";
 export { reluBackward, addInto } from "./elementwise";
-export { zeroPadForward, zeroPadBackward, avgPool2x2Forward, avgPool2x2Backward, avgPool2x2PaddedForward, avgPool2x2PaddedBackward,
+export { zeroPadForward, zeroPadBackward, avgPool2x2PaddedForward, avgPool2x2PaddedBackward,
          globalMaxPoolForward, globalMaxPoolBackward } from "./spatial";
 export { softmaxCrossEntropy } from "./loss";
 export { adamStep, sgdStep } from "./optim";

@@ -29,22 +29,11 @@ export function zeroPadBackward(dy: usize, N: i32, H: i32, W: i32, C: i32, top: 
   }
 }
 
-// Average pooling 2×2, stride 2, padding valid: y [N, H/2, W/2, C] (floor: an odd last row or column
-// is dropped, as Keras does), y = (x00 + x01 + x10 + x11) / 4. The fused kernel below with no padding.
-export function avgPool2x2Forward(x: usize, N: i32, H: i32, W: i32, C: i32, y: usize): void {
-  avgPool2x2PaddedForward(x, N, H, W, C, 0, 0, 0, 0, y);
-}
-
-// Backward: every input pixel of a window gets a quarter of its output's gradient; the dropped odd last
-// row / column gets 0.   dy [N, H/2, W/2, C] → dx [N, H, W, C]
-export function avgPool2x2Backward(dy: usize, N: i32, H: i32, W: i32, C: i32, dx: usize): void {
-  avgPool2x2PaddedBackward(dy, N, H, W, C, 0, 0, 0, 0, dx);
-}
-
 // Zero padding then average pooling 2×2 stride 2 (valid), fused: what ResEZAP does after each block, with
-// no padded intermediate written and read back. x [N, H, W, C] → y [N, Hp/2, Wp/2, C], Hp = H + top +
+// no padded intermediate written and read back; with no padding, plain 2×2 average pooling (an odd last row or
+// column dropped, as Keras does). x [N, H, W, C] → y [N, Hp/2, Wp/2, C], Hp = H + top +
 // bottom, Wp = W + left + right. Each window sums its 4 taps in the unfused order with zeros for the taps
-// in the padding (x + 0 is exact), so y is bit for bit what zeroPadForward then avgPool2x2Forward give.
+// in the padding (x + 0 is exact), so y is bit for bit what zeroPadForward then the same kernel unpadded give.
 export function avgPool2x2PaddedForward(x: usize, N: i32, H: i32, W: i32, C: i32, top: i32, bottom: i32, left: i32, right: i32, y: usize): void {
   const Ho = (H + top + bottom) >> 1, Wo = (W + left + right) >> 1;
   const px = <usize>C << 2;

@@ -37,6 +37,8 @@ export interface PadSizes {
   right: number;
 }
 
+export const NO_PAD: PadSizes = { top: 0, bottom: 0, left: 0, right: 0 };
+
 /** Trainable and moving parameters of one batch-norm layer, each [C]. */
 export interface BatchNormParams {
   gamma: Ptr;
@@ -115,8 +117,6 @@ export interface TrainExports extends WebAssembly.Exports {
   addInto(dst: Ptr, src: Ptr, n: number): void;
   zeroPadForward(x: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, y: Ptr): void;
   zeroPadBackward(dy: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, dx: Ptr): void;
-  avgPool2x2Forward(x: Ptr, N: number, H: number, W: number, C: number, y: Ptr): void;
-  avgPool2x2Backward(dy: Ptr, N: number, H: number, W: number, C: number, dx: Ptr): void;
   avgPool2x2PaddedForward(x: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, y: Ptr): void;
   avgPool2x2PaddedBackward(dy: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, dx: Ptr): void;
   globalMaxPoolForward(x: Ptr, N: number, P: number, C: number, y: Ptr, argmax: Ptr): void;
@@ -367,14 +367,12 @@ export class TrainKernels {
 
   /** y [N, ⌊H/2⌋, ⌊W/2⌋, C]: average pooling 2×2 stride 2 valid; s is x's shape. */
   avgPool2x2Forward(x: Ptr, s: NHWC, y: Ptr): void {
-    checkShape(s);
-    this.exports.avgPool2x2Forward(x, s.N, s.H, s.W, s.C, y);
+    this.avgPool2x2PaddedForward(x, s, NO_PAD, y);
   }
 
   /** dx [N,H,W,C] from dy [N, ⌊H/2⌋, ⌊W/2⌋, C]; s is the forward's input shape. */
   avgPool2x2Backward(dy: Ptr, s: NHWC, dx: Ptr): void {
-    checkShape(s);
-    this.exports.avgPool2x2Backward(dy, s.N, s.H, s.W, s.C, dx);
+    this.avgPool2x2PaddedBackward(dy, s, NO_PAD, dx);
   }
 
   /** Zero padding then 2×2 average pooling, fused: y [N, ⌊(H+top+bottom)/2⌋, ⌊(W+left+right)/2⌋, C]; s is x's shape. */

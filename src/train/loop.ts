@@ -150,7 +150,8 @@ export class TrainingSession {
   }
 }
 
-function sumGrads(results: GhostResult[]): Float32Array {
+/** The ghost batches' gradients summed in ghost order (the order that makes any number of workers agree). */
+export function sumGrads(results: GhostResult[]): Float32Array {
   const g = new Float32Array(results[0].grads.length);
   for (const r of results) for (let i = 0; i < g.length; i++) g[i] += r.grads[i];
   return g;

@@ -29,7 +29,7 @@ import { size } from "../layers/layer.js";
 import { Add } from "../layers/merge.js";
 import { AveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D } from "../layers/pooling.js";
 import type { Model } from "../model.js";
-import { TrainKernels, type Ptr } from "./kernels.js";
+import { NO_PAD, TrainKernels, type PadSizes, type Ptr } from "./kernels.js";
 
 /** One trainable weight inside the parameter block: floats [offset, offset + length). */
 export interface ParamSlot {
@@ -275,13 +275,8 @@ export class Trainer {
       if (l.poolSize.join() !== "2,2" || l.strides.join() !== "2,2" || l.padding !== "valid") {
         throw new ModelFormatError(`Trainer: layer ${l.name}: only 2×2 average pooling, stride 2, valid is supported`);
       }
-      if (this.fusedIntoNext.has(x.layer)) {
-        const src = x.inputs[0], [H, W, C] = src.shape as number[];
-        const [[top, bottom], [left, right]] = (x.layer as ZeroPadding2D).padding;
-        return (n) => k.avgPool2x2PaddedForward(src.out, { N: n, H, W, C }, { top, bottom, left, right }, y);
-      }
-      const [H, W, C] = x.shape as number[];
-      return (n) => k.avgPool2x2Forward(x.out, { N: n, H, W, C }, y);
+      const { src, pad } = this.poolInput(x), [H, W, C] = src.shape as number[];
+      return (n) => k.avgPool2x2PaddedForward(src.out, { N: n, H, W, C }, pad, y);
     }
     if (l instanceof GlobalMaxPooling2D) {
       const [H, W, C] = x.shape as number[];
@@ -373,13 +368,8 @@ export class Trainer {
       return viaTemp((dst, n) => k.zeroPadBackward(dy, { N: n, H, W, C }, { top, bottom, left, right }, dst), x.per);
     }
     if (l instanceof AveragePooling2D) {
-      if (this.fusedIntoNext.has(x.layer)) {
-        const src = x.inputs[0], [H, W, C] = src.shape as number[];
-        const [[top, bottom], [left, right]] = (x.layer as ZeroPadding2D).padding;
-        return viaTemp((dst, n) => k.avgPool2x2PaddedBackward(dy, { N: n, H, W, C }, { top, bottom, left, right }, dst), src.per);
-      }
-      const [H, W, C] = x.shape as number[];
-      return viaTemp((dst, n) => k.avgPool2x2Backward(dy, { N: n, H, W, C }, dst), x.per);
+      const { src, pad } = this.poolInput(x), [H, W, C] = src.shape as number[];
+      return viaTemp((dst, n) => k.avgPool2x2PaddedBackward(dy, { N: n, H, W, C }, pad, dst), src.per);
     }
     if (l instanceof GlobalMaxPooling2D) {
       const [H, W, C] = x.shape as number[];
@@ -395,6 +385,13 @@ export class Trainer {
       };
     }
     throw new ModelFormatError(`Trainer: layer ${l.name} (${l.className}) is not supported in training`);
+  }
+
+  /** What a 2×2 average pooling reads: its input with no padding, or, with a padding fused into it, the padding's input and sizes. */
+  private poolInput(x: Node): { src: Node; pad: PadSizes } {
+    if (!this.fusedIntoNext.has(x.layer)) return { src: x, pad: NO_PAD };
+    const [[top, bottom], [left, right]] = (x.layer as ZeroPadding2D).padding;
+    return { src: x.inputs[0], pad: { top, bottom, left, right } };
   }
 
   private copy(src: Ptr, dst: Ptr, n: number): void {
