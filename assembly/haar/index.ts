@@ -4,7 +4,7 @@ export { toGrey } from "./grey";
 export { resizeLinearExact } from "./resize";
 export { integral, tiltedIntegral } from "./integral";
 export { scan, evalStumps, evalTrees } from "./scan";
-export { scanStumps4 } from "./scan4";
+export { scanStumps4, collectGroups, stagesFrom4 } from "./scan4";
 
 export function heapBase(): usize {
   return __heap_base;

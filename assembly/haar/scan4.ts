@@ -20,32 +20,65 @@ export function scanStumps4(cascade: usize, sum: usize, stride: i32, ww: i32, wh
   const span = 4 * step;
   for (let y = 0; y < wh; y += step) {
     const rowp = sum + ((<usize>y * <usize>stride) << 2);
-    let skip = false;
+    skipNext = false;
+    let x = 0;
+    for (; x + 3 * step < ww; x += span) n = walk4(group(cascade, rowp + (<usize>x << 2), step, skipNext), x, y, step, out, n);
+    n = walkTail(cascade, rowp, x, y, ww, step, out, n);
+  }
+  return n;
+}
+
+// The same walk over results that the compiled scan (src/detect/jit.ts) stored: per row, `groups` groups of
+// four windows' results (v128 each) at res, then the row's last windows in scalar code.
+export function collectGroups(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, step: i32, res: usize, out: usize): i32 {
+  let n = 0;
+  const span = 4 * step;
+  for (let y = 0; y < wh; y += step) {
+    const rowp = sum + ((<usize>y * <usize>stride) << 2);
+    skipNext = false;
     let x = 0;
     for (; x + 3 * step < ww; x += span) {
-      const res = group(cascade, rowp + (<usize>x << 2), step, skip);
-      for (let k = 0; k < 4; k++) {
-        if (skip) {
-          skip = false;
-          continue;
-        }
-        const r = lane(res, k);
-        if (r > 0) {
-          store<i32>(out + (<usize>n << 3), x + k * step);
-          store<i32>(out + (<usize>n << 3), y, 4);
-          n++;
-        } else if (r == 0) skip = true;
-      }
+      n = walk4(v128.load(res), x, y, step, out, n);
+      res += 16;
     }
-    if (skip) x += step;
-    for (; x < ww; x += step) {
-      const r = evalStumps(cascade, rowp + (<usize>x << 2));
-      if (r > 0) {
-        store<i32>(out + (<usize>n << 3), x);
-        store<i32>(out + (<usize>n << 3), y, 4);
-        n++;
-      } else if (r == 0) x += step;
+    n = walkTail(cascade, rowp, x, y, ww, step, out, n);
+  }
+  return n;
+}
+
+// OpenCV's visiting rule within a row: the window after one the first stage rejects (result 0) is not visited.
+let skipNext = false;
+
+// The four results of the windows at x, x+step, x+2·step, x+3·step, in visiting order: accepted ones
+// appended to out as (x, y); returns the new count.
+// @ts-ignore: decorator
+@inline function walk4(res: v128, x: i32, y: i32, step: i32, out: usize, n: i32): i32 {
+  for (let k = 0; k < 4; k++) {
+    if (skipNext) {
+      skipNext = false;
+      continue;
     }
+    const r = lane(res, k);
+    if (r > 0) {
+      store<i32>(out + (<usize>n << 3), x + k * step);
+      store<i32>(out + (<usize>n << 3), y, 4);
+      n++;
+    } else if (r == 0) skipNext = true;
+  }
+  return n;
+}
+
+// The windows of a row from x on, fewer than four, one at a time.
+// @ts-ignore: decorator
+@inline function walkTail(cascade: usize, rowp: usize, x: i32, y: i32, ww: i32, step: i32, out: usize, n: i32): i32 {
+  if (skipNext) x += step;
+  for (; x < ww; x += step) {
+    const r = evalStumps(cascade, rowp + (<usize>x << 2));
+    if (r > 0) {
+      store<i32>(out + (<usize>n << 3), x);
+      store<i32>(out + (<usize>n << 3), y, 4);
+      n++;
+    } else if (r == 0) x += step;
   }
   return n;
 }
@@ -93,13 +126,22 @@ export function scanStumps4(cascade: usize, sum: usize, stride: i32, ww: i32, wh
   const okHi = v128.and(posHi, f64x2.lt(f64x2.mul(area, f64x2.promote_low_f32x4(fHi)), tenth));
   let alive = v128.shuffle<i32>(okLo, okHi, 0, 2, 4, 6);
   const f = v128.shuffle<i32>(fLo, fHi, 0, 1, 4, 5);
-  let res = v128.bitselect(i32x4.splat(1), i32x4.splat(-1), alive);
+  const res = v128.bitselect(i32x4.splat(1), i32x4.splat(-1), alive);
   if (!v128.any_true(alive)) return res;
+  return stages4(cascade, p, step, f, alive, res, 0, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES), skipIn);
+}
 
+// Stages s0.. for the four windows at p with variance factors f: lanes in `alive` still running, `res` their
+// results so far; st and node point at stage s0 and its first node. Also the compiled scan's (src/detect/jit.ts)
+// way to finish a group after the stages it compiled.
+export function stagesFrom4(cascade: usize, p: usize, step: i32, f: v128, alive: v128, res: v128, s0: i32, st: usize, node: usize): v128 {
+  return step == 1 ? stages4(cascade, p, 1, f, alive, res, s0, st, node, false) : stages4(cascade, p, 2, f, alive, res, s0, st, node, false);
+}
+
+// @ts-ignore: decorator
+@inline function stages4(cascade: usize, p: usize, step: i32, f: v128, alive: v128, res: v128, s0: i32, st: usize, node: usize, skipIn: bool): v128 {
   const nstages = load<i32>(cascade + H_NSTAGES);
-  let st = <usize>load<i32>(cascade + H_STAGES);
-  let node = <usize>load<i32>(cascade + H_NODES);
-  for (let s = 0; s < nstages; s++) {
+  for (let s = s0; s < nstages; s++) {
     const nt = load<i32>(st);
     let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
     for (let i = 0; i < nt; i++) {

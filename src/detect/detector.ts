@@ -8,6 +8,7 @@ import { defaultCascade } from "./default-cascade.js";
 import { groupRectangles, type Box } from "./group.js";
 import { resolveOptions, type DetectOptions, type ResolvedOptions } from "./options.js";
 import { packCascade, packedSize } from "./pack.js";
+import { compileStumpScan } from "./jit.js";
 import { cvRound, f32 } from "./round.js";
 import { scaleList } from "./scales.js";
 
@@ -32,7 +33,12 @@ interface HaarExports {
   tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
   scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
   scanStumps4(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
+  stagesFrom4: (...args: never[]) => unknown;
+  collectGroups(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, res: number, out: number): number;
 }
+
+/** The compiled cascade's scan (src/detect/jit.ts). */
+type CompiledScan = (sum: number, groups: number, rows: number, out: number) => void;
 
 interface Layout {
   width: number;
@@ -45,11 +51,21 @@ interface Layout {
   scratch: number;
   out: number;
   cascade: number;
+  /** the compiled scan's per-group results */
+  res: number;
+  /** compiled scans by window step (1, 2); null where compiling is not possible here */
+  compiled: Map<number, CompiledScan | null>;
 }
 
 export interface FaceDetectorOptions extends DetectOptions {
   /** a parsed cascade, or cascade XML text; default: the shipped haarcascade_frontalface_default.xml */
   cascade?: Cascade | string;
+  /**
+   * Compile the cascade to WebAssembly for this frame width (default true): the same results, about twice as
+   * fast. Stump cascades only; needs synchronous WebAssembly compilation (Node, workers); elsewhere, and with
+   * false, the generic SIMD scanner runs.
+   */
+  compile?: boolean;
 }
 
 export class FaceDetector {
@@ -58,11 +74,15 @@ export class FaceDetector {
   private readonly wasm: HaarExports;
   private readonly arena: Arena;
   private layout: Layout | null = null;
+  private readonly compile: boolean;
+  /** How the last call scanned its scales: with the compiled cascade, the generic SIMD scan, or the tree scan. */
+  readonly lastScan = { compiledScales: 0, genericScales: 0, treeScales: 0 };
 
   constructor(options: FaceDetectorOptions = {}) {
     const c = options.cascade;
     this.cascade = c === undefined ? defaultCascade() : typeof c === "string" ? loadCascade(c) : c;
     this.defaults = resolveOptions(options);
+    this.compile = options.compile ?? true;
     const exports = instantiateSync("haar").exports as WebAssembly.Exports & HaarExports;
     this.wasm = exports;
     this.arena = new Arena(exports);
@@ -92,6 +112,8 @@ export class FaceDetector {
     const sqsum = L.sum + L.stride * (H + 1) * 4;
     const tilted = sqsum + L.stride * (H + 1) * 4;
     const out: Box[] = [];
+    const stats = this.lastScan;
+    stats.compiledScales = stats.genericScales = stats.treeScales = 0;
     for (const s of scales) {
       let src = L.grey;
       if (s.width !== W || s.height !== H) {
@@ -102,8 +124,23 @@ export class FaceDetector {
       if (ww <= 0 || wh <= 0) continue;
       w.integral(src, s.width, s.height, L.sum, sqsum, L.stride);
       if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
-      // Stump cascades take the four-windows-at-a-time SIMD scan; trees the scalar one (same results).
-      const n = (c.stumps ? w.scanStumps4 : w.scan)(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
+      // Stump cascades take the compiled scan where there is one, else the generic four-windows-at-a-time
+      // SIMD scan; trees the scalar one (the same results, all three).
+      const compiled = c.stumps ? this.compiledScan(L, s.step) : null;
+      let n: number;
+      if (compiled) {
+        const span = 4 * s.step;
+        const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / span) + 1 : 0;
+        compiled(L.sum, groups, Math.ceil(wh / s.step), L.res);
+        n = w.collectGroups(L.cascade, L.sum, L.stride, ww, wh, s.step, L.res, L.out);
+        stats.compiledScales++;
+      } else if (c.stumps) {
+        n = w.scanStumps4(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
+        stats.genericScales++;
+      } else {
+        n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
+        stats.treeScales++;
+      }
       const hits = new Int32Array(this.wasm.memory.buffer, L.out, n * 2);
       for (let i = 0; i < n; i++) {
         out.push([cvRound(f32(hits[2 * i] * s.scale)), cvRound(f32(hits[2 * i + 1] * s.scale)), s.winW, s.winH]);
@@ -141,10 +178,34 @@ export class FaceDetector {
     // At most one hit per window position of a scale: (W/2 + 1)·(H/2 + 1) for step 2 at scale < 2, and
     // (W/s + 1)·(H/s + 1) ≤ the same for step 1 at scale ≥ 2.
     const out = a.alloc(((W >> 1) + 2) * ((H >> 1) + 2) * 8);
+    // The compiled scan's results: 16 bytes per group of four windows, ⌈ww/(4·step)⌉ groups a row and
+    // ⌈wh/step⌉ rows, ww < W/step and wh < H/step for both steps (step 1 only at scale ≥ 2).
+    const res = a.alloc(16 * ((W >> 3) + 2) * ((H >> 1) + 2));
     const cascade = a.alloc(packedSize(c));
     packCascade(c, { stride, sqofsBytes: plane, tofsBytes: 2 * plane }, this.wasm.memory.buffer, cascade);
-    this.layout = { width: W, height: H, stride, input, grey, resized, sum, scratch, out, cascade };
+    this.layout = { width: W, height: H, stride, input, grey, resized, sum, scratch, out, cascade, res, compiled: new Map() };
     return this.layout;
+  }
+
+  // The cascade compiled for this layout and step, once; null where it cannot be (trees, a huge cascade, or
+  // an engine that refuses synchronous compilation, as browsers' main threads do for large modules).
+  private compiledScan(L: Layout, step: number): CompiledScan | null {
+    if (!this.compile) return null;
+    let f = L.compiled.get(step);
+    if (f === undefined) {
+      f = null;
+      const bytes = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade });
+      if (bytes) {
+        try {
+          const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.wasm.memory, stagesFrom4: this.wasm.stagesFrom4 } });
+          f = inst.exports.scan as CompiledScan;
+        } catch {
+          f = null;
+        }
+      }
+      L.compiled.set(step, f);
+    }
+    return f;
   }
 }
 

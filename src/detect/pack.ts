@@ -7,6 +7,24 @@ import type { Cascade } from "./cascade.js";
 
 const HEADER = 64, STAGE = 16, NODE = 80, TREE = 8;
 
+/** Byte offsets of the packed layout that the cascade compiler (jit.ts) reads; assembly/haar/layout.ts has the same. */
+export const PACK = {
+  H_KIND: 0,
+  H_NSTAGES: 4,
+  H_STAGES: 8,
+  H_NODES: 12,
+  H_NOFS: 24,
+  H_SQOFS: 40,
+  H_AREA: 44,
+  STAGE,
+  NODE,
+  N_W0: 48,
+  N_THR: 60,
+  N_LEFT: 64,
+  N_RIGHT: 68,
+  N_NRECTS: 72,
+} as const;
+
 export interface PackGeometry {
   /** row stride of the integral images, in i32 entries */
   stride: number;

@@ -1,0 +1,181 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { decodePng } from "../src/image/png.js";
+import { FaceDetector, loadCascade } from "../src/detect/index.js";
+import { scaleList } from "../src/detect/scales.js";
+import { Bytes } from "../src/detect/wasm-emit.js";
+
+// The compiled cascade (src/detect/jit.ts) against the generic WASM scan it replaces: every window's result
+// (accepted, the stage that rejected it, or refused for low variance) bit for bit, then the raw candidates
+// and the grouped boxes on the fixture photos, over several frame widths (the compiled offsets depend on the
+// integral images' stride) and both window steps.
+
+const dir = new URL("../fixtures/faces/", import.meta.url);
+const photo = (f: string) => decodePng(readFileSync(new URL(f, dir)), f);
+
+interface Internals {
+  wasm: {
+    memory: WebAssembly.Memory;
+    resizeLinearExact(src: number, sw: number, sh: number, dst: number, dw: number, dh: number, scratch: number): void;
+    integral(src: number, w: number, h: number, sum: number, sqsum: number, stride: number): void;
+    tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
+    evalStumps(cascade: number, p: number): number;
+  };
+  layout: { width: number; height: number; stride: number; grey: number; resized: number; sum: number; scratch: number; res: number; cascade: number };
+  compiledScan(L: unknown, step: number): ((sum: number, groups: number, rows: number, out: number) => void) | null;
+}
+
+function grey(W: number, H: number, seed: number, blocks = false): Uint8Array {
+  const px = new Uint8Array(W * H);
+  let s = seed;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      // smooth blobs with noise: windows of every kind (flat ones refused, busy ones rejected at various stages)
+      const base = blocks ? 128 + 100 * Math.sin(x / 7) * Math.cos(y / 5) : 0;
+      px[y * W + x] = blocks ? Math.max(0, Math.min(255, Math.round(base + ((s >>> 24) - 128) / 8))) : s >>> 24;
+    }
+  }
+  return px;
+}
+
+/** Every window of every scale: the compiled scan's per-lane result against the generic evalStumps. */
+function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number; height: number }, scaleFactor: number): { checked: number; results: Set<number> } {
+  d.candidates(img, { scaleFactor, minSize: 0 }); // lays out buffers, packs the cascade, converts to grey
+  const t = d as unknown as Internals;
+  const w = t.wasm, L = t.layout, c = d.cascade;
+  const { width: W, height: H } = img;
+  const sqsum = L.sum + L.stride * (H + 1) * 4, tilted = sqsum + L.stride * (H + 1) * 4;
+  const scales = scaleList(W, H, c.width, c.height, scaleFactor, [0, 0], [0, 0]);
+  if (scales === "too-many") throw new Error("scales");
+  let checked = 0;
+  const results = new Set<number>();
+  for (const s of scales) {
+    const ww = s.width + 1 - c.width, wh = s.height + 1 - c.height;
+    if (ww <= 0 || wh <= 0) continue;
+    let src = L.grey;
+    if (s.width !== W || s.height !== H) {
+      w.resizeLinearExact(L.grey, W, H, L.resized, s.width, s.height, L.scratch);
+      src = L.resized;
+    }
+    w.integral(src, s.width, s.height, L.sum, sqsum, L.stride);
+    if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
+    const scan = t.compiledScan(L, s.step);
+    expect(scan, "the cascade compiles").not.toBeNull();
+    const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / (4 * s.step)) + 1 : 0;
+    const rows = Math.ceil(wh / s.step);
+    scan!(L.sum, groups, rows, L.res);
+    const res = new Int32Array(w.memory.buffer, L.res, groups * rows * 4).slice();
+    for (let r = 0; r < rows; r++) {
+      for (let g = 0; g < groups; g++) {
+        for (let k = 0; k < 4; k++) {
+          const x = g * 4 * s.step + k * s.step, y = r * s.step;
+          const want = w.evalStumps(L.cascade, L.sum + (y * L.stride + x) * 4);
+          const got = res[(r * groups + g) * 4 + k];
+          if (got !== want) expect(got, `window (${x}, ${y}) at scale ${s.scale}, ${W}×${H}`).toBe(want);
+          checked++;
+          results.add(want);
+        }
+      }
+    }
+  }
+  return { checked, results };
+}
+
+describe("compiled cascade: every window's result equals the generic scan's", () => {
+  it.each([
+    [97, 61, 1.1, false],
+    [160, 120, 1.2, true],
+    [203, 151, 1.15, true],
+    [64, 48, 1.05, false],
+  ])("%i×%i noise/blobs, scaleFactor %f", (W, H, sf, blocks) => {
+    const d = new FaceDetector();
+    const { checked } = compareWindows(d, { data: grey(W, H, W * 7 + H, blocks), width: W, height: H }, sf);
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it("on a photo, steps 1 and 2", () => {
+    const img = photo("obama_small.png");
+    const { checked, results } = compareWindows(new FaceDetector(), img, 1.1);
+    expect(checked).toBeGreaterThan(10_000);
+    // windows accepted, refused, and rejected by compiled (early) and generic (late) stages
+    expect(results.has(1) && results.has(-1) && results.has(0) && Math.min(...results) < -10).toBe(true);
+  });
+
+  // A stump cascade with tilted and three-rectangle features and a rejecting first stage, so that the
+  // compiled stages, the generic stages after them and every feature kind all run.
+  it("a stump cascade with tilted and three-rectangle features", () => {
+    const stump = (f: number, thr: number, l: number, r: number) => `<_><internalNodes>0 -1 ${f} ${thr}</internalNodes><leafValues>${l} ${r}</leafValues></_>`;
+    const stage = (thr: number, stumps: string[]) => `<_><maxWeakCount>${stumps.length}</maxWeakCount><stageThreshold>${thr}</stageThreshold><weakClassifiers>${stumps.join("")}</weakClassifiers></_>`;
+    const stages: string[] = [];
+    for (let s = 0; s < 12; s++) {
+      const st: string[] = [];
+      for (let i = 0; i < 3 + 9 * s; i++) st.push(stump((s * 5 + i) % 4, ((i % 7) - 3) * 0.002, 0.3 - 0.05 * (i % 5), -0.2 + 0.07 * (i % 3)));
+      stages.push(stage(-0.4 + 0.05 * s, st));
+    }
+    const xml = `<opencv_storage><cascade type_id="opencv-cascade-classifier"><stageType>BOOST</stageType>
+      <featureType>HAAR</featureType><height>20</height><width>20</width>
+      <featureParams><maxCatCount>0</maxCatCount></featureParams>
+      <stageNum>${stages.length}</stageNum><stages>${stages.join("")}</stages>
+      <features>
+        <_><rects><_>8 2 6 4 -1.</_><_>9 4 3 2 3.</_></rects><tilted>1</tilted></_>
+        <_><rects><_>0 0 20 10 -1.</_><_>0 10 20 10 1.</_></rects><tilted>0</tilted></_>
+        <_><rects><_>2 3 15 6 -1.</_><_>7 3 5 6 3.</_><_>2 5 15 2 2.</_></rects><tilted>0</tilted></_>
+        <_><rects><_>4 1 12 18 -1.</_><_>4 7 12 6 3.</_></rects><tilted>0</tilted></_>
+      </features></cascade></opencv_storage>`;
+    const c = loadCascade(xml);
+    expect(c.stumps && c.hasTilted).toBe(true);
+    const d = new FaceDetector({ cascade: c });
+    const { checked, results } = compareWindows(d, { data: grey(131, 89, 99, true), width: 131, height: 89 }, 1.1);
+    expect(checked).toBeGreaterThan(5_000);
+    expect(results.has(1) && Math.min(...results) <= -5, `results ${[...results]}`).toBe(true);
+  });
+});
+
+describe("compiled cascade: the same candidates and boxes as the generic scan", () => {
+  const photos = ["obama-480p.png", "knn_test_kit_with_rose.png", "person_multi_det.png", "astronaut.png"];
+  const crops = [0, 1, 3, 6]; // narrower frames: other strides
+  const settings = [
+    { scaleFactor: 1.1, minNeighbors: 3, minSize: 0 },
+    { scaleFactor: 1.2, minNeighbors: 3, minSize: 60 },
+  ];
+  it.each(photos)("%s", (f) => {
+    const full = photo(f);
+    const compiled = new FaceDetector(), generic = new FaceDetector({ compile: false });
+    for (const cut of crops) {
+      const W = full.width - cut, H = full.height;
+      const data = new Uint8ClampedArray(W * H * 4);
+      for (let y = 0; y < H; y++) data.set(full.data.subarray(y * full.width * 4, (y * full.width + W) * 4), y * W * 4);
+      const img = { data, width: W, height: H };
+      for (const o of settings) {
+        const a = compiled.candidates(img, o);
+        expect(compiled.lastScan.compiledScales).toBeGreaterThan(0);
+        expect(compiled.lastScan.genericScales).toBe(0);
+        const b = generic.candidates(img, o);
+        expect(generic.lastScan.compiledScales).toBe(0);
+        expect(a, `${f} cut ${cut} ${JSON.stringify(o)}`).toEqual(b);
+        expect(compiled.detect(img, o)).toEqual(generic.detect(img, o));
+      }
+    }
+  });
+});
+
+describe("wasm-emit", () => {
+  const hex = (f: (b: Bytes) => void) => {
+    const b = new Bytes();
+    f(b);
+    return Array.from(b.view(), (x) => x.toString(16).padStart(2, "0")).join(" ");
+  };
+  it("encodes LEB128 as the spec's examples", () => {
+    expect(hex((b) => b.u32(624485))).toBe("e5 8e 26");
+    expect(hex((b) => b.u32(0))).toBe("00");
+    expect(hex((b) => b.u32(0xffffffff))).toBe("ff ff ff ff 0f");
+    expect(hex((b) => b.s32(-123456))).toBe("c0 bb 78");
+    expect(hex((b) => b.s32(63))).toBe("3f");
+    expect(hex((b) => b.s32(64))).toBe("c0 00");
+    expect(hex((b) => b.s32(-64))).toBe("40");
+    expect(hex((b) => b.s32(-65))).toBe("bf 7f");
+    expect(hex((b) => b.s32(-2147483648))).toBe("80 80 80 80 78");
+    expect(() => new Bytes().u32(-1)).toThrow(RangeError);
+  });
+});
