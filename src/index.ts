@@ -17,6 +17,7 @@ export { resizeToFloat } from "./image/resize.js";
 export { decodePng, encodePng } from "./image/png.js";
 export type { ImageLike, GreyImage } from "./image/types.js";
 export { createPool, type Pool } from "./pool.js";
+export { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from "./detect/pool.js";
 export { enableRelaxedSimd } from "./engine/relaxed.js";
 export { modelToArtifacts, saveLayersModel } from "./io/save.js";
 export { classifyFaces, preprocessFace, type Classification } from "./classify.js";

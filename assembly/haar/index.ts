@@ -3,8 +3,9 @@
 export { toGrey } from "./grey";
 export { resizeLinearExact } from "./resize";
 export { integral, tiltedIntegral } from "./integral";
-export { scan, evalStumps, evalTrees } from "./scan";
-export { scanStumps4, collectGroups, stagesFrom4 } from "./scan4";
+export { scan, evalStumps, evalStumpsTo, evalTrees } from "./scan";
+export { scanStumps4 } from "./scan4";
+export { queueSurvivors, runQueue } from "./queue";
 
 export function heapBase(): usize {
   return __heap_base;

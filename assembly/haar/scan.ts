@@ -32,7 +32,7 @@ export function scan(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, 
 // OpenCV's HaarEvaluator::setWindow: 1/(area·σ) of the inner window, or 0 when the window is refused
 // (σ² ≤ 0, or σ ≤ 10 grey levels: area·factor ≥ 0.1). f32 as OpenCV keeps it; the test in f64 as OpenCV does.
 // @ts-ignore: decorator
-@inline function varianceFactor(cascade: usize, p: usize): f32 {
+@inline export function varianceFactor(cascade: usize, p: usize): f32 {
   const no = cascade + H_NOFS;
   const valsum = rectSum(p, no);
   const valsq = <u32>rectSum(p + <usize>load<i32>(cascade + H_SQOFS), no);
@@ -59,11 +59,24 @@ export function evalStumps(cascade: usize, p: usize): i32 {
   return stumpsFrom(cascade, p, f, 0, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES));
 }
 
+// Stages 0 to s1 − 1 for one window (the compiled scan's result per window, src/detect/jit.ts): 1 when they
+// all pass, else as evalStumps.
+export function evalStumpsTo(cascade: usize, p: usize, s1: i32): i32 {
+  const f = varianceFactor(cascade, p);
+  if (f == 0) return -1;
+  return stumpsBetween(cascade, p, f, 0, s1, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES));
+}
+
 // The stages s0.. of a stump cascade for one window with variance factor f, st and node pointing at stage s0
 // and its first node: what evalStumps does from there on (scan4.ts hands a last live lane over to it).
 export function stumpsFrom(cascade: usize, p: usize, f: f32, s0: i32, st: usize, node: usize): i32 {
-  const nstages = load<i32>(cascade + H_NSTAGES);
-  for (let s = s0; s < nstages; s++) {
+  return stumpsBetween(cascade, p, f, s0, load<i32>(cascade + H_NSTAGES), st, node);
+}
+
+// Stages s0 to s1 − 1 only: 1 when they all pass (the window goes on, or is accepted if s1 is the last).
+// @ts-ignore: decorator
+@inline export function stumpsBetween(cascade: usize, p: usize, f: f32, s0: i32, s1: i32, st: usize, node: usize): i32 {
+  for (let s = s0; s < s1; s++) {
     const nt = load<i32>(st);
     let acc: f64 = 0;
     for (let i = 0; i < nt; i++) {

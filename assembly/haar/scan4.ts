@@ -28,24 +28,6 @@ export function scanStumps4(cascade: usize, sum: usize, stride: i32, ww: i32, wh
   return n;
 }
 
-// The same walk over results that the compiled scan (src/detect/jit.ts) stored: per row, `groups` groups of
-// four windows' results (v128 each) at res, then the row's last windows in scalar code.
-export function collectGroups(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, step: i32, res: usize, out: usize): i32 {
-  let n = 0;
-  const span = 4 * step;
-  for (let y = 0; y < wh; y += step) {
-    const rowp = sum + ((<usize>y * <usize>stride) << 2);
-    skipNext = false;
-    let x = 0;
-    for (; x + 3 * step < ww; x += span) {
-      n = walk4(v128.load(res), x, y, step, out, n);
-      res += 16;
-    }
-    n = walkTail(cascade, rowp, x, y, ww, step, out, n);
-  }
-  return n;
-}
-
 // OpenCV's visiting rule within a row: the window after one the first stage rejects (result 0) is not visited.
 let skipNext = false;
 
@@ -132,12 +114,7 @@ let skipNext = false;
 }
 
 // Stages s0.. for the four windows at p with variance factors f: lanes in `alive` still running, `res` their
-// results so far; st and node point at stage s0 and its first node. Also the compiled scan's (src/detect/jit.ts)
-// way to finish a group after the stages it compiled.
-export function stagesFrom4(cascade: usize, p: usize, step: i32, f: v128, alive: v128, res: v128, s0: i32, st: usize, node: usize): v128 {
-  return step == 1 ? stages4(cascade, p, 1, f, alive, res, s0, st, node, false) : stages4(cascade, p, 2, f, alive, res, s0, st, node, false);
-}
-
+// results so far; st and node point at stage s0 and its first node.
 // @ts-ignore: decorator
 @inline function stages4(cascade: usize, p: usize, step: i32, f: v128, alive: v128, res: v128, s0: i32, st: usize, node: usize, skipIn: bool): v128 {
   const nstages = load<i32>(cascade + H_NSTAGES);

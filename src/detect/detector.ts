@@ -10,7 +10,7 @@ import { resolveOptions, type DetectOptions, type ResolvedOptions } from "./opti
 import { packCascade, packedSize } from "./pack.js";
 import { compileStumpScan } from "./jit.js";
 import { cvRound, f32 } from "./round.js";
-import { scaleList } from "./scales.js";
+import { scaleList, type Scale } from "./scales.js";
 
 // Viola–Jones face detection as OpenCV 4.6's CascadeClassifier::detectMultiScale does it, box for box:
 // for every scale the grey image is shrunk (bit-exact INTER_LINEAR_EXACT, as OpenCV does), its integral images computed, and the
@@ -33,12 +33,15 @@ interface HaarExports {
   tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
   scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
   scanStumps4(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
-  stagesFrom4: (...args: never[]) => unknown;
-  collectGroups(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, res: number, out: number): number;
+  queueSurvivors(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, s1: number, res: number, queue: number): number;
+  runQueue(cascade: number, queue: number, n: number, s0: number, sum: number, stride: number, out: number): number;
 }
 
-/** The compiled cascade's scan (src/detect/jit.ts). */
-type CompiledScan = (sum: number, groups: number, rows: number, out: number) => void;
+/** The compiled first stages of the cascade (src/detect/jit.ts). */
+interface CompiledScan {
+  scan(sum: number, groups: number, rows: number, out: number): void;
+  stages: number;
+}
 
 interface Layout {
   width: number;
@@ -53,6 +56,8 @@ interface Layout {
   cascade: number;
   /** the compiled scan's per-group results */
   res: number;
+  /** windows that passed the compiled stages (assembly/haar/queue.ts) */
+  queue: number;
   /** compiled scans by window step (1, 2); null where compiling is not possible here */
   compiled: Map<number, CompiledScan | null>;
 }
@@ -91,30 +96,47 @@ export class FaceDetector {
   /** Faces as [x, y, width, height], sorted left to right (then top to bottom). */
   detect(image: ImageLike, options?: DetectOptions): Box[] {
     const o = resolveOptions(options, this.defaults);
-    const raw = this.candidates(image, o);
-    return sortBoxes(clipBoxes(groupRectangles(raw, o.minNeighbors, GROUP_EPS), image.width, image.height));
+    return finishBoxes(this.candidates(image, o), o.minNeighbors, image.width, image.height);
   }
 
   /** The raw window hits before grouping and clipping to the image, in scan order. */
   candidates(image: ImageLike, options?: DetectOptions): Box[] {
+    const scales = this.scales(image, options);
+    return scales.length === 0 ? [] : this.scanScales(image, scales).flat();
+  }
+
+  /** The scales detect() scans for this image and these options (none for an empty image). */
+  scales(image: ImageLike, options?: DetectOptions): Scale[] {
     const o = resolveOptions(options, this.defaults);
     if (isEmpty(image)) return [];
+    checkSize(image);
+    channelsOf(image); // checks the data's length
+    const c = this.cascade;
+    const scales = scaleList(image.width, image.height, c.width, c.height, o.scaleFactor, o.minSize, o.maxSize);
+    if (scales === "too-many") throw new ArgumentError(`scaleFactor ${o.scaleFactor} is too close to 1: over 4096 scales`);
+    return scales;
+  }
+
+  /**
+   * The raw hits of each of the given scales (as scales() lists them), one array per scale: detect() over a
+   * part of the pyramid, as the detector pool (pool.ts) shares a frame's scales among workers.
+   */
+  scanScales(image: ImageLike, scales: readonly Scale[]): Box[][] {
     checkSize(image);
     const ch = channelsOf(image);
     const { width: W, height: H } = image;
     const c = this.cascade;
-    const scales = scaleList(W, H, c.width, c.height, o.scaleFactor, o.minSize, o.maxSize);
-    if (scales === "too-many") throw new ArgumentError(`scaleFactor ${o.scaleFactor} is too close to 1: over 4096 scales`);
-    if (scales.length === 0) return [];
     const L = this.prepare(W, H);
     this.setGrey(image, ch, L);
     const w = this.wasm;
     const sqsum = L.sum + L.stride * (H + 1) * 4;
     const tilted = sqsum + L.stride * (H + 1) * 4;
-    const out: Box[] = [];
+    const out: Box[][] = [];
     const stats = this.lastScan;
     stats.compiledScales = stats.genericScales = stats.treeScales = 0;
     for (const s of scales) {
+      const hits: Box[] = [];
+      out.push(hits);
       let src = L.grey;
       if (s.width !== W || s.height !== H) {
         w.resizeLinearExact(L.grey, W, H, L.resized, s.width, s.height, L.scratch);
@@ -131,8 +153,9 @@ export class FaceDetector {
       if (compiled) {
         const span = 4 * s.step;
         const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / span) + 1 : 0;
-        compiled(L.sum, groups, Math.ceil(wh / s.step), L.res);
-        n = w.collectGroups(L.cascade, L.sum, L.stride, ww, wh, s.step, L.res, L.out);
+        compiled.scan(L.sum, groups, Math.ceil(wh / s.step), L.res);
+        const queued = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, compiled.stages, L.res, L.queue);
+        n = w.runQueue(L.cascade, L.queue, queued, compiled.stages, L.sum, L.stride, L.out);
         stats.compiledScales++;
       } else if (c.stumps) {
         n = w.scanStumps4(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
@@ -141,12 +164,20 @@ export class FaceDetector {
         n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
         stats.treeScales++;
       }
-      const hits = new Int32Array(this.wasm.memory.buffer, L.out, n * 2);
+      const xy = new Int32Array(this.wasm.memory.buffer, L.out, n * 2);
       for (let i = 0; i < n; i++) {
-        out.push([cvRound(f32(hits[2 * i] * s.scale)), cvRound(f32(hits[2 * i + 1] * s.scale)), s.winW, s.winH]);
+        hits.push([cvRound(f32(xy[2 * i] * s.scale)), cvRound(f32(xy[2 * i + 1] * s.scale)), s.winW, s.winH]);
       }
     }
     return out;
+  }
+
+  /** The image in grey as detection sees it (OpenCV 4.6's cvtColor): a copy, width × height bytes. */
+  grey(image: ImageLike): Uint8Array {
+    checkSize(image);
+    const L = this.prepare(image.width, image.height);
+    this.setGrey(image, channelsOf(image), L);
+    return this.arena.u8.slice(L.grey, L.grey + image.width * image.height);
   }
 
   // Grey in WASM memory. Not src/image/grey.ts's toGrey: that uses OpenCV's older 14-bit coefficients, which
@@ -181,9 +212,11 @@ export class FaceDetector {
     // The compiled scan's results: 16 bytes per group of four windows, ⌈ww/(4·step)⌉ groups a row and
     // ⌈wh/step⌉ rows, ww < W/step and wh < H/step for both steps (step 1 only at scale ≥ 2).
     const res = a.alloc(16 * ((W >> 3) + 2) * ((H >> 1) + 2));
+    // one 8-byte entry per window at most: as `out`
+    const queue = a.alloc(((W >> 1) + 2) * ((H >> 1) + 2) * 8);
     const cascade = a.alloc(packedSize(c));
     packCascade(c, { stride, sqofsBytes: plane, tofsBytes: 2 * plane }, this.wasm.memory.buffer, cascade);
-    this.layout = { width: W, height: H, stride, input, grey, resized, sum, scratch, out, cascade, res, compiled: new Map() };
+    this.layout = { width: W, height: H, stride, input, grey, resized, sum, scratch, out, cascade, res, queue, compiled: new Map() };
     return this.layout;
   }
 
@@ -194,11 +227,11 @@ export class FaceDetector {
     let f = L.compiled.get(step);
     if (f === undefined) {
       f = null;
-      const bytes = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade });
-      if (bytes) {
+      const compiled = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade });
+      if (compiled) {
         try {
-          const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.wasm.memory, stagesFrom4: this.wasm.stagesFrom4 } });
-          f = inst.exports.scan as CompiledScan;
+          const inst = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), { env: { memory: this.wasm.memory } });
+          f = { scan: inst.exports.scan as CompiledScan["scan"], stages: compiled.stages };
         } catch {
           f = null;
         }
@@ -221,6 +254,11 @@ function checkSize(img: ImageLike): void {
   if (width > LIMITS.maxImageSide || height > LIMITS.maxImageSide || width * height > LIMITS.maxImagePixels) {
     throw new LimitError(`image: ${width}×${height}, over the limit of ${LIMITS.maxImageSide} px a side and ${LIMITS.maxImagePixels} pixels`);
   }
+}
+
+/** detectMultiScale's last steps on the raw hits: groupRectangles, clipping to the image, sorting. */
+export function finishBoxes(raw: Box[], minNeighbors: number, W: number, H: number): Box[] {
+  return sortBoxes(clipBoxes(groupRectangles(raw, minNeighbors, GROUP_EPS), W, H));
 }
 
 // OpenCV's CascadeClassifier::detectMultiScale ends with clipObjects: boxes cut to the image, empty ones dropped.

@@ -5,17 +5,19 @@ import { PACK } from "./pack.js";
 // on the integral images' row stride) and window step: every rectangle corner becomes a v128.load with a
 // constant offset, every weight, threshold and leaf a load32_splat from a constant address in the packed
 // cascade, and the corners a stump's rectangles share are loaded once — about 13 loads per stump and group of
-// four windows against about 30 in the generic scanner (assembly/haar/scan4.ts), which reads offsets and
-// constants from the packed cascade at run time. Only the first stages (JIT_STUMP_BUDGET stumps): nearly
-// every window runs them, while straight-line code for all ~3000 stumps runs no faster than the generic loop
-// (measured: it no longer fits the instruction caches). The rest run in the generic loop, imported from the
-// haar module (stagesFrom4).
+// four neighbouring windows, against about 30 in the generic scanner (assembly/haar/scan4.ts), which reads
+// offsets and constants from the packed cascade at run time.
 //
-// The compiled scan computes, for four windows at a time (x, x+step, x+2·step, x+3·step of one row), exactly
-// what scan4.ts's group() computes — the same f32/f64 operations in the same order, so bit-identical per-lane
-// results — and stores each group's four results (1 accepted, −s rejected by stage s, −1 refused for low
-// variance) for scan4.ts's collectGroups to walk with OpenCV's visiting rule. It evaluates every lane to its
-// end (none is dropped because OpenCV would skip it: that result is simply never read).
+// Only the first stages (JIT_STUMP_BUDGET stumps): every window runs them, on groups of neighbours whose lanes
+// are mostly alive. Past them, few windows live, scattered: the survivors are queued and run four at a time
+// by assembly/haar/queue.ts, whatever their positions. (Compiling every stage instead measured no faster than
+// the generic loop: ~3000 stumps of straight-line code do not fit the instruction caches.)
+//
+// The compiled scan computes, for four windows at a time (x, x+step, x+2·step, x+3·step of one row), what
+// scan.ts's evalStumpsTo computes for its stages — the same f32/f64 operations in the same order, so
+// bit-identical per-lane results — and stores each group's four results (1 passed the compiled stages, −s
+// rejected by stage s, −1 refused for low variance) for queue.ts's queueSurvivors, which applies OpenCV's
+// visiting rule. Every lane runs to its end (none is dropped because OpenCV would not visit it).
 //
 // Exports: scan(sum, groups, rows, out) — `rows` rows (step apart) of `groups` groups from integral entry `sum`.
 
@@ -29,12 +31,19 @@ export interface JitGeometry {
 }
 
 /** Stumps compiled: the first stages up to this many (at least the first stage). */
-export const JIT_STUMP_BUDGET = 100;
+export const JIT_STUMP_BUDGET = 60;
 /** Largest first stage compiled; a cascade whose first stage is larger uses the generic scanner. */
 const JIT_MAX_FIRST_STAGE = 2_000;
 
-/** Module bytes for a stump cascade packed at g.cascade in mem, or null where the generic scanner must serve. */
-export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): Uint8Array<ArrayBuffer> | null {
+export interface CompiledCascade {
+  /** the module: imports env.memory; exports scan(sum, groups, rows, out) */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** the stages it runs (0 to stages − 1) */
+  stages: number;
+}
+
+/** The first stages of a stump cascade packed at g.cascade in mem, or null where the generic scanner must serve. */
+export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCascade | null {
   const i32 = new Int32Array(mem), f32 = new Float32Array(mem);
   const h = g.cascade >> 2;
   if (i32[h + PACK.H_KIND / 4] !== 0) return null; // trees
@@ -59,9 +68,8 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): Uint8Array<A
     stumps += nt;
     compiled++;
   }
-  const rest = { stage: compiled, st: stages + compiled * PACK.STAGE, node };
-  // function 0: the imported generic stages; 1: the driver; 2…: one per compiled stage
-  return emitModule([{ name: "stagesFrom4", params: [I32, I32, I32, V128, V128, V128, I32, I32, I32], results: [V128] }], [driver(i32, g, compiled, nstages, rest), ...stageFuncs]);
+  // function 0: the driver; 1…: one per compiled stage
+  return { bytes: emitModule([], [driver(i32, g, compiled), ...stageFuncs]), stages: compiled };
 }
 
 // Corner loads for the four windows: one v128.load (step 1) or two and a shuffle (step 2).
@@ -153,7 +161,7 @@ function stageFunction(i32: Int32Array, node0: number, nt: number, threshold: nu
 
 // The driver: scan(sum, groups, rows, out). Per group: the variance factor and refusal (as scan4.ts's group(),
 // lane by lane in f64), then the stages while any lane is alive; the four results stored at out.
-function driver(i32: Int32Array, g: JitGeometry, compiled: number, nstages: number, rest: { stage: number; st: number; node: number }): FuncDef {
+function driver(i32: Int32Array, g: JitGeometry, compiled: number): FuncDef {
   const SUM = 0, GROUPS = 1, ROWS = 2, OUT = 3;
   const P = 4, G = 5, F = 6, ALIVE = 7, RES = 8, M = 9, VS = 10, VQ = 11, LO = 12, HI = 13, FLO = 14, FHI = 15;
   const h = g.cascade >> 2;
@@ -213,15 +221,11 @@ function driver(i32: Int32Array, g: JitGeometry, compiled: number, nstages: numb
   c.get(ALIVE).simd(Simd.anyTrue).op(Op.i32Eqz).op(Op.br_if).u32(0);
   for (let s = 0; s < compiled; s++) {
     // fail = alive ∧ (sum < threshold); res = fail ? −s : res; alive = alive ∧ ¬fail
-    c.get(P).get(F).op(Op.call).u32(2 + s).get(ALIVE).simd(Simd.and).set(M);
+    c.get(P).get(F).op(Op.call).u32(1 + s).get(ALIVE).simd(Simd.and).set(M);
     i32x4Const(c, -s);
     c.get(RES).get(M).simd(Simd.bitselect).set(RES);
     c.get(ALIVE).get(M).simd(Simd.andnot).tee(ALIVE);
     c.simd(Simd.anyTrue).op(Op.i32Eqz).op(Op.br_if).u32(0);
-  }
-  if (compiled < nstages) {
-    c.i32(g.cascade).get(P).i32(g.step).get(F).get(ALIVE).get(RES).i32(rest.stage).i32(rest.st).i32(rest.node);
-    c.op(Op.call).u32(0).set(RES);
   }
   c.op(Op.end); // block
   c.get(OUT).get(RES).mem(Simd.store, 0, 0);

@@ -1,0 +1,144 @@
+import { H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
+import { stumpsBetween, varianceFactor } from "./scan";
+
+// The later stages of a stump cascade over a queue of windows, four at a time whatever their positions.
+//
+// The compiled scan (src/detect/jit.ts) runs the first stages on groups of four neighbouring windows, whose
+// corners are single v128 loads; but past those stages few windows live and they are scattered, so a group of
+// neighbours carries mostly dead lanes (measured: under half the lanes live from the third stage on). Here the
+// survivors are queued and packed four to a vector: each corner is gathered lane by lane (load32_lane), which
+// costs more per load but keeps every lane busy. Stage by stage, the queue is compacted in place (stable, so
+// the accepted windows come out in scan order).
+//
+// Every lane computes what evalStumps (scan.ts) computes — f32 features, the f64 stage sum in stump order —
+// so the results are bit-identical.
+//
+// A queue entry is 8 bytes: the window's integral entry (byte address, i32) and its variance factor (f32).
+
+// Walks the compiled scan's per-group results (res: `groups` v128 per row; 1 = passed stages 0..s1−1,
+// −s = rejected by stage s, −1 = refused) with OpenCV's visiting rule (scan4.ts's walk4), evaluates each
+// row's last windows (fewer than four) up to stage s1 in scalar code, and queues the visited windows that
+// passed stage s1 − 1. Returns the queue length.
+export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, step: i32, s1: i32, res: usize, queue: usize): i32 {
+  let n = 0;
+  const span = 4 * step;
+  const st0 = <usize>load<i32>(cascade + H_STAGES), node0 = <usize>load<i32>(cascade + H_NODES);
+  for (let y = 0; y < wh; y += step) {
+    const rowp = sum + ((<usize>y * <usize>stride) << 2);
+    let skip = false;
+    let x = 0;
+    for (; x + 3 * step < ww; x += span) {
+      for (let k = 0; k < 4; k++) {
+        if (skip) {
+          skip = false;
+          continue;
+        }
+        const r = load<i32>(res + (<usize>k << 2));
+        if (r > 0) {
+          const p = rowp + (<usize>(x + k * step) << 2);
+          store<i32>(queue + (<usize>n << 3), <i32>p);
+          store<f32>(queue + (<usize>n << 3), varianceFactor(cascade, p), 4);
+          n++;
+        } else if (r == 0) skip = true;
+      }
+      res += 16;
+    }
+    if (skip) x += step;
+    for (; x < ww; x += step) {
+      const p = rowp + (<usize>x << 2);
+      const f = varianceFactor(cascade, p);
+      if (f == 0) continue;
+      const r = stumpsBetween(cascade, p, f, 0, s1, st0, node0);
+      if (r > 0) {
+        store<i32>(queue + (<usize>n << 3), <i32>p);
+        store<f32>(queue + (<usize>n << 3), f, 4);
+        n++;
+      } else if (r == 0) x += step;
+    }
+  }
+  return n;
+}
+
+// Stages s0.. over the n queued windows; writes the accepted ones to out as (x, y) i32 pairs, in queue
+// order, and returns how many. The queue is overwritten.
+export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usize, stride: i32, out: usize): i32 {
+  const nstages = load<i32>(cascade + H_NSTAGES);
+  let st = <usize>load<i32>(cascade + H_STAGES);
+  let node = <usize>load<i32>(cascade + H_NODES);
+  for (let s = 0; s < s0; s++) {
+    node += <usize>load<i32>(st) * NODE_BYTES;
+    st += STAGE_BYTES;
+  }
+  for (let s = s0; s < nstages && n > 0; s++) {
+    const nt = load<i32>(st);
+    const thr = f64x2.splat(<f64>load<f32>(st, 4));
+    let kept = 0;
+    for (let i = 0; i < n; i += 4) {
+      const e = queue + (<usize>i << 3);
+      const live = min(4, n - i);
+      // a short last pack repeats its first window in the empty lanes (their results are not read)
+      const p0 = <usize>load<i32>(e);
+      const p1 = live > 1 ? <usize>load<i32>(e, 8) : p0;
+      const p2 = live > 2 ? <usize>load<i32>(e, 16) : p0;
+      const p3 = live > 3 ? <usize>load<i32>(e, 24) : p0;
+      let f = f32x4.splat(load<f32>(e, 4));
+      if (live > 1) f = f32x4.replace_lane(f, 1, load<f32>(e, 12));
+      if (live > 2) f = f32x4.replace_lane(f, 2, load<f32>(e, 20));
+      if (live > 3) f = f32x4.replace_lane(f, 3, load<f32>(e, 28));
+      let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
+      let nd = node;
+      for (let t = 0; t < nt; t++) {
+        let v = f32x4.add(
+          f32x4.mul(f32x4.splat(load<f32>(nd + N_W0)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd))),
+          f32x4.mul(f32x4.splat(load<f32>(nd + N_W0, 4)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd + 16))),
+        );
+        if (load<i32>(nd + N_NRECTS) > 2) {
+          v = f32x4.add(v, f32x4.mul(f32x4.splat(load<f32>(nd + N_W0, 8)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd + 32))));
+        }
+        v = f32x4.mul(v, f);
+        const leaf = v128.bitselect(f32x4.splat(load<f32>(nd + N_LEFT)), f32x4.splat(load<f32>(nd + N_RIGHT)), f32x4.lt(v, f32x4.splat(load<f32>(nd + N_THR))));
+        accLo = f64x2.add(accLo, f64x2.promote_low_f32x4(leaf));
+        accHi = f64x2.add(accHi, f64x2.promote_low_f32x4(v128.shuffle<i32>(leaf, leaf, 2, 3, 0, 1)));
+        nd += NODE_BYTES;
+      }
+      // passing lanes (sum ≥ threshold) stay in the queue, in order
+      const fail = i32x4.bitmask(v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6));
+      for (let k = 0; k < live; k++) {
+        if ((fail & (1 << k)) == 0) {
+          store<u64>(queue + (<usize>kept << 3), load<u64>(e + (<usize>k << 3)));
+          kept++;
+        }
+      }
+    }
+    n = kept;
+    node += <usize>nt * NODE_BYTES;
+    st += STAGE_BYTES;
+  }
+  // the survivors of every stage are the accepted windows
+  const rowBytes = stride << 2;
+  for (let i = 0; i < n; i++) {
+    const ofs = <i32>(<usize>load<i32>(queue + (<usize>i << 3)) - sum);
+    const y = ofs / rowBytes;
+    store<i32>(out + (<usize>i << 3), (ofs - y * rowBytes) >> 2);
+    store<i32>(out + (<usize>i << 3), y, 4);
+  }
+  return n;
+}
+
+// Corner entry at byte offset o from each of the four windows.
+// @ts-ignore: decorator
+@inline function gather(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
+  let v = v128.load32_zero(p0 + o);
+  v = v128.load32_lane(p1 + o, v, 1);
+  v = v128.load32_lane(p2 + o, v, 2);
+  return v128.load32_lane(p3 + o, v, 3);
+}
+
+// @ts-ignore: decorator
+@inline function rectGather(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
+  const a = gather(p0, p1, p2, p3, <usize>load<i32>(o));
+  const b = gather(p0, p1, p2, p3, <usize>load<i32>(o, 4));
+  const c = gather(p0, p1, p2, p3, <usize>load<i32>(o, 8));
+  const d = gather(p0, p1, p2, p3, <usize>load<i32>(o, 12));
+  return i32x4.add(i32x4.sub(i32x4.sub(a, b), c), d);
+}

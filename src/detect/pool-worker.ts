@@ -1,0 +1,14 @@
+// One worker of createDetectorPool(): a FaceDetector for the pool's cascade, scanning the scales it is sent.
+import { parentPort, workerData } from "node:worker_threads";
+import { FaceDetector } from "./detector.js";
+import type { Scale } from "./scales.js";
+
+const detector = new FaceDetector({ cascade: workerData.cascade, compile: workerData.compile });
+parentPort!.on("message", (m: { id: number; grey: Uint8Array; width: number; height: number; scales: Scale[] }) => {
+  try {
+    const hits = m.scales.length ? detector.scanScales({ data: m.grey, width: m.width, height: m.height }, m.scales) : [];
+    parentPort!.postMessage({ id: m.id, hits });
+  } catch (e) {
+    parentPort!.postMessage({ id: m.id, error: (e as Error).message });
+  }
+});
