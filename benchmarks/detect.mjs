@@ -1,23 +1,32 @@
 #!/usr/bin/env node
-// Face detection benchmark: our Haar cascade detector (dist/detect, WASM) against OpenCV.js
-// (@techstark/opencv-js, OpenCV's own C++ compiled to WASM, single-threaded) on a 640×480 photo, same
-// cascade (haarcascade_frontalface_default.xml) and parameters, both from RGBA pixels to boxes:
-//   - OpenCV's defaults: scaleFactor 1.1, minNeighbors 3, no minSize
-//   - real-time settings: scaleFactor 1.2, minNeighbors 3, minSize 60×60
-// Each side reuses its detector and buffers between calls, as a webcam loop would.
+// Face detection benchmark on a 640×480 photo, same cascade (haarcascade_frontalface_default.xml) and
+// parameters for all, each from RGBA pixels to boxes, each reusing its detector and buffers between calls as
+// a webcam loop would:
+//   - ours, one thread (dist/detect: the cascade's first stages compiled for the frame, queued later stages)
+//   - ours with the generic WASM scan (FaceDetector({ compile: false }): what runs where compiling is refused)
+//   - ours on two threads (createDetectorPool({ workers: 1 }): the calling thread and one worker)
+//   - OpenCV.js (@techstark/opencv-js: OpenCV's C++ compiled to WASM, one thread)
+//   - native OpenCV, one thread (Debian's python3-opencv, benchmarks/peers/opencv-native.py; skipped where
+//     no python3 imports cv2)
+// at OpenCV's defaults (scaleFactor 1.1, minNeighbors 3, no minSize) and at real-time settings (1.2, 3, 60×60).
+// The host's speed drifts (a VM), so the engines alternate: `rounds` rounds, each a tinybench run of every
+// in-process engine then one native run; medians over all rounds' samples (native: of its rounds' medians).
 //
 //   node benchmarks/detect.mjs [--quick]     → JSON on stdout, progress on stderr
 //   import { benchDetect } from "./detect.mjs"; await benchDetect({ quick })
 //
-// Needs `npm run build` (imports ../dist/detect/index.js).
-import { readFileSync } from "node:fs";
+// Needs `npm run build` (imports ../dist/).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[detect]", ...a);
+const CASCADE = join(root, "models/haarcascades/haarcascade_frontalface_default.xml");
 
 export const CASES = [
   { name: "opencv-defaults", options: { scaleFactor: 1.1, minNeighbors: 3, minSize: 0 } },
@@ -70,29 +79,107 @@ function opencvDetector(cv, xml, img) {
   };
 }
 
+// Native OpenCV through the first python3 that imports cv2: $RESEZAP_PYTHON, python3 on the PATH, then
+// Debian's own /usr/bin/python3 (where apt installs python3-opencv). null where there is none.
+function nativeOpenCV(img) {
+  const script = join(root, "benchmarks/peers/opencv-native.py");
+  if (!existsSync(script)) return null;
+  const python = [process.env.RESEZAP_PYTHON, "python3", "/usr/bin/python3"]
+    .filter(Boolean)
+    .find((exe) => spawnSync(exe, ["-c", "import cv2"], { encoding: "utf8" }).status === 0);
+  if (!python) return null;
+  const dir = mkdtempSync(join(tmpdir(), "resezap-detect-"));
+  const file = join(dir, "frame.rgba");
+  writeFileSync(file, img.data);
+  return {
+    python,
+    run(o, timeMs) {
+      const args = [script, "--rgba", file, "--width", String(img.width), "--height", String(img.height), "--cascade", CASCADE];
+      args.push("--scale-factor", String(o.scaleFactor), "--min-neighbors", String(o.minNeighbors), "--min-size", String(o.minSize), "--time-ms", String(timeMs));
+      const r = spawnSync(python, args, { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`opencv-native.py failed: ${r.stderr.trim().split("\n").pop()}`);
+      return JSON.parse(r.stdout.trim().split("\n").pop());
+    },
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 export async function benchDetect({ quick = false } = {}) {
   const { FaceDetector } = await import(join(root, "dist/detect/index.js"));
+  const { createDetectorPool } = await import(join(root, "dist/index.js"));
   const img = await frame640x480();
-  const xml = readFileSync(join(root, "models/haarcascades/haarcascade_frontalface_default.xml"), "utf8");
+  const xml = readFileSync(CASCADE, "utf8");
   const ours = new FaceDetector();
+  const generic = new FaceDetector({ compile: false });
+  const pool = await createDetectorPool({ workers: 1 });
   const { cv } = await loadOpenCV();
   const theirs = opencvDetector(cv, xml, img);
-  const opts = quick ? { time: 300, iterations: 5, warmupTime: 100, warmupIterations: 3 } : { time: 2000, iterations: 20, warmupTime: 500, warmupIterations: 10 };
-  const result = { frame: "fixtures/faces/obama-480p.png, centre 640×480", cascade: "haarcascade_frontalface_default.xml", opencvjs: cv.getBuildInformation?.().match(/General configuration for OpenCV ([^\s=]+)/)?.[1] ?? "unknown", cases: {} };
-  for (const c of CASES) {
-    const a = ours.detect(img, c.options), b = theirs.detect(c.options);
-    const same = JSON.stringify(a) === JSON.stringify(b);
-    log(c.name, "ours", JSON.stringify(a), "opencv.js", JSON.stringify(b));
-    const bench = new Bench(opts);
-    bench.add("ours", () => ours.detect(img, c.options));
-    bench.add("opencv.js", () => theirs.detect(c.options));
-    await bench.run();
-    const med = (name) => bench.tasks.find((t) => t.name === name).result.latency.p50;
-    const o = med("ours"), t = med("opencv.js");
-    result.cases[c.name] = { options: c.options, oursMs: round(o), opencvjsMs: round(t), speedup: round(t / o), sameBoxes: same, boxes: a };
-    log(c.name, `ours ${o.toFixed(2)} ms, opencv.js ${t.toFixed(2)} ms, ×${(t / o).toFixed(2)}`);
+  const native = nativeOpenCV(img);
+  const rounds = quick ? 1 : 4;
+  const opts = quick ? { time: 150, iterations: 3, warmupTime: 50, warmupIterations: 2 } : { time: 500, iterations: 8, warmupTime: 100, warmupIterations: 3 };
+  const result = {
+    frame: "fixtures/faces/obama-480p.png, centre 640×480",
+    cascade: "haarcascade_frontalface_default.xml",
+    opencvjs: cv.getBuildInformation?.().match(/General configuration for OpenCV ([^\s=]+)/)?.[1] ?? "unknown",
+    rounds,
+    cases: {},
+  };
+  if (!native) result.native = { skipped: "no native OpenCV baseline: it needs a python3 that imports cv2 (apt install python3-opencv) and benchmarks/peers/opencv-native.py from the repository" };
+  const engines = {
+    ours: (o) => ours.detect(img, o),
+    generic: (o) => generic.detect(img, o),
+    pool: (o) => pool.detect(img, o),
+    opencvjs: (o) => theirs.detect(o),
+  };
+  try {
+    for (const c of CASES) {
+      const boxes = {};
+      for (const [k, f] of Object.entries(engines)) boxes[k] = JSON.stringify(await f(c.options));
+      const samples = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
+      const nativeMs = [];
+      let nativeBoxes = null;
+      for (let r = 0; r < rounds; r++) {
+        const bench = new Bench(opts);
+        for (const [k, f] of Object.entries(engines)) bench.add(k, () => f(c.options));
+        await bench.run();
+        for (const t of bench.tasks) samples[t.name].push(...t.result.latency.samples);
+        if (native) {
+          const n = native.run(c.options, quick ? 300 : 1000);
+          nativeMs.push(n.ms);
+          nativeBoxes = JSON.stringify(n.boxes);
+          result.native = { opencv: n.opencv, threads: n.threads, python: native.python };
+        }
+        log(c.name, `round ${r + 1}/${rounds}:`, bench.tasks.map((t) => `${t.name} ${t.result.latency.p50.toFixed(2)}`).join(", "), native ? `native ${nativeMs[r].toFixed(2)}` : "");
+      }
+      const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+      const nat = native ? median(nativeMs) : null;
+      result.cases[c.name] = {
+        options: c.options,
+        oursMs: round(ms.ours),
+        genericMs: round(ms.generic),
+        poolMs: round(ms.pool),
+        opencvjsMs: round(ms.opencvjs),
+        nativeMs: nat === null ? null : round(nat),
+        speedup: round(ms.opencvjs / ms.ours),
+        nativeSpeedup: nat === null ? null : round(nat / ms.ours),
+        compiledSpeedup: round(ms.generic / ms.ours),
+        poolSpeedup: round(ms.ours / ms.pool),
+        // every engine found the same boxes
+        sameBoxes: Object.values(boxes).every((b) => b === boxes.ours) && (nativeBoxes === null || nativeBoxes === boxes.ours),
+        boxes: JSON.parse(boxes.ours),
+      };
+      log(c.name, JSON.stringify(result.cases[c.name]));
+    }
+  } finally {
+    theirs.dispose();
+    native?.dispose();
+    await pool.close();
   }
-  theirs.dispose();
   return result;
 }
 

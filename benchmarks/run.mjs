@@ -106,6 +106,8 @@ function summarize(r) {
     },
     peers,
     realtime_fps: r.realtime?.realtime.fps ?? null,
+    detect_realtime_ms: r.detect?.cases?.realtime?.oursMs ?? null,
+    detect_realtime_ms_2threads: r.detect?.cases?.realtime?.poolMs ?? null,
     browser_fps: r.browser?.fps ?? null,
     separable_speedup: r.separable.wasm.speedup,
     separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,

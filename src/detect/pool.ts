@@ -6,15 +6,17 @@ import type { Box } from "./group.js";
 import { resolveOptions, type DetectOptions } from "./options.js";
 import type { Scale } from "./scales.js";
 
-// Face detection on several cores (worker_threads): one frame's scales are shared among the workers, each
-// with its own FaceDetector (WASM instance, buffers, compiled cascade), and their raw hits merged in scale
-// order, then grouped as detect() groups them — so the boxes are exactly FaceDetector.detect()'s. The calling
-// thread converts the frame to grey once (OpenCV's cvtColor) and posts each worker the grey plane.
+// Face detection on several cores: one frame's scales are shared between the calling thread and worker_threads,
+// each with its own FaceDetector (WASM instance, buffers, compiled cascade); the raw hits are merged in scale
+// order and grouped as detect() groups them, so the boxes are exactly FaceDetector.detect()'s. The calling
+// thread converts the frame to grey once (OpenCV's cvtColor), posts each worker the grey plane, scans its own
+// share while they scan theirs (which also hides the time a sleeping worker takes to wake), then waits.
 //
-// Scales go to workers by longest-processing-time-first on an estimate of their cost (the windows scanned
-// plus the pixels resized), so the workers finish at about the same time.
+// Scales are shared longest-processing-time-first on an estimate of their cost (the windows scanned plus the
+// pixels resized); workers start with a small handicap for their wake-up.
 
 export interface DetectorPool {
+  /** worker threads, besides the calling thread */
   readonly workers: number;
   /** Faces as FaceDetector.detect() finds them, with the pool's defaults under `options`. */
   detect(image: ImageLike, options?: DetectOptions): Promise<Box[]>;
@@ -22,16 +24,16 @@ export interface DetectorPool {
 }
 
 export interface DetectorPoolOptions extends FaceDetectorOptions {
-  /** worker threads; default: the number of cores */
+  /** worker threads besides the calling thread; default: the number of cores less one (at least one) */
   workers?: number;
 }
 
 export async function createDetectorPool(options: DetectorPoolOptions = {}): Promise<DetectorPool> {
   const os = await import("node:os");
-  const n = options.workers ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const n = options.workers ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new ArgumentError(`createDetectorPool: workers must be an integer in 1..64, found ${options.workers}`);
   const { workers: _, ...detectorOptions } = options;
-  const local = new FaceDetector(detectorOptions); // parses the cascade once; grey and scale lists here
+  const local = new FaceDetector(detectorOptions); // parses the cascade once; grey, scale lists and a share here
   const defaults = resolveOptions(detectorOptions);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);
   const set = await startWorkers(url, n, { cascade: local.cascade, compile: options.compile ?? true });
@@ -47,26 +49,32 @@ export async function createDetectorPool(options: DetectorPoolOptions = {}): Pro
       const scales = local.scales(image, o);
       if (scales.length === 0) return [];
       const grey = local.grey(image);
-      const parts = shareScales(scales, n);
-      const answers = await Promise.all(
-        parts.map((idx, i) => (idx.length ? scan(i, i === parts.length - 1 ? grey : grey.slice(), image.width, image.height, idx.map((k) => scales[k])) : null)),
-      );
+      // part 0 is the calling thread's, parts 1..n the workers'
+      const parts = shareScales(scales, n + 1);
+      const pending = parts.slice(1).map((idx, i) => (idx.length ? scan(i, grey.slice(), image.width, image.height, idx.map((k) => scales[k])) : null));
       const byScale: Box[][] = new Array(scales.length);
-      parts.forEach((idx, i) => idx.forEach((k, j) => (byScale[k] = answers[i]!.hits[j])));
+      const own = parts[0].length ? local.scanScales({ data: grey, width: image.width, height: image.height }, parts[0].map((k) => scales[k])) : [];
+      parts[0].forEach((k, j) => (byScale[k] = own[j]));
+      const answers = await Promise.all(pending);
+      parts.slice(1).forEach((idx, i) => idx.forEach((k, j) => (byScale[k] = answers[i]!.hits[j])));
       return finishBoxes(byScale.flat(), o.minNeighbors, image.width, image.height);
     },
     close: () => set.close(),
   };
 }
 
-/** Scale indexes per worker, each list in increasing order: longest processing time first. */
-export function shareScales(scales: readonly Scale[], n: number, windowW = 24, windowH = 24): number[][] {
+/**
+ * Scale indexes per thread, each list in increasing order: longest processing time first; threads after the
+ * first (the workers) start with a handicap of `wakeShare` of the total cost.
+ */
+export function shareScales(scales: readonly Scale[], n: number, windowW = 24, windowH = 24, wakeShare = 0.03): number[][] {
   const cost = scales.map((s) => {
     const ww = Math.max(0, s.width + 1 - windowW), wh = Math.max(0, s.height + 1 - windowH);
     return Math.ceil(ww / s.step) * Math.ceil(wh / s.step) + s.width * s.height * 0.1;
   });
   const order = cost.map((_, k) => k).sort((a, b) => cost[b] - cost[a]);
-  const load = new Array(n).fill(0);
+  const total = cost.reduce((a, b) => a + b, 0);
+  const load = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : wakeShare * total));
   const parts: number[][] = Array.from({ length: n }, () => []);
   for (const k of order) {
     let best = 0;
