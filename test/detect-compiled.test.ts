@@ -4,6 +4,8 @@ import { decodePng } from "../src/image/png.js";
 import { FaceDetector, loadCascade } from "../src/detect/index.js";
 import { scaleList } from "../src/detect/scales.js";
 import { Bytes } from "../src/detect/wasm-emit.js";
+import { cvRound, f32 } from "../src/detect/round.js";
+import type { Box } from "../src/detect/group.js";
 
 // The compiled cascade (src/detect/jit.ts) against the generic WASM scan it replaces: every window's result
 // (accepted, the stage that rejected it, or refused for low variance) bit for bit, then the raw candidates
@@ -21,8 +23,10 @@ interface Internals {
     tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
     evalStumpsTo(cascade: number, p: number, s1: number): number;
     evalStumps(cascade: number, p: number): number;
+    scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
+    scanGroups(cascade: number, sum: number, stride: number, groups: number, rows: number, step: number, s1: number, res: number): void;
   };
-  layout: { width: number; height: number; stride: number; grey: number; resized: number; sum: number; scratch: number; res: number; cascade: number };
+  layout: { width: number; height: number; stride: number; grey: number; resized: number; sum: number; scratch: number; res: number; cascade: number; out: number };
   compiledScan(L: unknown, step: number): { scan(sum: number, groups: number, rows: number, out: number): void; stages: number } | null;
 }
 
@@ -38,6 +42,35 @@ function grey(W: number, H: number, seed: number, blocks = false): Uint8Array {
     }
   }
   return px;
+}
+
+/**
+ * The raw candidates from the plain scalar scan (scan.ts's scan: evalStumps window by window with OpenCV's
+ * visiting rule), over the same pyramid as FaceDetector.candidates: the reference for the grouped first
+ * stages + queue that detect() runs.
+ */
+function scalarCandidates(d: FaceDetector, img: { data: ArrayLike<number>; width: number; height: number }, options: object): Box[] {
+  const scales = d.scales(img as never, options);
+  d.scanScales(img as never, []); // buffers and grey
+  const t = d as unknown as Internals;
+  const w = t.wasm, L = t.layout, c = d.cascade;
+  const sqsum = L.sum + L.stride * (img.height + 1) * 4, tilted = sqsum + L.stride * (img.height + 1) * 4;
+  const out: Box[] = [];
+  for (const s of scales) {
+    const ww = s.width + 1 - c.width, wh = s.height + 1 - c.height;
+    if (ww <= 0 || wh <= 0) continue;
+    let src = L.grey;
+    if (s.width !== img.width || s.height !== img.height) {
+      w.resizeLinearExact(L.grey, img.width, img.height, L.resized, s.width, s.height, L.scratch);
+      src = L.resized;
+    }
+    w.integral(src, s.width, s.height, L.sum, sqsum, L.stride);
+    if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
+    const n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
+    const xy = new Int32Array(w.memory.buffer, L.out, 2 * n);
+    for (let i = 0; i < n; i++) out.push([cvRound(f32(xy[2 * i] * s.scale)), cvRound(f32(xy[2 * i + 1] * s.scale)), s.winW, s.winH]);
+  }
+  return out;
 }
 
 /** Every window of every scale: the compiled stages' per-lane result against evalStumpsTo (the same stages, scalar). */
@@ -67,13 +100,17 @@ function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number;
     const rows = Math.ceil(wh / s.step);
     scan!.scan(L.sum, groups, rows, L.res);
     stagesCompiled = scan!.stages;
-    const res = new Int32Array(w.memory.buffer, L.res, groups * rows * 4).slice();
+    const res = new Int32Array(w.memory.buffer, L.res, groups * rows * 8).slice(); // per group: 4 results, 4 factors
+    // the generic twin (assembly/haar/scan4.ts) writes the same 32 bytes per group, factors included
+    w.scanGroups(L.cascade, L.sum, L.stride, groups, rows, s.step, scan!.stages, L.res);
+    const generic = new Int32Array(w.memory.buffer, L.res, groups * rows * 8);
+    for (let i = 0; i < res.length; i++) if (generic[i] !== res[i]) expect(generic[i], `generic, group ${i >> 3} value ${i & 7} at scale ${s.scale}`).toBe(res[i]);
     for (let r = 0; r < rows; r++) {
       for (let g = 0; g < groups; g++) {
         for (let k = 0; k < 4; k++) {
           const x = g * 4 * s.step + k * s.step, y = r * s.step;
           const want = w.evalStumpsTo(L.cascade, L.sum + (y * L.stride + x) * 4, scan!.stages);
-          const got = res[(r * groups + g) * 4 + k];
+          const got = res[(r * groups + g) * 8 + k];
           if (got !== want) expect(got, `window (${x}, ${y}) at scale ${s.scale}, ${W}×${H}`).toBe(want);
           checked++;
           results.add(want);
@@ -85,7 +122,7 @@ function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number;
   return { checked, results, full, stagesCompiled };
 }
 
-describe("compiled cascade: every window's result equals the generic scan's", () => {
+describe("first stages, compiled and generic: every window's result equals evalStumpsTo's", () => {
   it.each([
     [97, 61, 1.1, false],
     [160, 120, 1.2, true],
@@ -141,12 +178,13 @@ describe("compiled cascade: every window's result equals the generic scan's", ()
       const a = d.candidates(img, { scaleFactor: sf });
       expect(d.lastScan.compiledScales).toBeGreaterThan(0);
       expect(a.length).toBeGreaterThan(10);
-      expect(a).toEqual(generic.candidates(img, { scaleFactor: sf }));
+      expect(a).toEqual(scalarCandidates(d, img, { scaleFactor: sf }));
+      expect(generic.candidates(img, { scaleFactor: sf })).toEqual(a);
     }
   });
 });
 
-describe("compiled cascade: the same candidates and boxes as the generic scan", () => {
+describe("compiled and generic first stages + queue: the candidates of the scalar scan", () => {
   const photos = ["obama-480p.png", "knn_test_kit_with_rose.png", "person_multi_det.png", "astronaut.png"];
   const crops = [0, 1, 3, 6]; // narrower frames: other strides
   const settings = [
@@ -167,7 +205,9 @@ describe("compiled cascade: the same candidates and boxes as the generic scan", 
         expect(compiled.lastScan.genericScales).toBe(0);
         const b = generic.candidates(img, o);
         expect(generic.lastScan.compiledScales).toBe(0);
+        expect(generic.lastScan.genericScales).toBeGreaterThan(0);
         expect(a, `${f} cut ${cut} ${JSON.stringify(o)}`).toEqual(b);
+        if (cut % 3 === 0) expect(a, `${f} cut ${cut} ${JSON.stringify(o)}: scalar`).toEqual(scalarCandidates(generic, img, o));
         expect(compiled.detect(img, o)).toEqual(generic.detect(img, o));
       }
     }

@@ -3,9 +3,9 @@ import { stumpsBetween, varianceFactor } from "./scan";
 
 // The later stages of a stump cascade over a queue of windows, four at a time whatever their positions.
 //
-// The compiled scan (src/detect/jit.ts) runs the first stages on groups of four neighbouring windows, whose
-// corners are single v128 loads; but past those stages few windows live and they are scattered, so a group of
-// neighbours carries mostly dead lanes (measured: under half the lanes live from the third stage on). Here the
+// The first stages run on groups of four neighbouring windows (scan4.ts, or its compiled twin src/detect/jit.ts),
+// whose corners are single v128 loads; but past those stages few windows live and they are scattered, so a
+// group of neighbours carries mostly dead lanes (measured: under half the lanes live from the third stage on). Here the
 // survivors are queued and packed four to a vector: each corner is gathered lane by lane (load32_lane), which
 // costs more per load but keeps every lane busy. Stage by stage, the queue is compacted in place (stable, so
 // the accepted windows come out in scan order).
@@ -15,10 +15,11 @@ import { stumpsBetween, varianceFactor } from "./scan";
 //
 // A queue entry is 8 bytes: the window's integral entry (byte address, i32) and its variance factor (f32).
 
-// Walks the compiled scan's per-group results (res: `groups` v128 per row; 1 = passed stages 0..s1−1,
-// −s = rejected by stage s, −1 = refused) with OpenCV's visiting rule (scan4.ts's walk4), evaluates each
-// row's last windows (fewer than four) up to stage s1 in scalar code, and queues the visited windows that
-// passed stage s1 − 1. Returns the queue length.
+// Walks the first-stage scan's per-group results (scan4.ts's scanGroups or the compiled scan: per group, four
+// i32 results — 1 passed stages 0..s1−1, −s rejected by stage s, −1 refused — then the four f32 variance
+// factors) with OpenCV's visiting rule (x moves one extra step after a window the FIRST stage rejects),
+// evaluates each row's last windows (fewer than four) up to stage s1 in scalar code, and queues the visited
+// windows that passed stage s1 − 1. Returns the queue length.
 export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, step: i32, s1: i32, res: usize, queue: usize): i32 {
   let n = 0;
   const span = 4 * step;
@@ -37,11 +38,11 @@ export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32,
         if (r > 0) {
           const p = rowp + (<usize>(x + k * step) << 2);
           store<i32>(queue + (<usize>n << 3), <i32>p);
-          store<f32>(queue + (<usize>n << 3), varianceFactor(cascade, p), 4);
+          store<f32>(queue + (<usize>n << 3), load<f32>(res + (<usize>k << 2), 16), 4);
           n++;
         } else if (r == 0) skip = true;
       }
-      res += 16;
+      res += 32;
     }
     if (skip) x += step;
     for (; x < ww; x += step) {

@@ -1,73 +1,31 @@
-import { H_NSTAGES, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
-import { evalStumps, stumpsFrom } from "./scan";
+import { H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
 
-// The stump-cascade scan, four windows at a time: the windows at x, x+step, x+2·step, x+3·step of one row
-// share every corner offset, so each corner is one v128 load (step 1) or two loads and a shuffle (step 2).
-// Every lane computes exactly what the scalar path computes — f32x4 multiply/add are the same IEEE f32
-// operations, stage sums are kept in f64 per lane in the same order, the variance test is in f64 — so the
-// results are bit-identical to evalStumps, only four at once. A group runs stage after stage while any lane
-// is alive. OpenCV's extra step after a first-stage rejection only decides which windows are visited, and a
-// window's result does not depend on it, so it is applied afterwards when walking the four results; after the
-// first stage, lanes that will not be visited are dropped from the later stages (their results are never read).
+// The first stages of a stump cascade on groups of four neighbouring windows: the windows at x, x+step,
+// x+2·step, x+3·step of one row share every corner offset, so each corner is one v128 load (step 1) or two
+// loads and a shuffle (step 2). The generic twin of the compiled scan (src/detect/jit.ts), with the same
+// contract, for where compiling is refused: per group, 32 bytes at res — the four results (i32: 1 passed
+// stages 0..s1−1, −s rejected by stage s, −1 refused for low variance) then the four variance factors (f32)
+// — for queue.ts's queueSurvivors, which applies OpenCV's visiting rule and queues the survivors.
+//
+// Every lane computes exactly what scan.ts's evalStumpsTo computes — f32x4 multiply/add are the same IEEE
+// f32 operations, stage sums are kept in f64 per lane in the same order, the variance test is in f64 — so
+// the results are bit-identical, only four at once.
 
-export function scanStumps4(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, ystep: i32, out: usize): i32 {
-  return ystep == 1 ? scanRows(cascade, sum, stride, ww, wh, 1, out) : scanRows(cascade, sum, stride, ww, wh, 2, out);
+export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32, rows: i32, step: i32, s1: i32, res: usize): void {
+  if (step == 1) scanRows(cascade, sum, stride, groups, rows, 1, s1, res);
+  else scanRows(cascade, sum, stride, groups, rows, 2, s1, res);
 }
 
 // @ts-ignore: decorator
-@inline function scanRows(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, step: i32, out: usize): i32 {
-  let n = 0;
-  const span = 4 * step;
-  for (let y = 0; y < wh; y += step) {
-    const rowp = sum + ((<usize>y * <usize>stride) << 2);
-    skipNext = false;
-    let x = 0;
-    for (; x + 3 * step < ww; x += span) n = walk4(group(cascade, rowp + (<usize>x << 2), step, skipNext), x, y, step, out, n);
-    n = walkTail(cascade, rowp, x, y, ww, step, out, n);
-  }
-  return n;
-}
-
-// OpenCV's visiting rule within a row: the window after one the first stage rejects (result 0) is not visited.
-let skipNext = false;
-
-// The four results of the windows at x, x+step, x+2·step, x+3·step, in visiting order: accepted ones
-// appended to out as (x, y); returns the new count.
-// @ts-ignore: decorator
-@inline function walk4(res: v128, x: i32, y: i32, step: i32, out: usize, n: i32): i32 {
-  for (let k = 0; k < 4; k++) {
-    if (skipNext) {
-      skipNext = false;
-      continue;
+@inline function scanRows(cascade: usize, sum: usize, stride: i32, groups: i32, rows: i32, step: i32, s1: i32, res: usize): void {
+  for (let r = 0; r < rows; r++) {
+    let p = sum + ((<usize>(r * step) * <usize>stride) << 2);
+    for (let g = 0; g < groups; g++) {
+      group(cascade, p, step, s1, res);
+      res += 32;
+      p += <usize>(16 * step);
     }
-    const r = lane(res, k);
-    if (r > 0) {
-      store<i32>(out + (<usize>n << 3), x + k * step);
-      store<i32>(out + (<usize>n << 3), y, 4);
-      n++;
-    } else if (r == 0) skipNext = true;
   }
-  return n;
-}
-
-// The windows of a row from x on, fewer than four, one at a time.
-// @ts-ignore: decorator
-@inline function walkTail(cascade: usize, rowp: usize, x: i32, y: i32, ww: i32, step: i32, out: usize, n: i32): i32 {
-  if (skipNext) x += step;
-  for (; x < ww; x += step) {
-    const r = evalStumps(cascade, rowp + (<usize>x << 2));
-    if (r > 0) {
-      store<i32>(out + (<usize>n << 3), x);
-      store<i32>(out + (<usize>n << 3), y, 4);
-      n++;
-    } else if (r == 0) x += step;
-  }
-  return n;
-}
-
-// @ts-ignore: decorator
-@inline function lane(v: v128, k: i32): i32 {
-  return k == 0 ? i32x4.extract_lane(v, 0) : k == 1 ? i32x4.extract_lane(v, 1) : k == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
 }
 
 // Entry at byte offset o from p for the four windows.
@@ -86,9 +44,8 @@ let skipNext = false;
   return i32x4.add(i32x4.sub(i32x4.sub(a, b), c), d);
 }
 
-// Per lane: 1 accepted, −s rejected by stage s, −1 refused for low variance.
 // @ts-ignore: decorator
-@inline function group(cascade: usize, p: usize, step: i32, skipIn: bool): v128 {
+@inline function group(cascade: usize, p: usize, step: i32, s1: i32, out: usize): void {
   // Variance factor, as varianceFactor() in scan.ts, lane by lane in f64.
   const no = cascade + H_NOFS;
   const vs = rect4(p, no, step);
@@ -108,17 +65,10 @@ let skipNext = false;
   const okHi = v128.and(posHi, f64x2.lt(f64x2.mul(area, f64x2.promote_low_f32x4(fHi)), tenth));
   let alive = v128.shuffle<i32>(okLo, okHi, 0, 2, 4, 6);
   const f = v128.shuffle<i32>(fLo, fHi, 0, 1, 4, 5);
-  const res = v128.bitselect(i32x4.splat(1), i32x4.splat(-1), alive);
-  if (!v128.any_true(alive)) return res;
-  return stages4(cascade, p, step, f, alive, res, 0, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES), skipIn);
-}
-
-// Stages s0.. for the four windows at p with variance factors f: lanes in `alive` still running, `res` their
-// results so far; st and node point at stage s0 and its first node.
-// @ts-ignore: decorator
-@inline function stages4(cascade: usize, p: usize, step: i32, f: v128, alive: v128, res: v128, s0: i32, st: usize, node: usize, skipIn: bool): v128 {
-  const nstages = load<i32>(cascade + H_NSTAGES);
-  for (let s = s0; s < nstages; s++) {
+  let res = v128.bitselect(i32x4.splat(1), i32x4.splat(-1), alive);
+  let st = <usize>load<i32>(cascade + H_STAGES);
+  let node = <usize>load<i32>(cascade + H_NODES);
+  for (let s = 0; s < s1 && v128.any_true(alive); s++) {
     const nt = load<i32>(st);
     let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
     for (let i = 0; i < nt; i++) {
@@ -139,37 +89,8 @@ let skipNext = false;
     const fail = v128.and(alive, v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6));
     res = v128.bitselect(i32x4.splat(-s), res, fail);
     alive = v128.andnot(alive, fail);
-    if (s == 0) {
-      // Lanes OpenCV never visits (the one after a first-stage rejection) need no further stages.
-      const r0 = i32x4.extract_lane(fail, 0) != 0, r1 = i32x4.extract_lane(fail, 1) != 0, r2 = i32x4.extract_lane(fail, 2) != 0;
-      const v0 = !skipIn, v1 = !(v0 && r0), v2 = !(v1 && r1), v3 = !(v2 && r2);
-      let vis = i32x4.splat(0);
-      vis = i32x4.replace_lane(vis, 0, v0 ? -1 : 0);
-      vis = i32x4.replace_lane(vis, 1, v1 ? -1 : 0);
-      vis = i32x4.replace_lane(vis, 2, v2 ? -1 : 0);
-      vis = i32x4.replace_lane(vis, 3, v3 ? -1 : 0);
-      alive = v128.and(alive, vis);
-    }
-    if (!v128.any_true(alive)) break;
     st += STAGE_BYTES;
-    // One live lane left: finish it alone in scalar code rather than carry three dead lanes through the
-    // remaining stages (the same f32/f64 operations, so the same result).
-    const mask = i32x4.bitmask(alive);
-    if ((mask & (mask - 1)) == 0 && s + 1 < nstages) {
-      const k = ctz(mask);
-      const r = stumpsFrom(cascade, p + (<usize>(k * step) << 2), laneF32(f, k), s + 1, st, node);
-      return setLane(res, k, r);
-    }
   }
-  return res;
-}
-
-// @ts-ignore: decorator
-@inline function laneF32(v: v128, k: i32): f32 {
-  return k == 0 ? f32x4.extract_lane(v, 0) : k == 1 ? f32x4.extract_lane(v, 1) : k == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
-}
-
-// @ts-ignore: decorator
-@inline function setLane(v: v128, k: i32, x: i32): v128 {
-  return k == 0 ? i32x4.replace_lane(v, 0, x) : k == 1 ? i32x4.replace_lane(v, 1, x) : k == 2 ? i32x4.replace_lane(v, 2, x) : i32x4.replace_lane(v, 3, x);
+  v128.store(out, res);
+  v128.store(out, f, 16);
 }

@@ -8,7 +8,7 @@ import { defaultCascade } from "./default-cascade.js";
 import { groupRectangles, type Box } from "./group.js";
 import { resolveOptions, type DetectOptions, type ResolvedOptions } from "./options.js";
 import { packCascade, packedSize } from "./pack.js";
-import { compileStumpScan } from "./jit.js";
+import { compileStumpScan, firstStageCount } from "./jit.js";
 import { cvRound, f32 } from "./round.js";
 import { scaleList, type Scale } from "./scales.js";
 
@@ -32,7 +32,7 @@ interface HaarExports {
   integral(src: number, w: number, h: number, sum: number, sqsum: number, stride: number): void;
   tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
   scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
-  scanStumps4(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
+  scanGroups(cascade: number, sum: number, stride: number, groups: number, rows: number, step: number, s1: number, res: number): void;
   queueSurvivors(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, s1: number, res: number, queue: number): number;
   runQueue(cascade: number, queue: number, n: number, s0: number, sum: number, stride: number, out: number): number;
 }
@@ -54,7 +54,7 @@ interface Layout {
   scratch: number;
   out: number;
   cascade: number;
-  /** the compiled scan's per-group results */
+  /** the first-stage scan's per-group results and variance factors */
   res: number;
   /** windows that passed the compiled stages (assembly/haar/queue.ts) */
   queue: number;
@@ -80,6 +80,7 @@ export class FaceDetector {
   private readonly arena: Arena;
   private layout: Layout | null = null;
   private readonly compile: boolean;
+  private readonly firstStages: number;
   /** How the last call scanned its scales: with the compiled cascade, the generic SIMD scan, or the tree scan. */
   readonly lastScan = { compiledScales: 0, genericScales: 0, treeScales: 0 };
 
@@ -88,6 +89,7 @@ export class FaceDetector {
     this.cascade = c === undefined ? defaultCascade() : typeof c === "string" ? loadCascade(c) : c;
     this.defaults = resolveOptions(options);
     this.compile = options.compile ?? true;
+    this.firstStages = firstStageCount(this.cascade.stageTrees);
     const exports = instantiateSync("haar").exports as WebAssembly.Exports & HaarExports;
     this.wasm = exports;
     this.arena = new Arena(exports);
@@ -146,21 +148,26 @@ export class FaceDetector {
       if (ww <= 0 || wh <= 0) continue;
       w.integral(src, s.width, s.height, L.sum, sqsum, L.stride);
       if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
-      // Stump cascades take the compiled scan where there is one, else the generic four-windows-at-a-time
-      // SIMD scan; trees the scalar one (the same results, all three).
-      const compiled = c.stumps ? this.compiledScan(L, s.step) : null;
       let n: number;
-      if (compiled) {
-        const span = 4 * s.step;
-        const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / span) + 1 : 0;
-        compiled.scan(L.sum, groups, Math.ceil(wh / s.step), L.res);
-        const queued = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, compiled.stages, L.res, L.queue);
-        n = w.runQueue(L.cascade, L.queue, queued, compiled.stages, L.sum, L.stride, L.out);
-        stats.compiledScales++;
-      } else if (c.stumps) {
-        n = w.scanStumps4(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
-        stats.genericScales++;
+      if (c.stumps) {
+        // Stump cascades: the first stages on groups of four neighbouring windows (compiled for this frame
+        // width where possible, else the generic SIMD scan: the same results), then the survivors queued and
+        // run four at a time through the later stages.
+        const compiled = this.compiledScan(L, s.step);
+        const s1 = compiled ? compiled.stages : this.firstStages;
+        const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / (4 * s.step)) + 1 : 0;
+        const rows = Math.ceil(wh / s.step);
+        if (compiled) {
+          compiled.scan(L.sum, groups, rows, L.res);
+          stats.compiledScales++;
+        } else {
+          w.scanGroups(L.cascade, L.sum, L.stride, groups, rows, s.step, s1, L.res);
+          stats.genericScales++;
+        }
+        const queued = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, s1, L.res, L.queue);
+        n = w.runQueue(L.cascade, L.queue, queued, s1, L.sum, L.stride, L.out);
       } else {
+        // trees: the scalar scan
         n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
         stats.treeScales++;
       }
@@ -209,9 +216,9 @@ export class FaceDetector {
     // At most one hit per window position of a scale: (W/2 + 1)·(H/2 + 1) for step 2 at scale < 2, and
     // (W/s + 1)·(H/s + 1) ≤ the same for step 1 at scale ≥ 2.
     const out = a.alloc(((W >> 1) + 2) * ((H >> 1) + 2) * 8);
-    // The compiled scan's results: 16 bytes per group of four windows, ⌈ww/(4·step)⌉ groups a row and
+    // The first-stage scan's results: 32 bytes per group of four windows, ⌈ww/(4·step)⌉ groups a row and
     // ⌈wh/step⌉ rows, ww < W/step and wh < H/step for both steps (step 1 only at scale ≥ 2).
-    const res = a.alloc(16 * ((W >> 3) + 2) * ((H >> 1) + 2));
+    const res = a.alloc(32 * ((W >> 3) + 2) * ((H >> 1) + 2));
     // one 8-byte entry per window at most: as `out`
     const queue = a.alloc(((W >> 1) + 2) * ((H >> 1) + 2) * 8);
     const cascade = a.alloc(packedSize(c));

@@ -42,6 +42,16 @@ export interface CompiledCascade {
   stages: number;
 }
 
+/**
+ * How many first stages run on groups of neighbouring windows (compiled here, or assembly/haar/scan4.ts)
+ * before the survivors are queued: stages while their stumps add up to JIT_STUMP_BUDGET, at least one.
+ */
+export function firstStageCount(stageTrees: ArrayLike<number>): number {
+  let k = 0, stumps = 0;
+  while (k < stageTrees.length && (k === 0 || stumps + stageTrees[k] <= JIT_STUMP_BUDGET)) stumps += stageTrees[k++];
+  return k;
+}
+
 /** The first stages of a stump cascade packed at g.cascade in mem, or null where the generic scanner must serve. */
 export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCascade | null {
   const i32 = new Int32Array(mem), f32 = new Float32Array(mem);
@@ -51,22 +61,18 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCasc
   const stages = i32[h + PACK.H_STAGES / 4], nodes = i32[h + PACK.H_NODES / 4];
   if (nstages < 1 || i32[stages >> 2] > JIT_MAX_FIRST_STAGE) return null;
 
-  // Only the first stages are compiled: nearly every window runs them, and straight-line code for all
-  // ~3000 stumps would not fit the instruction caches. Stages from `compiled` on run in the generic loop
-  // (assembly/haar/scan4.ts's stagesFrom4, imported).
-  const budget = JIT_STUMP_BUDGET;
-  let node = nodes, compiled = 0, stumps = 0;
+  // Only the first stages (firstStageCount): see the comment at the top.
+  const stageTrees = Array.from({ length: nstages }, (_, s) => i32[(stages + s * PACK.STAGE) >> 2]);
+  const compiled = firstStageCount(stageTrees);
+  let node = nodes;
   const stageFuncs: FuncDef[] = [];
-  for (let s = 0; s < nstages; s++) {
+  for (let s = 0; s < compiled; s++) {
     const st = stages + s * PACK.STAGE;
-    const nt = i32[st >> 2];
-    if (s > 0 && stumps + nt > budget) break;
+    const nt = stageTrees[s];
     const fn = stageFunction(i32, node, nt, f32[(st >> 2) + 1], g.step);
     if (!fn) return null;
     stageFuncs.push(fn);
     node += nt * PACK.NODE;
-    stumps += nt;
-    compiled++;
   }
   // function 0: the driver; 1…: one per compiled stage
   return { bytes: emitModule([], [driver(i32, g, compiled), ...stageFuncs]), stages: compiled };
@@ -229,7 +235,8 @@ function driver(i32: Int32Array, g: JitGeometry, compiled: number): FuncDef {
   }
   c.op(Op.end); // block
   c.get(OUT).get(RES).mem(Simd.store, 0, 0);
-  c.get(OUT).i32(16).op(Op.i32Add).set(OUT);
+  c.get(OUT).get(F).mem(Simd.store, 16, 0);
+  c.get(OUT).i32(32).op(Op.i32Add).set(OUT);
   c.get(P).i32(16 * g.step).op(Op.i32Add).set(P);
   c.get(G).i32(1).op(Op.i32Sub).tee(G).op(Op.br_if).u32(0);
   c.op(Op.end); // groups loop
