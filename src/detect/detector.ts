@@ -179,14 +179,6 @@ export class FaceDetector {
     return out;
   }
 
-  /** The image in grey as detection sees it (OpenCV 4.6's cvtColor): a copy, width × height bytes. */
-  grey(image: ImageLike): Uint8Array {
-    checkSize(image);
-    const L = this.prepare(image.width, image.height);
-    this.setGrey(image, channelsOf(image), L);
-    return this.arena.u8.slice(L.grey, L.grey + image.width * image.height);
-  }
-
   // Grey in WASM memory. Not src/image/grey.ts's toGrey: that uses OpenCV's older 14-bit coefficients, which
   // differ from OpenCV 4.6's cvtColor on about 1 pixel in 5000 — enough to move a detection.
   private setGrey(image: ImageLike, ch: number, L: Layout): void {

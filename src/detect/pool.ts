@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { channelsOf } from "../image/grey.js";
 import type { ImageLike } from "../image/types.js";
 import { startWorkers } from "../util/workers.js";
 import { FaceDetector, finishBoxes, type FaceDetectorOptions } from "./detector.js";
@@ -9,8 +10,8 @@ import type { Scale } from "./scales.js";
 // Face detection on several cores: one frame's scales are shared between the calling thread and worker_threads,
 // each with its own FaceDetector (WASM instance, buffers, compiled cascade); the raw hits are merged in scale
 // order and grouped as detect() groups them, so the boxes are exactly FaceDetector.detect()'s. The calling
-// thread converts the frame to grey once (OpenCV's cvtColor), posts each worker the grey plane, scans its own
-// share while they scan theirs (which also hides the time a sleeping worker takes to wake), then waits.
+// thread posts each worker a copy of the frame, scans its own share while they scan theirs (which also hides
+// the time a sleeping worker takes to wake), then waits; every thread converts the frame to grey itself.
 //
 // Scales are shared longest-processing-time-first on an estimate of their cost (the windows scanned plus the
 // pixels resized); workers start with a small handicap for their wake-up.
@@ -37,10 +38,10 @@ export async function createDetectorPool(options: DetectorPoolOptions = {}): Pro
   const defaults = resolveOptions(detectorOptions);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);
   const set = await startWorkers(url, n, { cascade: local.cascade, compile: options.compile ?? true });
-  const scan = (i: number, grey: Uint8Array, width: number, height: number, scales: Scale[]) =>
-    set.call<{ hits: Box[][] }>(i, { grey, width, height, scales }, [grey.buffer as ArrayBuffer]);
+  const scan = (i: number, data: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, scales: Scale[]) =>
+    set.call<{ hits: Box[][] }>(i, { data, width, height, channels, scales }, [data.buffer as ArrayBuffer]);
   // every worker has built its detector once it answers
-  await Promise.all(Array.from({ length: n }, (_, i) => scan(i, new Uint8Array(0), 0, 0, [])));
+  await Promise.all(Array.from({ length: n }, (_, i) => scan(i, new Uint8Array(0), 0, 0, 1, [])));
 
   return {
     workers: n,
@@ -48,12 +49,13 @@ export async function createDetectorPool(options: DetectorPoolOptions = {}): Pro
       const o = resolveOptions(opts, defaults);
       const scales = local.scales(image, o);
       if (scales.length === 0) return [];
-      const grey = local.grey(image);
-      // part 0 is the calling thread's, parts 1..n the workers'
+      // part 0 is the calling thread's, parts 1..n the workers'; each thread converts the frame to grey itself
+      // (a copy of the pixels is posted, so the workers start at once)
       const parts = shareScales(scales, n + 1);
-      const pending = parts.slice(1).map((idx, i) => (idx.length ? scan(i, grey.slice(), image.width, image.height, idx.map((k) => scales[k])) : null));
+      const ch = channelsOf(image);
+      const pending = parts.slice(1).map((idx, i) => (idx.length ? scan(i, image.data.slice(), image.width, image.height, ch, idx.map((k) => scales[k])) : null));
       const byScale: Box[][] = new Array(scales.length);
-      const own = parts[0].length ? local.scanScales({ data: grey, width: image.width, height: image.height }, parts[0].map((k) => scales[k])) : [];
+      const own = parts[0].length ? local.scanScales(image, parts[0].map((k) => scales[k])) : [];
       parts[0].forEach((k, j) => (byScale[k] = own[j]));
       const answers = await Promise.all(pending);
       parts.slice(1).forEach((idx, i) => idx.forEach((k, j) => (byScale[k] = answers[i]!.hits[j])));
