@@ -233,3 +233,28 @@ describe("wasm-emit", () => {
     expect(() => new Bytes().u32(-1)).toThrow(RangeError);
   });
 });
+
+describe("grey conversion (assembly/haar/grey.ts)", () => {
+  // OpenCV 4.6's cvtColor RGB(A)2GRAY for 8-bit data, written out plainly
+  const ref = (r: number, g: number, b: number) => (9798 * r + 19235 * g + 3735 * b + 16384) >> 15;
+  it.each([
+    [4, 1],
+    [4, 15],
+    [4, 16],
+    [4, 1001],
+    [3, 1001],
+  ])("%i channels, %i pixels (sixteen at a time and the rest)", (ch, n) => {
+    const d = new FaceDetector();
+    const t = d as unknown as { wasm: { memory: WebAssembly.Memory; toGrey(src: number, n: number, ch: number, dst: number): void }; layout: { input: number; grey: number } | null };
+    const W = n, H = 1;
+    const data = new Uint8Array(W * H * ch);
+    let s = 7 + n;
+    for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+    data[0] = data[1] = data[2] = 255; // the largest sum
+    d.scanScales({ data, width: W, height: H }, []);
+    const L = t.layout!;
+    const got = new Uint8Array(t.wasm.memory.buffer, L.grey, n);
+    for (let i = 0; i < n; i++) if (got[i] !== ref(data[i * ch], data[i * ch + 1], data[i * ch + 2])) expect(got[i], `pixel ${i}`).toBe(ref(data[i * ch], data[i * ch + 1], data[i * ch + 2]));
+    expect(got[0]).toBe(255);
+  });
+});
