@@ -251,6 +251,18 @@ describe("grey conversion (assembly/haar/grey.ts)", () => {
     let s = 7 + n;
     for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
     data[0] = data[1] = data[2] = 255; // the largest sum
+    // pixels right on the rounding boundary (9798·R + 19235·G + 3735·B ≡ 2^14 mod 2^15), where an off-by-one in
+    // the rounding constant shows: B = (2^14 − 9798·R − 19235·G) · 3735⁻¹ mod 2^15, kept when it is a byte
+    let inv = 1;
+    while ((3735 * inv) % 32768 !== 1) inv += 2;
+    const boundary: number[][] = [];
+    for (let r = 0; r < 256 && boundary.length < 64; r++) {
+      for (let g = 0; g < 256 && boundary.length < 64; g++) {
+        const b = Number(((BigInt(16384 - 9798 * r - 19235 * g) % 32768n + 32768n) * BigInt(inv)) % 32768n);
+        if (b < 256) boundary.push([r, g, b]);
+      }
+    }
+    for (let i = 1; i < n; i++) data.set(boundary[i % boundary.length], i * ch);
     d.scanScales({ data, width: W, height: H }, []);
     const L = t.layout!;
     const got = new Uint8Array(t.wasm.memory.buffer, L.grey, n);
