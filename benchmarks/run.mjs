@@ -67,8 +67,12 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     try {
       const { benchPeers } = await import("./peers.mjs");
       results.peers = await benchPeers({ quick });
+      log("head to head (ours and each peer alternating)…");
+      const { benchHeadToHead } = await import("./head-to-head.mjs");
+      results.headToHead = await benchHeadToHead({ quick });
     } catch (e) {
-      results.peers = { error: `peer engines unavailable (devDependencies; run from a clone after npm ci): ${e.message}` };
+      results.peers ??= { error: `peer engines unavailable (devDependencies; run from a clone after npm ci): ${e.message}` };
+      results.headToHead = { error: String(e?.message ?? e) };
     }
   }
   results.summary = summarize(results);
@@ -105,6 +109,8 @@ function summarize(r) {
       simd: r.network.simd,
     },
     peers,
+    // ours / peer measured alternately in the same rounds (benchmarks/head-to-head.mjs); above 1: ours faster
+    peer_ratios: r.headToHead?.ratios ?? null,
     realtime_fps: r.realtime?.realtime.fps ?? null,
     detect_realtime_ms: r.detect?.cases?.realtime?.oursMs ?? null,
     detect_realtime_ms_2threads: r.detect?.cases?.realtime?.poolMs ?? null,

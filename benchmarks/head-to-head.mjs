@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Ours against each peer engine, alternating: the same ResEZAP weights (fixtures/reference-model) in resezap
+// (the build the library picks: relaxed SIMD where it validates), TF.js WASM, ONNX Runtime Web and native
+// ONNX Runtime, all loaded at once and checked against io.json, then timed in rounds — each round every
+// engine in turn (the order rotating), batch 1 then batch 64 — so that the host's drift (this VM's speed
+// moves by up to 2× within minutes) falls on all engines alike. Per engine: the median of its per-round
+// medians; per peer: the median over rounds of (peer time / our time in the same round).
+// (TF.js's CPU backend is left out: one batch of 64 takes about a minute; benchmarks/peers.mjs times it.)
+//
+//   node --experimental-wasm-relaxed-simd benchmarks/head-to-head.mjs [--quick]   → JSON on stdout
+//   import { benchHeadToHead } from "./head-to-head.mjs"; await benchHeadToHead({ quick })
+//
+// Needs `npm run build` and the devDependencies (a clone after npm ci).
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bench } from "tinybench";
+import { DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS, TOLERANCE } from "./peers.mjs";
+import { CLASSES, FACE, loadReferenceIO, maxAbsDiff } from "./peers/reference-io.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const log = (...a) => console.error("[head-to-head]", ...a);
+const ENGINES = ["tfjs-wasm", "ort-web", "ort-node"];
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
+async function timeMs(fn, options) {
+  const bench = new Bench({ ...options, throws: true });
+  bench.add("t", fn);
+  await bench.run();
+  return bench.tasks[0].result.latency.p50;
+}
+
+export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_DIR } = {}) {
+  const io = await loadReferenceIO(modelDir);
+  const { loadLayersModel } = await import(join(root, "dist/index.js"));
+  const ours = await loadLayersModel(modelDir);
+  const engines = [{ name: "resezap", description: `resezap (${ours.backend === "relaxed" ? "relaxed SIMD" : "plain SIMD"} build)`, predict: (x, n) => ours.predict(x, n) }];
+  const failed = {};
+  for (const name of ENGINES) {
+    const spec = PEERS.find((p) => p.name === name);
+    try {
+      const { createPeer } = await import(join(root, "benchmarks", spec.module));
+      const peer = await createPeer(spec.model === "onnx" ? DEFAULT_ONNX : modelDir);
+      const probs = await peer.predict(io.inputs, io.n);
+      const diff = maxAbsDiff(probs, io.probabilities);
+      if (!(diff <= TOLERANCE) || probs.length !== io.n * CLASSES) throw new Error(`mismatch: max |Δp| = ${diff} > ${TOLERANCE} on io.json`);
+      engines.push({ name, description: peer.description, predict: (x, n) => peer.predict(x, n), dispose: () => peer.dispose() });
+    } catch (e) {
+      failed[name] = String(e?.message ?? e);
+      log(name, "left out:", failed[name]);
+    }
+  }
+  const faces = Array.from({ length: io.n }, (_, i) => io.inputs.slice(i * FACE, (i + 1) * FACE));
+  const batch64 = new Float32Array(64 * FACE);
+  for (let i = 0; i < 64; i++) batch64.set(faces[i % io.n], i * FACE);
+  const rounds = quick ? 1 : 5;
+  const o1 = quick ? { time: 200, iterations: 10, warmupTime: 100, warmupIterations: 10 } : { time: 700, iterations: 30, warmupTime: 200, warmupIterations: 20 };
+  const o64 = quick ? { time: 200, iterations: 2, warmupTime: 0, warmupIterations: 1 } : { time: 1200, iterations: 5, warmupTime: 200, warmupIterations: 1 };
+  const per = Object.fromEntries(engines.map((e) => [e.name, { batch1: [], batch64: [] }]));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const order = engines.map((_, i) => engines[(i + r) % engines.length]);
+      for (const e of order) {
+        let k = 0;
+        per[e.name].batch1.push(await timeMs(() => e.predict(faces[k++ % faces.length], 1), o1));
+        per[e.name].batch64.push(await timeMs(() => e.predict(batch64, 64), o64));
+      }
+      log(`round ${r + 1}/${rounds}:`, engines.map((e) => `${e.name} ${per[e.name].batch1[r].toFixed(3)} ms / ${((64 * 1000) / per[e.name].batch64[r]).toFixed(0)} faces/s`).join(", "));
+    }
+  } finally {
+    for (const e of engines) await e.dispose?.();
+  }
+  const result = { rounds, engines: {}, ratios: {}, failed };
+  for (const e of engines) {
+    const p = per[e.name];
+    result.engines[e.name] = {
+      description: e.description,
+      batch1_ms: round3(median(p.batch1)),
+      batch64_per_s: round3((64 * 1000) / median(p.batch64)),
+      rounds_batch1_ms: p.batch1.map(round3),
+      rounds_batch64_per_s: p.batch64.map((t) => round3((64 * 1000) / t)),
+    };
+  }
+  const us = per.resezap;
+  for (const e of engines.slice(1)) {
+    const p = per[e.name];
+    // ratios above 1: we are faster
+    result.ratios[e.name] = {
+      batch1: round3(median(p.batch1.map((t, i) => t / us.batch1[i]))),
+      batch64: round3(median(p.batch64.map((t, i) => t / us.batch64[i]))),
+    };
+  }
+  return result;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const r = await benchHeadToHead({ quick: process.argv.includes("--quick") });
+  console.log(JSON.stringify(r, null, 2));
+  process.exit(0);
+}
