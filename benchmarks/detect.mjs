@@ -119,7 +119,8 @@ export async function benchDetect({ quick = false } = {}) {
   const pool = await createDetectorPool({ workers: 1 });
   const { cv } = await loadOpenCV();
   const theirs = opencvDetector(cv, xml, img);
-  const native = nativeOpenCV(img);
+  // native OpenCV (a python process a round) only in full runs: --quick must stay well under a minute
+  const native = quick ? null : nativeOpenCV(img);
   const rounds = quick ? 1 : 4;
   const opts = quick ? { time: 150, iterations: 3, warmupTime: 50, warmupIterations: 2 } : { time: 500, iterations: 8, warmupTime: 100, warmupIterations: 3 };
   const result = {
@@ -129,7 +130,13 @@ export async function benchDetect({ quick = false } = {}) {
     rounds,
     cases: {},
   };
-  if (!native) result.native = { skipped: "no native OpenCV baseline: it needs a python3 that imports cv2 (apt install python3-opencv) and benchmarks/peers/opencv-native.py from the repository" };
+  if (!native) {
+    result.native = {
+      skipped: quick
+        ? "native OpenCV is timed in full runs only"
+        : "no native OpenCV baseline: it needs a python3 that imports cv2 (apt install python3-opencv) and benchmarks/peers/opencv-native.py from the repository",
+    };
+  }
   const engines = {
     ours: (o) => ours.detect(img, o),
     generic: (o) => generic.detect(img, o),
