@@ -81,6 +81,7 @@ export class FaceDetector {
   private layout: Layout | null = null;
   private readonly compile: boolean;
   private readonly firstStages: number;
+  private readonly compiledCache = new Map<string, CompiledScan | null>();
   /** How the last call scanned its scales: with the compiled cascade, the generic SIMD scan, or the tree scan. */
   readonly lastScan = { compiledScales: 0, genericScales: 0, treeScales: 0 };
 
@@ -220,11 +221,19 @@ export class FaceDetector {
   }
 
   // The cascade compiled for this layout and step, once; null where it cannot be (trees, a huge cascade, or
-  // an engine that refuses synchronous compilation, as browsers' main threads do for large modules).
+  // an engine that refuses synchronous compilation, as browsers' main threads do for large modules). The code
+  // depends on the stride and the packed cascade's address, which a frame size always lays out the same way,
+  // so the last few are kept across size changes (a stream alternating between sizes compiles each once).
   private compiledScan(L: Layout, step: number): CompiledScan | null {
     if (!this.compile) return null;
     let f = L.compiled.get(step);
     if (f === undefined) {
+      const key = `${L.stride} ${step} ${L.cascade}`;
+      const kept = this.compiledCache.get(key);
+      if (kept !== undefined) {
+        L.compiled.set(step, kept);
+        return kept;
+      }
       f = null;
       const compiled = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade });
       if (compiled) {
@@ -236,6 +245,8 @@ export class FaceDetector {
         }
       }
       L.compiled.set(step, f);
+      this.compiledCache.set(key, f);
+      if (this.compiledCache.size > 8) this.compiledCache.delete(this.compiledCache.keys().next().value!);
     }
     return f;
   }
