@@ -32,7 +32,10 @@ export async function profileDetect({ frames = 40 } = {}) {
     const sqsum = L.sum + L.stride * (img.height + 1) * 4;
     const phases = ["grey", "resize", "integral", "first stages", "queueing", "later stages", "grouping"];
     const samples = Object.fromEntries(phases.map((p) => [p, []]));
-    let windows = 0, queued = 0, firstStages = 0;
+    let windows = 0, queued = 0, firstStages = 0, visited = 0, stumps = 0;
+    // stumps in stages 0..s−1 (a window rejected by stage s ran stageSums[s + 1])
+    const stageSums = [0];
+    for (const n of cas.stageTrees) stageSums.push(stageSums[stageSums.length - 1] + n);
     for (let f = 0; f < frames; f++) {
       const t = Object.fromEntries(phases.map((p) => [p, 0]));
       let t0 = performance.now();
@@ -66,6 +69,19 @@ export async function profileDetect({ frames = 40 } = {}) {
           windows += Math.ceil(ww / s.step) * Math.ceil(wh / s.step);
           queued += q;
           firstStages = compiled.stages;
+          // the work parity fixes: stumps evaluated over the visited windows (OpenCV's rule: x moves an extra
+          // step after a window the first stage rejects), each until a stage rejects it
+          for (let y = 0; y < wh; y += s.step) {
+            for (let x = 0; x < ww; x += s.step) {
+              visited++;
+              const p = L.sum + (y * L.stride + x) * 4;
+              const r = w.evalStumps(L.cascade, p);
+              // −1 is both "refused for low variance" (no stump) and "rejected by stage 1": the first stage alone tells
+              const refused = w.evalStumpsTo(L.cascade, p, 1) === -1;
+              if (!refused) stumps += r > 0 ? stageSums[stageSums.length - 1] : stageSums[-r + 1];
+              if (r === 0) x += s.step;
+            }
+          }
         }
       }
       t0 = performance.now();
@@ -76,7 +92,7 @@ export async function profileDetect({ frames = 40 } = {}) {
     const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
     const ms = Object.fromEntries(phases.map((p) => [p, Math.round(med(samples[p]) * 1000) / 1000]));
     const total = phases.reduce((a, p) => a + ms[p], 0);
-    out[c.name] = { options: c.options, scales: scales.length, windows, firstStages, queued, ms, total_ms: Math.round(total * 1000) / 1000 };
+    out[c.name] = { options: c.options, scales: scales.length, windows, visited, stumps, firstStages, queued, ms, total_ms: Math.round(total * 1000) / 1000 };
   }
   return out;
 }
@@ -86,7 +102,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 2));
   else {
     for (const [k, v] of Object.entries(r)) {
-      console.log(`${k} (${JSON.stringify(v.options)}): ${v.scales} scales, ${v.windows} windows, ${v.queued} queued after the first ${v.firstStages} stages`);
+      console.log(`${k} (${JSON.stringify(v.options)}): ${v.scales} scales, ${v.windows} windows (${v.visited} visited, ${v.stumps} stump evaluations), ${v.queued} queued after the first ${v.firstStages} stages`);
       for (const [p, m] of Object.entries(v.ms)) console.log(`  ${p.padEnd(13)} ${m.toFixed(3).padStart(8)} ms  ${((100 * m) / v.total_ms).toFixed(0).padStart(3)} %`);
       console.log(`  ${"total".padEnd(13)} ${v.total_ms.toFixed(3).padStart(8)} ms`);
     }
