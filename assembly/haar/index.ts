@@ -3,7 +3,7 @@
 export { toGrey } from "./grey";
 export { resizeLinearExact } from "./resize";
 export { integral, tiltedIntegral } from "./integral";
-export { scan, evalStumps, evalStumpsTo, evalTrees } from "./scan";
+export { scan, evalStumps, evalStumpsTo, evalTrees, evalTreesTo } from "./scan";
 export { scanGroups } from "./scan4";
 export { queueSurvivors, runQueue } from "./queue";
 

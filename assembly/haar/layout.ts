@@ -12,6 +12,7 @@ export const H_TREES = 20; //    byte address of the tree records (trees)
 export const H_NOFS = 24; //     4 i32: corners of the variance rectangle (the window less a 1-pixel border)
 export const H_SQOFS = 40; //    bytes from sum to sqsum
 export const H_AREA = 44; //     i32 area of the variance rectangle
+export const H_SIMD_TREES = 48; // 1 when every tree has a path table (≤ 3 nodes): the SIMD tree scan applies
 export const HEADER_BYTES = 64;
 // stage record, 16 bytes: ntrees i32, threshold f32 (OpenCV's, less 1e-5), first tree i32, pad
 export const STAGE_BYTES = 16;
@@ -23,5 +24,7 @@ export const N_THR = 60;
 export const N_LEFT = 64;
 export const N_RIGHT = 68;
 export const N_NRECTS = 72;
-// tree record, 8 bytes: first node index, first leaf index
-export const TREE_BYTES = 8;
+// tree record, 16 bytes: first node index, first leaf index, node count, byte address of its path table:
+// leaf count, then per leaf value (f32), step count, three steps (node · 2 + 1 when it went left, v < threshold)
+export const TREE_BYTES = 16;
+export const T_PATHS = 12;

@@ -1,5 +1,6 @@
-import { H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
-import { stumpsBetween, varianceFactor } from "./scan";
+import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
+import { stumpsBetween, treesBetween, varianceFactor } from "./scan";
+import { treeStageFail4 } from "./trees4";
 
 // The later stages of a stump cascade over a queue of windows, four at a time whatever their positions.
 //
@@ -24,6 +25,7 @@ export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32,
   let n = 0;
   const span = 4 * step;
   const st0 = <usize>load<i32>(cascade + H_STAGES), node0 = <usize>load<i32>(cascade + H_NODES);
+  const trees = load<i32>(cascade + H_KIND) != 0;
   for (let y = 0; y < wh; y += step) {
     const rowp = sum + ((<usize>y * <usize>stride) << 2);
     let skip = false;
@@ -49,7 +51,7 @@ export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32,
       const p = rowp + (<usize>x << 2);
       const f = varianceFactor(cascade, p);
       if (f == 0) continue;
-      const r = stumpsBetween(cascade, p, f, 0, s1, st0, node0);
+      const r = trees ? treesBetween(cascade, p, f, 0, s1) : stumpsBetween(cascade, p, f, 0, s1, st0, node0);
       if (r > 0) {
         store<i32>(queue + (<usize>n << 3), <i32>p);
         store<f32>(queue + (<usize>n << 3), f, 4);
@@ -70,6 +72,7 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
     node += <usize>load<i32>(st) * NODE_BYTES;
     st += STAGE_BYTES;
   }
+  const trees = load<i32>(cascade + H_KIND) != 0;
   for (let s = s0; s < nstages && n > 0; s++) {
     const nt = load<i32>(st);
     const thr = f64x2.splat(<f64>load<f32>(st, 4));
@@ -88,7 +91,9 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
       if (live > 3) f = f32x4.replace_lane(f, 3, load<f32>(e, 28));
       let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
       let nd = node;
-      for (let t = 0; t < nt; t++) {
+      let treeFail = i32x4.splat(0);
+      if (trees) treeFail = treeStageFail4(true, p0, p1, p2, p3, 1, f, cascade, st);
+      else for (let t = 0; t < nt; t++) {
         let v = f32x4.add(
           f32x4.mul(f32x4.splat(load<f32>(nd + N_W0)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd))),
           f32x4.mul(f32x4.splat(load<f32>(nd + N_W0, 4)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd + 16))),
@@ -103,7 +108,7 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
         nd += NODE_BYTES;
       }
       // passing lanes (sum ≥ threshold) stay in the queue, in order
-      const fail = i32x4.bitmask(v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6));
+      const fail = i32x4.bitmask(trees ? treeFail : v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6));
       for (let k = 0; k < live; k++) {
         if ((fail & (1 << k)) == 0) {
           store<u64>(queue + (<usize>kept << 3), load<u64>(e + (<usize>k << 3)));
@@ -112,7 +117,7 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
       }
     }
     n = kept;
-    node += <usize>nt * NODE_BYTES;
+    node += <usize>nt * NODE_BYTES; // (stumps: one node a tree)
     st += STAGE_BYTES;
   }
   // the survivors of every stage are the accepted windows

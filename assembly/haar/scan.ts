@@ -94,12 +94,23 @@ export function stumpsFrom(cascade: usize, p: usize, f: f32, s0: i32, st: usize,
 export function evalTrees(cascade: usize, p: usize): i32 {
   const f = varianceFactor(cascade, p);
   if (f == 0) return -1;
-  const nstages = load<i32>(cascade + H_NSTAGES);
-  let st = <usize>load<i32>(cascade + H_STAGES);
+  return treesBetween(cascade, p, f, 0, load<i32>(cascade + H_NSTAGES));
+}
+
+// Stages 0 to s1 − 1 of a tree cascade for one window, as evalStumpsTo for stumps.
+export function evalTreesTo(cascade: usize, p: usize, s1: i32): i32 {
+  const f = varianceFactor(cascade, p);
+  if (f == 0) return -1;
+  return treesBetween(cascade, p, f, 0, s1);
+}
+
+// Stages s0 to s1 − 1 of a tree cascade for one window with variance factor f: 1 when they all pass.
+export function treesBetween(cascade: usize, p: usize, f: f32, s0: i32, s1: i32): i32 {
+  let st = <usize>load<i32>(cascade + H_STAGES) + <usize>s0 * STAGE_BYTES;
   const nodes = <usize>load<i32>(cascade + H_NODES);
   const leaves = <usize>load<i32>(cascade + H_LEAVES);
   const trees = <usize>load<i32>(cascade + H_TREES);
-  for (let s = 0; s < nstages; s++) {
+  for (let s = s0; s < s1; s++) {
     const nt = load<i32>(st);
     let tr = trees + <usize>load<i32>(st, 8) * TREE_BYTES;
     let acc: f64 = 0;

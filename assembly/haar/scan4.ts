@@ -1,4 +1,5 @@
-import { H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
+import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
+import { treeStageFail4 } from "./trees4";
 
 // The first stages of a stump cascade on groups of four neighbouring windows: the windows at x, x+step,
 // x+2·step, x+3·step of one row share every corner offset, so each corner is one v128 load (step 1) or two
@@ -68,7 +69,16 @@ export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32,
   let res = v128.bitselect(i32x4.splat(1), i32x4.splat(-1), alive);
   let st = <usize>load<i32>(cascade + H_STAGES);
   let node = <usize>load<i32>(cascade + H_NODES);
+  const trees = load<i32>(cascade + H_KIND) != 0;
   for (let s = 0; s < s1 && v128.any_true(alive); s++) {
+    if (trees) {
+      // tree cascades (with path tables: pack.ts): the same contract, trees4.ts
+      const fail = v128.and(alive, treeStageFail4(false, p, 0, 0, 0, step, f, cascade, st));
+      res = v128.bitselect(i32x4.splat(-s), res, fail);
+      alive = v128.andnot(alive, fail);
+      st += STAGE_BYTES;
+      continue;
+    }
     const nt = load<i32>(st);
     let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
     for (let i = 0; i < nt; i++) {

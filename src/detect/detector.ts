@@ -7,7 +7,7 @@ import { loadCascade, type Cascade } from "./cascade.js";
 import { defaultCascade } from "./default-cascade.js";
 import { groupRectangles, type Box } from "./group.js";
 import { resolveOptions, type DetectOptions, type ResolvedOptions } from "./options.js";
-import { packCascade, packedSize } from "./pack.js";
+import { packCascade, packedSize, treePaths } from "./pack.js";
 import { compileStumpScan, firstStageCount } from "./jit.js";
 import { cvRound, f32 } from "./round.js";
 import { scaleList, type Scale } from "./scales.js";
@@ -82,7 +82,12 @@ export class FaceDetector {
   private readonly compile: boolean;
   private readonly firstStages: number;
   private readonly compiledCache = new Map<string, CompiledScan | null>();
-  /** How the last call scanned its scales: with the compiled cascade, the generic SIMD scan, or the tree scan. */
+  /** a tree cascade whose trees all fit the SIMD tree scan (assembly/haar/trees4.ts) */
+  private readonly simdTrees: boolean;
+  /**
+   * How the last call scanned its scales: first stages compiled (stump cascades), the generic SIMD scan (stumps
+   * where compiling is off or refused, and trees of up to three nodes), or the scalar scan (deeper trees).
+   */
   readonly lastScan = { compiledScales: 0, genericScales: 0, treeScales: 0 };
 
   constructor(options: FaceDetectorOptions = {}) {
@@ -91,6 +96,8 @@ export class FaceDetector {
     this.defaults = resolveOptions(options);
     this.compile = options.compile ?? true;
     this.firstStages = firstStageCount(this.cascade.stageTrees);
+    const cc = this.cascade;
+    this.simdTrees = !cc.stumps && Array.from(cc.treeNodeCount, (_, t) => treePaths(cc, t)).every((p, t) => p !== null && p.length <= cc.treeNodeCount[t] + 1);
     const exports = instantiateSync("haar").exports as WebAssembly.Exports & HaarExports;
     this.wasm = exports;
     this.arena = new Arena(exports);
@@ -150,11 +157,11 @@ export class FaceDetector {
       w.integral(src, s.width, s.height, L.sum, sqsum, L.stride);
       if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
       let n: number;
-      if (c.stumps) {
-        // Stump cascades: the first stages on groups of four neighbouring windows (compiled for this frame
-        // width where possible, else the generic SIMD scan: the same results), then the survivors queued and
-        // run four at a time through the later stages.
-        const compiled = this.compiledScan(L, s.step);
+      if (c.stumps || this.simdTrees) {
+        // The first stages on groups of four neighbouring windows (for stumps compiled for this frame width
+        // where possible, else the generic SIMD scan: the same results), then the survivors queued and run
+        // four at a time through the later stages. Trees of up to three nodes take the same path.
+        const compiled = c.stumps ? this.compiledScan(L, s.step) : null;
         const s1 = compiled ? compiled.stages : this.firstStages;
         const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / (4 * s.step)) + 1 : 0;
         const rows = Math.ceil(wh / s.step);
@@ -168,7 +175,7 @@ export class FaceDetector {
         const queued = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, s1, L.res, L.queue);
         n = w.runQueue(L.cascade, L.queue, queued, s1, L.sum, L.stride, L.out);
       } else {
-        // trees: the scalar scan
+        // trees deeper than pack.ts's SIMD_TREE_NODES: the scalar scan
         n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
         stats.treeScales++;
       }

@@ -5,7 +5,9 @@ import type { Cascade } from "./cascade.js";
 // top-left entry of the integral image (so the kernel does loads and adds, no index arithmetic), leaves, trees.
 // Offsets depend on the integral images' row stride, so a detector repacks when the frame width changes.
 
-const HEADER = 64, STAGE = 16, NODE = 80, TREE = 8;
+const HEADER = 64, STAGE = 16, NODE = 80, TREE = 16;
+/** Trees the SIMD scan takes: at most this many nodes, so at most this deep (deeper ones: the scalar scan). */
+export const SIMD_TREE_NODES = 3;
 
 /** Byte offsets of the packed layout that the cascade compiler (jit.ts) reads; assembly/haar/layout.ts has the same. */
 export const PACK = {
@@ -16,6 +18,7 @@ export const PACK = {
   H_NOFS: 24,
   H_SQOFS: 40,
   H_AREA: 44,
+  H_SIMD_TREES: 48,
   STAGE,
   NODE,
   N_W0: 48,
@@ -36,7 +39,34 @@ export interface PackGeometry {
 
 export function packedSize(c: Cascade): number {
   const nodes = c.nodeLeft.length, trees = c.treeFirstNode.length;
-  return HEADER + c.stageTrees.length * STAGE + nodes * NODE + trees * TREE + c.leaves.length * 4;
+  return HEADER + c.stageTrees.length * STAGE + nodes * NODE + trees * TREE + c.leaves.length * 4 + (c.stumps ? 0 : pathWords(c) * 4);
+}
+
+/**
+ * Each tree's leaves with the path to them, for the SIMD tree scan: the node masks ANDed along a path say which
+ * lanes reach that leaf. Per leaf [node, went left (v < threshold)] steps from the root; null when a tree has
+ * more than SIMD_TREE_NODES nodes.
+ */
+export function treePaths(c: Cascade, t: number): { leaf: number; steps: [number, boolean][] }[] | null {
+  const n = c.treeNodeCount[t], first = c.treeFirstNode[t];
+  if (n > SIMD_TREE_NODES) return null;
+  const out: { leaf: number; steps: [number, boolean][] }[] = [];
+  const walk = (k: number, steps: [number, boolean][]) => {
+    for (const [child, left] of [[c.nodeLeft[first + k], true], [c.nodeRight[first + k], false]] as const) {
+      const path: [number, boolean][] = [...steps, [k, left]];
+      if (child > 0) walk(child, path);
+      else out.push({ leaf: -child, steps: path });
+    }
+  };
+  walk(0, []);
+  return out;
+}
+
+// words of the path tables: per tree 1 + 5 a leaf (value, step count, 3 steps)
+function pathWords(c: Cascade): number {
+  let w = 0;
+  for (let t = 0; t < c.treeFirstNode.length; t++) w += 1 + 5 * (c.treeNodeCount[t] + 1);
+  return w;
 }
 
 /** Writes the packed cascade into mem (a view of WASM memory) at byte address base. */
@@ -46,6 +76,7 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
   const f32 = new Float32Array(mem, base, size >> 2);
   const nstages = c.stageTrees.length, nnodes = c.nodeLeft.length, ntrees = c.treeFirstNode.length;
   const stages = HEADER, nodes = stages + nstages * STAGE, trees = nodes + nnodes * NODE, leaves = trees + ntrees * TREE;
+  const paths = leaves + c.leaves.length * 4;
   const { stride, sqofsBytes, tofsBytes } = g;
   i32[0] = c.stumps ? 0 : 1;
   i32[1] = nstages;
@@ -86,11 +117,34 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
     }
     i32[o + 18] = c.featureRectCount[f];
   }
+  // tree records: first node, first leaf, node count, byte address of the path table (trees only)
+  let simd = !c.stumps, at = paths;
   for (let t = 0; t < ntrees; t++) {
     const o = (trees + t * TREE) >> 2;
     i32[o] = c.treeFirstNode[t];
     i32[o + 1] = c.treeFirstLeaf[t];
+    i32[o + 2] = c.treeNodeCount[t];
+    i32[o + 3] = base + at;
+    if (c.stumps) continue;
+    const ps = treePaths(c, t);
+    // (a tree whose nodes share a child has more paths than leaves: the scalar scan takes that cascade)
+    if (!ps || ps.length > c.treeNodeCount[t] + 1) {
+      simd = false;
+      at += 4 * (1 + 5 * (c.treeNodeCount[t] + 1));
+      continue;
+    }
+    // path table: leaf count, then per leaf: value (f32), step count, steps (node · 2 + 1 when it went left)
+    let w = at >> 2;
+    i32[w++] = ps.length;
+    for (const { leaf, steps } of ps) {
+      f32[w] = c.leaves[c.treeFirstLeaf[t] + leaf];
+      i32[w + 1] = steps.length;
+      steps.forEach(([k, left], j) => (i32[w + 2 + j] = k * 2 + (left ? 1 : 0)));
+      w += 5;
+    }
+    at += 4 * (1 + 5 * (c.treeNodeCount[t] + 1));
   }
+  i32[12] = simd ? 1 : 0; // H_SIMD_TREES
   f32.set(c.leaves, leaves >> 2);
 }
 
