@@ -1,8 +1,8 @@
-import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
+import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES } from "./layout";
 import { stumpsBetween, treesBetween, varianceFactor } from "./scan";
-import { treeStageFail4 } from "./trees4";
+import { stumpStageFail4, treeStageFail4 } from "./stage4";
 
-// The later stages of a stump cascade over a queue of windows, four at a time whatever their positions.
+// The later stages of a cascade over a queue of windows, four at a time whatever their positions.
 //
 // The first stages run on groups of four neighbouring windows (scan4.ts, or its compiled twin src/detect/jit.ts),
 // whose corners are single v128 loads; but past those stages few windows live and they are scattered, so a
@@ -11,8 +11,7 @@ import { treeStageFail4 } from "./trees4";
 // costs more per load but keeps every lane busy. Stage by stage, the queue is compacted in place (stable, so
 // the accepted windows come out in scan order).
 //
-// Every lane computes what evalStumps (scan.ts) computes — f32 features, the f64 stage sum in stump order —
-// so the results are bit-identical.
+// Every lane computes what the scalar scan (scan.ts) computes (stage4.ts), so the results are bit-identical.
 //
 // A queue entry is 8 bytes: the window's integral entry (byte address, i32) and its variance factor (f32).
 
@@ -75,7 +74,6 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
   const trees = load<i32>(cascade + H_KIND) != 0;
   for (let s = s0; s < nstages && n > 0; s++) {
     const nt = load<i32>(st);
-    const thr = f64x2.splat(<f64>load<f32>(st, 4));
     let kept = 0;
     for (let i = 0; i < n; i += 4) {
       const e = queue + (<usize>i << 3);
@@ -89,26 +87,9 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
       if (live > 1) f = f32x4.replace_lane(f, 1, load<f32>(e, 12));
       if (live > 2) f = f32x4.replace_lane(f, 2, load<f32>(e, 20));
       if (live > 3) f = f32x4.replace_lane(f, 3, load<f32>(e, 28));
-      let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
-      let nd = node;
-      let treeFail = i32x4.splat(0);
-      if (trees) treeFail = treeStageFail4(true, p0, p1, p2, p3, 1, f, cascade, st);
-      else for (let t = 0; t < nt; t++) {
-        let v = f32x4.add(
-          f32x4.mul(f32x4.splat(load<f32>(nd + N_W0)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd))),
-          f32x4.mul(f32x4.splat(load<f32>(nd + N_W0, 4)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd + 16))),
-        );
-        if (load<i32>(nd + N_NRECTS) > 2) {
-          v = f32x4.add(v, f32x4.mul(f32x4.splat(load<f32>(nd + N_W0, 8)), f32x4.convert_i32x4_s(rectGather(p0, p1, p2, p3, nd + 32))));
-        }
-        v = f32x4.mul(v, f);
-        const leaf = v128.bitselect(f32x4.splat(load<f32>(nd + N_LEFT)), f32x4.splat(load<f32>(nd + N_RIGHT)), f32x4.lt(v, f32x4.splat(load<f32>(nd + N_THR))));
-        accLo = f64x2.add(accLo, f64x2.promote_low_f32x4(leaf));
-        accHi = f64x2.add(accHi, f64x2.promote_low_f32x4(v128.shuffle<i32>(leaf, leaf, 2, 3, 0, 1)));
-        nd += NODE_BYTES;
-      }
+      const stage = trees ? treeStageFail4(true, p0, p1, p2, p3, 1, f, cascade, st) : stumpStageFail4(true, p0, p1, p2, p3, 1, f, st, node);
       // passing lanes (sum ≥ threshold) stay in the queue, in order
-      const fail = i32x4.bitmask(trees ? treeFail : v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6));
+      const fail = i32x4.bitmask(stage);
       for (let k = 0; k < live; k++) {
         if ((fail & (1 << k)) == 0) {
           store<u64>(queue + (<usize>kept << 3), load<u64>(e + (<usize>k << 3)));
@@ -129,22 +110,4 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
     store<i32>(out + (<usize>i << 3), y, 4);
   }
   return n;
-}
-
-// Corner entry at byte offset o from each of the four windows.
-// @ts-ignore: decorator
-@inline function gather(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
-  let v = v128.load32_zero(p0 + o);
-  v = v128.load32_lane(p1 + o, v, 1);
-  v = v128.load32_lane(p2 + o, v, 2);
-  return v128.load32_lane(p3 + o, v, 3);
-}
-
-// @ts-ignore: decorator
-@inline function rectGather(p0: usize, p1: usize, p2: usize, p3: usize, o: usize): v128 {
-  const a = gather(p0, p1, p2, p3, <usize>load<i32>(o));
-  const b = gather(p0, p1, p2, p3, <usize>load<i32>(o, 4));
-  const c = gather(p0, p1, p2, p3, <usize>load<i32>(o, 8));
-  const d = gather(p0, p1, p2, p3, <usize>load<i32>(o, 12));
-  return i32x4.add(i32x4.sub(i32x4.sub(a, b), c), d);
 }

@@ -1,5 +1,5 @@
-import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS } from "./layout";
-import { treeStageFail4 } from "./trees4";
+import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES } from "./layout";
+import { rectAny, stumpStageFail4, treeStageFail4 } from "./stage4";
 
 // The first stages of a stump cascade on groups of four neighbouring windows: the windows at x, x+step,
 // x+2·step, x+3·step of one row share every corner offset, so each corner is one v128 load (step 1) or two
@@ -29,28 +29,12 @@ export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32,
   }
 }
 
-// Entry at byte offset o from p for the four windows.
-// @ts-ignore: decorator
-@inline function load4(p: usize, o: usize, step: i32): v128 {
-  if (step == 1) return v128.load(p + o);
-  return v128.shuffle<i32>(v128.load(p + o), v128.load(p + o, 16), 0, 2, 4, 6);
-}
-
-// @ts-ignore: decorator
-@inline function rect4(p: usize, o: usize, step: i32): v128 {
-  const a = load4(p, <usize>load<i32>(o), step);
-  const b = load4(p, <usize>load<i32>(o, 4), step);
-  const c = load4(p, <usize>load<i32>(o, 8), step);
-  const d = load4(p, <usize>load<i32>(o, 12), step);
-  return i32x4.add(i32x4.sub(i32x4.sub(a, b), c), d);
-}
-
 // @ts-ignore: decorator
 @inline function group(cascade: usize, p: usize, step: i32, s1: i32, out: usize): void {
   // Variance factor, as varianceFactor() in scan.ts, lane by lane in f64.
   const no = cascade + H_NOFS;
-  const vs = rect4(p, no, step);
-  const vq = rect4(p + <usize>load<i32>(cascade + H_SQOFS), no, step);
+  const vs = rectAny(false, p, 0, 0, 0, step, no);
+  const vq = rectAny(false, p + <usize>load<i32>(cascade + H_SQOFS), 0, 0, 0, step, no);
   const area = f64x2.splat(<f64>load<i32>(cascade + H_AREA));
   const vsHi = v128.shuffle<i32>(vs, vs, 2, 3, 0, 1), vqHi = v128.shuffle<i32>(vq, vq, 2, 3, 0, 1);
   const sLo = f64x2.convert_low_i32x4_s(vs), sHi = f64x2.convert_low_i32x4_s(vsHi);
@@ -71,34 +55,11 @@ export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32,
   let node = <usize>load<i32>(cascade + H_NODES);
   const trees = load<i32>(cascade + H_KIND) != 0;
   for (let s = 0; s < s1 && v128.any_true(alive); s++) {
-    if (trees) {
-      // tree cascades (with path tables: pack.ts): the same contract, trees4.ts
-      const fail = v128.and(alive, treeStageFail4(false, p, 0, 0, 0, step, f, cascade, st));
-      res = v128.bitselect(i32x4.splat(-s), res, fail);
-      alive = v128.andnot(alive, fail);
-      st += STAGE_BYTES;
-      continue;
-    }
-    const nt = load<i32>(st);
-    let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
-    for (let i = 0; i < nt; i++) {
-      let v = f32x4.add(
-        f32x4.mul(f32x4.splat(load<f32>(node + N_W0)), f32x4.convert_i32x4_s(rect4(p, node, step))),
-        f32x4.mul(f32x4.splat(load<f32>(node + N_W0, 4)), f32x4.convert_i32x4_s(rect4(p, node + 16, step))),
-      );
-      if (load<i32>(node + N_NRECTS) > 2) {
-        v = f32x4.add(v, f32x4.mul(f32x4.splat(load<f32>(node + N_W0, 8)), f32x4.convert_i32x4_s(rect4(p, node + 32, step))));
-      }
-      v = f32x4.mul(v, f);
-      const leaf = v128.bitselect(f32x4.splat(load<f32>(node + N_LEFT)), f32x4.splat(load<f32>(node + N_RIGHT)), f32x4.lt(v, f32x4.splat(load<f32>(node + N_THR))));
-      accLo = f64x2.add(accLo, f64x2.promote_low_f32x4(leaf));
-      accHi = f64x2.add(accHi, f64x2.promote_low_f32x4(v128.shuffle<i32>(leaf, leaf, 2, 3, 0, 1)));
-      node += NODE_BYTES;
-    }
-    const thr = f64x2.splat(<f64>load<f32>(st, 4));
-    const fail = v128.and(alive, v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6));
+    const stage = trees ? treeStageFail4(false, p, 0, 0, 0, step, f, cascade, st) : stumpStageFail4(false, p, 0, 0, 0, step, f, st, node);
+    const fail = v128.and(alive, stage);
     res = v128.bitselect(i32x4.splat(-s), res, fail);
     alive = v128.andnot(alive, fail);
+    node += <usize>load<i32>(st) * NODE_BYTES; // (stumps: one node a stump; unused for trees)
     st += STAGE_BYTES;
   }
   v128.store(out, res);

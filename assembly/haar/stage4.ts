@@ -1,11 +1,30 @@
-import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_NRECTS, TREE_BYTES, T_PATHS } from "./layout";
+import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, TREE_BYTES, T_PATHS } from "./layout";
 
-// One stage of a tree cascade for four windows at once, for the grouped first stages (scan4.ts: neighbouring
-// windows, one v128 load a corner) and the queue (queue.ts: any four windows, corners gathered). Every node of
-// a tree is evaluated for the four lanes (at most three: pack.ts's SIMD_TREE_NODES), then each leaf's lanes are
-// those whose node comparisons match the leaf's path from the root (the path tables pack.ts writes), so every
-// lane gets the leaf the scalar walk (scan.ts's treesBetween) reaches: the same f32 features, the same compare,
-// the stage sum in f64 in tree order. Returns the mask of lanes whose stage sum is below its threshold.
+// One cascade stage for four windows at once, for the grouped first stages (scan4.ts: neighbouring windows, one
+// v128 load a corner) and for the queue (queue.ts: any four windows, each corner gathered lane by lane); `gather`
+// is a constant at every call, so each inlined copy keeps one way. Each returns the mask of lanes whose stage
+// sum is below the stage's threshold. Every lane computes what the scalar code (scan.ts) computes — the same f32
+// features, the same compares, the stage sum in f64 in classifier order — so the results are bit-identical.
+
+// A stage of stumps; node points at the stage's first node (one node a stump).
+// @ts-ignore: decorator
+@inline export function stumpStageFail4(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, st: usize, node: usize): v128 {
+  const nt = load<i32>(st);
+  let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
+  for (let i = 0; i < nt; i++) {
+    const left = nodeMask(gather, p0, p1, p2, p3, step, f, node);
+    const leaf = v128.bitselect(f32x4.splat(load<f32>(node + N_LEFT)), f32x4.splat(load<f32>(node + N_RIGHT)), left);
+    accLo = f64x2.add(accLo, f64x2.promote_low_f32x4(leaf));
+    accHi = f64x2.add(accHi, f64x2.promote_low_f32x4(v128.shuffle<i32>(leaf, leaf, 2, 3, 0, 1)));
+    node += NODE_BYTES;
+  }
+  const thr = f64x2.splat(<f64>load<f32>(st, 4));
+  return v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6);
+}
+
+// A stage of trees: every node of a tree is evaluated for the four lanes (at most three: pack.ts's
+// SIMD_TREE_NODES), then each leaf's lanes are those whose node comparisons match the leaf's path from the root
+// (the path tables pack.ts writes), so every lane gets the leaf the scalar walk (treesBetween) reaches.
 
 // @ts-ignore: decorator
 @inline export function treeStageFail4(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, cascade: usize, st: usize): v128 {
@@ -55,8 +74,9 @@ import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_NRECTS, TREE_BYTES, T_PATH
   return f32x4.lt(f32x4.mul(v, f), f32x4.splat(load<f32>(node + N_THR)));
 }
 
+// The four windows' sums of the rectangle whose corner offsets are at o.
 // @ts-ignore: decorator
-@inline function rectAny(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, o: usize): v128 {
+@inline export function rectAny(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, o: usize): v128 {
   const a = corner(gather, p0, p1, p2, p3, step, <usize>load<i32>(o));
   const b = corner(gather, p0, p1, p2, p3, step, <usize>load<i32>(o, 4));
   const c = corner(gather, p0, p1, p2, p3, step, <usize>load<i32>(o, 8));
