@@ -45,6 +45,23 @@ function grey(W: number, H: number, seed: number, blocks = false): Uint8Array {
 }
 
 /**
+ * A 20×20 cascade of the given stage elements over four features: a tilted one, two-rectangle ones and a
+ * three-rectangle one, so that every kind of feature runs.
+ */
+function cascadeXml(stages: string[]): string {
+  return `<opencv_storage><cascade type_id="opencv-cascade-classifier"><stageType>BOOST</stageType>
+    <featureType>HAAR</featureType><height>20</height><width>20</width>
+    <featureParams><maxCatCount>0</maxCatCount></featureParams>
+    <stageNum>${stages.length}</stageNum><stages>${stages.join("")}</stages>
+    <features>
+      <_><rects><_>8 2 6 4 -1.</_><_>9 4 3 2 3.</_></rects><tilted>1</tilted></_>
+      <_><rects><_>0 0 20 10 -1.</_><_>0 10 20 10 1.</_></rects><tilted>0</tilted></_>
+      <_><rects><_>2 3 15 6 -1.</_><_>7 3 5 6 3.</_><_>2 5 15 2 2.</_></rects><tilted>0</tilted></_>
+      <_><rects><_>4 1 12 18 -1.</_><_>4 7 12 6 3.</_></rects><tilted>0</tilted></_>
+    </features></cascade></opencv_storage>`;
+}
+
+/**
  * The raw candidates from the plain scalar scan (scan.ts's scan: evalStumps window by window with OpenCV's
  * visiting rule), over the same pyramid as FaceDetector.candidates: the reference for the grouped first
  * stages + queue that detect() runs.
@@ -154,16 +171,7 @@ describe("first stages, compiled and generic: every window's result equals evalS
       for (let i = 0; i < 3 + 9 * s; i++) st.push(stump((s * 5 + i) % 4, ((i % 7) - 3) * 0.002, 0.3 - 0.05 * (i % 5), -0.2 + 0.07 * (i % 3)));
       stages.push(stage(-0.4 + 0.05 * s, st));
     }
-    const xml = `<opencv_storage><cascade type_id="opencv-cascade-classifier"><stageType>BOOST</stageType>
-      <featureType>HAAR</featureType><height>20</height><width>20</width>
-      <featureParams><maxCatCount>0</maxCatCount></featureParams>
-      <stageNum>${stages.length}</stageNum><stages>${stages.join("")}</stages>
-      <features>
-        <_><rects><_>8 2 6 4 -1.</_><_>9 4 3 2 3.</_></rects><tilted>1</tilted></_>
-        <_><rects><_>0 0 20 10 -1.</_><_>0 10 20 10 1.</_></rects><tilted>0</tilted></_>
-        <_><rects><_>2 3 15 6 -1.</_><_>7 3 5 6 3.</_><_>2 5 15 2 2.</_></rects><tilted>0</tilted></_>
-        <_><rects><_>4 1 12 18 -1.</_><_>4 7 12 6 3.</_></rects><tilted>0</tilted></_>
-      </features></cascade></opencv_storage>`;
+    const xml = cascadeXml(stages);
     const c = loadCascade(xml);
     expect(c.stumps && c.hasTilted).toBe(true);
     const d = new FaceDetector({ cascade: c });
@@ -307,16 +315,7 @@ describe("tree cascades in SIMD", () => {
       }
       stages.push(`<_><maxWeakCount>${trees.length}</maxWeakCount><stageThreshold>${(-0.4 + 0.08 * s).toFixed(2)}</stageThreshold><weakClassifiers>${trees.join("")}</weakClassifiers></_>`);
     }
-    return `<opencv_storage><cascade type_id="opencv-cascade-classifier"><stageType>BOOST</stageType>
-      <featureType>HAAR</featureType><height>20</height><width>20</width>
-      <featureParams><maxCatCount>0</maxCatCount></featureParams>
-      <stageNum>${stages.length}</stageNum><stages>${stages.join("")}</stages>
-      <features>
-        <_><rects><_>8 2 6 4 -1.</_><_>9 4 3 2 3.</_></rects><tilted>1</tilted></_>
-        <_><rects><_>0 0 20 10 -1.</_><_>0 10 20 10 1.</_></rects><tilted>0</tilted></_>
-        <_><rects><_>2 3 15 6 -1.</_><_>7 3 5 6 3.</_><_>2 5 15 2 2.</_></rects><tilted>0</tilted></_>
-        <_><rects><_>4 1 12 18 -1.</_><_>4 7 12 6 3.</_></rects><tilted>0</tilted></_>
-      </features></cascade></opencv_storage>`;
+    return cascadeXml(stages);
   })();
 
   it("every window's first stages equal the scalar walk's, and the candidates the scalar scan's", () => {
