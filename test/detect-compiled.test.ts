@@ -296,7 +296,7 @@ describe("compiled scans across frame sizes", () => {
 });
 
 // Tree cascades of up to three nodes a tree take the grouped first stages and the queue too
-// (assembly/haar/trees4.ts): every window against the scalar walk, and the candidates against the scalar scan.
+// (assembly/haar/stage4.ts): every window against the scalar walk, and the candidates against the scalar scan.
 describe("tree cascades in SIMD", () => {
   const shapes = [
     (f: number, t: number) => [`0 -1 ${f} ${t}`, 2], // one node

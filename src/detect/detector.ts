@@ -82,7 +82,7 @@ export class FaceDetector {
   private readonly compile: boolean;
   private readonly firstStages: number;
   private readonly compiledCache = new Map<string, CompiledScan | null>();
-  /** a tree cascade whose trees all fit the SIMD tree scan (assembly/haar/trees4.ts) */
+  /** a tree cascade whose trees all fit the SIMD tree scan (assembly/haar/stage4.ts) */
   private readonly simdTrees: boolean;
   /**
    * How the last call scanned its scales: first stages compiled (stump cascades), the generic SIMD scan (stumps
