@@ -1,16 +1,16 @@
 import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES } from "./layout";
 import { rectAny, stumpStageFail4, treeStageFail4 } from "./stage4";
 
-// The first stages of a stump cascade on groups of four neighbouring windows: the windows at x, x+step,
-// x+2·step, x+3·step of one row share every corner offset, so each corner is one v128 load (step 1) or two
-// loads and a shuffle (step 2). The generic twin of the compiled scan (src/detect/jit.ts), with the same
-// contract, for where compiling is refused: per group, 32 bytes at res — the four results (i32: 1 passed
+// The first stages of a cascade (stumps, or trees with path tables) on groups of four neighbouring windows: the
+// windows at x, x+step, x+2·step, x+3·step of one row share every corner offset, so each corner is one v128 load
+// (step 1) or two loads and a shuffle (step 2). For stumps the generic twin of the compiled scan
+// (src/detect/jit.ts), with the same contract, for where compiling is refused: per group, 32 bytes at res — the four results (i32: 1 passed
 // stages 0..s1−1, −s rejected by stage s, −1 refused for low variance) then the four variance factors (f32)
 // — for queue.ts's queueSurvivors, which applies OpenCV's visiting rule and queues the survivors.
 //
-// Every lane computes exactly what scan.ts's evalStumpsTo computes — f32x4 multiply/add are the same IEEE
-// f32 operations, stage sums are kept in f64 per lane in the same order, the variance test is in f64 — so
-// the results are bit-identical, only four at once.
+// Every lane computes exactly what scan.ts's evalStumpsTo (evalTreesTo) computes — f32x4 multiply/add are the
+// same IEEE f32 operations, stage sums are kept in f64 per lane in the same order (stage4.ts), the variance test
+// is in f64 — so the results are bit-identical, only four at once.
 
 export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32, rows: i32, step: i32, s1: i32, res: usize): void {
   if (step == 1) scanRows(cascade, sum, stride, groups, rows, 1, s1, res);

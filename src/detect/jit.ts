@@ -166,7 +166,8 @@ function stageFunction(i32: Int32Array, node0: number, nt: number, threshold: nu
 }
 
 // The driver: scan(sum, groups, rows, out). Per group: the variance factor and refusal (as scan4.ts's group(),
-// lane by lane in f64), then the stages while any lane is alive; the four results stored at out.
+// lane by lane in f64), then the stages while any lane is alive; the four results and the four variance factors
+// stored at out (32 bytes a group, scan4.ts's contract).
 function driver(i32: Int32Array, g: JitGeometry, compiled: number): FuncDef {
   const SUM = 0, GROUPS = 1, ROWS = 2, OUT = 3;
   const P = 4, G = 5, F = 6, ALIVE = 7, RES = 8, M = 9, VS = 10, VQ = 11, LO = 12, HI = 13, FLO = 14, FHI = 15;
