@@ -54,9 +54,7 @@ export function scan(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, 
 
 // predictOrderedStump: 1 when every stage passes, else −(index of the failing stage); −1 for a refused window.
 export function evalStumps(cascade: usize, p: usize): i32 {
-  const f = varianceFactor(cascade, p);
-  if (f == 0) return -1;
-  return stumpsFrom(cascade, p, f, 0, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES));
+  return evalStumpsTo(cascade, p, load<i32>(cascade + H_NSTAGES));
 }
 
 // Stages 0 to s1 − 1 for one window (the compiled scan's result per window, src/detect/jit.ts): 1 when they
@@ -67,13 +65,8 @@ export function evalStumpsTo(cascade: usize, p: usize, s1: i32): i32 {
   return stumpsBetween(cascade, p, f, 0, s1, <usize>load<i32>(cascade + H_STAGES), <usize>load<i32>(cascade + H_NODES));
 }
 
-// The stages s0.. of a stump cascade for one window with variance factor f, st and node pointing at stage s0
-// and its first node: what evalStumps does from there on (scan4.ts hands a last live lane over to it).
-export function stumpsFrom(cascade: usize, p: usize, f: f32, s0: i32, st: usize, node: usize): i32 {
-  return stumpsBetween(cascade, p, f, s0, load<i32>(cascade + H_NSTAGES), st, node);
-}
-
-// Stages s0 to s1 − 1 only: 1 when they all pass (the window goes on, or is accepted if s1 is the last).
+// Stages s0 to s1 − 1 of a stump cascade for one window with variance factor f, st and node pointing at stage
+// s0 and its first node: 1 when they all pass (the window goes on, or is accepted if s1 is the last).
 // @ts-ignore: decorator
 @inline export function stumpsBetween(cascade: usize, p: usize, f: f32, s0: i32, s1: i32, st: usize, node: usize): i32 {
   for (let s = s0; s < s1; s++) {
@@ -92,9 +85,7 @@ export function stumpsFrom(cascade: usize, p: usize, f: f32, s0: i32, st: usize,
 
 // predictOrdered: trees of any depth; a child index ≤ 0 is the leaf −index.
 export function evalTrees(cascade: usize, p: usize): i32 {
-  const f = varianceFactor(cascade, p);
-  if (f == 0) return -1;
-  return treesBetween(cascade, p, f, 0, load<i32>(cascade + H_NSTAGES));
+  return evalTreesTo(cascade, p, load<i32>(cascade + H_NSTAGES));
 }
 
 // Stages 0 to s1 − 1 of a tree cascade for one window, as evalStumpsTo for stumps.
