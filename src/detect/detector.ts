@@ -58,16 +58,14 @@ interface Layout {
   res: number;
   /** windows that passed the compiled stages (assembly/haar/queue.ts) */
   queue: number;
-  /** compiled scans by window step (1, 2); null where compiling is not possible here */
-  compiled: Map<number, CompiledScan | null>;
 }
 
 export interface FaceDetectorOptions extends DetectOptions {
   /** a parsed cascade, or cascade XML text; default: the shipped haarcascade_frontalface_default.xml */
   cascade?: Cascade | string;
   /**
-   * Compile the cascade to WebAssembly for this frame width (default true): the same results, about twice as
-   * fast. Stump cascades only; needs synchronous WebAssembly compilation (Node, workers); elsewhere, and with
+   * Compile the cascade's first stages to WebAssembly for this frame width (default true): the same results,
+   * faster (×1.1–1.5 measured here, benchmarks/RESULTS.md). Stump cascades only; needs synchronous WebAssembly compilation (Node, workers); elsewhere, and with
    * false, the generic SIMD scanner runs.
    */
   compile?: boolean;
@@ -223,7 +221,7 @@ export class FaceDetector {
     const queue = a.alloc(((W >> 1) + 2) * ((H >> 1) + 2) * 8);
     const cascade = a.alloc(packedSize(c));
     packCascade(c, { stride, sqofsBytes: plane, tofsBytes: 2 * plane }, this.wasm.memory.buffer, cascade);
-    this.layout = { width: W, height: H, stride, input, grey, resized, sum, scratch, out, cascade, res, queue, compiled: new Map() };
+    this.layout = { width: W, height: H, stride, input, grey, resized, sum, scratch, out, cascade, res, queue };
     return this.layout;
   }
 
@@ -233,14 +231,9 @@ export class FaceDetector {
   // so the last few are kept across size changes (a stream alternating between sizes compiles each once).
   private compiledScan(L: Layout, step: number): CompiledScan | null {
     if (!this.compile) return null;
-    let f = L.compiled.get(step);
+    const key = `${L.stride} ${step} ${L.cascade}`;
+    let f = this.compiledCache.get(key);
     if (f === undefined) {
-      const key = `${L.stride} ${step} ${L.cascade}`;
-      const kept = this.compiledCache.get(key);
-      if (kept !== undefined) {
-        L.compiled.set(step, kept);
-        return kept;
-      }
       f = null;
       const compiled = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade });
       if (compiled) {
@@ -251,7 +244,6 @@ export class FaceDetector {
           f = null;
         }
       }
-      L.compiled.set(step, f);
       this.compiledCache.set(key, f);
       if (this.compiledCache.size > 8) this.compiledCache.delete(this.compiledCache.keys().next().value!);
     }
