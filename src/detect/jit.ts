@@ -1,4 +1,4 @@
-import { Code, emitModule, I32, Op, Simd, V128, type FuncDef } from "./wasm-emit.js";
+import { Code, emitModule, I32, Op, Simd, V128, VOID, type FuncDef } from "./wasm-emit.js";
 import { PACK } from "./pack.js";
 
 // The first stages of a stump cascade compiled to WebAssembly, once per frame width (the corner offsets depend
@@ -118,7 +118,7 @@ function stageFunction(i32: Int32Array, node0: number, nt: number, threshold: nu
     const n = node0 + i * PACK.NODE, q = n >> 2;
     // Each stump in its own `if (p != -1)` (always true): without a block boundary V8's scheduler hoists
     // every stump's loads to the top of the function and spills them (measured twice as slow).
-    c.get(P).i32(-1).op(Op.i32Ne).op(Op.if).byte(0x40);
+    c.get(P).i32(-1).op(Op.i32Ne).op(Op.if).byte(VOID);
     const nrects = i32[q + PACK.N_NRECTS / 4];
     if (nrects < 2 || nrects > 3) return null;
     // unique corners of this stump's rectangles, each loaded once into a local
@@ -188,12 +188,12 @@ function driver(i32: Int32Array, g: JitGeometry, compiled: number): FuncDef {
   };
   // if either operand is empty there is nothing to do
   c.get(GROUPS).op(Op.i32Eqz).get(ROWS).op(Op.i32Eqz);
-  c.byte(0x72); // i32.or
-  c.op(Op.if).byte(0x40).op(Op.return).op(Op.end);
-  c.op(Op.loop).byte(0x40); // rows
+  c.op(Op.i32Or);
+  c.op(Op.if).byte(VOID).op(Op.return).op(Op.end);
+  c.op(Op.loop).byte(VOID); // rows
   c.get(SUM).set(P).get(GROUPS).set(G);
-  c.op(Op.loop).byte(0x40); // groups
-  c.op(Op.block).byte(0x40); // done with this group
+  c.op(Op.loop).byte(VOID); // groups
+  c.op(Op.block).byte(VOID); // done with this group
   // variance factor, as scan4.ts: nf = area·sq − s·s in f64 per lane; f = f32(1/√nf); ok = nf > 0 ∧ area·f < 0.1
   rect(0);
   c.set(VS);

@@ -2,7 +2,9 @@
 // functions over i32 and v128 locals, structured control flow, and the SIMD instructions of the scan.
 // Opcodes are the WebAssembly 2.0 core spec's (SIMD under the 0xfd prefix).
 
-export const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+export const I32 = 0x7f, V128 = 0x7b;
+/** The empty block type (a block, loop or if that takes and leaves nothing). */
+export const VOID = 0x40;
 
 /** Single-byte opcodes. */
 export const Op = {
@@ -20,6 +22,7 @@ export const Op = {
   i32Const: 0x41,
   i32Eqz: 0x45,
   i32Ne: 0x47,
+  i32Or: 0x72,
   i32Add: 0x6a,
   i32Sub: 0x6b,
 } as const;
