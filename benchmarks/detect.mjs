@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
+import { medianOf as median } from "./lib.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[detect]", ...a);
@@ -104,10 +105,6 @@ function nativeOpenCV(img) {
   };
 }
 
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function benchDetect({ quick = false } = {}) {
   const { FaceDetector } = await import(join(root, "dist/detect/index.js"));

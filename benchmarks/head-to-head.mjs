@@ -13,7 +13,7 @@
 // Needs `npm run build` and the devDependencies (a clone after npm ci).
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bench } from "tinybench";
+import { medianMs, medianOf as median, round } from "./lib.mjs";
 import { DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS, TOLERANCE } from "./peers.mjs";
 import { CLASSES, FACE, loadReferenceIO, maxAbsDiff } from "./peers/reference-io.mjs";
 
@@ -21,18 +21,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[head-to-head]", ...a);
 const ENGINES = ["tfjs-wasm", "ort-web", "ort-node"];
 
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const round3 = (x) => Math.round(x * 1000) / 1000;
-
-async function timeMs(fn, options) {
-  const bench = new Bench({ ...options, throws: true });
-  bench.add("t", fn);
-  await bench.run();
-  return bench.tasks[0].result.latency.p50;
-}
 
 export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_DIR } = {}) {
   const io = await loadReferenceIO(modelDir);
@@ -66,8 +54,8 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
       const order = engines.map((_, i) => engines[(i + r) % engines.length]);
       for (const e of order) {
         let k = 0;
-        per[e.name].batch1.push(await timeMs(() => e.predict(faces[k++ % faces.length], 1), o1));
-        per[e.name].batch64.push(await timeMs(() => e.predict(batch64, 64), o64));
+        per[e.name].batch1.push(await medianMs(() => e.predict(faces[k++ % faces.length], 1), o1));
+        per[e.name].batch64.push(await medianMs(() => e.predict(batch64, 64), o64));
       }
       log(`round ${r + 1}/${rounds}:`, engines.map((e) => `${e.name} ${per[e.name].batch1[r].toFixed(3)} ms / ${((64 * 1000) / per[e.name].batch64[r]).toFixed(0)} faces/s`).join(", "));
     }
@@ -79,10 +67,10 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
     const p = per[e.name];
     result.engines[e.name] = {
       description: e.description,
-      batch1_ms: round3(median(p.batch1)),
-      batch64_per_s: round3((64 * 1000) / median(p.batch64)),
-      rounds_batch1_ms: p.batch1.map(round3),
-      rounds_batch64_per_s: p.batch64.map((t) => round3((64 * 1000) / t)),
+      batch1_ms: round(median(p.batch1)),
+      batch64_per_s: round((64 * 1000) / median(p.batch64)),
+      rounds_batch1_ms: p.batch1.map((t) => round(t)),
+      rounds_batch64_per_s: p.batch64.map((t) => round((64 * 1000) / t)),
     };
   }
   const us = per.resezap;
@@ -90,8 +78,8 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
     const p = per[e.name];
     // ratios above 1: we are faster
     result.ratios[e.name] = {
-      batch1: round3(median(p.batch1.map((t, i) => t / us.batch1[i]))),
-      batch64: round3(median(p.batch64.map((t, i) => t / us.batch64[i]))),
+      batch1: round(median(p.batch1.map((t, i) => t / us.batch1[i]))),
+      batch64: round(median(p.batch64.map((t, i) => t / us.batch64[i]))),
     };
   }
   return result;

@@ -17,6 +17,12 @@ export async function medianMs(fn, opts) {
   return r.latency.p50;
 }
 
+/** The median of a list of numbers (the mean of the middle two for an even count). */
+export function medianOf(v) {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 export function wasm(name) {
   const ex = instantiateSync(name).exports;
   const arena = new Arena(ex);
