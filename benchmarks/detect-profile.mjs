@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Where a face detection's time goes, phase by phase, on the benchmark's 640×480 frame (benchmarks/detect.mjs),
 // one thread: grey conversion, per scale the resize and the integral images, the first stages on groups of four
-// neighbouring windows (compiled, src/detect/jit.ts), queueing the survivors, the later stages over the queue
-// (assembly/haar/queue.ts), and grouping. Medians of per-frame sums over `frames` frames after warm-up.
+// neighbouring windows, queueing the survivors, the later stages over the queue (both compiled, src/detect/jit.ts),
+// and grouping. Medians of per-frame sums over `frames` frames after warm-up. Also how long compiling the
+// cascade for the frame takes (src/detect/jit.ts, then WebAssembly compilation and instantiation): the first
+// time in this process (the compiler's own JavaScript still cold) and again once it has run.
 //
 //   node benchmarks/detect-profile.mjs [--frames 40]      → a table on stdout, JSON with --json
 //
@@ -24,8 +26,21 @@ export async function profileDetect({ frames = 40 } = {}) {
   const { cvRound, f32 } = await import(join(root, "dist/detect/round.js"));
   const img = await frame640x480();
   const out = {};
+  // compile time: fresh detectors, each compiling at its first frame (compile "always"), timed against the same
+  // frame on the same detector once compiled
+  const compile = [];
+  for (let k = 0; k < 4; k++) {
+    const d = new FaceDetector({ compile: "always" });
+    const o = CASES[1].options;
+    const t0 = performance.now();
+    d.detect(img, o);
+    const t1 = performance.now();
+    d.detect(img, o);
+    compile.push(Math.round((t1 - t0 - (performance.now() - t1)) * 10) / 10);
+  }
+  out.compileMs = { first: compile[0], again: compile.slice(1) };
   for (const c of CASES) {
-    const d = new FaceDetector();
+    const d = new FaceDetector({ compile: "always" });
     for (let i = 0; i < 20; i++) d.detect(img, c.options);
     const w = d.wasm, L = d.layout, cas = d.cascade;
     const scales = d.scales(img, c.options);
@@ -56,7 +71,7 @@ export async function profileDetect({ frames = 40 } = {}) {
         const t3 = performance.now();
         const q = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, compiled.stages, L.res, L.queue);
         const t4 = performance.now();
-        const n = w.runQueue(L.cascade, L.queue, q, compiled.stages, L.sum, L.stride, L.out);
+        const n = w.runQueue(L.cascade, L.queue, compiled.run(L.queue, q), compiled.end, L.sum, L.stride, L.out); // (x, y) of the accepted
         const t5 = performance.now();
         t.resize += t1 - t0;
         t.integral += t2 - t1;
@@ -101,7 +116,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const r = await profileDetect({ frames: arg("--frames", 40) });
   if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 2));
   else {
+    console.log(`compiling the cascade for the frame (one step): ${r.compileMs.first} ms the first time in this process, then ${r.compileMs.again.join(", ")} ms`);
     for (const [k, v] of Object.entries(r)) {
+      if (k === "compileMs") continue;
       console.log(`${k} (${JSON.stringify(v.options)}): ${v.scales} scales, ${v.windows} windows (${v.visited} visited, ${v.stumps} stump evaluations), ${v.queued} queued after the first ${v.firstStages} stages`);
       for (const [p, m] of Object.entries(v.ms)) console.log(`  ${p.padEnd(13)} ${m.toFixed(3).padStart(8)} ms  ${((100 * m) / v.total_ms).toFixed(0).padStart(3)} %`);
       console.log(`  ${"total".padEnd(13)} ${v.total_ms.toFixed(3).padStart(8)} ms`);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodePng } from "../src/image/png.js";
 import { FaceDetector, loadCascade } from "../src/detect/index.js";
+import { COMPILE_AFTER_FRAMES } from "../src/detect/detector.js";
 import { scaleList } from "../src/detect/scales.js";
 import { Bytes } from "../src/detect/wasm-emit.js";
 import { cvRound, f32 } from "../src/detect/round.js";
@@ -146,14 +147,14 @@ describe("first stages, compiled and generic: every window's result equals evalS
     [203, 151, 1.15, true],
     [64, 48, 1.05, false],
   ])("%i×%i noise/blobs, scaleFactor %f", (W, H, sf, blocks) => {
-    const d = new FaceDetector();
+    const d = new FaceDetector({ compile: "always" });
     const { checked } = compareWindows(d, { data: grey(W, H, W * 7 + H, blocks), width: W, height: H }, sf);
     expect(checked).toBeGreaterThan(500);
   });
 
   it("on a photo, steps 1 and 2", () => {
     const img = photo("obama_small.png");
-    const { checked, results, stagesCompiled } = compareWindows(new FaceDetector(), img, 1.1);
+    const { checked, results, stagesCompiled } = compareWindows(new FaceDetector({ compile: "always" }), img, 1.1);
     expect(checked).toBeGreaterThan(10_000);
     // windows through every compiled stage, refused, and rejected by the first and the last compiled stages
     expect(stagesCompiled).toBeGreaterThan(2);
@@ -174,7 +175,7 @@ describe("first stages, compiled and generic: every window's result equals evalS
     const xml = cascadeXml(stages);
     const c = loadCascade(xml);
     expect(c.stumps && c.hasTilted).toBe(true);
-    const d = new FaceDetector({ cascade: c });
+    const d = new FaceDetector({ cascade: c, compile: "always" });
     const img = { data: grey(131, 89, 99, true), width: 131, height: 89 };
     const { checked, results, full, stagesCompiled } = compareWindows(d, img, 1.1);
     expect(checked).toBeGreaterThan(5_000);
@@ -201,7 +202,7 @@ describe("compiled and generic first stages + queue: the candidates of the scala
   ];
   it.each(photos)("%s", (f) => {
     const full = photo(f);
-    const compiled = new FaceDetector(), generic = new FaceDetector({ compile: false });
+    const compiled = new FaceDetector({ compile: "always" }), generic = new FaceDetector({ compile: false });
     for (const cut of crops) {
       const W = full.width - cut, H = full.height;
       const data = new Uint8ClampedArray(W * H * 4);
@@ -219,6 +220,87 @@ describe("compiled and generic first stages + queue: the candidates of the scala
         expect(compiled.detect(img, o)).toEqual(generic.detect(img, o));
       }
     }
+  });
+});
+
+// The compiled stages sum their leaves in f32 and leave the sums too near a threshold to the exact f64 stage
+// (jit.ts's ambiguity band). Here a stage whose f32 sum rounds onto the threshold while the exact sum lies just
+// below it: every window must be rejected, as by the scalar scan; without the band every window would pass.
+describe("compiled stage sums: the f32 sum and its exact fallback", () => {
+  // stumps whose two leaves are equal: every window's stage sum is 1 + 3·2^−25 (not an f32: it rounds up to 1 + 2^−23)
+  const stump = (f: number, v: number) => `<_><internalNodes>0 -1 ${f} 0.001</internalNodes><leafValues>${v} ${v}</leafValues></_>`;
+  const target = Math.fround(1 + 2 ** -23);
+  // a stage threshold text that OpenCV reads as 1 + 2^−23 once it takes 1e−5 off (cascade.ts does the same f32 steps)
+  let thr = Math.fround(target + 1e-5);
+  while (Math.fround(thr - Math.fround(1e-5)) < target) thr = Math.fround(thr * (1 + 2 ** -23));
+  while (Math.fround(thr - Math.fround(1e-5)) > target) thr = Math.fround(thr * (1 - 2 ** -24));
+  const xml = cascadeXml([
+    `<_><maxWeakCount>3</maxWeakCount><stageThreshold>${thr}</stageThreshold><weakClassifiers>${stump(1, 1)}${stump(2, 2 ** -24)}${stump(3, 2 ** -25)}</weakClassifiers></_>`,
+  ]);
+  const img = { data: grey(90, 70, 3, true), width: 90, height: 70 };
+  const withBand = (scale: number) => {
+    const d = new FaceDetector({ cascade: loadCascade(xml), compile: "always" });
+    (d as unknown as { ambiguityScale: number }).ambiguityScale = scale;
+    return d;
+  };
+
+  it("the cascade is as intended: exact sum below the threshold, its f32 rounding on it", () => {
+    const c = loadCascade(xml);
+    expect(c.stageThreshold[0]).toBe(target);
+    expect(1 + 2 ** -24 + 2 ** -25).toBeLessThan(target);
+    expect(Math.fround(1 + 2 ** -24 + 2 ** -25)).toBe(target);
+  });
+
+  it("every window rejected, as the scalar scan rejects it; with no band, all would pass", () => {
+    const d = withBand(1);
+    expect(scalarCandidates(d, img, { scaleFactor: 1.1 })).toEqual([]);
+    expect(d.candidates(img, { scaleFactor: 1.1 })).toEqual([]);
+    expect(d.lastScan.compiledScales).toBeGreaterThan(0);
+    // the band closed (a mutant of the compiled stage): the f32 sums decide alone, and wrongly
+    const closed = withBand(0);
+    expect(closed.candidates(img, { scaleFactor: 1.1 }).length).toBeGreaterThan(100);
+  });
+
+  it("every group through the exact stage (band wide open): the same candidates as the scalar scan", () => {
+    const d = withBand(1e30);
+    const generic = new FaceDetector({ compile: "never" });
+    for (const f of ["obama_small.png", "knn_test_kit_with_rose.png"]) {
+      const im = photo(f);
+      for (const o of [{ scaleFactor: 1.1 }, { scaleFactor: 1.2, minSize: 60 }]) {
+        const dd = new FaceDetector({ compile: "always" });
+        (dd as unknown as { ambiguityScale: number }).ambiguityScale = 1e30;
+        const a = dd.candidates(im, o);
+        expect(dd.lastScan.compiledScales).toBeGreaterThan(0);
+        expect(a.length).toBeGreaterThan(0);
+        expect(a).toEqual(generic.candidates(im, o));
+      }
+    }
+    expect(d.candidates(img, { scaleFactor: 1.1 })).toEqual([]);
+  });
+});
+
+describe("when the cascade is compiled", () => {
+  const img = { data: grey(120, 90, 4, true), width: 120, height: 90 };
+  it('"auto" (the default) from the tenth frame of a size, "always" from the first, "never" and false not at all', () => {
+    const auto = new FaceDetector();
+    const counts = Array.from({ length: COMPILE_AFTER_FRAMES + 1 }, () => (auto.candidates(img, { scaleFactor: 1.1 }), auto.lastScan.compiledScales));
+    expect(COMPILE_AFTER_FRAMES).toBe(10);
+    expect(counts.map((n) => n > 0)).toEqual([...Array(COMPILE_AFTER_FRAMES - 1).fill(false), true, true]);
+    expect(auto.lastScan.genericScales).toBe(0);
+    // another size starts its own count
+    auto.candidates({ data: grey(100, 80, 4, true), width: 100, height: 80 }, { scaleFactor: 1.1 });
+    expect(auto.lastScan.compiledScales).toBe(0);
+    const always = new FaceDetector({ compile: "always" });
+    always.candidates(img, { scaleFactor: 1.1 });
+    expect(always.lastScan.compiledScales).toBeGreaterThan(0);
+    for (const mode of ["never", false] as const) {
+      const never = new FaceDetector({ compile: mode });
+      for (let i = 0; i < 4; i++) never.candidates(img, { scaleFactor: 1.1 });
+      expect(never.lastScan.compiledScales).toBe(0);
+    }
+  });
+  it("rejects an unknown mode, naming the option", () => {
+    expect(() => new FaceDetector({ compile: "yes" as never })).toThrow(/compile: expected true, false, "auto", "always" or "never", found "yes"/);
   });
 });
 
@@ -281,7 +363,7 @@ describe("grey conversion (assembly/haar/grey.ts)", () => {
 
 describe("compiled scans across frame sizes", () => {
   it("compiles a frame size once, also when other sizes come between", () => {
-    const d = new FaceDetector();
+    const d = new FaceDetector({ compile: "always" });
     const t = d as unknown as { layout: unknown; compiledScan(L: unknown, step: number): unknown };
     const scans = () => new Map([1, 2].map((step) => [step, t.compiledScan(t.layout, step)]));
     const a = { data: grey(100, 80, 1, true), width: 100, height: 80 };

@@ -14,8 +14,11 @@ describe("createDetectorPool", () => {
     await Promise.all(pools.map((p) => p.close()));
   });
 
-  it.each([1, 2])("finds detect()'s boxes with %i worker(s)", async (workers) => {
-    const pool = await lib.createDetectorPool({ workers, minNeighbors: 5 });
+  it.each([
+    [1, "auto"],
+    [2, "always"],
+  ] as const)("finds detect()'s boxes with %i worker(s), compile %s", async (workers, compile) => {
+    const pool = await lib.createDetectorPool({ workers, minNeighbors: 5, compile });
     pools.push(pool);
     expect(pool.workers).toBe(workers);
     const single = new lib.FaceDetector({ minNeighbors: 5 });

@@ -4,7 +4,7 @@ export { toGrey } from "./grey";
 export { resizeLinearExact } from "./resize";
 export { integral, tiltedIntegral } from "./integral";
 export { scan, evalStumps, evalStumpsTo, evalTrees, evalTreesTo } from "./scan";
-export { scanGroups } from "./scan4";
+export { scanGroups, stumpStageExact } from "./scan4";
 export { queueSurvivors, runQueue } from "./queue";
 
 export function heapBase(): usize {

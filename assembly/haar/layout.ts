@@ -14,10 +14,12 @@ export const H_SQOFS = 40; //    bytes from sum to sqsum
 export const H_AREA = 44; //     i32 area of the variance rectangle
 export const H_SIMD_TREES = 48; // 1 when every tree has a path table (≤ 3 nodes): the SIMD tree scan applies
 export const HEADER_BYTES = 64;
-// stage record, 16 bytes: ntrees i32, threshold f32 (OpenCV's, less 1e-5), first tree i32, pad
+// stage record, 16 bytes: ntrees i32, threshold f32 (OpenCV's, less 1e-5), first tree i32, and for stumps the
+// sum of the stage's right leaves in f32 (read by the compiled scan, src/detect/jit.ts)
 export const STAGE_BYTES = 16;
 // node record, 80 bytes: 3 × 4 corner offsets (i32), weights w0..w2 (f32), threshold (f32),
-// left, right (stumps: the two leaf values as f32; trees: child indices as in OpenCV, ≤ 0 a leaf), nrects, pad
+// left, right (stumps: the two leaf values as f32; trees: child indices as in OpenCV, ≤ 0 a leaf), nrects, and
+// for stumps left − right in f32 (read by the compiled scan, src/detect/jit.ts)
 export const NODE_BYTES = 80;
 export const N_W0 = 48;
 export const N_THR = 60;

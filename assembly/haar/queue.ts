@@ -9,7 +9,9 @@ import { stumpStageFail4, treeStageFail4 } from "./stage4";
 // group of neighbours carries mostly dead lanes (measured: under half the lanes live from the third stage on). Here the
 // survivors are queued and packed four to a vector: each corner is gathered lane by lane (load32_lane), which
 // costs more per load but keeps every lane busy. Stage by stage, the queue is compacted in place (stable, so
-// the accepted windows come out in scan order).
+// the accepted windows come out in scan order). (The compiled cascade, src/detect/jit.ts, runs the same queue
+// differently: regrouped into neighbours, about two live lanes a group, whose corners are single loads with
+// constant offsets — cheaper there, dearer here, where offsets are read at run time: measured both ways.)
 //
 // Every lane computes what the scalar scan (scan.ts) computes (stage4.ts), so the results are bit-identical.
 //

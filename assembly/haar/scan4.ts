@@ -65,3 +65,10 @@ export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32,
   v128.store(out, res);
   v128.store(out, f, 16);
 }
+
+// One stump stage for the four neighbouring windows at p0 (x, x+step, …) with variance factors f, the stage
+// record at st and its first node at node: the lanes whose stage sum is below the threshold, exactly (f64 sums).
+// The compiled scan (src/detect/jit.ts) imports it for the rare groups its f32 sums cannot decide.
+export function stumpStageExact(p0: usize, step: i32, f: v128, st: usize, node: usize): v128 {
+  return step == 1 ? stumpStageFail4(false, p0, 0, 0, 0, 1, f, st, node) : stumpStageFail4(false, p0, 0, 0, 0, 2, f, st, node);
+}

@@ -35,12 +35,16 @@ interface HaarExports {
   scanGroups(cascade: number, sum: number, stride: number, groups: number, rows: number, step: number, s1: number, res: number): void;
   queueSurvivors(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, s1: number, res: number, queue: number): number;
   runQueue(cascade: number, queue: number, n: number, s0: number, sum: number, stride: number, out: number): number;
+  /** takes a v128: not callable from JavaScript, imported by the compiled scan (jit.ts) */
+  stumpStageExact: WebAssembly.ExportValue;
 }
 
-/** The compiled first stages of the cascade (src/detect/jit.ts). */
+/** The cascade compiled for a frame width and step (src/detect/jit.ts): first stages, then the queue. */
 interface CompiledScan {
   scan(sum: number, groups: number, rows: number, out: number): void;
+  run(queue: number, n: number): number;
   stages: number;
+  end: number;
 }
 
 interface Layout {
@@ -64,12 +68,22 @@ export interface FaceDetectorOptions extends DetectOptions {
   /** a parsed cascade, or cascade XML text; default: the shipped haarcascade_frontalface_default.xml */
   cascade?: Cascade | string;
   /**
-   * Compile the cascade's first stages to WebAssembly for this frame width (default true): the same results,
-   * faster (×1.1–1.5 measured here, benchmarks/RESULTS.md). Stump cascades only; needs synchronous WebAssembly compilation (Node, workers); elsewhere, and with
-   * false, the generic SIMD scanner runs.
+   * Compile the cascade to WebAssembly for a frame size: the same results, faster (benchmarks/RESULTS.md).
+   * "auto" (the default, also `true`): once frames of one size keep coming — the COMPILE_AFTER_FRAMES-th (10th)
+   * frame of a size compiles (tens of milliseconds), which a stream soon repays and a few images would not;
+   * "always": at the first frame; "never" (also `false`): the generic SIMD scanner always.
+   * Stump cascades only; needs synchronous WebAssembly compilation (Node, workers); elsewhere the generic
+   * scanner runs.
    */
-  compile?: boolean;
+  compile?: boolean | "auto" | "always" | "never";
 }
+
+/**
+ * "auto" compiles a frame size's scan at its tenth frame: compiling and the engine's warm-up cost a few
+ * frames' time (benchmarks/detect-profile.mjs prints it), which a stream repays within a second or two and a
+ * handful of images would not.
+ */
+export const COMPILE_AFTER_FRAMES = 10;
 
 export class FaceDetector {
   readonly cascade: Cascade;
@@ -77,9 +91,15 @@ export class FaceDetector {
   private readonly wasm: HaarExports;
   private readonly arena: Arena;
   private layout: Layout | null = null;
-  private readonly compile: boolean;
+  private readonly compile: "auto" | "always" | "never";
+  /** frames scanned per frame size ("W×H"), for compile "auto"; the last few sizes */
+  private readonly framesBySize = new Map<string, number>();
   private readonly firstStages: number;
   private readonly compiledCache = new Map<string, CompiledScan | null>();
+  /** jit.ts's ambiguityScale for scans compiled from now on (tests widen or close the band) */
+  private ambiguityScale = 1;
+  /** jit.ts's stumpBudget for scans compiled from now on (benchmarks, tests) */
+  private stumpBudget: number | undefined = undefined;
   /** a tree cascade whose trees all fit the SIMD tree scan (assembly/haar/stage4.ts) */
   private readonly simdTrees: boolean;
   /**
@@ -92,7 +112,11 @@ export class FaceDetector {
     const c = options.cascade;
     this.cascade = c === undefined ? defaultCascade() : typeof c === "string" ? loadCascade(c) : c;
     this.defaults = resolveOptions(options);
-    this.compile = options.compile ?? true;
+    const mode = options.compile ?? "auto";
+    if (mode !== true && mode !== false && mode !== "auto" && mode !== "always" && mode !== "never") {
+      throw new ArgumentError(`compile: expected true, false, "auto", "always" or "never", found ${JSON.stringify(mode)}`);
+    }
+    this.compile = mode === true ? "auto" : mode === false ? "never" : mode;
     this.firstStages = firstStageCount(this.cascade.stageTrees);
     const cc = this.cascade;
     this.simdTrees = !cc.stumps && Array.from(cc.treeNodeCount, (_, t) => treePaths(cc, t)).every((p, t) => p !== null && p.length <= cc.treeNodeCount[t] + 1);
@@ -136,6 +160,11 @@ export class FaceDetector {
     const c = this.cascade;
     const L = this.prepare(W, H);
     this.setGrey(image, ch, L);
+    const size = `${W}×${H}`;
+    const frames = (this.framesBySize.get(size) ?? 0) + 1;
+    this.framesBySize.delete(size);
+    this.framesBySize.set(size, frames);
+    if (this.framesBySize.size > 16) this.framesBySize.delete(this.framesBySize.keys().next().value!);
     const w = this.wasm;
     const sqsum = L.sum + L.stride * (H + 1) * 4;
     const tilted = sqsum + L.stride * (H + 1) * 4;
@@ -156,9 +185,10 @@ export class FaceDetector {
       if (c.hasTilted) w.tiltedIntegral(src, s.width, s.height, tilted, L.stride, L.scratch);
       let n: number;
       if (c.stumps || this.simdTrees) {
-        // The first stages on groups of four neighbouring windows (for stumps compiled for this frame width
-        // where possible, else the generic SIMD scan: the same results), then the survivors queued and run
-        // four at a time through the later stages. Trees of up to three nodes take the same path.
+        // The first stages on groups of four neighbouring windows, then the survivors queued and run through
+        // the later stages: for stumps compiled for this frame width where possible (jit.ts: the queue
+        // regrouped into neighbours), else the generic SIMD scan (queue.ts: packs of any four windows); the
+        // same results. Trees of up to three nodes take the generic path.
         const compiled = c.stumps ? this.compiledScan(L, s.step) : null;
         const s1 = compiled ? compiled.stages : this.firstStages;
         const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / (4 * s.step)) + 1 : 0;
@@ -171,7 +201,10 @@ export class FaceDetector {
           stats.genericScales++;
         }
         const queued = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, s1, L.res, L.queue);
-        n = w.runQueue(L.cascade, L.queue, queued, s1, L.sum, L.stride, L.out);
+        // the later stages: compiled (groups of neighbours), or the generic queue (packs of four anywhere);
+        // runQueue then writes the accepted windows' (x, y)
+        const left = compiled ? compiled.run(L.queue, queued) : queued;
+        n = w.runQueue(L.cascade, L.queue, left, compiled ? compiled.end : s1, L.sum, L.stride, L.out);
       } else {
         // trees deeper than pack.ts's SIMD_TREE_NODES: the scalar scan
         n = w.scan(L.cascade, L.sum, L.stride, ww, wh, s.step, L.out);
@@ -225,21 +258,23 @@ export class FaceDetector {
     return this.layout;
   }
 
-  // The cascade compiled for this layout and step, once; null where it cannot be (trees, a huge cascade, or
+  // The cascade compiled for this layout and step, once (with compile "auto", not before the size's
+  // COMPILE_AFTER_FRAMES-th frame); null where it cannot be (trees, a huge cascade, or
   // an engine that refuses synchronous compilation, as browsers' main threads do for large modules). The code
   // depends on the stride and the packed cascade's address, which a frame size always lays out the same way,
   // so the last few are kept across size changes (a stream alternating between sizes compiles each once).
   private compiledScan(L: Layout, step: number): CompiledScan | null {
-    if (!this.compile) return null;
+    if (this.compile === "never") return null;
     const key = `${L.stride} ${step} ${L.cascade}`;
     let f = this.compiledCache.get(key);
     if (f === undefined) {
+      if (this.compile === "auto" && (this.framesBySize.get(`${L.width}×${L.height}`) ?? 0) < COMPILE_AFTER_FRAMES) return null;
       f = null;
-      const compiled = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade });
+      const compiled = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade, windowArea: this.cascade.width * this.cascade.height, ambiguityScale: this.ambiguityScale, stumpBudget: this.stumpBudget });
       if (compiled) {
         try {
-          const inst = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), { env: { memory: this.wasm.memory } });
-          f = { scan: inst.exports.scan as CompiledScan["scan"], stages: compiled.stages };
+          const inst = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), { env: { memory: this.wasm.memory, stageExact: this.wasm.stumpStageExact } });
+          f = { scan: inst.exports.scan as CompiledScan["scan"], run: inst.exports.run as CompiledScan["run"], stages: compiled.stages, end: compiled.end };
         } catch {
           f = null;
         }

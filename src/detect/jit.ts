@@ -1,25 +1,25 @@
 import { Code, emitModule, I32, Op, Simd, V128, VOID, type FuncDef } from "./wasm-emit.js";
 import { PACK } from "./pack.js";
 
-// The first stages of a stump cascade compiled to WebAssembly, once per frame width (the corner offsets depend
-// on the integral images' row stride) and window step: every rectangle corner becomes a v128.load with a
-// constant offset, every weight, threshold and leaf a load32_splat from a constant address in the packed
-// cascade, and the corners a stump's rectangles share are loaded once — about 13 loads per stump and group of
-// four neighbouring windows, against about 30 in the generic scanner (assembly/haar/scan4.ts), which reads
-// offsets and constants from the packed cascade at run time.
+// A stump cascade compiled to WebAssembly, once per frame width (the corner offsets depend on the integral
+// images' row stride) and window step. Each stage is a function over four neighbouring windows (x, x+step,
+// x+2·step, x+3·step of one row): every rectangle corner a v128.load with a constant offset (the corners a
+// stump's rectangles share loaded once), every threshold and leaf a load32_splat from a constant address in the
+// packed cascade — against the generic scanner (assembly/haar/scan4.ts), which reads offsets and constants from
+// the packed cascade at run time. See stageFunction for the two exact shortcuts in a stage's arithmetic.
 //
-// Only the first stages (JIT_STUMP_BUDGET stumps): every window runs them, on groups of neighbours whose lanes
-// are mostly alive. Past them, few windows live, scattered: the survivors are queued and run four at a time
-// by assembly/haar/queue.ts, whatever their positions. (Compiling every stage instead measured no faster than
-// the generic loop: ~3000 stumps of straight-line code do not fit the instruction caches.)
+// Two drivers, as the generic path has (scan4.ts, then queue.ts):
+// - scan(sum, groups, rows, out): the first stages (JIT_STUMP_BUDGET stumps) on every group of the scale,
+//   `rows` rows (step apart) of `groups` groups from integral entry `sum`; per group the four results (1 passed
+//   the compiled stages, −s rejected by stage s, −1 refused for low variance) and the four variance factors, for
+//   queue.ts's queueSurvivors, which applies OpenCV's visiting rule and queues the survivors. Every lane runs to
+//   its end (none is dropped because OpenCV would not visit it).
+// - run(queue, n) → n: the later stages, stage by stage over the queue (queuePass): the survivors regrouped into
+//   neighbours, so each stage's code runs for every queued group in turn and stays in the instruction caches
+//   (running each group through every stage instead — ~3000 stumps of straight-line code — measured no faster
+//   than the generic loop).
 //
-// The compiled scan computes, for four windows at a time (x, x+step, x+2·step, x+3·step of one row), what
-// scan.ts's evalStumpsTo computes for its stages — the same f32/f64 operations in the same order, so
-// bit-identical per-lane results — and stores each group's four results (1 passed the compiled stages, −s
-// rejected by stage s, −1 refused for low variance) for queue.ts's queueSurvivors, which applies OpenCV's
-// visiting rule. Every lane runs to its end (none is dropped because OpenCV would not visit it).
-//
-// Exports: scan(sum, groups, rows, out) — `rows` rows (step apart) of `groups` groups from integral entry `sum`.
+// Every lane's result is what scan.ts's evalStumpsTo computes for the same window: bit-identical decisions.
 
 export interface JitGeometry {
   /** integral images' row stride, in i32 entries */
@@ -28,18 +28,43 @@ export interface JitGeometry {
   step: number;
   /** byte address of the packed cascade in the detector's memory */
   cascade: number;
+  /** the cascade's window, pixels (width · height) */
+  windowArea: number;
+  /** widens the band of stage sums the f32 sum leaves to the exact stage (tests); default 1 */
+  ambiguityScale?: number;
+  /** stumps compiled in all; default JIT_TOTAL_STUMP_BUDGET */
+  stumpBudget?: number;
 }
+
+// Function indexes in the compiled module: the imported exact stage, the scan driver, then the stages.
+const STAGE_EXACT = 0, STAGE0 = 2;
 
 /** Stumps compiled: the first stages up to this many (at least the first stage). */
 export const JIT_STUMP_BUDGET = 60;
-/** Largest first stage compiled; a cascade whose first stage is larger uses the generic scanner. */
-const JIT_MAX_FIRST_STAGE = 2_000;
+/** Stumps compiled in all (compiledStageCount). */
+export const JIT_TOTAL_STUMP_BUDGET = 600;
+/** Largest cascade compiled (stages, stumps in a stage, stumps in all); a larger one uses the generic scanner. */
+const JIT_MAX_STAGES = 100, JIT_MAX_STAGE = 2_000, JIT_MAX_STUMPS = 10_000;
 
 export interface CompiledCascade {
-  /** the module: imports env.memory; exports scan(sum, groups, rows, out) */
+  /** the module: imports env.memory; exports scan(sum, groups, rows, out) and run(queue, n) */
   bytes: Uint8Array<ArrayBuffer>;
-  /** the stages it runs (0 to stages − 1) */
+  /** the stages scan runs (0 to stages − 1) */
   stages: number;
+  /** run runs stages `stages` to end − 1 over the queue; the generic queue (queue.ts) runs any after them */
+  end: number;
+}
+
+/**
+ * Stages compiled in all (first stages and queued ones): while their stumps add up to `budget`, at least the
+ * first `first`. The last stages are the largest and see the fewest windows (on the benchmark frame, stages 10–24
+ * hold 80 % of frontalface_default's stumps and under a fifth of the queue's work): left to the generic queue,
+ * they cost little, and the module and its compile time shrink about fivefold.
+ */
+export function compiledStageCount(stageTrees: ArrayLike<number>, first: number, budget: number): number {
+  let k = 0, stumps = 0;
+  while (k < stageTrees.length && (k < first || stumps + stageTrees[k] <= budget)) stumps += stageTrees[k++];
+  return k;
 }
 
 /**
@@ -52,30 +77,34 @@ export function firstStageCount(stageTrees: ArrayLike<number>): number {
   return k;
 }
 
-/** The first stages of a stump cascade packed at g.cascade in mem, or null where the generic scanner must serve. */
+/** A stump cascade packed at g.cascade in mem compiled, or null where the generic scanner must serve. */
 export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCascade | null {
   const i32 = new Int32Array(mem), f32 = new Float32Array(mem);
   const h = g.cascade >> 2;
   if (i32[h + PACK.H_KIND / 4] !== 0) return null; // trees
   const nstages = i32[h + PACK.H_NSTAGES / 4];
   const stages = i32[h + PACK.H_STAGES / 4], nodes = i32[h + PACK.H_NODES / 4];
-  if (nstages < 1 || i32[stages >> 2] > JIT_MAX_FIRST_STAGE) return null;
-
-  // Only the first stages (firstStageCount): see the comment at the top.
+  if (nstages < 1 || nstages > JIT_MAX_STAGES) return null;
   const stageTrees = Array.from({ length: nstages }, (_, s) => i32[(stages + s * PACK.STAGE) >> 2]);
-  const compiled = firstStageCount(stageTrees);
+  if (stageTrees.some((n) => n > JIT_MAX_STAGE) || stageTrees.reduce((a, n) => a + n, 0) > JIT_MAX_STUMPS) return null;
+
+  // Functions: the import stageExact (STAGE_EXACT), the scan driver, stage s at STAGE0 + s, then the queue pass
+  // of each later stage, last the queue driver.
+  const first = firstStageCount(stageTrees);
+  const end = compiledStageCount(stageTrees, first, g.stumpBudget ?? JIT_TOTAL_STUMP_BUDGET);
   let node = nodes;
   const stageFuncs: FuncDef[] = [];
-  for (let s = 0; s < compiled; s++) {
-    const st = stages + s * PACK.STAGE;
-    const nt = stageTrees[s];
-    const fn = stageFunction(i32, node, nt, f32[(st >> 2) + 1], g.step);
+  for (let s = 0; s < end; s++) {
+    const fn = stageFunction(i32, f32, stages + s * PACK.STAGE, node, stageTrees[s], g.step, g);
     if (!fn) return null;
     stageFuncs.push(fn);
-    node += nt * PACK.NODE;
+    node += stageTrees[s] * PACK.NODE;
   }
-  // function 0: the driver; 1…: one per compiled stage
-  return { bytes: emitModule([], [driver(i32, g, compiled), ...stageFuncs]), stages: compiled };
+  const passes: FuncDef[] = [];
+  for (let s = first; s < end; s++) passes.push(queuePass(STAGE0 + s, g.step));
+  const run = queueDriver(STAGE0 + end, first, end);
+  const imports = [{ name: "stageExact", params: [I32, I32, V128, I32, I32], results: [V128] }];
+  return { bytes: emitModule(imports, [driver(i32, g, first), ...stageFuncs, ...passes, run]), stages: first, end };
 }
 
 // Corner loads for the four windows: one v128.load (step 1) or two and a shuffle (step 2).
@@ -108,16 +137,25 @@ function i32x4Const(c: Code, v: number): void {
 }
 
 // One stage: (p: i32, f: v128) → v128, the i32x4 mask of lanes whose stage sum is below the threshold.
-function stageFunction(i32: Int32Array, node0: number, nt: number, threshold: number, step: number): FuncDef | null {
-  const P = 0, F = 1, ACC_LO = 2, ACC_HI = 3, LEAF = 4, CORNER = 5;
+//
+// Two exact shortcuts against the plain sequence (scan.ts), each with the same result for every window:
+// - Integer weights (OpenCV's shipped cascades: −1, 2, 3): OpenCV's f32 feature Σ w·f32(sum) is then an
+//   integer below 2^24, computed without rounding, so it equals the i32 Σ w·sum converted once (integerWeights).
+// - The stage sum in f32 instead of f64: start from the sum of the right leaves (S_RIGHTS) and add left − right
+//   (N_DIFF) where the stump goes left; the f32 rounding is bounded (ambiguity()), so a lane whose f32 sum is
+//   that far from the threshold is decided as the exact f64 sum would be. When a lane lies closer (rare), the
+//   group's stage is evaluated again exactly by the imported stageExact (assembly/haar/scan4.ts).
+function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: number, nt: number, step: number, g: JitGeometry): FuncDef | null {
+  const P = 0, F = 1, ACC = 2, MHI = 3, TMP = 4, CORNER = 5;
   const c = new Code();
-  i32x4Const(c, 0);
-  c.tee(ACC_LO).set(ACC_HI);
+  splat(c, st + PACK.S_RIGHTS);
+  c.set(ACC);
   let maxCorners = 0;
   for (let i = 0; i < nt; i++) {
     const n = node0 + i * PACK.NODE, q = n >> 2;
     // Each stump in its own `if (p != -1)` (always true): without a block boundary V8's scheduler hoists
     // every stump's loads to the top of the function and spills them (measured twice as slow).
+    // (Measured again with this code: a plain block, a loop, or a different constant per stump are slower.)
     c.get(P).i32(-1).op(Op.i32Ne).op(Op.if).byte(VOID);
     const nrects = i32[q + PACK.N_NRECTS / 4];
     if (nrects < 2 || nrects > 3) return null;
@@ -135,34 +173,95 @@ function stageFunction(i32: Int32Array, node0: number, nt: number, threshold: nu
       }
     }
     maxCorners = Math.max(maxCorners, slot.size);
-    // bitselect(left, right, v < thr): the two leaves first, then v
-    splat(c, n + PACK.N_LEFT);
-    splat(c, n + PACK.N_RIGHT);
-    for (let r = 0; r < nrects; r++) {
+    // p0 − p1 − p2 + p3 of rectangle r
+    const rect = (r: number) => {
       const at = (k: number) => slot.get(i32[q + r * 4 + k])!;
-      // w_r · f32(p0 − p1 − p2 + p3), summed left to right as OpenCV's OptFeature::calc
-      splat(c, n + PACK.N_W0 + r * 4);
       c.get(at(0)).get(at(1)).simd(Simd.i32x4Sub).get(at(2)).simd(Simd.i32x4Sub).get(at(3)).simd(Simd.i32x4Add);
-      c.simd(Simd.f32x4ConvertI32x4S).simd(Simd.f32x4Mul);
-      if (r > 0) c.simd(Simd.f32x4Add);
+    };
+    const weights = Array.from({ length: nrects }, (_, r) => f32[q + PACK.N_W0 / 4 + r]);
+    if (integerWeights(weights, g.windowArea)) {
+      // Σ w·sum in i32, positive weights first (|w| = 1 adds or subtracts the sum itself)
+      const order = weights.map((w, r) => [w, r]).filter(([w]) => w !== 0).sort((a, b) => b[0] - a[0]);
+      if (order.length === 0 || order[0][0] < 0) i32x4Const(c, 0);
+      order.forEach(([w, r], j) => {
+        rect(r);
+        const m = Math.abs(w);
+        if (m === 2 || m === 4) c.i32(m === 2 ? 1 : 2).simd(Simd.i32x4Shl);
+        else if (m === 3) c.tee(TMP).get(TMP).i32(1).simd(Simd.i32x4Shl).simd(Simd.i32x4Add);
+        else if (m !== 1) {
+          i32x4Const(c, m);
+          c.simd(Simd.i32x4Mul);
+        }
+        if (j > 0 || w < 0) c.simd(w < 0 ? Simd.i32x4Sub : Simd.i32x4Add);
+      });
+      c.simd(Simd.f32x4ConvertI32x4S);
+    } else {
+      for (let r = 0; r < nrects; r++) {
+        // w_r · f32(p0 − p1 − p2 + p3), summed left to right as OpenCV's OptFeature::calc
+        splat(c, n + PACK.N_W0 + r * 4);
+        rect(r);
+        c.simd(Simd.f32x4ConvertI32x4S).simd(Simd.f32x4Mul);
+        if (r > 0) c.simd(Simd.f32x4Add);
+      }
     }
+    // the sum gains left − right where v · f < threshold (the stump goes left)
     c.get(F).simd(Simd.f32x4Mul);
     splat(c, n + PACK.N_THR);
-    c.simd(Simd.f32x4Lt).simd(Simd.bitselect).tee(LEAF);
-    // stage sum in f64 per lane, as OpenCV's double accumulator
-    c.simd(Simd.f64x2PromoteLowF32x4).get(ACC_LO).simd(Simd.f64x2Add).set(ACC_LO);
-    c.get(LEAF).get(LEAF).shuffle32(2, 3, 0, 1).simd(Simd.f64x2PromoteLowF32x4).get(ACC_HI).simd(Simd.f64x2Add).set(ACC_HI);
+    c.simd(Simd.f32x4Lt);
+    splat(c, n + PACK.N_DIFF);
+    c.simd(Simd.and).get(ACC).simd(Simd.f32x4Add).set(ACC);
     c.op(Op.end);
   }
-  const thr = Math.fround(threshold);
-  c.get(ACC_LO);
-  f64x2Const(c, thr);
-  c.simd(Simd.f64x2Lt);
-  c.get(ACC_HI);
-  f64x2Const(c, thr);
-  c.simd(Simd.f64x2Lt);
-  c.shuffle32(0, 2, 4, 6);
+  // below `lo`: below the threshold; at or above `hi`: not below; between: ask the exact stage
+  const { lo, hi } = ambiguity(f32, st, node0, nt, g.ambiguityScale ?? 1);
+  c.get(ACC).f32(hi).simd(Simd.f32x4Splat).simd(Simd.f32x4Lt).tee(MHI);
+  c.get(ACC).f32(lo).simd(Simd.f32x4Splat).simd(Simd.f32x4Lt).simd(Simd.andnot).simd(Simd.anyTrue);
+  c.op(Op.if).byte(V128);
+  c.get(P).i32(step).get(F).i32(st).i32(node0).op(Op.call).u32(STAGE_EXACT);
+  c.op(Op.else);
+  c.get(MHI);
+  c.op(Op.end);
   return { params: [I32, V128], results: [V128], locals: Array(3 + maxCorners).fill(V128), body: c };
+}
+
+// Weights for which OpenCV's f32 feature value is an exact integer: integers, and Σ|w| · 255 · (pixels a
+// rectangle can hold, at most twice the window's for a tilted one) below 2^24, so that every f32 product and
+// partial sum is an integer f32 holds exactly (and the i32 sums cannot overflow).
+function integerWeights(weights: number[], windowArea: number): boolean {
+  const total = weights.reduce((a, w) => a + Math.abs(w), 0);
+  return weights.every((w) => Number.isInteger(w)) && total * 255 * 2 * windowArea < 2 ** 24;
+}
+
+// The f32 thresholds between which a stage's f32 sum cannot decide. The f32 sum starts from R = f32(Σ right)
+// and adds f32(left − right) n times: each rounding is at most 2^−24 of the value rounded, which is at most
+// B = |R| + Σ|left − right|, so it lies within (n + 2)·2^−24·B of the exact sum of the chosen leaves; OpenCV's f64
+// sum lies within n·2^−53·B of it. `scale` widens the band (tests: every group exact).
+function ambiguity(f32: Float32Array, st: number, node0: number, nt: number, scale: number): { lo: number; hi: number } {
+  let b = Math.abs(f32[(st + PACK.S_RIGHTS) >> 2]);
+  for (let i = 0; i < nt; i++) b += Math.abs(f32[(node0 + i * PACK.NODE + PACK.N_DIFF) >> 2]);
+  const eps = ((nt + 2) * 2 ** -24 * b * 1.01 + 1e-9) * scale;
+  const thr = f32[(st + 4) >> 2];
+  return { lo: f32Below(thr - eps), hi: f32Above(thr + eps) };
+}
+
+// The largest f32 ≤ x, and the smallest f32 ≥ x.
+function f32Below(x: number): number {
+  const r = Math.fround(x);
+  return r <= x ? r : f32Step(r, -1);
+}
+function f32Above(x: number): number {
+  const r = Math.fround(x);
+  return r >= x ? r : f32Step(r, 1);
+}
+function f32Step(v: number, dir: 1 | -1): number {
+  const dv = new DataView(new ArrayBuffer(4));
+  dv.setFloat32(0, v);
+  let bits = dv.getInt32(0);
+  // toward +∞ a positive f32 grows its bits, a negative one shrinks them (and the reverse toward −∞)
+  if (v === 0) return dir * 2 ** -149;
+  bits += (v > 0 ? 1 : -1) * dir;
+  dv.setInt32(0, bits);
+  return dv.getFloat32(0);
 }
 
 // The driver: scan(sum, groups, rows, out). Per group: the variance factor and refusal (as scan4.ts's group(),
@@ -228,7 +327,7 @@ function driver(i32: Int32Array, g: JitGeometry, compiled: number): FuncDef {
   c.get(ALIVE).simd(Simd.anyTrue).op(Op.i32Eqz).op(Op.br_if).u32(0);
   for (let s = 0; s < compiled; s++) {
     // fail = alive ∧ (sum < threshold); res = fail ? −s : res; alive = alive ∧ ¬fail
-    c.get(P).get(F).op(Op.call).u32(1 + s).get(ALIVE).simd(Simd.and).set(M);
+    c.get(P).get(F).op(Op.call).u32(STAGE0 + s).get(ALIVE).simd(Simd.and).set(M);
     i32x4Const(c, -s);
     c.get(RES).get(M).simd(Simd.bitselect).set(RES);
     c.get(ALIVE).get(M).simd(Simd.andnot).tee(ALIVE);
@@ -245,4 +344,65 @@ function driver(i32: Int32Array, g: JitGeometry, compiled: number): FuncDef {
   c.get(ROWS).i32(1).op(Op.i32Sub).tee(ROWS).op(Op.br_if).u32(0);
   c.op(Op.end); // rows loop
   return { params: [I32, I32, I32, I32], results: [], locals: [I32, I32, ...Array(10).fill(V128)], body: c, export: "scan" };
+}
+
+// One later stage over the queue: queuePass(queue, n) → kept. Walks the queued windows (8-byte entries: integral
+// address, variance factor; in scan order) in groups of neighbours — a group starts at the next queued window
+// p0 and takes the queued windows among p0 + step, p0 + 2·step, p0 + 3·step as lanes 1–3 — runs the stage on
+// each group (every corner one v128 load, as in the first stages) and keeps the windows that pass, in order,
+// compacting the queue in place (an entry is written only after it has been read). Survivors cluster (a face
+// passes at many neighbouring positions): about two live lanes a group from the fourth stage on, on the
+// benchmark frame, which is cheaper than gathering four scattered windows lane by lane (assembly/haar/queue.ts).
+// Empty lanes have variance factor 0 and read entries next to p0's window, inside the integral planes (a row's
+// slack, the next row, or the next plane); their results are not read. n > 0.
+function queuePass(stage: number, step: number): FuncDef {
+  const QUEUE = 0, N = 1, I = 2, KEPT = 3, P0 = 4, LIVE = 5, PASS = 6, E = 7, A = 8, F = 9;
+  const lane = 4 * step;
+  const c = new Code();
+  c.get(QUEUE).set(E);
+  c.op(Op.loop).byte(VOID);
+  // lane 0: the next queued window
+  c.get(E).i32mem(Op.i32Load, 0).set(P0);
+  c.get(E).mem(Simd.load32Zero, 4, 2).set(F);
+  c.i32(1).set(LIVE);
+  c.get(E).i32(8).op(Op.i32Add).set(E);
+  c.get(I).i32(1).op(Op.i32Add).set(I);
+  for (let k = 1; k < 4; k++) {
+    // lane k: the next queued window, if it is p0 + k·step
+    c.op(Op.block).byte(VOID);
+    c.get(I).get(N).op(Op.i32GeS).op(Op.br_if).u32(0);
+    c.get(E).i32mem(Op.i32Load, 0).get(P0).i32(k * lane).op(Op.i32Add).op(Op.i32Ne).op(Op.br_if).u32(0);
+    c.get(E).get(F).lane(Simd.load32Lane, 4, k).set(F);
+    c.get(LIVE).i32(1 << k).op(Op.i32Or).set(LIVE);
+    c.get(E).i32(8).op(Op.i32Add).set(E);
+    c.get(I).i32(1).op(Op.i32Add).set(I);
+    c.op(Op.end);
+  }
+  // passing lanes: live and not below the stage threshold
+  c.get(P0).get(F).op(Op.call).u32(stage).simd(Simd.i32x4Bitmask).i32(15).op(Op.i32Xor).get(LIVE).op(Op.i32And).set(PASS);
+  for (let k = 0; k < 4; k++) {
+    c.get(PASS).i32(1 << k).op(Op.i32And).op(Op.if).byte(VOID);
+    c.get(QUEUE).get(KEPT).i32(3).op(Op.i32Shl).op(Op.i32Add).set(A);
+    c.get(A).get(P0).i32(k * lane).op(Op.i32Add).i32mem(Op.i32Store, 0);
+    c.get(A).get(F).lane(Simd.store32Lane, 4, k);
+    c.get(KEPT).i32(1).op(Op.i32Add).set(KEPT);
+    c.op(Op.end);
+  }
+  c.get(I).get(N).op(Op.i32LtS).op(Op.br_if).u32(0);
+  c.op(Op.end); // loop
+  c.get(KEPT);
+  return { params: [I32, I32], results: [I32], locals: [...Array(7).fill(I32), V128], body: c };
+}
+
+// run(queue, n) → n: the queue passes of stages first … nstages − 1 in turn (functions pass0, pass0 + 1, …),
+// stopping when none is left; the queue then holds the accepted windows, in scan order.
+function queueDriver(pass0: number, first: number, nstages: number): FuncDef {
+  const QUEUE = 0, N = 1;
+  const c = new Code();
+  for (let s = first; s < nstages; s++) {
+    c.get(N).op(Op.i32Eqz).op(Op.if).byte(VOID).i32(0).op(Op.return).op(Op.end);
+    c.get(QUEUE).get(N).op(Op.call).u32(pass0 + s - first).set(N);
+  }
+  c.get(N);
+  return { params: [I32, I32], results: [I32], locals: [], body: c, export: "run" };
 }

@@ -26,6 +26,8 @@ export const PACK = {
   N_LEFT: 64,
   N_RIGHT: 68,
   N_NRECTS: 72,
+  N_DIFF: 76,
+  S_RIGHTS: 12,
 } as const;
 
 export interface PackGeometry {
@@ -93,6 +95,12 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
     i32[o] = c.stageTrees[s];
     f32[o + 1] = c.stageThreshold[s];
     i32[o + 2] = c.stageFirstTree[s];
+    if (c.stumps) {
+      // the stage sum if every stump went right, in f32 (the compiled scan's starting sum, jit.ts)
+      let rights = 0;
+      for (let t = 0; t < c.stageTrees[s]; t++) rights += c.leaves[c.treeFirstLeaf[c.stageFirstTree[s] + t] + 1];
+      f32[o + 3] = rights;
+    }
   }
   for (let k = 0; k < nnodes; k++) {
     const o = (nodes + k * NODE) >> 2;
@@ -111,6 +119,8 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
       const t = k; // one node per tree: node k is tree k
       f32[o + 16] = c.leaves[c.treeFirstLeaf[t]];
       f32[o + 17] = c.leaves[c.treeFirstLeaf[t] + 1];
+      // left − right in f32: what going left adds to the compiled scan's sum (jit.ts)
+      f32[o + 19] = f32[o + 16] - f32[o + 17];
     } else {
       i32[o + 16] = c.nodeLeft[k];
       i32[o + 17] = c.nodeRight[k];

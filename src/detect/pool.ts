@@ -37,7 +37,7 @@ export async function createDetectorPool(options: DetectorPoolOptions = {}): Pro
   const local = new FaceDetector(detectorOptions); // parses the cascade once; grey, scale lists and a share here
   const defaults = resolveOptions(detectorOptions);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);
-  const set = await startWorkers(url, n, { cascade: local.cascade, compile: options.compile ?? true });
+  const set = await startWorkers(url, n, { cascade: local.cascade, compile: options.compile ?? "auto" });
   const scan = (i: number, data: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, scales: Scale[]) =>
     set.call<{ hits: Box[][] }>(i, { data, width, height, channels, scales }, [data.buffer as ArrayBuffer]);
   // every worker has built its detector once it answers

@@ -11,6 +11,7 @@ export const Op = {
   block: 0x02,
   loop: 0x03,
   if: 0x04,
+  else: 0x05,
   end: 0x0b,
   br: 0x0c,
   br_if: 0x0d,
@@ -19,10 +20,19 @@ export const Op = {
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
+  i32Load: 0x28,
+  i32Store: 0x36,
   i32Const: 0x41,
+  f32Const: 0x43,
   i32Eqz: 0x45,
+  i32Eq: 0x46,
   i32Ne: 0x47,
+  i32LtS: 0x48,
+  i32GeS: 0x4e,
+  i32And: 0x71,
   i32Or: 0x72,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
   i32Add: 0x6a,
   i32Sub: 0x6b,
 } as const;
@@ -32,9 +42,13 @@ export const Simd = {
   load: 0x00,
   load32Splat: 0x09,
   store: 0x0b,
+  load32Lane: 0x56,
+  store32Lane: 0x5a,
+  load32Zero: 0x5c,
   const: 0x0c,
   shuffle: 0x0d,
   i32x4Splat: 0x11,
+  f32x4Splat: 0x13,
   f32x4Lt: 0x43,
   f64x2Lt: 0x49,
   f64x2Gt: 0x4a,
@@ -44,8 +58,11 @@ export const Simd = {
   anyTrue: 0x53,
   f32x4DemoteF64x2Zero: 0x5e,
   f64x2PromoteLowF32x4: 0x5f,
+  i32x4Bitmask: 0xa4,
+  i32x4Shl: 0xab,
   i32x4Add: 0xae,
   i32x4Sub: 0xb1,
+  i32x4Mul: 0xb5,
   f64x2Sqrt: 0xef,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
@@ -64,18 +81,24 @@ export class Bytes {
   length = 0;
 
   byte(b: number): this {
-    if (this.length === this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
+    if (this.length === this.buf.length) this.grow(1);
     this.buf[this.length++] = b;
     return this;
   }
 
   bytes(bs: ArrayLike<number>): this {
-    for (let i = 0; i < bs.length; i++) this.byte(bs[i]);
+    if (this.length + bs.length > this.buf.length) this.grow(bs.length);
+    this.buf.set(bs, this.length);
+    this.length += bs.length;
     return this;
+  }
+
+  private grow(extra: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
   }
 
   u32(v: number): this {
@@ -134,12 +157,25 @@ export class Code extends Bytes {
   i32(v: number): this {
     return this.byte(Op.i32Const).s32(v);
   }
+  f32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, v, true);
+    return this.byte(Op.f32Const).bytes(b);
+  }
   simd(o: number): this {
     return this.byte(0xfd).u32(o);
   }
   /** v128.load / load32_splat / store with a constant byte offset (align given as log2). */
   mem(o: number, offset: number, alignLog2: number): this {
     return this.simd(o).u32(alignLog2).u32(offset);
+  }
+  /** v128.load32_lane / store32_lane: one lane from or to address + offset. */
+  lane(o: number, offset: number, lane: number): this {
+    return this.mem(o, offset, 2).byte(lane);
+  }
+  /** i32.load / i32.store with a constant byte offset. */
+  i32mem(o: number, offset: number): this {
+    return this.byte(o).u32(2).u32(offset);
   }
   v128Const(b: Uint8Array): this {
     return this.simd(Simd.const).bytes(b);
