@@ -22,7 +22,7 @@ const arg = (name, def) => {
 
 export async function profileDetect({ frames = 40 } = {}) {
   const { FaceDetector } = await import(join(root, "dist/detect/index.js"));
-  const { finishBoxes } = await import(join(root, "dist/detect/detector.js"));
+  const { finishBoxes, groupsPerRow } = await import(join(root, "dist/detect/detector.js"));
   const { cvRound, f32 } = await import(join(root, "dist/detect/round.js"));
   const img = await frame640x480();
   const out = {};
@@ -66,10 +66,10 @@ export async function profileDetect({ frames = 40 } = {}) {
         const t2 = performance.now();
         const ww = s.width + 1 - cas.width, wh = s.height + 1 - cas.height;
         const compiled = d.compiledScan(L, s.step);
-        const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / (4 * s.step)) + 1 : 0;
+        const groups = groupsPerRow(ww, s.step);
         compiled.scan(L.sum, groups, Math.ceil(wh / s.step), L.res);
         const t3 = performance.now();
-        const q = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, compiled.stages, L.res, L.queue);
+        const q = w.queueSurvivors(L.sum, L.stride, ww, wh, s.step, L.res, L.queue);
         const t4 = performance.now();
         const n = w.runQueue(L.cascade, L.queue, compiled.run(L.queue, q), compiled.end, L.sum, L.stride, L.out); // (x, y) of the accepted
         const t5 = performance.now();

@@ -1,5 +1,4 @@
 import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES } from "./layout";
-import { stumpsBetween, treesBetween, varianceFactor } from "./scan";
 import { stumpStageFail4, treeStageFail4 } from "./stage4";
 
 // The later stages of a cascade over a queue of windows, four at a time whatever their positions.
@@ -18,21 +17,19 @@ import { stumpStageFail4, treeStageFail4 } from "./stage4";
 // A queue entry is 8 bytes: the window's integral entry (byte address, i32) and its variance factor (f32).
 
 // Walks the first-stage scan's per-group results (scan4.ts's scanGroups or the compiled scan: per group, four
-// i32 results — 1 passed stages 0..s1−1, −s rejected by stage s, −1 refused — then the four f32 variance
-// factors) with OpenCV's visiting rule (x moves one extra step after a window the FIRST stage rejects),
-// evaluates each row's last windows (fewer than four) up to stage s1 in scalar code, and queues the visited
-// windows that passed stage s1 − 1. Returns the queue length.
-export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, step: i32, s1: i32, res: usize, queue: usize): i32 {
+// i32 results — 1 passed the first stages, −s rejected by stage s, −1 refused — then the four f32 variance
+// factors; ⌈ww / (4·step)⌉ groups a row, groupsPerRow in src/detect/detector.ts, the last one's lanes past the
+// row's last window not read) with OpenCV's visiting rule (x moves one extra step after a window the FIRST stage
+// rejects), and queues the visited windows that passed the first stages. Returns the queue length.
+export function queueSurvivors(sum: usize, stride: i32, ww: i32, wh: i32, step: i32, res: usize, queue: usize): i32 {
   let n = 0;
   const span = 4 * step;
-  const st0 = <usize>load<i32>(cascade + H_STAGES), node0 = <usize>load<i32>(cascade + H_NODES);
-  const trees = load<i32>(cascade + H_KIND) != 0;
   for (let y = 0; y < wh; y += step) {
     const rowp = sum + ((<usize>y * <usize>stride) << 2);
     let skip = false;
-    let x = 0;
-    for (; x + 3 * step < ww; x += span) {
-      for (let k = 0; k < 4; k++) {
+    for (let x = 0; x < ww; x += span) {
+      const lanes = min(4, (ww - x + step - 1) / step);
+      for (let k = 0; k < lanes; k++) {
         if (skip) {
           skip = false;
           continue;
@@ -46,18 +43,6 @@ export function queueSurvivors(cascade: usize, sum: usize, stride: i32, ww: i32,
         } else if (r == 0) skip = true;
       }
       res += 32;
-    }
-    if (skip) x += step;
-    for (; x < ww; x += step) {
-      const p = rowp + (<usize>x << 2);
-      const f = varianceFactor(cascade, p);
-      if (f == 0) continue;
-      const r = trees ? treesBetween(cascade, p, f, 0, s1) : stumpsBetween(cascade, p, f, 0, s1, st0, node0);
-      if (r > 0) {
-        store<i32>(queue + (<usize>n << 3), <i32>p);
-        store<f32>(queue + (<usize>n << 3), f, 4);
-        n++;
-      } else if (r == 0) x += step;
     }
   }
   return n;

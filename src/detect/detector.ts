@@ -33,7 +33,7 @@ interface HaarExports {
   tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
   scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
   scanGroups(cascade: number, sum: number, stride: number, groups: number, rows: number, step: number, s1: number, res: number): void;
-  queueSurvivors(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, s1: number, res: number, queue: number): number;
+  queueSurvivors(sum: number, stride: number, ww: number, wh: number, step: number, res: number, queue: number): number;
   runQueue(cascade: number, queue: number, n: number, s0: number, sum: number, stride: number, out: number): number;
   /** takes a v128: not callable from JavaScript, imported by the compiled scan (jit.ts) */
   stumpStageExact: WebAssembly.ExportValue;
@@ -191,7 +191,7 @@ export class FaceDetector {
         // same results. Trees of up to three nodes take the generic path.
         const compiled = c.stumps ? this.compiledScan(L, s.step) : null;
         const s1 = compiled ? compiled.stages : this.firstStages;
-        const groups = ww > 3 * s.step ? Math.floor((ww - 3 * s.step - 1) / (4 * s.step)) + 1 : 0;
+        const groups = groupsPerRow(ww, s.step);
         const rows = Math.ceil(wh / s.step);
         if (compiled) {
           compiled.scan(L.sum, groups, rows, L.res);
@@ -200,7 +200,7 @@ export class FaceDetector {
           w.scanGroups(L.cascade, L.sum, L.stride, groups, rows, s.step, s1, L.res);
           stats.genericScales++;
         }
-        const queued = w.queueSurvivors(L.cascade, L.sum, L.stride, ww, wh, s.step, s1, L.res, L.queue);
+        const queued = w.queueSurvivors(L.sum, L.stride, ww, wh, s.step, L.res, L.queue);
         // the later stages: compiled (groups of neighbours), or the generic queue (packs of four anywhere);
         // runQueue then writes the accepted windows' (x, y)
         const left = compiled ? compiled.run(L.queue, queued) : queued;
@@ -298,6 +298,16 @@ function checkSize(img: ImageLike): void {
   if (width > LIMITS.maxImageSide || height > LIMITS.maxImageSide || width * height > LIMITS.maxImagePixels) {
     throw new LimitError(`image: ${width}×${height}, over the limit of ${LIMITS.maxImageSide} px a side and ${LIMITS.maxImagePixels} pixels`);
   }
+}
+
+/**
+ * Groups of four neighbouring windows a row for the first-stage scans: ⌈ww / (4·step)⌉, the last one partial when
+ * ww is not a multiple of 4·step. Its lanes past the row's last window read integral entries beyond the row
+ * (within the row's slack, the next row, or the plane after the last row: always inside the arena) and their
+ * results are not read (queue.ts's queueSurvivors).
+ */
+export function groupsPerRow(ww: number, step: number): number {
+  return Math.ceil(ww / (4 * step));
 }
 
 /** detectMultiScale's last steps on the raw hits: groupRectangles, clipping to the image, sorting. */
