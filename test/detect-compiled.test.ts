@@ -25,10 +25,11 @@ interface Internals {
     evalStumpsTo(cascade: number, p: number, s1: number): number;
     evalStumps(cascade: number, p: number): number;
     scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
+    queueSurvivors(sum: number, stride: number, ww: number, wh: number, step: number, res: number, queue: number): number;
     scanGroups(cascade: number, sum: number, stride: number, groups: number, rows: number, step: number, s1: number, res: number): void;
   };
-  layout: { width: number; height: number; stride: number; grey: number; resized: number; sum: number; scratch: number; res: number; cascade: number; out: number };
-  compiledScan(L: unknown, step: number): { scan(sum: number, groups: number, rows: number, out: number): void; stages: number } | null;
+  layout: { width: number; height: number; stride: number; grey: number; resized: number; sum: number; scratch: number; res: number; cascade: number; out: number; queue: number };
+  compiledScan(L: unknown, step: number): { scan(sum: number, groups: number, rows: number, out: number): void; run(queue: number, n: number): number; stages: number; end: number } | null;
 }
 
 function grey(W: number, H: number, seed: number, blocks = false): Uint8Array {
@@ -92,7 +93,7 @@ function scalarCandidates(d: FaceDetector, img: { data: ArrayLike<number>; width
 }
 
 /** Every window of every scale: the compiled stages' per-lane result against evalStumpsTo (the same stages, scalar). */
-function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number; height: number }, scaleFactor: number): { checked: number; results: Set<number>; full: Set<number>; stagesCompiled: number } {
+function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number; height: number }, scaleFactor: number): { checked: number; results: Set<number>; full: Set<number>; stagesCompiled: number; queued: number } {
   d.candidates(img, { scaleFactor, minSize: 0 }); // lays out buffers, packs the cascade, converts to grey
   const t = d as unknown as Internals;
   const w = t.wasm, L = t.layout, c = d.cascade;
@@ -100,7 +101,7 @@ function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number;
   const sqsum = L.sum + L.stride * (H + 1) * 4, tilted = sqsum + L.stride * (H + 1) * 4;
   const scales = scaleList(W, H, c.width, c.height, scaleFactor, [0, 0], [0, 0]);
   if (scales === "too-many") throw new Error("scales");
-  let checked = 0, stagesCompiled = 0;
+  let checked = 0, stagesCompiled = 0, queued = 0;
   const results = new Set<number>(), full = new Set<number>();
   for (const s of scales) {
     const ww = s.width + 1 - c.width, wh = s.height + 1 - c.height;
@@ -140,8 +141,23 @@ function compareWindows(d: FaceDetector, img: { data: Uint8Array; width: number;
         }
       }
     }
+    // the compiled queue: the visited windows (OpenCV's rule: x moves an extra step after a window the first
+    // stage rejects) that pass every stage it runs, in scan order
+    new Int32Array(w.memory.buffer, L.res, groups * rows * 8).set(res);
+    const n = scan!.run(L.queue, w.queueSurvivors(L.sum, L.stride, ww, wh, s.step, L.res, L.queue));
+    const got = Array.from(new Int32Array(w.memory.buffer, L.queue, 2 * n).filter((_, i) => i % 2 === 0));
+    const want: number[] = [];
+    for (let y = 0; y < wh; y += s.step) {
+      for (let x = 0; x < ww; x += s.step) {
+        const p = L.sum + (y * L.stride + x) * 4;
+        if (w.evalStumpsTo(L.cascade, p, scan!.end) === 1) want.push(p);
+        if (w.evalStumpsTo(L.cascade, p, 1) === 0) x += s.step;
+      }
+    }
+    expect(got, `queue after stages ${scan!.stages}..${scan!.end - 1} at scale ${s.scale}, ${W}×${H}`).toEqual(want);
+    queued += want.length;
   }
-  return { checked, results, full, stagesCompiled };
+  return { checked, results, full, stagesCompiled, queued };
 }
 
 describe("first stages, compiled and generic: every window's result equals evalStumpsTo's", () => {
@@ -158,11 +174,13 @@ describe("first stages, compiled and generic: every window's result equals evalS
 
   it("on a photo, steps 1 and 2", () => {
     const img = photo("obama_small.png");
-    const { checked, results, stagesCompiled } = compareWindows(new FaceDetector({ compile: "always" }), img, 1.1);
+    const { checked, results, full, stagesCompiled, queued } = compareWindows(new FaceDetector({ compile: "always" }), img, 1.1);
     expect(checked).toBeGreaterThan(10_000);
-    // windows through every compiled stage, refused, and rejected by the first and the last compiled stages
-    expect(stagesCompiled).toBeGreaterThan(2);
-    expect(results.has(1) && results.has(-1) && results.has(0) && results.has(1 - stagesCompiled)).toBe(true);
+    // windows through the first stage, refused, and rejected by it; then rejected by the queue's stages, and
+    // through all of them
+    expect(stagesCompiled).toBe(1);
+    expect(results.has(1) && results.has(-1) && results.has(0)).toBe(true);
+    expect([...full].some((r) => r < -1) && queued > 0).toBe(true);
   });
 
   // A stump cascade with tilted and three-rectangle features and a rejecting first stage, so that the
