@@ -383,6 +383,86 @@ describe("grey conversion (assembly/haar/grey.ts)", () => {
   });
 });
 
+describe("resize (assembly/haar/resize.ts): OpenCV's INTER_LINEAR_EXACT, four columns at a time", () => {
+  // resize_bitExact for 8-bit grey, written out plainly: 8-bit fixed-point coefficients rounded (half to even, as
+  // the kernel's f64 nearest) from f64, edges repeated, rows combined with (r0·(256 − c) + r1·c + 2^15) >> 16
+  function reference(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
+    const coef = (d: number, s: number, n: number): [number, number, number] => {
+      const f = (1 / (d / s)) * (n + 0.5) - 0.5;
+      const i = Math.floor(f);
+      if (i < 0 || s === 1) return [0, 0, 0];
+      if (i >= s - 1) return [s - 1, s - 1, 0];
+      const x = (f - i) * 256;
+      const r = Math.round(x);
+      return [i, i + 1, r - x === 0.5 && r % 2 === 1 ? r - 1 : r];
+    };
+    const out = new Uint8Array(dw * dh);
+    const hrow = (y: number) =>
+      Array.from({ length: dw }, (_, x) => {
+        const [a, b, c] = coef(dw, sw, x);
+        return src[y * sw + a] * (256 - c) + src[y * sw + b] * c;
+      });
+    for (let y = 0; y < dh; y++) {
+      const [r0, r1, c] = coef(dh, sh, y);
+      const h0 = hrow(r0), h1 = hrow(r1);
+      for (let x = 0; x < dw; x++) out[y * dw + x] = (h0[x] * (256 - c) + h1[x] * c + (1 << 15)) >> 16;
+    }
+    return out;
+  }
+
+  it.each([
+    [97, 61, 80, 50],
+    [160, 120, 133, 100],
+    [203, 151, 37, 28], // shrink by 5.5: the scalar fallback
+    [64, 48, 63, 47],
+    [640, 480, 257, 193],
+    [33, 9, 11, 3],
+    [40, 30, 5, 4],
+  ])("%i×%i → %i×%i", (sw, sh, dw, dh) => {
+    const d = new FaceDetector();
+    const t = d as unknown as Internals;
+    const img = { data: grey(sw, sh, sw + 3 * sh, (sw + sh) % 2 === 0), width: sw, height: sh };
+    d.scanScales(img, []);
+    const L = t.layout;
+    t.wasm.resizeLinearExact(L.grey, sw, sh, L.resized, dw, dh, L.scratch);
+    const got = new Uint8Array(t.wasm.memory.buffer, L.resized, dw * dh);
+    const want = reference(img.data, sw, sh, dw, dh);
+    for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) expect(got[i], `pixel (${i % dw}, ${Math.floor(i / dw)})`).toBe(want[i]);
+  });
+});
+
+describe("integral images (assembly/haar/integral.ts), four pixels at a time", () => {
+  it.each([
+    [1, 1],
+    [3, 2],
+    [4, 3],
+    [7, 5],
+    [64, 48],
+    [97, 61],
+    [131, 67],
+  ])("%i×%i", (W, H) => {
+    const d = new FaceDetector();
+    const t = d as unknown as Internals;
+    const img = { data: grey(W, H, W * 5 + H), width: W, height: H };
+    img.data[0] = 255; // the largest pixel, squared
+    d.scanScales(img, []);
+    const L = t.layout;
+    const plane = L.stride * (H + 1) * 4;
+    t.wasm.integral(L.grey, W, H, L.sum, L.sum + plane, L.stride);
+    const sum = new Int32Array(t.wasm.memory.buffer, L.sum, L.stride * (H + 1));
+    const sq = new Int32Array(t.wasm.memory.buffer, L.sum + plane, L.stride * (H + 1));
+    // entry (x, y): the sum over the pixels above and left of it, written out plainly
+    for (let y = 0; y <= H; y++) {
+      for (let x = 0; x <= W; x++) {
+        let a = 0, b = 0;
+        for (let yy = 0; yy < y; yy++) for (let xx = 0; xx < x; xx++) (a += img.data[yy * W + xx]), (b += img.data[yy * W + xx] ** 2);
+        if (sum[y * L.stride + x] !== a) expect(sum[y * L.stride + x], `sum (${x}, ${y})`).toBe(a);
+        if (sq[y * L.stride + x] !== (b | 0)) expect(sq[y * L.stride + x], `squares (${x}, ${y})`).toBe(b | 0);
+      }
+    }
+  });
+});
+
 describe("compiled scans across frame sizes", () => {
   it("compiles a frame size once, also when other sizes come between", () => {
     const d = new FaceDetector({ compile: "always" });

@@ -7,31 +7,38 @@ export function integral(src: usize, w: i32, h: i32, sum: usize, sqsum: usize, s
   const rowBytes = <usize>stride << 2;
   memory.fill(sum, 0, <usize>(w + 1) << 2);
   memory.fill(sqsum, 0, <usize>(w + 1) << 2);
+  const zero = i32x4.splat(0);
   for (let y = 0; y < h; y++) {
     const s = src + <usize>y * <usize>w;
     const up = sum + <usize>y * rowBytes, upq = sqsum + <usize>y * rowBytes;
     const row = up + rowBytes, rowq = upq + rowBytes;
     store<i32>(row, 0);
     store<i32>(rowq, 0);
-    // Running row sums first (sequential), then add the row above four at a time.
-    let a = 0, aq = 0;
-    for (let x = 0; x < w; x++) {
+    // Four pixels at a time: their running sums within the row (a prefix sum over the lanes in two shifted
+    // adds, plus the sum so far in every lane), plus the row above.
+    let carry = zero, carryq = zero;
+    let x = 0;
+    for (; x + 4 <= w; x += 4) {
+      const p = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(s + <usize>x)));
+      let a = i32x4.add(p, v128.shuffle<i32>(zero, p, 0, 4, 5, 6));
+      a = i32x4.add(i32x4.add(a, v128.shuffle<i32>(zero, a, 0, 0, 4, 5)), carry);
+      const pq = i32x4.mul(p, p);
+      let aq = i32x4.add(pq, v128.shuffle<i32>(zero, pq, 0, 4, 5, 6));
+      aq = i32x4.add(i32x4.add(aq, v128.shuffle<i32>(zero, aq, 0, 0, 4, 5)), carryq);
+      carry = v128.shuffle<i32>(a, a, 3, 3, 3, 3);
+      carryq = v128.shuffle<i32>(aq, aq, 3, 3, 3, 3);
+      const o = <usize>(x + 1) << 2;
+      v128.store(row + o, i32x4.add(a, v128.load(up + o)));
+      v128.store(rowq + o, i32x4.add(aq, v128.load(upq + o)));
+    }
+    let a = i32x4.extract_lane(carry, 0), aq = i32x4.extract_lane(carryq, 0);
+    for (; x < w; x++) {
       const p = <i32>load<u8>(s + <usize>x);
       a += p;
       aq += p * p;
-      store<i32>(row + (<usize>(x + 1) << 2), a);
-      store<i32>(rowq + (<usize>(x + 1) << 2), aq);
-    }
-    let x = 1;
-    for (; x + 4 <= w + 1; x += 4) {
-      const o = <usize>x << 2;
-      v128.store(row + o, i32x4.add(v128.load(row + o), v128.load(up + o)));
-      v128.store(rowq + o, i32x4.add(v128.load(rowq + o), v128.load(upq + o)));
-    }
-    for (; x <= w; x++) {
-      const o = <usize>x << 2;
-      store<i32>(row + o, load<i32>(row + o) + load<i32>(up + o));
-      store<i32>(rowq + o, load<i32>(rowq + o) + load<i32>(upq + o));
+      const o = <usize>(x + 1) << 2;
+      store<i32>(row + o, a + load<i32>(up + o));
+      store<i32>(rowq + o, aq + load<i32>(upq + o));
     }
   }
 }

@@ -6,7 +6,8 @@
 // bits), columns combined to 16 fractional bits and rounded: (r0·(256 − c) + r1·c + 2^15) >> 16.
 // Source pixels left of / above the first centre repeat the edge, as do those past the last.
 
-// scratch: 8·dw (offset, coefficient) + 4·dw·2 (two cached rows) bytes.
+// scratch: 28·dw bytes: 8·dw (offset, coefficient a column), 4·dw·2 (two cached rows), GROUP_BYTES per four
+// columns (the SIMD row table, groupTable).
 export function resizeLinearExact(src: usize, sw: i32, sh: i32, dst: usize, dw: i32, dh: i32, scratch: usize): void {
   if (dw * 2 == sw && dh * 2 == sh) {
     resizeHalf(src, sw, dst, dw, dh);
@@ -15,6 +16,7 @@ export function resizeLinearExact(src: usize, sw: i32, sh: i32, dst: usize, dw: 
   const xt = scratch;
   let row0 = xt + (<usize>dw << 3);
   let row1 = row0 + (<usize>dw << 2);
+  const gt = row1 + (<usize>dw << 2);
   const scx = 1.0 / (<f64>dw / <f64>sw);
   const scy = 1.0 / (<f64>dh / <f64>sh);
   let xmin = 0, xmax = dw;
@@ -36,6 +38,7 @@ export function resizeLinearExact(src: usize, sw: i32, sh: i32, dst: usize, dw: 
     store<i32>(xt + (<usize>dx << 3), o);
     store<i32>(xt + (<usize>dx << 3), c, 4);
   }
+  groupTable(xt, gt, xmin, xmax);
   let have0 = -1, have1 = -1;
   for (let dy = 0; dy < dh; dy++) {
     const f = scy * (<f64>dy + 0.5) - 0.5;
@@ -55,29 +58,74 @@ export function resizeLinearExact(src: usize, sw: i32, sh: i32, dst: usize, dw: 
         const t = row0; row0 = row1; row1 = t;
         have0 = r0; have1 = -1;
       } else {
-        hrowExact(src + <usize>r0 * <usize>sw, sw, xt, row0, dw, xmin, xmax);
+        hrowExact(src + <usize>r0 * <usize>sw, sw, xt, gt, row0, dw, xmin, xmax);
         have0 = r0;
       }
     }
     if (r1 != have1) {
-      hrowExact(src + <usize>r1 * <usize>sw, sw, xt, row1, dw, xmin, xmax);
+      hrowExact(src + <usize>r1 * <usize>sw, sw, xt, gt, row1, dw, xmin, xmax);
       have1 = r1;
     }
     vrowExact(row0, row1, 256 - c, c, dst + <usize>dy * <usize>dw, dw);
   }
 }
 
-function hrowExact(s: usize, sw: i32, xt: usize, out: usize, dw: i32, xmin: i32, xmax: i32): void {
+// resizeLinearExact's scratch per destination column: 8 + 8 + GROUP_BYTES / 4 (src/detect/detector.ts allocates it)
+const GROUP_BYTES: usize = 48;
+
+// The SIMD row table: per four columns from xmin (while all four lie below xmax), a swizzle mask that picks each
+// column's two source pixels as i16 (p0, p1) out of 16 bytes loaded at the first column's offset o0, the i16
+// weights (256 − c, c), and o0 — or −1 where the four columns' pixels span more than 16 bytes (shrinking by
+// more than about ×4.6): those take the scalar loop.
+function groupTable(xt: usize, gt: usize, xmin: i32, xmax: i32): void {
+  for (let dx = xmin; dx + 4 <= xmax; dx += 4) {
+    const g = gt + (<usize>((dx - xmin) >> 2)) * GROUP_BYTES;
+    const o0 = load<i32>(xt + (<usize>dx << 3));
+    let ok = true;
+    for (let k = 0; k < 4; k++) {
+      const t = xt + (<usize>(dx + k) << 3);
+      const rel = load<i32>(t) - o0;
+      const c = load<i32>(t, 4);
+      if (rel + 1 > 15) ok = false;
+      // bytes 4k..4k+3: p0 low byte, zero, p1 low byte, zero (an index ≥ 16 gives 0)
+      store<u8>(g + <usize>(4 * k), <u8>rel);
+      store<u8>(g + <usize>(4 * k + 1), 0x80);
+      store<u8>(g + <usize>(4 * k + 2), <u8>(rel + 1));
+      store<u8>(g + <usize>(4 * k + 3), 0x80);
+      store<i16>(g + 16 + <usize>(4 * k), <i16>(256 - c));
+      store<i16>(g + 18 + <usize>(4 * k), <i16>c);
+    }
+    store<i32>(g, ok ? o0 : -1, 32);
+  }
+}
+
+// One source row filtered horizontally: u8·(256 − c) + u8·c per destination column (8 fractional bits), the
+// edges repeated. Four columns at a time where the row table allows: their source pixels swizzled out of one
+// 16-byte load (which may read up to 15 bytes past the row: inside the arena), then one i32x4.dot_i16x8_s.
+function hrowExact(s: usize, sw: i32, xt: usize, gt: usize, out: usize, dw: i32, xmin: i32, xmax: i32): void {
   const first = <i32>load<u8>(s) << 8, last = <i32>load<u8>(s + <usize>(sw - 1)) << 8;
   let dx = 0;
   for (; dx < xmin; dx++) store<i32>(out + (<usize>dx << 2), first);
-  for (; dx < xmax; dx++) {
-    const t = xt + (<usize>dx << 3);
-    const o = s + <usize>load<i32>(t);
-    const c = load<i32>(t, 4);
-    store<i32>(out + (<usize>dx << 2), <i32>load<u8>(o) * (256 - c) + <i32>load<u8>(o + 1) * c);
+  for (; dx + 4 <= xmax; dx += 4) {
+    const g = gt + (<usize>((dx - xmin) >> 2)) * GROUP_BYTES;
+    const o0 = load<i32>(g, 32);
+    if (o0 >= 0) {
+      const pairs = i8x16.swizzle(v128.load(s + <usize>o0), v128.load(g));
+      v128.store(out + (<usize>dx << 2), i32x4.dot_i16x8_s(pairs, v128.load(g, 16)));
+    } else {
+      for (let k = 0; k < 4; k++) hcol(s, xt, out, dx + k);
+    }
   }
+  for (; dx < xmax; dx++) hcol(s, xt, out, dx);
   for (; dx < dw; dx++) store<i32>(out + (<usize>dx << 2), last);
+}
+
+// @ts-ignore: decorator
+@inline function hcol(s: usize, xt: usize, out: usize, dx: i32): void {
+  const t = xt + (<usize>dx << 3);
+  const o = s + <usize>load<i32>(t);
+  const c = load<i32>(t, 4);
+  store<i32>(out + (<usize>dx << 2), <i32>load<u8>(o) * (256 - c) + <i32>load<u8>(o + 1) * c);
 }
 
 function vrowExact(r0: usize, r1: usize, c0: i32, c1: i32, d: usize, dw: i32): void {

@@ -243,7 +243,8 @@ export class FaceDetector {
     const grey = a.alloc(W * H);
     const resized = a.alloc(W * H);
     const sum = a.alloc(plane * (c.hasTilted ? 3 : 2));
-    const scratch = a.alloc(Math.max(20 * (W + 1), 4 * (W + 1) + 8 * (W + H + 1)));
+    // resizeLinearExact: 28 bytes a column; tiltedIntegral: 4·(W + 1) + 8·(W + H + 1)
+    const scratch = a.alloc(Math.max(28 * (W + 1), 4 * (W + 1) + 8 * (W + H + 1)));
     // At most one hit per window position of a scale: (W/2 + 1)·(H/2 + 1) for step 2 at scale < 2, and
     // (W/s + 1)·(H/s + 1) ≤ the same for step 1 at scale ≥ 2.
     const out = a.alloc(((W >> 1) + 2) * ((H >> 1) + 2) * 8);
