@@ -30,7 +30,8 @@ export async function benchBrowser({ quick = false } = {}) {
     return { skipped: "skipped: playwright-core is not installed (npm install -D playwright-core)" };
   }
   const { startServer } = await import(resolve(root, "scripts/serve.mjs"));
-  const n = quick ? 20 : 100, warmup = quick ? 5 : 20;
+  // warm-up: past the detector's compile ("auto": at a frame size's tenth frame) and the engine's tier-up after it
+  const n = quick ? 20 : 100, warmup = quick ? 5 : 40;
   const server = await startServer({ port: 0 });
   const browser = await launchChromium();
   try {

@@ -66,7 +66,7 @@ export function renderResults(r) {
     const nat = d.native && !d.native.skipped ? d.native : null;
     L.push(`## Face detection: ${d.frame}, ${d.cascade}, ours vs OpenCV.js ${d.opencvjs}${nat ? ` and native OpenCV ${nat.opencv}` : ""} (same run, same parameters)`, "");
     L.push(
-      "Medians in ms per frame, RGBA to boxes. *ours*: one thread (first stages compiled for the frame, later ones queued); *generic*: one thread, `FaceDetector({ compile: false })`; *2 threads*: `createDetectorPool({ workers: 1 })`, the calling thread and one worker. Engines alternate over " +
+      "Medians in ms per frame, RGBA to boxes. *ours*: one thread, the cascade compiled for the frame (`FaceDetector({ compile: \"always\" })`: what a stream runs from its tenth frame of a size on); *generic*: one thread, `FaceDetector({ compile: false })`, what runs where compiling is refused; *2 threads*: `createDetectorPool({ workers: 1, compile: \"always\" })`, the calling thread and one worker. Engines alternate over " +
         `${d.rounds ?? 1} round(s) to share the host's drift.`,
       "",
     );
