@@ -302,6 +302,22 @@ describe("compiled stage sums: the f32 sum and its exact fallback", () => {
 });
 
 describe("when the cascade is compiled", () => {
+  it("not at all where a leaf or a stage sum is beyond f32's range: the generic scan, OpenCV's f64 sums", () => {
+    const stump = (f: number, l: string, r: string) => `<_><internalNodes>0 -1 ${f} 0.001</internalNodes><leafValues>${l} ${r}</leafValues></_>`;
+    const stages = [
+      `<_><maxWeakCount>2</maxWeakCount><stageThreshold>-0.5</stageThreshold><weakClassifiers>${stump(1, "0.3", "-0.4")}${stump(2, "0.2", "-0.3")}</weakClassifiers></_>`,
+      `<_><maxWeakCount>2</maxWeakCount><stageThreshold>0.1</stageThreshold><weakClassifiers>${stump(3, "1e39", "-0.4")}${stump(0, "0.2", "-0.3")}</weakClassifiers></_>`,
+    ];
+    const c = loadCascade(cascadeXml(stages));
+    expect(c.leaves.includes(Infinity)).toBe(true);
+    const d = new FaceDetector({ cascade: c, compile: "always" });
+    const im = { data: grey(90, 70, 8, true), width: 90, height: 70 };
+    const a = d.candidates(im, { scaleFactor: 1.1 });
+    expect(d.lastScan.compiledScales).toBe(0);
+    expect(d.lastScan.genericScales).toBeGreaterThan(0);
+    expect(a).toEqual(scalarCandidates(d, im, { scaleFactor: 1.1 }));
+  });
+
   const img = { data: grey(120, 90, 4, true), width: 120, height: 90 };
   it('"auto" (the default) from the tenth frame of a size, "always" from the first, "never" and false not at all', () => {
     const auto = new FaceDetector();

@@ -102,6 +102,12 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCasc
   // of each later stage, last the queue driver.
   const first = Math.min(COMPILED_FIRST_STAGES, nstages);
   const end = compiledStageCount(stageTrees, first, g.stumpBudget ?? JIT_TOTAL_STUMP_BUDGET);
+  // f32 sums need finite leaves and bounds: a leaf beyond f32's range (OpenCV reads 1e39 as infinity) leaves the
+  // cascade to the generic scan, whose f64 sums are OpenCV's
+  for (let s = 0, n = nodes; s < end; n += stageTrees[s] * PACK.NODE, s++) {
+    const { lo, hi } = ambiguity(f32, stages + s * PACK.STAGE, n, stageTrees[s], g.ambiguityScale ?? 1);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
+  }
   let node = nodes;
   const stageFuncs: FuncDef[] = [];
   for (let s = 0; s < end; s++) {
@@ -245,12 +251,15 @@ function integerWeights(weights: number[], windowArea: number): boolean {
 // The f32 thresholds between which a stage's f32 sum cannot decide. The f32 sum starts from R = f32(Σ right)
 // and adds f32(left − right) n times: each rounding is at most 2^−24 of the value rounded, which is at most
 // B = |R| + Σ|left − right|, so it lies within (n + 2)·2^−24·B of the exact sum of the chosen leaves; OpenCV's f64
-// sum lies within n·2^−53·B of it. `scale` widens the band (tests: every group exact).
+// sum lies within n·2^−53·B of it. `scale` widens the band (tests: every group exact). NaN bounds where B is
+// beyond f32's range (a partial sum could overflow).
 function ambiguity(f32: Float32Array, st: number, node0: number, nt: number, scale: number): { lo: number; hi: number } {
   let b = Math.abs(f32[(st + PACK.S_RIGHTS) >> 2]);
   for (let i = 0; i < nt; i++) b += Math.abs(f32[(node0 + i * PACK.NODE + PACK.N_DIFF) >> 2]);
   const eps = ((nt + 2) * 2 ** -24 * b * 1.01 + 1e-9) * scale;
   const thr = f32[(st + 4) >> 2];
+  // every partial sum must stay inside f32's range too (|partial| ≤ B): else no band (the cascade is not compiled)
+  if (!Number.isFinite(Math.fround(b * 1.01))) return { lo: NaN, hi: NaN };
   return { lo: f32Below(thr - eps), hi: f32Above(thr + eps) };
 }
 

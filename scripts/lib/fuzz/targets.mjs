@@ -209,12 +209,17 @@ export function makeTargets(lib, ctx) {
       gen: genCascade,
       run(c) {
         const cascade = lib.loadCascade(c.text, "fuzz.xml");
-        const det = new lib.FaceDetector({ cascade, minNeighbors: 0 });
+        // the compiled scan (src/detect/jit.ts) and the generic one must agree box for box
+        const det = new lib.FaceDetector({ cascade, minNeighbors: 0, compile: "always" });
+        const generic = new lib.FaceDetector({ cascade, minNeighbors: 0, compile: "never" });
         for (const [w, h] of [[40, 40], [64, 30]]) {
           const img = greyNoise(w, h, w * h);
-          for (const [x, y, bw, bh] of det.detect(img)) {
+          const boxes = det.detect(img);
+          for (const [x, y, bw, bh] of boxes) {
             if (!(x >= 0 && y >= 0 && bw > 0 && bh > 0 && x + bw <= w && y + bh <= h)) throw new Error(`box ${[x, y, bw, bh]} outside the ${w}×${h} image`);
           }
+          const other = generic.detect(img);
+          if (JSON.stringify(other) !== JSON.stringify(boxes)) throw new Error(`compiled and generic scans disagree on a ${w}×${h} image: ${JSON.stringify(boxes)} vs ${JSON.stringify(other)}`);
         }
       },
       named: /^fuzz\.xml: /,
