@@ -245,8 +245,8 @@ describe("compiled and generic first stages + queue: the candidates of the scala
   });
 });
 
-// The compiled stages sum their leaves in f32 and leave the sums too near a threshold to the exact f64 stage
-// (jit.ts's ambiguity band). Here a stage whose f32 sum rounds onto the threshold while the exact sum lies just
+// The compiled and generic stump stages sum their leaves in f32 and leave the sums too near a threshold to the
+// exact f64 stage (src/detect/band.ts). Here a stage whose f32 sum rounds onto the threshold while the exact sum lies just
 // below it: every window must be rejected, as by the scalar scan; without the band every window would pass.
 describe("compiled stage sums: the f32 sum and its exact fallback", () => {
   // stumps whose two leaves are equal: every window's stage sum is 1 + 3·2^−25 (not an f32: it rounds up to 1 + 2^−23)
@@ -278,6 +278,10 @@ describe("compiled stage sums: the f32 sum and its exact fallback", () => {
     expect(scalarCandidates(d, img, { scaleFactor: 1.1 })).toEqual([]);
     expect(d.candidates(img, { scaleFactor: 1.1 })).toEqual([]);
     expect(d.lastScan.compiledScales).toBeGreaterThan(0);
+    // the generic scan sums in f32 too (assembly/haar/stage4.ts), with the band packed beside the stage
+    const generic = new FaceDetector({ cascade: loadCascade(xml), compile: "never" });
+    expect(generic.candidates(img, { scaleFactor: 1.1 })).toEqual([]);
+    expect(generic.lastScan.genericScales).toBeGreaterThan(0);
     // the band closed (a mutant of the compiled stage): the f32 sums decide alone, and wrongly
     const closed = withBand(0);
     expect(closed.candidates(img, { scaleFactor: 1.1 }).length).toBeGreaterThan(100);

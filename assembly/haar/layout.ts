@@ -14,9 +14,13 @@ export const H_SQOFS = 40; //    bytes from sum to sqsum
 export const H_AREA = 44; //     i32 area of the variance rectangle
 export const H_SIMD_TREES = 48; // 1 when every tree has a path table (≤ 3 nodes): the SIMD tree scan applies
 export const HEADER_BYTES = 64;
-// stage record, 16 bytes: ntrees i32, threshold f32 (OpenCV's, less 1e-5), first tree i32, and for stumps the
-// sum of the stage's right leaves in f32 (read by the compiled scan, src/detect/jit.ts)
-export const STAGE_BYTES = 16;
+// stage record, 32 bytes: ntrees i32, threshold f32 (OpenCV's, less 1e-5), first tree i32, and for stumps the
+// sum of the stage's right leaves in f32 (S_RIGHTS) and the band of f32 sums that cannot decide (S_LO, S_HI;
+// NaN where the stage must be summed in f64: src/detect/band.ts), then padding
+export const STAGE_BYTES = 32;
+export const S_RIGHTS = 12;
+export const S_LO = 16;
+export const S_HI = 20;
 // node record, 80 bytes: 3 × 4 corner offsets (i32), weights w0..w2 (f32), threshold (f32),
 // left, right (stumps: the two leaf values as f32; trees: child indices as in OpenCV, ≤ 0 a leaf), nrects, and
 // for stumps left − right in f32 (read by the compiled scan, src/detect/jit.ts)
@@ -26,6 +30,7 @@ export const N_THR = 60;
 export const N_LEFT = 64;
 export const N_RIGHT = 68;
 export const N_NRECTS = 72;
+export const N_DIFF = 76;
 // tree record, 16 bytes: first node index, first leaf index, node count, byte address of its path table:
 // leaf count, then per leaf value (f32), step count, three steps (node · 2 + 1 when it went left, v < threshold)
 export const TREE_BYTES = 16;

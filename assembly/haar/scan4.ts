@@ -1,5 +1,5 @@
 import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES } from "./layout";
-import { rectAny, stumpStageFail4, treeStageFail4 } from "./stage4";
+import { rectAny, stumpStageExact4, stumpStageFail4, treeStageFail4 } from "./stage4";
 
 // The first stages of a cascade (stumps, or trees with path tables) on groups of four neighbouring windows: the
 // windows at x, x+step, x+2·step, x+3·step of one row share every corner offset, so each corner is one v128 load
@@ -70,5 +70,5 @@ export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32,
 // record at st and its first node at node: the lanes whose stage sum is below the threshold, exactly (f64 sums).
 // The compiled scan (src/detect/jit.ts) imports it for the rare groups its f32 sums cannot decide.
 export function stumpStageExact(p0: usize, step: i32, f: v128, st: usize, node: usize): v128 {
-  return step == 1 ? stumpStageFail4(false, p0, 0, 0, 0, 1, f, st, node) : stumpStageFail4(false, p0, 0, 0, 0, 2, f, st, node);
+  return stumpStageExact4(false, p0, 0, 0, 0, step, f, st, node);
 }

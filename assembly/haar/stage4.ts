@@ -1,14 +1,42 @@
-import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, TREE_BYTES, T_PATHS } from "./layout";
+import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, N_DIFF, S_RIGHTS, S_LO, S_HI, TREE_BYTES, T_PATHS } from "./layout";
 
 // One cascade stage for four windows at once, for the grouped first stages (scan4.ts: neighbouring windows, one
 // v128 load a corner) and for the queue (queue.ts: any four windows, each corner gathered lane by lane); `gather`
 // is a constant at every call, so each inlined copy keeps one way. Each returns the mask of lanes whose stage
-// sum is below the stage's threshold. Every lane computes what the scalar code (scan.ts) computes — the same f32
-// features, the same compares, the stage sum in f64 in classifier order — so the results are bit-identical.
+// sum is below the stage's threshold. Every lane decides what the scalar code (scan.ts) decides — the same f32
+// features, the same compares; the stage sum in f64 in classifier order (trees, and stumps whose f32 sum is
+// too near the threshold), or in f32 where that decides the same (stumps) — so the results are bit-identical.
 
-// A stage of stumps; node points at the stage's first node (one node a stump).
+// A stage of stumps; node points at the stage's first node (one node a stump). The stage sum in f32, as the
+// compiled scan keeps it (src/detect/jit.ts): from the sum of the right leaves (S_RIGHTS), adding left − right
+// (N_DIFF) where the stump goes left; a lane whose f32 sum falls in the band [S_LO, S_HI) of sums f32 cannot
+// decide (src/detect/band.ts) has the group's stage evaluated again in f64 (stumpStageExact4), as does a stage
+// without a band (NaN).
 // @ts-ignore: decorator
 @inline export function stumpStageFail4(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, st: usize, node: usize): v128 {
+  const lo = load<f32>(st + S_LO);
+  if (isNaN(lo)) return stumpStageExact4(gather, p0, p1, p2, p3, step, f, st, node);
+  const nt = load<i32>(st);
+  let acc = f32x4.splat(load<f32>(st + S_RIGHTS));
+  let n = node;
+  for (let i = 0; i < nt; i++) {
+    const left = nodeMask(gather, p0, p1, p2, p3, step, f, n);
+    acc = f32x4.add(acc, v128.and(left, f32x4.splat(load<f32>(n + N_DIFF))));
+    n += NODE_BYTES;
+  }
+  const below = f32x4.lt(acc, f32x4.splat(load<f32>(st + S_HI)));
+  if (v128.any_true(v128.andnot(below, f32x4.lt(acc, f32x4.splat(lo))))) return stumpStageExact4(gather, p0, p1, p2, p3, step, f, st, node);
+  return below;
+}
+
+// The same stage with its sum in f64 per lane, in classifier order, as OpenCV (and scan.ts) sum it. Not inlined:
+// it runs rarely.
+export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, st: usize, node: usize): v128 {
+  return gather ? stumpStageF64(true, p0, p1, p2, p3, 1, f, st, node) : step == 1 ? stumpStageF64(false, p0, 0, 0, 0, 1, f, st, node) : stumpStageF64(false, p0, 0, 0, 0, 2, f, st, node);
+}
+
+// @ts-ignore: decorator
+@inline function stumpStageF64(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, st: usize, node: usize): v128 {
   const nt = load<i32>(st);
   let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
   for (let i = 0; i < nt; i++) {

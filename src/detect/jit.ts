@@ -1,5 +1,6 @@
 import { Code, emitModule, I32, Op, Simd, V128, VOID, type FuncDef } from "./wasm-emit.js";
 import { PACK } from "./pack.js";
+import { sumBand } from "./band.js";
 
 // A stump cascade compiled to WebAssembly, once per frame width (the corner offsets depend on the integral
 // images' row stride) and window step. Each stage is a function over four neighbouring windows (x, x+step,
@@ -102,8 +103,8 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCasc
   // of each later stage, last the queue driver.
   const first = Math.min(COMPILED_FIRST_STAGES, nstages);
   const end = compiledStageCount(stageTrees, first, g.stumpBudget ?? JIT_TOTAL_STUMP_BUDGET);
-  // f32 sums need finite leaves and bounds: a leaf beyond f32's range (OpenCV reads 1e39 as infinity) leaves the
-  // cascade to the generic scan, whose f64 sums are OpenCV's
+  // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as infinity)
+  // leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
   for (let s = 0, n = nodes; s < end; n += stageTrees[s] * PACK.NODE, s++) {
     const { lo, hi } = ambiguity(f32, stages + s * PACK.STAGE, n, stageTrees[s], g.ambiguityScale ?? 1);
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
@@ -158,7 +159,7 @@ function i32x4Const(c: Code, v: number): void {
 // - Integer weights (OpenCV's shipped cascades: −1, 2, 3): OpenCV's f32 feature Σ w·f32(sum) is then an
 //   integer below 2^24, computed without rounding, so it equals the i32 Σ w·sum converted once (integerWeights).
 // - The stage sum in f32 instead of f64: start from the sum of the right leaves (S_RIGHTS) and add left − right
-//   (N_DIFF) where the stump goes left; the f32 rounding is bounded (ambiguity()), so a lane whose f32 sum is
+//   (N_DIFF) where the stump goes left; the f32 rounding is bounded (band.ts), so a lane whose f32 sum is
 //   that far from the threshold is decided as the exact f64 sum would be. When a lane lies closer (rare), the
 //   group's stage is evaluated again exactly by the imported stageExact (assembly/haar/scan4.ts).
 function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: number, nt: number, step: number, g: JitGeometry): FuncDef | null {
@@ -248,39 +249,10 @@ function integerWeights(weights: number[], windowArea: number): boolean {
   return weights.every((w) => Number.isInteger(w)) && total * 255 * 2 * windowArea < 2 ** 24;
 }
 
-// The f32 thresholds between which a stage's f32 sum cannot decide. The f32 sum starts from R = f32(Σ right)
-// and adds f32(left − right) n times: each rounding is at most 2^−24 of the value rounded, which is at most
-// B = |R| + Σ|left − right|, so it lies within (n + 2)·2^−24·B of the exact sum of the chosen leaves; OpenCV's f64
-// sum lies within n·2^−53·B of it. `scale` widens the band (tests: every group exact). NaN bounds where B is
-// beyond f32's range (a partial sum could overflow).
+// The band of f32 sums the stage leaves to stageExact (band.ts), with the compile's scale.
 function ambiguity(f32: Float32Array, st: number, node0: number, nt: number, scale: number): { lo: number; hi: number } {
-  let b = Math.abs(f32[(st + PACK.S_RIGHTS) >> 2]);
-  for (let i = 0; i < nt; i++) b += Math.abs(f32[(node0 + i * PACK.NODE + PACK.N_DIFF) >> 2]);
-  const eps = ((nt + 2) * 2 ** -24 * b * 1.01 + 1e-9) * scale;
-  const thr = f32[(st + 4) >> 2];
-  // every partial sum must stay inside f32's range too (|partial| ≤ B): else no band (the cascade is not compiled)
-  if (!Number.isFinite(Math.fround(b * 1.01))) return { lo: NaN, hi: NaN };
-  return { lo: f32Below(thr - eps), hi: f32Above(thr + eps) };
-}
-
-// The largest f32 ≤ x, and the smallest f32 ≥ x.
-function f32Below(x: number): number {
-  const r = Math.fround(x);
-  return r <= x ? r : f32Step(r, -1);
-}
-function f32Above(x: number): number {
-  const r = Math.fround(x);
-  return r >= x ? r : f32Step(r, 1);
-}
-function f32Step(v: number, dir: 1 | -1): number {
-  const dv = new DataView(new ArrayBuffer(4));
-  dv.setFloat32(0, v);
-  let bits = dv.getInt32(0);
-  // toward +∞ a positive f32 grows its bits, a negative one shrinks them (and the reverse toward −∞)
-  if (v === 0) return dir * 2 ** -149;
-  bits += (v > 0 ? 1 : -1) * dir;
-  dv.setInt32(0, bits);
-  return dv.getFloat32(0);
+  const diffs = Array.from({ length: nt }, (_, i) => f32[(node0 + i * PACK.NODE + PACK.N_DIFF) >> 2]);
+  return sumBand(f32[(st + PACK.S_RIGHTS) >> 2], diffs, f32[(st + 4) >> 2], scale);
 }
 
 // The driver: scan(sum, groups, rows, out). Per group: the variance factor and refusal (as scan4.ts's group(),

@@ -1,11 +1,12 @@
 import type { Cascade } from "./cascade.js";
+import { sumBand } from "./band.js";
 
 // Lays a cascade out for the WASM scanner (assembly/haar/layout.ts has the same offsets): stage records,
 // node records with each feature inlined as byte offsets of its rectangles' corners relative to the window's
 // top-left entry of the integral image (so the kernel does loads and adds, no index arithmetic), leaves, trees.
 // Offsets depend on the integral images' row stride, so a detector repacks when the frame width changes.
 
-const HEADER = 64, STAGE = 16, NODE = 80, TREE = 16;
+const HEADER = 64, STAGE = 32, NODE = 80, TREE = 16;
 /** Trees the SIMD scan takes: at most this many nodes, so at most this deep (deeper ones: the scalar scan). */
 export const SIMD_TREE_NODES = 3;
 
@@ -28,6 +29,8 @@ export const PACK = {
   N_NRECTS: 72,
   N_DIFF: 76,
   S_RIGHTS: 12,
+  S_LO: 16,
+  S_HI: 20,
 } as const;
 
 export interface PackGeometry {
@@ -96,10 +99,19 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
     f32[o + 1] = c.stageThreshold[s];
     i32[o + 2] = c.stageFirstTree[s];
     if (c.stumps) {
-      // the stage sum if every stump went right, in f32 (the compiled scan's starting sum, jit.ts)
+      // f32 stage sums (band.ts): the sum if every stump went right, in f32, and the band of sums left to f64
+      const first = c.stageFirstTree[s], n = c.stageTrees[s];
       let rights = 0;
-      for (let t = 0; t < c.stageTrees[s]; t++) rights += c.leaves[c.treeFirstLeaf[c.stageFirstTree[s] + t] + 1];
+      const diffs = new Float32Array(n);
+      for (let t = 0; t < n; t++) {
+        const leaf = c.treeFirstLeaf[first + t];
+        rights += c.leaves[leaf + 1];
+        diffs[t] = c.leaves[leaf] - c.leaves[leaf + 1];
+      }
       f32[o + 3] = rights;
+      const { lo, hi } = sumBand(f32[o + 3], diffs, c.stageThreshold[s]);
+      f32[o + 4] = lo;
+      f32[o + 5] = hi;
     }
   }
   for (let k = 0; k < nnodes; k++) {
