@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodePng } from "../src/image/png.js";
 import { FaceDetector, loadCascade } from "../src/detect/index.js";
 import { COMPILE_AFTER_FRAMES, groupsPerRow } from "../src/detect/detector.js";
+import { f32Above, f32Below, sumBand } from "../src/detect/band.js";
 import { scaleList } from "../src/detect/scales.js";
 import { Bytes } from "../src/detect/wasm-emit.js";
 import { cvRound, f32 } from "../src/detect/round.js";
@@ -302,6 +303,35 @@ describe("compiled stage sums: the f32 sum and its exact fallback", () => {
       }
     }
     expect(d.candidates(img, { scaleFactor: 1.1 })).toEqual([]);
+  });
+});
+
+describe("band.ts: the f32 neighbours of a number and the band of undecidable sums", () => {
+  const f32bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0];
+  it("f32Below / f32Above: the nearest f32 on each side, the number itself when it is an f32", () => {
+    for (const x of [1, -1, 0.1, -0.1, 1 + 2 ** -30, -(1 + 2 ** -30), 3e38, -3e38, 1e-40, -1e-40, 123.456]) {
+      const lo = f32Below(x), hi = f32Above(x);
+      expect(Math.fround(lo)).toBe(lo);
+      expect(Math.fround(hi)).toBe(hi);
+      expect(lo <= x && x <= hi).toBe(true);
+      if (Math.fround(x) === x) expect([lo, hi]).toEqual([x, x]);
+      else expect(Math.abs(f32bits(hi) - f32bits(lo))).toBe(1); // adjacent f32s around x
+    }
+    expect(f32Above(2 ** -160)).toBe(2 ** -149);
+    expect(f32Below(-(2 ** -160))).toBe(-(2 ** -149));
+  });
+  it("sumBand: around the threshold, wider with more stumps and larger leaves; NaN past f32's range", () => {
+    const a = sumBand(-1.5, [0.5, -0.25, 1], 0.75);
+    expect(a.lo < 0.75 && a.hi > 0.75).toBe(true);
+    const b = sumBand(-1.5, [0.5, -0.25, 1, 0.5, 0.5, 0.5], 0.75);
+    expect(b.lo <= a.lo && b.hi >= a.hi).toBe(true);
+    const c = sumBand(-150, [50, -25, 100], 0.75);
+    expect(c.hi - c.lo).toBeGreaterThan(50 * (a.hi - a.lo));
+    // the bound itself: (n + 2)·2^−24·B·1.01 (+1e−9) each side
+    expect(a.hi - 0.75).toBeGreaterThanOrEqual(5 * 2 ** -24 * 3.25 * 1.01);
+    expect(sumBand(3e38, [1e38], 0)).toEqual({ lo: NaN, hi: NaN });
+    expect(sumBand(Infinity, [1], 0)).toEqual({ lo: NaN, hi: NaN });
+    expect(sumBand(0, [NaN], 0)).toEqual({ lo: NaN, hi: NaN });
   });
 });
 
