@@ -25,7 +25,6 @@ export const Op = {
   i32Const: 0x41,
   f32Const: 0x43,
   i32Eqz: 0x45,
-  i32Eq: 0x46,
   i32Ne: 0x47,
   i32LtS: 0x48,
   i32GeS: 0x4e,
