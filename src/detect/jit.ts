@@ -103,16 +103,14 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCasc
   // of each later stage, last the queue driver.
   const first = Math.min(COMPILED_FIRST_STAGES, nstages);
   const end = compiledStageCount(stageTrees, first, g.stumpBudget ?? JIT_TOTAL_STUMP_BUDGET);
-  // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as infinity)
-  // leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
-  for (let s = 0, n = nodes; s < end; n += stageTrees[s] * PACK.NODE, s++) {
-    const { lo, hi } = ambiguity(f32, stages + s * PACK.STAGE, n, stageTrees[s], g.ambiguityScale ?? 1);
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
-  }
   let node = nodes;
   const stageFuncs: FuncDef[] = [];
   for (let s = 0; s < end; s++) {
-    const fn = stageFunction(i32, f32, stages + s * PACK.STAGE, node, stageTrees[s], g.step, g);
+    // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as
+    // infinity) leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
+    const band = ambiguity(f32, stages + s * PACK.STAGE, node, stageTrees[s], g.ambiguityScale ?? 1);
+    if (!Number.isFinite(band.lo) || !Number.isFinite(band.hi)) return null;
+    const fn = stageFunction(i32, f32, stages + s * PACK.STAGE, node, stageTrees[s], g.step, g, band);
     if (!fn) return null;
     stageFuncs.push(fn);
     node += stageTrees[s] * PACK.NODE;
@@ -162,7 +160,7 @@ function i32x4Const(c: Code, v: number): void {
 //   (N_DIFF) where the stump goes left; the f32 rounding is bounded (band.ts), so a lane whose f32 sum is
 //   that far from the threshold is decided as the exact f64 sum would be. When a lane lies closer (rare), the
 //   group's stage is evaluated again exactly by the imported stageExact (assembly/haar/scan4.ts).
-function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: number, nt: number, step: number, g: JitGeometry): FuncDef | null {
+function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: number, nt: number, step: number, g: JitGeometry, band: { lo: number; hi: number }): FuncDef | null {
   const P = 0, F = 1, ACC = 2, MHI = 3, TMP = 4, CORNER = 5;
   const c = new Code();
   splat(c, st + PACK.S_RIGHTS);
@@ -230,7 +228,7 @@ function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: nu
     c.op(Op.end);
   }
   // below `lo`: below the threshold; at or above `hi`: not below; between: ask the exact stage
-  const { lo, hi } = ambiguity(f32, st, node0, nt, g.ambiguityScale ?? 1);
+  const { lo, hi } = band;
   c.get(ACC).f32(hi).simd(Simd.f32x4Splat).simd(Simd.f32x4Lt).tee(MHI);
   c.get(ACC).f32(lo).simd(Simd.f32x4Splat).simd(Simd.f32x4Lt).simd(Simd.andnot).simd(Simd.anyTrue);
   c.op(Op.if).byte(V128);
