@@ -1,6 +1,5 @@
 import { Code, emitModule, I32, Op, Simd, V128, VOID, type FuncDef } from "./wasm-emit.js";
-import { PACK } from "./pack.js";
-import { sumBand } from "./band.js";
+import { PACK, stageBand } from "./pack.js";
 
 // A stump cascade compiled to WebAssembly, once per frame width (the corner offsets depend on the integral
 // images' row stride) and window step. Each stage is a function over four neighbouring windows (x, x+step,
@@ -108,7 +107,7 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCasc
   for (let s = 0; s < end; s++) {
     // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as
     // infinity) leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
-    const band = ambiguity(f32, stages + s * PACK.STAGE, node, stageTrees[s], g.ambiguityScale ?? 1);
+    const band = stageBand(f32, stages + s * PACK.STAGE, node, stageTrees[s], g.ambiguityScale ?? 1);
     if (!Number.isFinite(band.lo) || !Number.isFinite(band.hi)) return null;
     const fn = stageFunction(i32, f32, stages + s * PACK.STAGE, node, stageTrees[s], g.step, g, band);
     if (!fn) return null;
@@ -245,12 +244,6 @@ function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: nu
 function integerWeights(weights: number[], windowArea: number): boolean {
   const total = weights.reduce((a, w) => a + Math.abs(w), 0);
   return weights.every((w) => Number.isInteger(w)) && total * 255 * 2 * windowArea < 2 ** 24;
-}
-
-// The band of f32 sums the stage leaves to stageExact (band.ts), with the compile's scale.
-function ambiguity(f32: Float32Array, st: number, node0: number, nt: number, scale: number): { lo: number; hi: number } {
-  const diffs = Array.from({ length: nt }, (_, i) => f32[(node0 + i * PACK.NODE + PACK.N_DIFF) >> 2]);
-  return sumBand(f32[(st + PACK.S_RIGHTS) >> 2], diffs, f32[(st + 4) >> 2], scale);
 }
 
 // The driver: scan(sum, groups, rows, out). Per group: the variance factor and refusal (as scan4.ts's group(),

@@ -33,6 +33,15 @@ export const PACK = {
   S_HI: 20,
 } as const;
 
+/**
+ * The band of a packed stump stage's f32 sums that cannot decide it (band.ts's sumBand), from its record at byte
+ * address st and its nt nodes from node0; f32 views all of memory. `scale` widens it (tests).
+ */
+export function stageBand(f32: Float32Array, st: number, node0: number, nt: number, scale = 1): { lo: number; hi: number } {
+  const diffs = Array.from({ length: nt }, (_, i) => f32[(node0 + i * NODE + PACK.N_DIFF) >> 2]);
+  return sumBand(f32[(st + PACK.S_RIGHTS) >> 2], diffs, f32[(st + 4) >> 2], scale);
+}
+
 export interface PackGeometry {
   /** row stride of the integral images, in i32 entries */
   stride: number;
@@ -99,19 +108,10 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
     f32[o + 1] = c.stageThreshold[s];
     i32[o + 2] = c.stageFirstTree[s];
     if (c.stumps) {
-      // f32 stage sums (band.ts): the sum if every stump went right, in f32, and the band of sums left to f64
-      const first = c.stageFirstTree[s], n = c.stageTrees[s];
+      // f32 stage sums (band.ts): the sum if every stump went right, in f32 (the band: below, once the nodes are)
       let rights = 0;
-      const diffs = new Float32Array(n);
-      for (let t = 0; t < n; t++) {
-        const leaf = c.treeFirstLeaf[first + t];
-        rights += c.leaves[leaf + 1];
-        diffs[t] = c.leaves[leaf] - c.leaves[leaf + 1];
-      }
+      for (let t = 0; t < c.stageTrees[s]; t++) rights += c.leaves[c.treeFirstLeaf[c.stageFirstTree[s] + t] + 1];
       f32[o + 3] = rights;
-      const { lo, hi } = sumBand(f32[o + 3], diffs, c.stageThreshold[s]);
-      f32[o + 4] = lo;
-      f32[o + 5] = hi;
     }
   }
   for (let k = 0; k < nnodes; k++) {
@@ -131,13 +131,23 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
       const t = k; // one node per tree: node k is tree k
       f32[o + 16] = c.leaves[c.treeFirstLeaf[t]];
       f32[o + 17] = c.leaves[c.treeFirstLeaf[t] + 1];
-      // left − right in f32: what going left adds to the compiled scan's sum (jit.ts)
+      // left − right in f32: what going left adds to a stage's f32 sum (band.ts)
       f32[o + 19] = f32[o + 16] - f32[o + 17];
     } else {
       i32[o + 16] = c.nodeLeft[k];
       i32[o + 17] = c.nodeRight[k];
     }
     i32[o + 18] = c.featureRectCount[f];
+  }
+  // stump stages: the band of f32 sums left to f64 (S_LO, S_HI)
+  if (c.stumps) {
+    const all = new Float32Array(mem);
+    for (let s = 0, node = base + nodes; s < nstages; node += c.stageTrees[s] * NODE, s++) {
+      const st = base + stages + s * STAGE;
+      const { lo, hi } = stageBand(all, st, node, c.stageTrees[s]);
+      all[(st + PACK.S_LO) >> 2] = lo;
+      all[(st + PACK.S_HI) >> 2] = hi;
+    }
   }
   // tree records: first node, first leaf, node count, byte address of the path table (trees only)
   let simd = !c.stumps, at = paths;
