@@ -56,7 +56,7 @@ export function renderResults(r) {
     }
     if (r.browser && !r.browser.skipped) {
       const b = r.browser, m = b.medianMs ?? {};
-      L.push("", `Browser (headless Chromium ${b.chromium ?? ""}, the web demo's pipeline in a worker, real-time settings, the same frame, ${b.n} frames): detection ${f(m.detect)} ms, classification ${f(m.classify)} ms, frame ${f(m.total)} ms: **${f(b.fps, 1)} frames/s**.`);
+      L.push("", `Browser (headless Chromium ${b.chromium ?? ""}, the web demo's pipeline in a worker, real-time settings, the same frame, ${b.n} frames): detection ${f(m.detect)} ms, classification ${f(m.classify)} ms, frame ${f(m.total)} ms: **${f(b.fps, 1)} frames/s**${b.scan ? `; the worker's detector ran ${b.scan.compiledScales > 0 ? "compiled for the frame" : "its generic scan"} on the last frame` : ""}.`);
     } else if (r.browser?.skipped) L.push("", `Browser: ${r.browser.skipped}`);
     L.push("");
   }

@@ -123,6 +123,22 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
+  it("compiles the detector in the worker from a frame size's tenth frame (the benchmark page)", async () => {
+    const bench = await browser.context.newPage(); // a second page: newPage() hands out the demo's
+    try {
+      await bench.goto(`${server.url}web/bench.html?n=3&warmup=10`);
+      await bench.waitForFunction(() => (window as any).resezapBench, null, { timeout: 60_000 });
+      const r = await bench.evaluate(() => (window as any).resezapBench);
+      expect(r.error, r.error).toBeUndefined();
+      // frames 11–13 of one size: the cascade compiled for it (src/detect/jit.ts), no generic scale left
+      expect(r.scan.compiledScales).toBeGreaterThan(0);
+      expect(r.scan.genericScales).toBe(0);
+      expect(r.faces.length).toBe(1);
+    } finally {
+      await bench.close();
+    }
+  }, 90_000);
+
   it("recognises a chosen image as recognize() does in Node", async () => {
     const file = join(root, "fixtures/faces/knn_test_kit_with_rose.png");
     await page.setInputFiles("#file", file);

@@ -25,7 +25,7 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 try {
   const pipeline = new Pipeline();
   const { variant } = await pipeline.init();
-  const { runs, faces } = await pipeline.bench(await frame(), { n, warmup, options: REALTIME });
+  const { runs, faces, scan } = await pipeline.bench(await frame(), { n, warmup, options: REALTIME });
   const ms = { detect: r3(median(runs.map((r) => r.detectMs))), classify: r3(median(runs.map((r) => r.classifyMs))), total: r3(median(runs.map((r) => r.totalMs))) };
   window.resezapBench = {
     userAgent: navigator.userAgent,
@@ -35,6 +35,7 @@ try {
     n,
     warmup,
     faces: faces.map(({ box, label }) => ({ box, label })),
+    scan,
     medianMs: ms,
     fps: r3(1000 / ms.total),
   };

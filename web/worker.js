@@ -5,7 +5,7 @@
 // Messages in (each with an id, answered with the same id):
 //   { type: "init", cascadeUrl, modelUrl }           → { classNames, variant }
 //   { type: "frame", width, height, data, options }  → { faces, detectMs, classifyMs, totalMs, data }
-//   { type: "bench", width, height, data, options, n, warmup } → { runs: [{ detectMs, classifyMs, totalMs }], faces }
+//   { type: "bench", width, height, data, options, n, warmup } → { runs: [{ detectMs, classifyMs, totalMs }], faces, scan }
 // data is the frame's RGBA ArrayBuffer, transferred both ways so no frame is copied.
 import { EmotionRecognizer, defaultNNVariant, recognize } from "../dist/browser.js";
 
@@ -59,7 +59,9 @@ const handlers = {
       runs.push({ detectMs: r.detectMs, classifyMs: r.classifyMs, totalMs: r.totalMs });
       faces = r.faces;
     }
-    return { runs, faces };
+    // how the detector scanned the last frame: compiled for the frame (compile "auto": from a size's tenth frame)
+    // or the generic SIMD scan
+    return { runs, faces, scan: { ...recognizer.detector.lastScan } };
   },
 };
 
