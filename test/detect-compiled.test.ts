@@ -600,16 +600,34 @@ describe("tree cascades in SIMD", () => {
     expect(full.has(1) && rs.some((r) => r <= 0 && r > -t.firstStages) && rs.some((r) => r < -t.firstStages), `results ${rs}`).toBe(true);
   });
 
+  it("compiled (jit.ts's tree stages): the scalar scan's candidates, over several frame widths", () => {
+    const c = loadCascade(xml);
+    const d = new FaceDetector({ cascade: c, compile: "always" });
+    for (const [W, H, seed] of [[151, 97, 5], [120, 90, 6], [97, 61, 7]]) {
+      const img = { data: grey(W, H, seed, true), width: W, height: H };
+      for (const sf of [1.1, 1.3]) {
+        const a = d.candidates(img, { scaleFactor: sf });
+        expect(d.lastScan.compiledScales).toBeGreaterThan(0);
+        expect(d.lastScan.genericScales + d.lastScan.treeScales).toBe(0);
+        expect(a, `${W}×${H} scaleFactor ${sf}`).toEqual(scalarCandidates(d, img, { scaleFactor: sf }));
+        if (W === 151) expect(a.length).toBeGreaterThan(5);
+      }
+    }
+  });
+
   const alt2 = new URL("../../shared/models/haarcascades/haarcascade_frontalface_alt2.xml", import.meta.url);
-  it.skipIf(!existsSync(alt2))("OpenCV's alt2 (from ../shared when present): the scalar scan's candidates on photos", () => {
+  it.skipIf(!existsSync(alt2))("OpenCV's alt2 (from ../shared when present): the scalar scan's candidates on photos, generic and compiled", () => {
     const c = loadCascade(readFileSync(alt2, "utf8"));
-    const d = new FaceDetector({ cascade: c });
+    const d = new FaceDetector({ cascade: c, compile: "never" });
+    const compiled = new FaceDetector({ cascade: c, compile: "always" });
     for (const f of ["obama_small.png", "knn_test_kit_with_rose.png"]) {
       const img = photo(f);
       for (const o of [{ scaleFactor: 1.1 }, { scaleFactor: 1.2, minSize: 60 }]) {
         const a = d.candidates(img, o);
         expect(d.lastScan.genericScales).toBeGreaterThan(0);
         expect(a).toEqual(scalarCandidates(d, img, o));
+        expect(compiled.candidates(img, o)).toEqual(a);
+        expect(compiled.lastScan.compiledScales).toBeGreaterThan(0);
       }
     }
   });

@@ -72,8 +72,8 @@ export interface FaceDetectorOptions extends DetectOptions {
    * "auto" (the default, also `true`): once frames of one size keep coming — the COMPILE_AFTER_FRAMES-th (10th)
    * frame of a size compiles (tens of milliseconds), which a stream soon repays and a few images would not;
    * "always": at the first frame; "never" (also `false`): the generic SIMD scanner always.
-   * Stump cascades only; needs synchronous WebAssembly compilation (Node, workers); elsewhere the generic
-   * scanner runs.
+   * Stump cascades and trees of up to three nodes (alt2's); needs synchronous WebAssembly compilation (Node,
+   * workers); elsewhere the generic scanner runs.
    */
   compile?: boolean | "auto" | "always" | "never";
 }
@@ -103,8 +103,8 @@ export class FaceDetector {
   /** a tree cascade whose trees all fit the SIMD tree scan (assembly/haar/stage4.ts) */
   private readonly simdTrees: boolean;
   /**
-   * How the last call scanned its scales: first stages compiled (stump cascades), the generic SIMD scan (stumps
-   * where compiling is off or refused, and trees of up to three nodes), or the scalar scan (deeper trees).
+   * How the last call scanned its scales: compiled (stumps, and trees of up to three nodes), the generic SIMD
+   * scan (the same cascades where compiling is off, not yet due, or refused), or the scalar scan (deeper trees).
    */
   readonly lastScan = { compiledScales: 0, genericScales: 0, treeScales: 0 };
 
@@ -186,10 +186,10 @@ export class FaceDetector {
       let n: number;
       if (c.stumps || this.simdTrees) {
         // The first stages on groups of four neighbouring windows, then the survivors queued and run through
-        // the later stages: for stumps compiled for this frame width where possible (jit.ts: the queue
-        // regrouped into neighbours), else the generic SIMD scan (queue.ts: packs of any four windows); the
-        // same results. Trees of up to three nodes take the generic path.
-        const compiled = c.stumps ? this.compiledScan(L, s.step) : null;
+        // the later stages: compiled for this frame width where possible (jit.ts: the queue regrouped into
+        // neighbours; stumps and trees of up to three nodes), else the generic SIMD scan (queue.ts: packs of
+        // any four windows); the same results.
+        const compiled = this.compiledScan(L, s.step);
         const s1 = compiled ? compiled.stages : this.firstStages;
         const groups = groupsPerRow(ww, s.step);
         const rows = Math.ceil(wh / s.step);

@@ -1,12 +1,13 @@
 import { Code, emitModule, I32, Op, Simd, V128, VOID, type FuncDef } from "./wasm-emit.js";
 import { PACK, stageBand } from "./pack.js";
 
-// A stump cascade compiled to WebAssembly, once per frame width (the corner offsets depend on the integral
-// images' row stride) and window step. Each stage is a function over four neighbouring windows (x, x+step,
+// A cascade compiled to WebAssembly — stumps (frontalface_default), or trees of up to three nodes (alt2) —
+// once per frame width (the corner offsets depend on the integral images' row stride) and window step. Each stage is a function over four neighbouring windows (x, x+step,
 // x+2·step, x+3·step of one row): every rectangle corner a v128.load with a constant offset (the corners a
 // stump's rectangles share loaded once), every threshold and leaf a load32_splat from a constant address in the
 // packed cascade — against the generic scanner (assembly/haar/scan4.ts), which reads offsets and constants from
-// the packed cascade at run time. See stageFunction for the two exact shortcuts in a stage's arithmetic.
+// the packed cascade at run time. See stageFunction for the two exact shortcuts in a stump stage's arithmetic
+// (tree stages, treeStageFunction, take the first only).
 //
 // Two drivers, as the generic path has (scan4.ts, then queue.ts):
 // - scan(sum, groups, rows, out): the first stage (COMPILED_FIRST_STAGES) on every group of the scale,
@@ -87,13 +88,17 @@ export function firstStageCount(stageTrees: ArrayLike<number>): number {
   return k;
 }
 
-/** A stump cascade packed at g.cascade in mem compiled, or null where the generic scanner must serve. */
+/**
+ * A cascade packed at g.cascade in mem compiled — stumps, or trees of up to three nodes (pack.ts's path tables) —
+ * or null where the generic scanner must serve.
+ */
 export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCascade | null {
   const i32 = new Int32Array(mem), f32 = new Float32Array(mem);
   const h = g.cascade >> 2;
-  if (i32[h + PACK.H_KIND / 4] !== 0) return null; // trees
+  const treesKind = i32[h + PACK.H_KIND / 4] !== 0;
+  if (treesKind && i32[h + PACK.H_SIMD_TREES / 4] !== 1) return null; // deeper trees: the scalar scan
   const nstages = i32[h + PACK.H_NSTAGES / 4];
-  const stages = i32[h + PACK.H_STAGES / 4], nodes = i32[h + PACK.H_NODES / 4];
+  const stages = i32[h + PACK.H_STAGES / 4], nodes = i32[h + PACK.H_NODES / 4], trees = i32[h + PACK.H_TREES / 4];
   if (nstages < 1 || nstages > JIT_MAX_STAGES) return null;
   const stageTrees = Array.from({ length: nstages }, (_, s) => i32[(stages + s * PACK.STAGE) >> 2]);
   if (stageTrees.some((n) => n > JIT_MAX_STAGE) || stageTrees.reduce((a, n) => a + n, 0) > JIT_MAX_STUMPS) return null;
@@ -105,14 +110,20 @@ export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCasc
   let node = nodes;
   const stageFuncs: FuncDef[] = [];
   for (let s = 0; s < end; s++) {
-    // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as
-    // infinity) leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
-    const band = stageBand(f32, stages + s * PACK.STAGE, node, stageTrees[s], g.ambiguityScale ?? 1);
-    if (!Number.isFinite(band.lo) || !Number.isFinite(band.hi)) return null;
-    const fn = stageFunction(i32, f32, stages + s * PACK.STAGE, node, stageTrees[s], g.step, g, band);
+    const st = stages + s * PACK.STAGE;
+    let fn: FuncDef | null;
+    if (treesKind) {
+      fn = treeStageFunction(i32, f32, st, trees + i32[(st + 8) >> 2] * PACK.TREE, nodes, stageTrees[s], g.step, g);
+    } else {
+      // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as
+      // infinity) leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
+      const band = stageBand(f32, st, node, stageTrees[s], g.ambiguityScale ?? 1);
+      if (!Number.isFinite(band.lo) || !Number.isFinite(band.hi)) return null;
+      fn = stageFunction(i32, f32, st, node, stageTrees[s], g.step, g, band);
+      node += stageTrees[s] * PACK.NODE;
+    }
     if (!fn) return null;
     stageFuncs.push(fn);
-    node += stageTrees[s] * PACK.NODE;
   }
   const passes: FuncDef[] = [];
   for (let s = first; s < end; s++) passes.push(queuePass(STAGE0 + s, g.step));
@@ -166,62 +177,15 @@ function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: nu
   c.set(ACC);
   let maxCorners = 0;
   for (let i = 0; i < nt; i++) {
-    const n = node0 + i * PACK.NODE, q = n >> 2;
+    const n = node0 + i * PACK.NODE;
     // Each stump in its own `if (p != -1)` (always true): without a block boundary V8's scheduler hoists
     // every stump's loads to the top of the function and spills them (measured twice as slow).
     // (Measured again with this code: a plain block, a loop, or a different constant per stump are slower.)
     c.get(P).i32(-1).op(Op.i32Ne).op(Op.if).byte(VOID);
-    const nrects = i32[q + PACK.N_NRECTS / 4];
-    if (nrects < 2 || nrects > 3) return null;
-    // unique corners of this stump's rectangles, each loaded once into a local
-    const slot = new Map<number, number>();
-    for (let r = 0; r < nrects; r++) {
-      for (let k = 0; k < 4; k++) {
-        const ofs = i32[q + r * 4 + k];
-        if (ofs < 0) return null;
-        if (!slot.has(ofs)) {
-          slot.set(ofs, CORNER + slot.size);
-          loadCorner(c, P, ofs, step);
-          c.set(slot.get(ofs)!);
-        }
-      }
-    }
-    maxCorners = Math.max(maxCorners, slot.size);
-    // p0 − p1 − p2 + p3 of rectangle r
-    const rect = (r: number) => {
-      const at = (k: number) => slot.get(i32[q + r * 4 + k])!;
-      c.get(at(0)).get(at(1)).simd(Simd.i32x4Sub).get(at(2)).simd(Simd.i32x4Sub).get(at(3)).simd(Simd.i32x4Add);
-    };
-    const weights = Array.from({ length: nrects }, (_, r) => f32[q + PACK.N_W0 / 4 + r]);
-    if (integerWeights(weights, g.windowArea)) {
-      // Σ w·sum in i32, positive weights first (|w| = 1 adds or subtracts the sum itself)
-      const order = weights.map((w, r) => [w, r]).filter(([w]) => w !== 0).sort((a, b) => b[0] - a[0]);
-      if (order.length === 0 || order[0][0] < 0) i32x4Const(c, 0);
-      order.forEach(([w, r], j) => {
-        rect(r);
-        const m = Math.abs(w);
-        if (m === 2 || m === 4) c.i32(m === 2 ? 1 : 2).simd(Simd.i32x4Shl);
-        else if (m === 3) c.tee(TMP).get(TMP).i32(1).simd(Simd.i32x4Shl).simd(Simd.i32x4Add);
-        else if (m !== 1) {
-          i32x4Const(c, m);
-          c.simd(Simd.i32x4Mul);
-        }
-        if (j > 0 || w < 0) c.simd(w < 0 ? Simd.i32x4Sub : Simd.i32x4Add);
-      });
-      c.simd(Simd.f32x4ConvertI32x4S);
-    } else {
-      for (let r = 0; r < nrects; r++) {
-        // w_r · f32(p0 − p1 − p2 + p3), summed left to right as OpenCV's OptFeature::calc
-        splat(c, n + PACK.N_W0 + r * 4);
-        rect(r);
-        c.simd(Simd.f32x4ConvertI32x4S).simd(Simd.f32x4Mul);
-        if (r > 0) c.simd(Simd.f32x4Add);
-      }
-    }
+    const corners = nodeMask(c, i32, f32, n, step, g, P, F, TMP, CORNER);
+    if (corners === null) return null;
+    maxCorners = Math.max(maxCorners, corners);
     // the sum gains left − right where v · f < threshold (the stump goes left)
-    c.get(F).simd(Simd.f32x4Mul);
-    splat(c, n + PACK.N_THR);
-    c.simd(Simd.f32x4Lt);
     splat(c, n + PACK.N_DIFF);
     c.simd(Simd.and).get(ACC).simd(Simd.f32x4Add).set(ACC);
     c.op(Op.end);
@@ -236,6 +200,118 @@ function stageFunction(i32: Int32Array, f32: Float32Array, st: number, node0: nu
   c.get(MHI);
   c.op(Op.end);
   return { params: [I32, V128], results: [V128], locals: Array(3 + maxCorners).fill(V128), body: c };
+}
+
+// A stage of trees of up to three nodes (OpenCV's alt2: two), as assembly/haar/stage4.ts's treeStageFail4: every
+// node's mask for the four windows, each lane's leaf picked by the masks along the leaf's path (pack.ts's path
+// tables), the stage sum in f64 per lane in classifier order, as OpenCV sums it — no f32 shortcut here.
+// `trees` is the byte address of the stage's first tree record.
+function treeStageFunction(i32: Int32Array, f32: Float32Array, st: number, trees: number, nodes: number, nt: number, step: number, g: JitGeometry): FuncDef | null {
+  const P = 0, F = 1, ACC_LO = 2, ACC_HI = 3, LEAF = 4, TMP = 5, MASK = 6, CORNER = 9;
+  const c = new Code();
+  i32x4Const(c, 0);
+  c.tee(ACC_LO).set(ACC_HI);
+  let maxCorners = 0;
+  for (let t = 0; t < nt; t++) {
+    const tr = (trees + t * PACK.TREE) >> 2;
+    const firstNode = i32[tr], count = i32[tr + 2], paths = i32[tr + 3];
+    if (count < 1 || count > 3) return null;
+    c.get(P).i32(-1).op(Op.i32Ne).op(Op.if).byte(VOID); // a block boundary: see stageFunction
+    for (let j = 0; j < count; j++) {
+      const corners = nodeMask(c, i32, f32, nodes + (firstNode + j) * PACK.NODE, step, g, P, F, TMP, CORNER);
+      if (corners === null) return null;
+      maxCorners = Math.max(maxCorners, corners);
+      c.set(MASK + j);
+    }
+    // leaf = the value of the leaf whose path's masks all hold, lane by lane
+    i32x4Const(c, 0);
+    c.set(LEAF);
+    const leaves = i32[paths >> 2];
+    for (let l = 0; l < leaves; l++) {
+      const e = paths + 4 + l * 20, steps = i32[(e + 4) >> 2];
+      if (steps < 1 || steps > 3) return null;
+      splat(c, e);
+      c.get(LEAF);
+      for (let k = 0; k < steps; k++) {
+        const sv = i32[(e + 8 + 4 * k) >> 2], node = sv >> 1, left = (sv & 1) === 1;
+        if (node >= count) return null;
+        c.get(MASK + node);
+        if (k === 0 && !left) c.simd(Simd.not);
+        else if (k > 0) c.simd(left ? Simd.and : Simd.andnot);
+      }
+      c.simd(Simd.bitselect).set(LEAF);
+    }
+    // the stage sum in f64 per lane, as OpenCV's double accumulator
+    c.get(LEAF).simd(Simd.f64x2PromoteLowF32x4).get(ACC_LO).simd(Simd.f64x2Add).set(ACC_LO);
+    c.get(LEAF).get(LEAF).shuffle32(2, 3, 0, 1).simd(Simd.f64x2PromoteLowF32x4).get(ACC_HI).simd(Simd.f64x2Add).set(ACC_HI);
+    c.op(Op.end);
+  }
+  const thr = f32[(st + 4) >> 2];
+  c.get(ACC_LO);
+  f64x2Const(c, thr);
+  c.simd(Simd.f64x2Lt);
+  c.get(ACC_HI);
+  f64x2Const(c, thr);
+  c.simd(Simd.f64x2Lt);
+  c.shuffle32(0, 2, 4, 6);
+  return { params: [I32, V128], results: [V128], locals: Array(CORNER - 2 + maxCorners).fill(V128), body: c };
+}
+
+// One node's feature for the four windows at P with variance factors F, compared with its threshold: leaves the
+// i32x4 mask of lanes where v · f < threshold (the walk goes left) on the stack. Each corner of the node's
+// rectangles is loaded once into the locals from CORNER on; returns how many, or null where the node cannot be
+// compiled (a rectangle count other than 2 or 3, a negative offset).
+function nodeMask(c: Code, i32: Int32Array, f32: Float32Array, n: number, step: number, g: JitGeometry, P: number, F: number, TMP: number, CORNER: number): number | null {
+  const q = n >> 2;
+  const nrects = i32[q + PACK.N_NRECTS / 4];
+  if (nrects < 2 || nrects > 3) return null;
+  const slot = new Map<number, number>();
+  for (let r = 0; r < nrects; r++) {
+    for (let k = 0; k < 4; k++) {
+      const ofs = i32[q + r * 4 + k];
+      if (ofs < 0) return null;
+      if (!slot.has(ofs)) {
+        slot.set(ofs, CORNER + slot.size);
+        loadCorner(c, P, ofs, step);
+        c.set(slot.get(ofs)!);
+      }
+    }
+  }
+  // p0 − p1 − p2 + p3 of rectangle r
+  const rect = (r: number) => {
+    const at = (k: number) => slot.get(i32[q + r * 4 + k])!;
+    c.get(at(0)).get(at(1)).simd(Simd.i32x4Sub).get(at(2)).simd(Simd.i32x4Sub).get(at(3)).simd(Simd.i32x4Add);
+  };
+  const weights = Array.from({ length: nrects }, (_, r) => f32[q + PACK.N_W0 / 4 + r]);
+  if (integerWeights(weights, g.windowArea)) {
+    // Σ w·sum in i32, positive weights first (|w| = 1 adds or subtracts the sum itself)
+    const order = weights.map((w, r) => [w, r]).filter(([w]) => w !== 0).sort((a, b) => b[0] - a[0]);
+    if (order.length === 0 || order[0][0] < 0) i32x4Const(c, 0);
+    order.forEach(([w, r], j) => {
+      rect(r);
+      const m = Math.abs(w);
+      if (m === 2 || m === 4) c.i32(m === 2 ? 1 : 2).simd(Simd.i32x4Shl);
+      else if (m === 3) c.tee(TMP).get(TMP).i32(1).simd(Simd.i32x4Shl).simd(Simd.i32x4Add);
+      else if (m !== 1) {
+        i32x4Const(c, m);
+        c.simd(Simd.i32x4Mul);
+      }
+      if (j > 0 || w < 0) c.simd(w < 0 ? Simd.i32x4Sub : Simd.i32x4Add);
+    });
+    c.simd(Simd.f32x4ConvertI32x4S);
+  } else {
+    for (let r = 0; r < nrects; r++) {
+      // w_r · f32(p0 − p1 − p2 + p3), summed left to right as OpenCV's OptFeature::calc
+      splat(c, n + PACK.N_W0 + r * 4);
+      rect(r);
+      c.simd(Simd.f32x4ConvertI32x4S).simd(Simd.f32x4Mul);
+      if (r > 0) c.simd(Simd.f32x4Add);
+    }
+  }
+  c.get(F).simd(Simd.f32x4Mul);
+  splat(c, n + PACK.N_THR);
+  c.simd(Simd.f32x4Lt);
+  return slot.size;
 }
 
 // Weights for which OpenCV's f32 feature value is an exact integer: integers, and Σ|w| · 255 · (pixels a

@@ -51,6 +51,7 @@ export const Simd = {
   f32x4Lt: 0x43,
   f64x2Lt: 0x49,
   f64x2Gt: 0x4a,
+  not: 0x4d,
   and: 0x4e,
   andnot: 0x4f,
   bitselect: 0x52,
