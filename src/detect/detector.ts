@@ -8,7 +8,7 @@ import { defaultCascade } from "./default-cascade.js";
 import { groupRectangles, type Box } from "./group.js";
 import { resolveOptions, type DetectOptions, type ResolvedOptions } from "./options.js";
 import { packCascade, packedSize, treePaths } from "./pack.js";
-import { compileStumpScan, firstStageCount } from "./jit.js";
+import { compileCascade, firstStageCount } from "./jit.js";
 import { cvRound, f32 } from "./round.js";
 import { scaleList, type Scale } from "./scales.js";
 
@@ -271,7 +271,7 @@ export class FaceDetector {
     if (f === undefined) {
       if (this.compile === "auto" && (this.framesBySize.get(`${L.width}×${L.height}`) ?? 0) < COMPILE_AFTER_FRAMES) return null;
       f = null;
-      const compiled = compileStumpScan(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade, windowArea: this.cascade.width * this.cascade.height, ambiguityScale: this.ambiguityScale, stumpBudget: this.stumpBudget });
+      const compiled = compileCascade(this.wasm.memory.buffer, { stride: L.stride, step, cascade: L.cascade, windowArea: this.cascade.width * this.cascade.height, ambiguityScale: this.ambiguityScale, stumpBudget: this.stumpBudget });
       if (compiled) {
         try {
           const inst = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), { env: { memory: this.wasm.memory, stageExact: this.wasm.stumpStageExact } });

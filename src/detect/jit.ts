@@ -33,7 +33,7 @@ export interface JitGeometry {
   windowArea: number;
   /** widens the band of stage sums the f32 sum leaves to the exact stage (tests); default 1 */
   ambiguityScale?: number;
-  /** stumps compiled in all; default JIT_TOTAL_STUMP_BUDGET */
+  /** weak classifiers (stumps or trees) compiled in all; default JIT_TOTAL_STUMP_BUDGET */
   stumpBudget?: number;
 }
 
@@ -50,7 +50,7 @@ export const GENERIC_FIRST_STUMPS = 60;
  * (25 stumps), 11.74 / 11.33 / 11.29 with three (52 stumps); at OpenCV's defaults 41.7, 44.2 and 44.9 ms.
  */
 export const COMPILED_FIRST_STAGES = 1;
-/** Stumps compiled in all (compiledStageCount). */
+/** Weak classifiers (stumps or trees) compiled in all (compiledStageCount). */
 export const JIT_TOTAL_STUMP_BUDGET = 600;
 /** Largest cascade compiled (stages, stumps in a stage, stumps in all); a larger one uses the generic scanner. */
 const JIT_MAX_STAGES = 100, JIT_MAX_STAGE = 2_000, JIT_MAX_STUMPS = 10_000;
@@ -92,7 +92,7 @@ export function firstStageCount(stageTrees: ArrayLike<number>): number {
  * A cascade packed at g.cascade in mem compiled — stumps, or trees of up to three nodes (pack.ts's path tables) —
  * or null where the generic scanner must serve.
  */
-export function compileStumpScan(mem: ArrayBuffer, g: JitGeometry): CompiledCascade | null {
+export function compileCascade(mem: ArrayBuffer, g: JitGeometry): CompiledCascade | null {
   const i32 = new Int32Array(mem), f32 = new Float32Array(mem);
   const h = g.cascade >> 2;
   const treesKind = i32[h + PACK.H_KIND / 4] !== 0;
