@@ -7,7 +7,7 @@ import { loadCascade, type Cascade } from "./cascade.js";
 import { defaultCascade } from "./default-cascade.js";
 import { groupRectangles, type Box } from "./group.js";
 import { resolveOptions, type DetectOptions, type ResolvedOptions } from "./options.js";
-import { packCascade, packedSize, treePaths } from "./pack.js";
+import { packCascade, packedSize, simdTreePaths } from "./pack.js";
 import { compileCascade, firstStageCount } from "./jit.js";
 import { cvRound, f32 } from "./round.js";
 import { scaleList, type Scale } from "./scales.js";
@@ -119,7 +119,7 @@ export class FaceDetector {
     this.compile = mode === true ? "auto" : mode === false ? "never" : mode;
     this.firstStages = firstStageCount(this.cascade.stageTrees);
     const cc = this.cascade;
-    this.simdTrees = !cc.stumps && Array.from(cc.treeNodeCount, (_, t) => treePaths(cc, t)).every((p, t) => p !== null && p.length <= cc.treeNodeCount[t] + 1);
+    this.simdTrees = !cc.stumps && Array.from(cc.treeNodeCount).every((_, t) => simdTreePaths(cc, t) !== null);
     const exports = instantiateSync("haar").exports as WebAssembly.Exports & HaarExports;
     this.wasm = exports;
     this.arena = new Arena(exports);

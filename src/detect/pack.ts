@@ -78,6 +78,15 @@ export function treePaths(c: Cascade, t: number): { leaf: number; steps: [number
   return out;
 }
 
+/**
+ * Tree t's leaf paths where the SIMD tree scan can take it, else null: at most SIMD_TREE_NODES nodes, and no more
+ * paths than leaves (a tree whose nodes share a child has more: the scalar scan takes that cascade).
+ */
+export function simdTreePaths(c: Cascade, t: number): ReturnType<typeof treePaths> {
+  const ps = treePaths(c, t);
+  return ps && ps.length <= c.treeNodeCount[t] + 1 ? ps : null;
+}
+
 // words of the path tables: per tree 1 + 5 a leaf (value, step count, 3 steps)
 function pathWords(c: Cascade): number {
   let w = 0;
@@ -160,9 +169,8 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
     i32[o + 2] = c.treeNodeCount[t];
     i32[o + 3] = base + at;
     if (c.stumps) continue;
-    const ps = treePaths(c, t);
-    // (a tree whose nodes share a child has more paths than leaves: the scalar scan takes that cascade)
-    if (!ps || ps.length > c.treeNodeCount[t] + 1) {
+    const ps = simdTreePaths(c, t);
+    if (!ps) {
       simd = false;
       at += 4 * (1 + 5 * (c.treeNodeCount[t] + 1));
       continue;
