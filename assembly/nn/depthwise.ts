@@ -12,82 +12,127 @@ export function depthwise3x3(inp: usize, H: i32, W: i32, C: i32, w: usize, b: us
 // Output rows oy0..oy1-1 only, written from `out` on (out is row oy0): lets a separable convolution run its
 // depthwise and pointwise halves a few rows at a time, in cache.
 // Kernel choice: one channel (the network's first layer) vectorises along x; otherwise channels go 4 at a
-// time with the row's 9 weight vectors held in registers across the row, and a 1–3 channel tail and the
-// border pixels (padding "same") take a clipped scalar path.
+// time (groupRow) with the 9 weight vectors held in registers across the row, the border rows and columns of
+// padding "same" included (they are a large share of a small image: 2 of every 13 rows and columns at 13×13);
+// a 1–3 channel tail and images under 2×2 take the clipped per-pixel path.
 export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32, oy0: i32, oy1: i32): void {
   const Wo = W - 2 + 2 * pad;
   if (Wo <= 0 || oy1 <= oy0) return;
   const px = <usize>C << 2;
   const outRow = <usize>Wo * px;
+  const row = <usize>W * px;
+  const C4 = C > 1 && H >= 2 && W >= 2 ? C & ~3 : 0;
   for (let oy = oy0; oy < oy1; oy++) {
     const o = out + <usize>(oy - oy0) * outRow;
     const iy = oy - pad;
-    if (iy < 0 || iy + 3 > H) {
-      clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, 0);
+    const r = inp + <usize>iy * row; // input row iy; one row above the image when iy = -1 (never read then)
+    if (C == 1) {
+      if (iy < 0 || iy + 3 > H) {
+        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, 0);
+        continue;
+      }
+      if (pad) {
+        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, 1, 0);
+        clippedPixels(inp, H, W, C, w, b, o, pad, oy, Wo - 1, Wo, 0);
+      }
+      interiorRowC1(r, W, w, b, o, pad, Wo - pad, pad);
       continue;
     }
-    // full rows: columns whose 3 taps are all inside are [pad, Wo - pad)
-    const x0 = pad, x1 = Wo - pad;
-    if (pad) {
-      clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, 1, 0);
-      clippedPixels(inp, H, W, C, w, b, o, pad, oy, Wo - 1, Wo, 0);
-    }
-    if (C == 1) interiorRowC1(inp + <usize>(iy * W) * 4, W, w, b, o, x0, x1, pad);
-    else {
-      interiorRow(inp + <usize>(iy * W) * px, W, C, w, b, o, x0, x1, pad);
-      if (C & 3) clippedPixels(inp, H, W, C, w, b, o, pad, oy, x0, x1, C & ~3);
-    }
+    // kernel rows inside the image: all three, or (padding "same") all but the first or the last
+    if (iy < 0) groupRow(r, W, C4, px, w, b, o, pad, Wo, 1, 3);
+    else if (iy + 3 > H) groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 2);
+    else groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 3);
+    if (C4 < C) clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, C4);
   }
 }
 
-// Interior of one output row, channels in groups of 4: 9 weight vectors + bias in registers, two output
-// pixels a step so each input vector loaded serves both (12 loads for 18 multiply-adds instead of 18).
-// r: first input row of the window (at x = 0). Output columns x0..x1-1 read input columns x-pad .. x-pad+2.
+// One output row, channels 0..C4-1 four at a time, kernel rows ky0..ky1-1 (constants where it is inlined, so
+// each case compiles to straight-line code). The 9 weight vectors and the bias stay in registers across the
+// row; the interior goes 4 output pixels a step, each input vector loaded once for the outputs it serves
+// (18 loads for 36 multiply-adds); with padding "same" the first and last pixels take taps kx 1..2 and 0..1.
+//   r: input row iy (the window's first row), o: the output row, px: bytes per pixel (C·4).
 // @ts-ignore: decorator
-@inline function interiorRow(r: usize, W: i32, C: i32, w: usize, b: usize, o: usize, x0: i32, x1: i32, pad: i32): void {
-  const px = <usize>C << 2;
+@inline function groupRow(r: usize, W: i32, C4: i32, px: usize, w: usize, b: usize, o: usize, pad: i32, Wo: i32, ky0: i32, ky1: i32): void {
   const row = <usize>W * px;
-  const C4 = C & ~3;
   for (let c = 0; c < C4; c += 4) {
     const cb = <usize>c << 2;
     const k0 = v128.load(w + cb), k1 = v128.load(w + px + cb), k2 = v128.load(w + 2 * px + cb);
     const k3 = v128.load(w + 3 * px + cb), k4 = v128.load(w + 4 * px + cb), k5 = v128.load(w + 5 * px + cb);
     const k6 = v128.load(w + 6 * px + cb), k7 = v128.load(w + 7 * px + cb), k8 = v128.load(w + 8 * px + cb);
     const bias = b ? v128.load(b + cb) : f32x4.splat(0);
-    let p = r + <usize>(x0 - pad) * px + cb;
-    let q = o + <usize>x0 * px + cb;
-    let x = x0;
-    for (; x + 2 <= x1; x += 2) {
-      let i0 = v128.load(p), i1 = v128.load(p + px), i2 = v128.load(p + 2 * px), i3 = v128.load(p + 3 * px);
-      let a0 = madd(i0, k0, bias), a1 = madd(i1, k0, bias);
-      a0 = madd(i1, k1, a0); a1 = madd(i2, k1, a1);
-      a0 = madd(i2, k2, a0); a1 = madd(i3, k2, a1);
-      const p1 = p + row;
-      i0 = v128.load(p1); i1 = v128.load(p1 + px); i2 = v128.load(p1 + 2 * px); i3 = v128.load(p1 + 3 * px);
-      a0 = madd(i0, k3, a0); a1 = madd(i1, k3, a1);
-      a0 = madd(i1, k4, a0); a1 = madd(i2, k4, a1);
-      a0 = madd(i2, k5, a0); a1 = madd(i3, k5, a1);
-      const p2 = p1 + row;
-      i0 = v128.load(p2); i1 = v128.load(p2 + px); i2 = v128.load(p2 + 2 * px); i3 = v128.load(p2 + 3 * px);
-      a0 = madd(i0, k6, a0); a1 = madd(i1, k6, a1);
-      a0 = madd(i1, k7, a0); a1 = madd(i2, k7, a1);
-      a0 = madd(i2, k8, a0); a1 = madd(i3, k8, a1);
+    const r0 = r + cb, r1 = r0 + row, r2 = r1 + row;
+    let q = o + cb;
+    let x = 0;
+    if (pad) { // left border: input columns 0, 1 under taps kx = 1, 2
+      let a = bias;
+      if (ky0 == 0) { a = madd(v128.load(r0), k1, a); a = madd(v128.load(r0 + px), k2, a); }
+      a = madd(v128.load(r1), k4, a); a = madd(v128.load(r1 + px), k5, a);
+      if (ky1 == 3) { a = madd(v128.load(r2), k7, a); a = madd(v128.load(r2 + px), k8, a); }
+      v128.store(q, a);
+      q += px;
+      x = 1;
+    }
+    const x1 = Wo - pad;
+    let p = r0 + <usize>(x - pad) * px; // input column of tap kx = 0, kernel row 0
+    for (; x + 4 <= x1; x += 4) {
+      let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+      if (ky0 == 0) {
+        const i0 = v128.load(p), i1 = v128.load(p + px), i2 = v128.load(p + 2 * px);
+        a0 = madd(i0, k0, a0); a1 = madd(i1, k0, a1); a2 = madd(i2, k0, a2);
+        a0 = madd(i1, k1, a0); a1 = madd(i2, k1, a1);
+        a0 = madd(i2, k2, a0);
+        const i3 = v128.load(p + 3 * px);
+        a3 = madd(i3, k0, a3); a2 = madd(i3, k1, a2); a1 = madd(i3, k2, a1);
+        const i4 = v128.load(p + 4 * px);
+        a3 = madd(i4, k1, a3); a2 = madd(i4, k2, a2);
+        a3 = madd(v128.load(p + 5 * px), k2, a3);
+      }
+      {
+        const p1 = p + row;
+        const i0 = v128.load(p1), i1 = v128.load(p1 + px), i2 = v128.load(p1 + 2 * px);
+        a0 = madd(i0, k3, a0); a1 = madd(i1, k3, a1); a2 = madd(i2, k3, a2);
+        a0 = madd(i1, k4, a0); a1 = madd(i2, k4, a1);
+        a0 = madd(i2, k5, a0);
+        const i3 = v128.load(p1 + 3 * px);
+        a3 = madd(i3, k3, a3); a2 = madd(i3, k4, a2); a1 = madd(i3, k5, a1);
+        const i4 = v128.load(p1 + 4 * px);
+        a3 = madd(i4, k4, a3); a2 = madd(i4, k5, a2);
+        a3 = madd(v128.load(p1 + 5 * px), k5, a3);
+      }
+      if (ky1 == 3) {
+        const p2 = p + 2 * row;
+        const i0 = v128.load(p2), i1 = v128.load(p2 + px), i2 = v128.load(p2 + 2 * px);
+        a0 = madd(i0, k6, a0); a1 = madd(i1, k6, a1); a2 = madd(i2, k6, a2);
+        a0 = madd(i1, k7, a0); a1 = madd(i2, k7, a1);
+        a0 = madd(i2, k8, a0);
+        const i3 = v128.load(p2 + 3 * px);
+        a3 = madd(i3, k6, a3); a2 = madd(i3, k7, a2); a1 = madd(i3, k8, a1);
+        const i4 = v128.load(p2 + 4 * px);
+        a3 = madd(i4, k7, a3); a2 = madd(i4, k8, a2);
+        a3 = madd(v128.load(p2 + 5 * px), k8, a3);
+      }
       v128.store(q, a0);
       v128.store(q + px, a1);
-      p += 2 * px;
-      q += 2 * px;
+      v128.store(q + 2 * px, a2);
+      v128.store(q + 3 * px, a3);
+      p += 4 * px;
+      q += 4 * px;
     }
-    if (x < x1) {
-      let acc = madd(v128.load(p), k0, bias);
-      acc = madd(v128.load(p + px), k1, acc);
-      acc = madd(v128.load(p + 2 * px), k2, acc);
-      acc = madd(v128.load(p + row), k3, acc);
-      acc = madd(v128.load(p + row + px), k4, acc);
-      acc = madd(v128.load(p + row + 2 * px), k5, acc);
-      acc = madd(v128.load(p + 2 * row), k6, acc);
-      acc = madd(v128.load(p + 2 * row + px), k7, acc);
-      acc = madd(v128.load(p + 2 * row + 2 * px), k8, acc);
-      v128.store(q, acc);
+    for (; x < x1; x++) {
+      let a = bias;
+      if (ky0 == 0) { a = madd(v128.load(p), k0, a); a = madd(v128.load(p + px), k1, a); a = madd(v128.load(p + 2 * px), k2, a); }
+      a = madd(v128.load(p + row), k3, a); a = madd(v128.load(p + row + px), k4, a); a = madd(v128.load(p + row + 2 * px), k5, a);
+      if (ky1 == 3) { a = madd(v128.load(p + 2 * row), k6, a); a = madd(v128.load(p + 2 * row + px), k7, a); a = madd(v128.load(p + 2 * row + 2 * px), k8, a); }
+      v128.store(q, a);
+      p += px;
+      q += px;
+    }
+    if (pad) { // right border: input columns W-2, W-1 (p is at W-2 now) under taps kx = 0, 1
+      let a = bias;
+      if (ky0 == 0) { a = madd(v128.load(p), k0, a); a = madd(v128.load(p + px), k1, a); }
+      a = madd(v128.load(p + row), k3, a); a = madd(v128.load(p + row + px), k4, a);
+      if (ky1 == 3) { a = madd(v128.load(p + 2 * row), k6, a); a = madd(v128.load(p + 2 * row + px), k7, a); }
+      v128.store(q, a);
     }
   }
 }
