@@ -121,6 +121,7 @@ export function renderResults(r) {
     L.push("");
     if (tr.ratio) L.push(`Ours / PyTorch: ×${f(tr.ratio)}.`, "");
   }
+  if (r.ceiling) L.push(...renderCeiling(r, best, h));
   L.push("## Targets", "");
   const pw = r.kernels ? Math.max(...r.kernels.map((k) => Math.max(k.pointwise.simd ?? 0, k.pointwise.relaxed ?? 0))) : null;
   const t = [
@@ -163,4 +164,40 @@ export function renderResults(r) {
   L.push("");
   if (r.notes) L.push(r.notes, "");
   return L.join("\n");
+}
+
+// What the machine allows: the multiply-add ceiling of each build, the least time the network's
+// multiply-adds can take at it, and the rate each speed target asks for, beside the ceiling.
+function renderCeiling(r, best, h) {
+  const c = r.ceiling, L = [];
+  const macs = c.network_macs, g = (ms) => macs / ms / 1e6;
+  // the head-to-head rounds measure the ceiling too (same rounds as the engines): preferred where present
+  const hc = h && !h.error && h.ceiling ? h.ceiling : null;
+  const top = hc ? { gmacs: hc.gmacs } : c.relaxed ?? c.simd;
+  const topName = (hc ? hc.build === "relaxed" : !!c.relaxed) ? "relaxed SIMD (fused multiply-add)" : "plain SIMD";
+  L.push("## The machine's ceiling", "");
+  L.push(`Multiply-adds per second of 128-bit WASM SIMD with nothing but arithmetic in the loop (12 independent f32x4 chains in registers, \`node --experimental-wasm-relaxed-simd benchmarks/ceiling.mjs\`), and the least time ResEZAP's ${macs.toLocaleString("en-US")} multiply-adds can take at that rate, before any load, store, border or pooling:`, "");
+  L.push("| build | ceiling (G MAC/s) | network at the ceiling (ms a face) |", "|---|---:|---:|");
+  for (const k of ["simd", "relaxed"]) if (c[k]) L.push(`| ${k} | ${f(c[k].gmacs)} | ${f(c[k].network_floor_ms, 3)} |`);
+  L.push("");
+  const rows = [];
+  const ours1 = h && !h.error ? h.engines.resezap.batch1_ms : best.batch1_ms;
+  rows.push(["resezap batch 1 now" + (h && !h.error ? " (head to head)" : ""), `${f(ours1, 3)} ms`, g(ours1)]);
+  rows.push(["target: ≤ 0.5 ms a face", "0.500 ms", g(0.5)]);
+  if (h && !h.error) {
+    const e = h.engines;
+    if (e["ort-node"]) rows.push(["target: as fast as native ONNX Runtime, batch 1", `${f(e["ort-node"].batch1_ms, 3)} ms`, g(e["ort-node"].batch1_ms)]);
+    if (e["ort-node"]) rows.push(["target: as fast as native ONNX Runtime, batch 64", `${f(1000 / e["ort-node"].batch64_per_s, 3)} ms`, g(1000 / e["ort-node"].batch64_per_s)]);
+    for (const k of ["ort-web", "tfjs-wasm"]) {
+      if (!e[k]) continue;
+      rows.push([`target: ×5 ${k}, batch 1`, `${f(e[k].batch1_ms / 5, 3)} ms`, g(e[k].batch1_ms / 5)]);
+      rows.push([`target: ×5 ${k}, batch 64`, `${f(1000 / e[k].batch64_per_s / 5, 3)} ms`, g(1000 / e[k].batch64_per_s / 5)]);
+    }
+  }
+  L.push(`What each asks for, as the rate the network's multiply-adds would have to run at, against the ${topName} ceiling of ${f(top.gmacs)} G MAC/s ` +
+    (hc ? `(the median of the head-to-head rounds, which measured it between the engines: ${hc.rounds_gmacs.map((x) => f(x)).join(", ")}):` : "(measured above):"), "");
+  L.push("| | time a face | G MAC/s it takes | share of the ceiling |", "|---|---:|---:|---:|");
+  for (const [name, t, rate] of rows) L.push(`| ${name} | ${t} | ${f(rate)} | ${f((rate / top.gmacs) * 100, 0)} % |`);
+  L.push("", "A row above 100 % asks for more multiply-adds a second than 128-bit SIMD issues on this machine, whatever the kernels.", "");
+  return L;
 }

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { relaxedSimdSupported } from "../dist/engine/wasm.js";
 import { benchKernels } from "./kernels.mjs";
+import { benchCeiling } from "./ceiling.mjs";
 import { SETTINGS, round } from "./lib.mjs";
 import { benchNetwork } from "./network.mjs";
 import { benchSeparable } from "./separable.mjs";
@@ -47,6 +48,8 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
   } catch (e) {
     results.browser = { skipped: `browser benchmark unavailable: ${e.message}` };
   }
+  log("machine ceiling…");
+  results.ceiling = await benchCeiling(settings);
   log("normal vs separable…");
   results.separable = await benchSeparable(settings, { naive: !quick });
   if (!quick) {

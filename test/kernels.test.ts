@@ -64,6 +64,22 @@ for (const variant of variants) {
       }
     });
 
+    it("multiplyAddCeiling (the benchmarks' machine ceiling) runs its 12 chains of a ← 0.999·a + 0.001 from a = j + 1", () => {
+      arena.reset();
+      const o = out(48);
+      for (const n of [0, 1, 7, 1000]) {
+        ex.multiplyAddCeiling(n, o);
+        const want = new Float32Array(48);
+        for (let j = 0; j < 12; j++) {
+          let a = j + 1;
+          for (let i = 0; i < n; i++) a = Math.fround(Math.fround(Math.fround(0.999) * a) + Math.fround(0.001));
+          want.fill(a, 4 * j, 4 * j + 4);
+        }
+        // the plain build rounds as this reference does; the fused one once a step instead of twice
+        expectClose(arena.readF32(o, 48), want, variant === "nnSimd" ? 0 : 1e-4, `ceiling n=${n}`);
+      }
+    });
+
     it("depthwise3x3 matches depthwiseRef, valid and same", () => {
       const r = new Random(12);
       for (let k = 0; k < 80; k++) {

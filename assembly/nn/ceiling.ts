@@ -1,0 +1,22 @@
+import { madd } from "./simd";
+
+// The machine's ceiling for the network's arithmetic, for the benchmarks: n rounds of 12 independent f32x4
+// multiply-add chains held in registers (no memory traffic, more chains than an FMA unit's latency ×
+// throughput needs, so nothing but issue rate bounds it). 48 multiply-adds a round. The kernels' madd(), so
+// the plain-SIMD build measures mul + add and the relaxed build fused multiply-add, as the kernels run.
+// The 12 sums go to out (16 bytes each) so the work cannot be optimised away.
+export function multiplyAddCeiling(n: i32, out: usize): void {
+  const k = f32x4.splat(0.999), m = f32x4.splat(0.001);
+  // chain j starts at j + 1 and tends to 1
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
+  let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
+  let a8 = f32x4.splat(9), a9 = f32x4.splat(10), a10 = f32x4.splat(11), a11 = f32x4.splat(12);
+  for (let i = 0; i < n; i++) {
+    a0 = madd(a0, k, m); a1 = madd(a1, k, m); a2 = madd(a2, k, m); a3 = madd(a3, k, m);
+    a4 = madd(a4, k, m); a5 = madd(a5, k, m); a6 = madd(a6, k, m); a7 = madd(a7, k, m);
+    a8 = madd(a8, k, m); a9 = madd(a9, k, m); a10 = madd(a10, k, m); a11 = madd(a11, k, m);
+  }
+  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+  v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
+  v128.store(out, a8, 128); v128.store(out, a9, 144); v128.store(out, a10, 160); v128.store(out, a11, 176);
+}
