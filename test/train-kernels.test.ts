@@ -157,6 +157,28 @@ describe("depthwise 3×3 (WASM vs reference)", () => {
     }
   });
 
+  it("padding same on the smallest images (1–3 pixels a side, channel groups and tails): both gradients, plain and accumulated", () => {
+    const r = rng(4);
+    for (const H of [1, 2, 3]) for (const W of [1, 2, 3]) for (const C of [1, 4, 6, 8]) {
+      scoped(() => {
+        const s = { N: 2, H, W, C };
+        const x = r.vec(size(s)), w = r.vec(9 * C), dy = r.vec(size(s));
+        const px = k.upload(x), pw = k.upload(w), pdy = k.upload(dy), pdx = out(size(s)), pdw = out(9 * C), pdb = out(C);
+        const what = `${H}×${W}×${C}`;
+        const rdx = ref.depthwise3x3BackwardInput(dy, 2, H, W, C, w, 1);
+        k.depthwise3x3BackwardInput(pdy, s, pw, "same", pdx);
+        expectClose(k.read(pdx, size(s)), rdx, TOL, `dx ${what}`);
+        k.depthwise3x3BackwardInput(pdy, s, pw, "same", pdx, true);
+        expectClose(k.read(pdx, size(s)), rdx.map((v) => 2 * v), TOL, `dx accumulate ${what}`);
+        const rw = ref.depthwise3x3BackwardWeights(x, dy, 2, H, W, C, 1);
+        k.depthwise3x3BackwardWeights(px, pdy, s, "same", pdw, pdb);
+        expectClose(k.read(pdw, 9 * C), rw.dw, TOL, `dw ${what}`);
+        k.depthwise3x3BackwardWeights(px, pdy, s, "same", pdw, pdb, true);
+        expectClose(k.read(pdw, 9 * C), rw.dw.map((v) => 2 * v), TOL, `dw accumulate ${what}`);
+      });
+    }
+  });
+
   it("ResEZAP's shapes (48×48×1 valid, 24×24×32 same) at batch 2", () => {
     const r = rng(2);
     for (const [s, padding] of [[{ N: 2, H: 48, W: 48, C: 1 }, "valid"], [{ N: 2, H: 24, W: 24, C: 32 }, "same"]] as [NHWC, Padding][]) {

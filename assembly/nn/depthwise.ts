@@ -16,6 +16,19 @@ export function depthwise3x3(inp: usize, H: i32, W: i32, C: i32, w: usize, b: us
 // padding "same" included (they are a large share of a small image: 2 of every 13 rows and columns at 13×13);
 // a 1–3 channel tail and images under 2×2 take the clipped per-pixel path.
 export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32, oy0: i32, oy1: i32): void {
+  rows(inp, H, W, C, w, b, out, pad, oy0, oy1, false);
+}
+
+// out += depthwise(in) over output rows oy0..oy1-1 (no bias): the training module's input gradient of a
+// "same" depthwise layer, which is this convolution of the output gradient with the kernel flipped, added
+// to a gradient that other layers have already written there.
+export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usize, out: usize, pad: i32, oy0: i32, oy1: i32): void {
+  rows(inp, H, W, C, w, 0, out, pad, oy0, oy1, true);
+}
+
+// add: start every sum from what out holds instead of the bias (a constant at both call sites).
+// @ts-ignore: decorator
+@inline function rows(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32, oy0: i32, oy1: i32, add: bool): void {
   const Wo = W - 2 + 2 * pad;
   if (Wo <= 0 || oy1 <= oy0) return;
   const px = <usize>C << 2;
@@ -28,21 +41,21 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
     const r = inp + <usize>iy * row; // input row iy; one row above the image when iy = -1 (never read then)
     if (C == 1) {
       if (iy < 0 || iy + 3 > H) {
-        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, 0);
+        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, 0, add);
         continue;
       }
       if (pad) {
-        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, 1, 0);
-        clippedPixels(inp, H, W, C, w, b, o, pad, oy, Wo - 1, Wo, 0);
+        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, 1, 0, add);
+        if (Wo > 1) clippedPixels(inp, H, W, C, w, b, o, pad, oy, Wo - 1, Wo, 0, add); // (once: add must not see a pixel twice)
       }
-      interiorRowC1(r, W, w, b, o, pad, Wo - pad, pad);
+      interiorRowC1(r, W, w, b, o, pad, Wo - pad, pad, add);
       continue;
     }
     // kernel rows inside the image: all three, or (padding "same") all but the first or the last
-    if (iy < 0) groupRow(r, W, C4, px, w, b, o, pad, Wo, 1, 3);
-    else if (iy + 3 > H) groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 2);
-    else groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 3);
-    if (C4 < C) clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, C4);
+    if (iy < 0) groupRow(r, W, C4, px, w, b, o, pad, Wo, 1, 3, add);
+    else if (iy + 3 > H) groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 2, add);
+    else groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 3, add);
+    if (C4 < C) clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, C4, add);
   }
 }
 
@@ -52,7 +65,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
 // (18 loads for 36 multiply-adds); with padding "same" the first and last pixels take taps kx 1..2 and 0..1.
 //   r: input row iy (the window's first row), o: the output row, px: bytes per pixel (C·4).
 // @ts-ignore: decorator
-@inline function groupRow(r: usize, W: i32, C4: i32, px: usize, w: usize, b: usize, o: usize, pad: i32, Wo: i32, ky0: i32, ky1: i32): void {
+@inline function groupRow(r: usize, W: i32, C4: i32, px: usize, w: usize, b: usize, o: usize, pad: i32, Wo: i32, ky0: i32, ky1: i32, add: bool): void {
   const row = <usize>W * px;
   for (let c = 0; c < C4; c += 4) {
     const cb = <usize>c << 2;
@@ -64,7 +77,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
     let q = o + cb;
     let x = 0;
     if (pad) { // left border: input columns 0, 1 under taps kx = 1, 2
-      let a = bias;
+      let a = add ? v128.load(q) : bias;
       if (ky0 == 0) { a = madd(v128.load(r0), k1, a); a = madd(v128.load(r0 + px), k2, a); }
       a = madd(v128.load(r1), k4, a); a = madd(v128.load(r1 + px), k5, a);
       if (ky1 == 3) { a = madd(v128.load(r2), k7, a); a = madd(v128.load(r2 + px), k8, a); }
@@ -76,6 +89,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
     let p = r0 + <usize>(x - pad) * px; // input column of tap kx = 0, kernel row 0
     for (; x + 4 <= x1; x += 4) {
       let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+      if (add) { a0 = v128.load(q); a1 = v128.load(q + px); a2 = v128.load(q + 2 * px); a3 = v128.load(q + 3 * px); }
       if (ky0 == 0) {
         const i0 = v128.load(p), i1 = v128.load(p + px), i2 = v128.load(p + 2 * px);
         a0 = madd(i0, k0, a0); a1 = madd(i1, k0, a1); a2 = madd(i2, k0, a2);
@@ -119,7 +133,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
       q += 4 * px;
     }
     for (; x < x1; x++) {
-      let a = bias;
+      let a = add ? v128.load(q) : bias;
       if (ky0 == 0) { a = madd(v128.load(p), k0, a); a = madd(v128.load(p + px), k1, a); a = madd(v128.load(p + 2 * px), k2, a); }
       a = madd(v128.load(p + row), k3, a); a = madd(v128.load(p + row + px), k4, a); a = madd(v128.load(p + row + 2 * px), k5, a);
       if (ky1 == 3) { a = madd(v128.load(p + 2 * row), k6, a); a = madd(v128.load(p + 2 * row + px), k7, a); a = madd(v128.load(p + 2 * row + 2 * px), k8, a); }
@@ -128,7 +142,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
       q += px;
     }
     if (pad) { // right border: input columns W-2, W-1 (p is at W-2 now) under taps kx = 0, 1
-      let a = bias;
+      let a = add ? v128.load(q) : bias;
       if (ky0 == 0) { a = madd(v128.load(p), k0, a); a = madd(v128.load(p + px), k1, a); }
       a = madd(v128.load(p + row), k3, a); a = madd(v128.load(p + row + px), k4, a);
       if (ky1 == 3) { a = madd(v128.load(p + 2 * row), k6, a); a = madd(v128.load(p + 2 * row + px), k7, a); }
@@ -139,7 +153,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
 
 // One channel: 4 neighbouring output pixels per vector, weights broadcast.
 // @ts-ignore: decorator
-@inline function interiorRowC1(r: usize, W: i32, w: usize, b: usize, o: usize, x0: i32, x1: i32, pad: i32): void {
+@inline function interiorRowC1(r: usize, W: i32, w: usize, b: usize, o: usize, x0: i32, x1: i32, pad: i32, add: bool): void {
   const row = <usize>W << 2;
   const k0 = v128.load32_splat(w), k1 = v128.load32_splat(w + 4), k2 = v128.load32_splat(w + 8);
   const k3 = v128.load32_splat(w + 12), k4 = v128.load32_splat(w + 16), k5 = v128.load32_splat(w + 20);
@@ -148,7 +162,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
   let x = x0;
   for (; x + 4 <= x1; x += 4) {
     const p = r + (<usize>(x - pad) << 2);
-    let acc = madd(v128.load(p), k0, bias);
+    let acc = madd(v128.load(p), k0, add ? v128.load(o + (<usize>x << 2)) : bias);
     acc = madd(v128.load(p, 4), k1, acc);
     acc = madd(v128.load(p, 8), k2, acc);
     acc = madd(v128.load(p + row), k3, acc);
@@ -161,7 +175,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
   }
   for (; x < x1; x++) {
     const p = r + (<usize>(x - pad) << 2);
-    let acc: f32 = b ? load<f32>(b) : 0;
+    let acc: f32 = add ? load<f32>(o + (<usize>x << 2)) : b ? load<f32>(b) : 0;
     for (let ky = 0; ky < 3; ky++)
       for (let kx = 0; kx < 3; kx++) acc += load<f32>(p + <usize>ky * row + (<usize>kx << 2)) * load<f32>(w + (<usize>(ky * 3 + kx) << 2));
     store<f32>(o + (<usize>x << 2), acc);
@@ -171,7 +185,7 @@ export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, 
 // Output pixels ox0..ox1-1 of row oy, channels c0..C-1, taps outside the image skipped: the border pixels
 // (padding "same") and channel tails. Channels still go 4 at a time where c0..C allows, since with padding
 // the border is a large share of a small image (2 of every 13 rows and columns at 13×13).
-function clippedPixels(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, o: usize, pad: i32, oy: i32, ox0: i32, ox1: i32, c0: i32): void {
+function clippedPixels(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, o: usize, pad: i32, oy: i32, ox0: i32, ox1: i32, c0: i32, add: bool): void {
   const px = <usize>C << 2;
   const iy = oy - pad;
   const ky0 = max(0, -iy), ky1 = min(3, H - iy);
@@ -182,7 +196,7 @@ function clippedPixels(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, o
     let c = c0;
     for (; c < C4; c += 4) {
       const cb = <usize>c << 2;
-      let acc = b ? v128.load(b + cb) : f32x4.splat(0);
+      let acc = add ? v128.load(o + <usize>ox * px + cb) : b ? v128.load(b + cb) : f32x4.splat(0);
       for (let ky = ky0; ky < ky1; ky++) {
         for (let kx = kx0; kx < kx1; kx++) {
           acc = madd(v128.load(inp + <usize>((iy + ky) * W + ix + kx) * px + cb), v128.load(w + <usize>(ky * 3 + kx) * px + cb), acc);
@@ -192,7 +206,7 @@ function clippedPixels(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, o
     }
     for (; c < C; c++) {
       const cb = <usize>c << 2;
-      let acc: f32 = b ? load<f32>(b + cb) : 0;
+      let acc: f32 = add ? load<f32>(o + <usize>ox * px + cb) : b ? load<f32>(b + cb) : 0;
       for (let ky = ky0; ky < ky1; ky++) {
         for (let kx = kx0; kx < kx1; kx++) {
           acc += load<f32>(inp + <usize>((iy + ky) * W + ix + kx) * px + cb) * load<f32>(w + <usize>(ky * 3 + kx) * px + cb);

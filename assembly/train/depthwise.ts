@@ -1,5 +1,6 @@
 import { madd } from "../nn/simd";
-import { depthwise3x3 } from "../nn/depthwise";
+import { depthwise3x3, depthwise3x3_rows, depthwise3x3_rows_add } from "../nn/depthwise";
+import { SCRATCH, SCRATCH_BYTES } from "./scratch";
 import { colSum, dot } from "./gemm";
 
 // Depthwise 3×3 convolution, stride 1, depth multiplier 1, for a whole batch, and its two backward passes.
@@ -25,7 +26,21 @@ export function depthwise3x3Forward(x: usize, N: i32, H: i32, W: i32, C: i32, w:
 // Row by row: on a row's interior run (all 9 taps inside dy) each group of 4 channels keeps its 9 weight
 // vectors in registers for the whole run (9 dy loads and 9 multiply-adds a pixel); rows outermost and channel
 // groups inside, so the 3 dy rows a row reads stay in L1. Border pixels clip the taps that fall outside dy.
+// With padding "same" (every depthwise layer of ResEZAP but the first, whose input needs no gradient) this is
+// the forward convolution of dy, padded "same" too, with the kernel flipped (w'[ky,kx] = w[2-ky, 2-kx]): the
+// inference kernel then does the work, borders included, with the flipped kernel in the module's scratch.
 export function depthwise3x3BackwardInput(dy: usize, N: i32, H: i32, W: i32, C: i32, w: usize, pad: i32, dx: usize, accumulate: i32): void {
+  if (pad == 1 && 36 * C <= SCRATCH_BYTES) {
+    const px = <usize>C << 2;
+    for (let t = 0; t < 9; t++) memory.copy(SCRATCH + <usize>t * px, w + <usize>(8 - t) * px, px);
+    const bytes = <usize>H * <usize>W * px;
+    for (let n = 0; n < N; n++) {
+      const dyN = dy + <usize>n * bytes, dxN = dx + <usize>n * bytes;
+      if (accumulate) depthwise3x3_rows_add(dyN, H, W, C, SCRATCH, dxN, 1, 0, H);
+      else depthwise3x3_rows(dyN, H, W, C, SCRATCH, 0, dxN, 1, 0, H);
+    }
+    return;
+  }
   const Ho = H - 2 + 2 * pad, Wo = W - 2 + 2 * pad;
   const px = <usize>C << 2;
   const row = <usize>W * px;
@@ -145,7 +160,15 @@ export function depthwise3x3BackwardWeights(x: usize, dy: usize, N: i32, H: i32,
   const oxA = pad, oxB = min(Wo, W - 2 + pad);
   for (let n = 0; n < N; n++) {
     const xN = x + <usize>n * inBytes, dyN = dy + <usize>n * outBytes;
-    if (C4) {
+    if (C4 && pad == 1 && H >= 2 && W >= 2) {
+      // padding "same": whole rows, borders included, by weightsRow (the kernel rows inside x as constants)
+      for (let oy = 0; oy < Ho; oy++) {
+        const iy = oy - 1, xr = xN + <usize>iy * row, gRow = dyN + <usize>oy * rowO;
+        if (iy < 0) weightsRow(xr, gRow, row, px, C4, dw, Wo, 1, 3);
+        else if (iy + 3 > H) weightsRow(xr, gRow, row, px, C4, dw, Wo, 0, 2);
+        else weightsRow(xr, gRow, row, px, C4, dw, Wo, 0, 3);
+      }
+    } else if (C4) {
       for (let oy = 0; oy < Ho; oy++) {
         const iy = oy - pad; // input row of tap ky = 0
         const gRow = dyN + <usize>oy * rowO;
@@ -241,5 +264,48 @@ export function depthwise3x3BackwardWeights(x: usize, dy: usize, N: i32, H: i32,
         v128.store(q, madd(d, v128.load(xN + <usize>((iy + ky) * W + ix + kx) * px + cb), v128.load(q)));
       }
     }
+  }
+}
+
+// One output row's share of dw with padding "same", channel groups 0..C4-1: the 9 tap sums of a group in
+// registers over the whole row — the first pixel (input columns 0, 1 under taps kx = 1, 2), the interior, the
+// last pixel (columns W-2, W-1 under kx = 0, 1) — for kernel rows ky0..ky1-1 only (the rows inside x).
+//   xr: input row iy = oy - 1 (one row above x when ky0 = 1: never read then), g0: the row of dy.
+// @ts-ignore: decorator
+@inline function weightsRow(xr: usize, g0: usize, row: usize, px: usize, C4: i32, dw: usize, Wo: i32, ky0: i32, ky1: i32): void {
+  for (let c = 0; c < C4; c += 4) {
+    const cb = <usize>c << 2;
+    const q = dw + cb;
+    let a0 = v128.load(q), a1 = v128.load(q + px), a2 = v128.load(q + 2 * px);
+    let a3 = v128.load(q + 3 * px), a4 = v128.load(q + 4 * px), a5 = v128.load(q + 5 * px);
+    let a6 = v128.load(q + 6 * px), a7 = v128.load(q + 7 * px), a8 = v128.load(q + 8 * px);
+    const r0 = xr + cb, r1 = r0 + row, r2 = r1 + row;
+    let g = g0 + cb;
+    {
+      const d = v128.load(g);
+      if (ky0 == 0) { a1 = madd(d, v128.load(r0), a1); a2 = madd(d, v128.load(r0 + px), a2); }
+      a4 = madd(d, v128.load(r1), a4); a5 = madd(d, v128.load(r1 + px), a5);
+      if (ky1 == 3) { a7 = madd(d, v128.load(r2), a7); a8 = madd(d, v128.load(r2 + px), a8); }
+      g += px;
+    }
+    let p = r0; // input column of tap kx = 0 for output column 1
+    for (let ox = 1; ox < Wo - 1; ox++) {
+      const d = v128.load(g);
+      if (ky0 == 0) { a0 = madd(d, v128.load(p), a0); a1 = madd(d, v128.load(p + px), a1); a2 = madd(d, v128.load(p + 2 * px), a2); }
+      const p1 = p + row;
+      a3 = madd(d, v128.load(p1), a3); a4 = madd(d, v128.load(p1 + px), a4); a5 = madd(d, v128.load(p1 + 2 * px), a5);
+      if (ky1 == 3) { const p2 = p1 + row; a6 = madd(d, v128.load(p2), a6); a7 = madd(d, v128.load(p2 + px), a7); a8 = madd(d, v128.load(p2 + 2 * px), a8); }
+      p += px;
+      g += px;
+    }
+    {
+      const d = v128.load(g);
+      if (ky0 == 0) { a0 = madd(d, v128.load(p), a0); a1 = madd(d, v128.load(p + px), a1); }
+      a3 = madd(d, v128.load(p + row), a3); a4 = madd(d, v128.load(p + row + px), a4);
+      if (ky1 == 3) { a6 = madd(d, v128.load(p + 2 * row), a6); a7 = madd(d, v128.load(p + 2 * row + px), a7); }
+    }
+    v128.store(q, a0); v128.store(q + px, a1); v128.store(q + 2 * px, a2);
+    v128.store(q + 3 * px, a3); v128.store(q + 4 * px, a4); v128.store(q + 5 * px, a5);
+    v128.store(q + 6 * px, a6); v128.store(q + 7 * px, a7); v128.store(q + 8 * px, a8);
   }
 }
