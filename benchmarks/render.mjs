@@ -90,7 +90,8 @@ export function renderResults(r) {
   L.push("| implementation | normal 3×3 (ms) | separable (ms) | measured speed-up |", "|---|---:|---:|---:|");
   L.push(`| SIMD WASM | ${f(s.wasm.normal_ms, 3)} | ${f(s.wasm.separable_ms, 3)} | ×${f(s.wasm.speedup)} |`);
   if (s.naive_js) L.push(`| naive JavaScript | ${f(s.naive_js.normal_ms, 1)} | ${f(s.naive_js.separable_ms, 1)} | ×${f(s.naive_js.speedup)} |`);
-  L.push("", `SIMD WASM: normal convolution runs at ${f(s.wasm.normal_gmacs)} G multiply-adds/s, separable at ${f(s.wasm.separable_gmacs)}.`, "");
+  L.push("", `SIMD WASM (plain-SIMD build): normal convolution runs at ${f(s.wasm.normal_gmacs)} G multiply-adds/s, separable at ${f(s.wasm.separable_gmacs)}.` +
+    (s.wasm.rounds_speedup ? ` The two alternate in ${s.wasm.rounds_speedup.length} rounds; the speed-up is the median of the rounds' ratios (${s.wasm.rounds_speedup.map((x) => "×" + f(x)).join(", ")}).` : ""), "");
 
   if (r.kernels) {
     L.push("## Kernels at each layer shape (G multiply-adds per second)", "");

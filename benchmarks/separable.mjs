@@ -1,8 +1,10 @@
 // Normal vs separable: ResEZAP's nine conv layers as normal 3×3 convolutions and as separable ones, in
-// naive JavaScript and in SIMD WASM, beside the multiplication ratio 130,075,776 / 16,909,540.
+// naive JavaScript and in SIMD WASM, beside the multiplication ratio 130,075,776 / 16,909,540. The two
+// alternate in rounds (the speed-up is the median of the rounds' ratios): this host's speed drifts within
+// minutes, and slows memory traffic more than arithmetic, so one after the other they were not comparable.
 import { packBias, packConv3x3, packPointwise } from "../dist/engine/pack.js";
 import { conv3x3Ref, depthwiseRef, pointwiseRef } from "../dist/reference/kernels.js";
-import { convLayers, medianMs, randomArray, round, wasm } from "./lib.mjs";
+import { convLayers, medianMs, medianOf, randomArray, round, wasm } from "./lib.mjs";
 
 export async function benchSeparable(settings, { naive = true } = {}) {
   const layers = await convLayers();
@@ -13,9 +15,10 @@ export async function benchSeparable(settings, { naive = true } = {}) {
     return {
       L, x, w3, dw, pw, b,
       px: put(x), pw3: put(packConv3x3(w3, L.C, L.F)), pb: put(packBias(b, L.F)), pdw: put(dw), ppw: put(packPointwise(pw, L.C, L.F)),
-      padded: alloc((L.H + 2) * (L.W + 2) * L.C), out: alloc(L.Ho * L.Wo * L.F), scratch: alloc(L.Wo * L.C * 4), rows: Math.max(1, Math.min(L.Ho, Math.floor(3072 / (L.Wo * L.C)))),
+      padded: alloc((L.H + 2) * (L.W + 2) * L.C), out: alloc(L.Ho * L.Wo * L.F), rows: Math.max(1, Math.min(L.Ho, Math.floor(3072 / (L.Wo * L.C)))),
     };
   });
+  for (const p of prepared) p.scratch = alloc(p.rows * p.L.Wo * p.L.C);
   const wasmNormal = () => {
     for (const p of prepared) {
       const { L } = p;
@@ -38,8 +41,18 @@ export async function benchSeparable(settings, { naive = true } = {}) {
   const macsNormal = layers.reduce((s, L) => s + L.Ho * L.Wo * L.C * 9 * L.F, 0);
   const macsSeparable = layers.reduce((s, L) => s + L.Ho * L.Wo * L.C * (9 + L.F), 0);
   const res = { mult_ratio: round(macsNormal / macsSeparable, 2), macs_normal: macsNormal, macs_separable: macsSeparable };
-  const wn = await medianMs(wasmNormal, settings), ws = await medianMs(wasmSeparable, settings);
-  res.wasm = { normal_ms: round(wn), separable_ms: round(ws), speedup: round(wn / ws, 2), normal_gmacs: round(macsNormal / wn / 1e6, 2), separable_gmacs: round(macsSeparable / ws / 1e6, 2) };
+  const rounds = settings.iterations >= 20 ? 5 : 2, per = { ...settings, time: settings.time / 2 };
+  const tn = [], ts = [];
+  for (let r = 0; r < rounds; r++) {
+    tn.push(await medianMs(wasmNormal, per));
+    ts.push(await medianMs(wasmSeparable, per));
+  }
+  const wn = medianOf(tn), ws = medianOf(ts);
+  res.wasm = {
+    normal_ms: round(wn), separable_ms: round(ws), speedup: round(medianOf(tn.map((t, i) => t / ts[i])), 2),
+    normal_gmacs: round(macsNormal / wn / 1e6, 2), separable_gmacs: round(macsSeparable / ws / 1e6, 2),
+    rounds_speedup: tn.map((t, i) => round(t / ts[i], 2)),
+  };
   if (naive) {
     const slow = { ...settings, time: 0, iterations: Math.max(2, Math.min(settings.iterations, 5)), warmupIterations: 1, warmupTime: 0 };
     const jn = await medianMs(jsNormal, slow), js = await medianMs(jsSeparable, slow);
