@@ -64,6 +64,30 @@ for (const variant of variants) {
       }
     });
 
+    it("pointwise_4x8 and separable3x3 with the residual in the output buffer (F a multiple of 8, as the compiler aliases them)", () => {
+      const r = new Random(19);
+      for (let k = 0; k < 30; k++) {
+        arena.reset();
+        const H = r.int(1, 20), W = r.int(1, 20), C = channels(r, 40), F = 8 * r.int(1, 6), relu = k % 2, pad = (k >> 1) % 2;
+        // pointwise over P = H·W pixels (any P, so the single-pixel tail runs too)
+        const P = H * W, x = r.fill(P * C), w = r.fill(C * F), b = r.fill(F), res = r.fill(P * F);
+        const o = put(res);
+        ex.pointwise_4x8(put(x), P, C, put(packPointwise(w, C, F)), put(packBias(b, F)), o, F, o, relu);
+        let want = ref.addRef(ref.pointwiseRef(x, P, C, w, b, F), res);
+        if (relu) want = ref.reluRef(want);
+        expectClose(arena.readF32(o, P * F), want, dotTol(C), `pointwise in place P=${P} C=${C} F=${F}`);
+        // separable, chunked
+        const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
+        if (Ho <= 0 || Wo <= 0) continue;
+        const img = r.fill(H * W * C), dw = r.fill(9 * C), res2 = r.fill(Ho * Wo * F), rows = r.int(1, Ho);
+        const o2 = put(res2);
+        ex.separable3x3(put(img), H, W, C, put(dw), put(packPointwise(w, C, F)), put(packBias(b, F)), o2, F, pad, o2, relu, out(rows * Wo * C), rows);
+        let want2 = ref.addRef(ref.pointwiseRef(ref.depthwiseRef(img, H, W, C, dw, null, pad), Ho * Wo, C, w, b, F), res2);
+        if (relu) want2 = ref.reluRef(want2);
+        expectClose(arena.readF32(o2, Ho * Wo * F), want2, dotTol(9 + C), `separable in place ${H}x${W}x${C}→${F} pad=${pad} rows=${rows}`);
+      }
+    });
+
     it("multiplyAddCeiling (the benchmarks' machine ceiling) runs its 12 chains of a ← 0.999·a + 0.001 from a = j + 1", () => {
       arena.reset();
       const o = out(48);

@@ -6,6 +6,7 @@ import { madd, storeLanes8 } from "./simd";
 //   b:   [ceil8(F)] bias, zero-padded
 //   out: [P, F]
 //   res: [P, F] added after the bias (the residual join of ResEZAP), or 0 for none; relu != 0 clamps at 0 last.
+//        res may be out itself when F is a multiple of 8 (each element is read before it is written).
 // Register tile: 4 pixels × 8 output channels = 8 f32x4 accumulators, 2 weight vectors, 1 broadcast.
 // Pixel tiles go outermost so the 4 input rows stay in L1 while every block of weights (C·ceil8(F) floats,
 // 36 KB at most in ResEZAP) streams past them. The channel loop is a do-while on the input pointer (C ≥ 1),
@@ -76,6 +77,7 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
   for (; p < P; p++) {
     const x = inp + <usize>p * inStride;
     const oRow = out + <usize>p * outStride;
+    const rRow = res ? res + <usize>p * outStride : 0;
     for (let fb = 0; fb < blocks; fb++) {
       let a0 = v128.load(b + (<usize>fb << 5));
       let a1 = v128.load(b + (<usize>fb << 5), 16);
@@ -88,9 +90,23 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
         wc += 32;
         x0 += 4;
       }
-      storeLanes8(oRow + (<usize>fb << 5), a0, a1, min(8, F - (fb << 3)));
+      const n = min(8, F - (fb << 3));
+      if (n == 8) {
+        if (res) {
+          a0 = f32x4.add(a0, v128.load(rRow + (<usize>fb << 5)));
+          a1 = f32x4.add(a1, v128.load(rRow + (<usize>fb << 5), 16));
+        }
+        if (relu) {
+          a0 = f32x4.max(a0, f32x4.splat(0));
+          a1 = f32x4.max(a1, f32x4.splat(0));
+        }
+      }
+      storeLanes8(oRow + (<usize>fb << 5), a0, a1, n);
     }
-    if (res | relu) epilogue(oRow, res ? res + <usize>p * outStride : 0, F, relu);
+    if ((res | relu) && (F & 7)) {
+      const c0 = <usize>(F & ~7) << 2;
+      epilogue(oRow + c0, res ? rRow + c0 : 0, F & 7, relu);
+    }
   }
 }
 

@@ -137,6 +137,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
       next = consumers.get(bn.output!);
     }
     const consumed = [...ins];
+    let residualSlot: Slot | undefined;
     if (last.output !== output && next?.length === 1 && next[0] instanceof Add && next[0].output!.inputs.length === 2 && layer.canFuseResidual()) {
       const add = next[0];
       const other = add.output!.inputs.find((s) => s !== last.output);
@@ -147,6 +148,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
         skipped.add(add);
         last = add;
         next = consumers.get(add.output!);
+        residualSlot = otherSlot;
       }
     }
     if (layer instanceof ZeroPadding2D && t !== output && next?.length === 1 && next[0] instanceof AveragePooling2D && next[0].padding === "valid") {
@@ -161,7 +163,19 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
       last = next[0];
     }
     const outT = last.output!;
-    const out = newSlot(outT, outT === output);
+    // The residual's last use is this op: write the output over it (one tensor less in cache; block 1 of
+    // ResEZAP reads two 271 KB tensors and writes a third). Safe because the pointwise epilogue reads each
+    // residual element just before it stores that element, and only for whole blocks of 8 channels (a
+    // partial block is finished from memory after its store), and only where the residual is not also an
+    // input of the op (a separable op reads input rows after it has written earlier output rows).
+    const aliasable = residualSlot && residualSlot.buf.refs === 1 && !residualSlot.buf.pinned && !ins.some((i) => i.buf === residualSlot!.buf) &&
+      residualSlot.size === size(outT.shape) && outT.shape[outT.shape.length - 1] % 8 === 0;
+    let out: Slot;
+    if (aliasable) {
+      const b = residualSlot!.buf;
+      out = { ptr: b.ptr, shape: outT.shape, size: size(outT.shape), buf: { ptr: b.ptr, bytes: b.bytes, refs: consumers.get(outT)?.length ?? 0, pinned: outT === output } };
+      b.pinned = true; // handed over to out: not released below
+    } else out = newSlot(outT, outT === output);
     tensors.set(outT, out);
     layer.emit(ctx, ins, out, fuse);
     for (const s of scratch) release(s);
