@@ -40,6 +40,61 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     }
   });
 
+  it("a residual join writes over the residual only where that is safe (its last use, not the op's input, whole 8-channel blocks)", () => {
+    const r = new Random(8);
+    const cases: [string, (x0: ReturnType<typeof input>) => ReturnType<typeof input>][] = [
+      // ResEZAP's pattern: written in place
+      ["in place", (x0) => {
+        const a = new SeparableConv2D({ filters: 16, padding: "same" }).apply(x0);
+        const b = new SeparableConv2D({ filters: 16, padding: "same" }).apply(a);
+        return new Activation({ activation: "relu" }).apply(new Add().apply([new SeparableConv2D({ filters: 16, padding: "same" }).apply(b), a]));
+      }],
+      // the residual is the op's own input: must not be overwritten while the op still reads it
+      ["residual is the input", (x0) => {
+        const a = new Conv2D({ filters: 16, kernelSize: 1 }).apply(x0);
+        return new Add().apply([new Dense({ units: 16 }).apply(a), a]);
+      }],
+      ["residual is the separable's input", (x0) => {
+        const a = new Conv2D({ filters: 8, kernelSize: 1 }).apply(x0);
+        return new Add().apply([new SeparableConv2D({ filters: 8, padding: "same" }).apply(a), a]);
+      }],
+      // the residual is read again later
+      ["residual used again", (x0) => {
+        const a = new SeparableConv2D({ filters: 8, padding: "same" }).apply(x0);
+        const b = new SeparableConv2D({ filters: 8, padding: "same" }).apply(a);
+        const j = new Add().apply([new SeparableConv2D({ filters: 8, padding: "same" }).apply(b), a]);
+        return new Add().apply([j, a]);
+      }],
+      // a partial block of channels (12): the kernels finish it from memory after the store
+      ["12 channels", (x0) => {
+        const a = new SeparableConv2D({ filters: 12, padding: "same" }).apply(x0);
+        const b = new SeparableConv2D({ filters: 12, padding: "same" }).apply(a);
+        return new Add().apply([new SeparableConv2D({ filters: 12, padding: "same" }).apply(b), a]);
+      }],
+      ["dense, 12 units", (x0) => {
+        const a = new Dense({ units: 12 }).apply(x0);
+        const b = new Dense({ units: 12 }).apply(a);
+        return new Add().apply([new Dense({ units: 12 }).apply(b), a]);
+      }],
+    ];
+    for (const [name, build] of cases) {
+      const x0 = input({ shape: [9, 11, 5] });
+      const m = new Model({ inputs: x0, outputs: build(x0), name });
+      check(m, 3, r);
+    }
+    // and ResEZAP's three joins do run in place: each separable op with a residual writes over it
+    const p = resezap({ seed: 1 }).compiled();
+    let joins = 0;
+    for (let k = 0; k < p.nOps; k++) {
+      const w = p.arena.i32.subarray((p.prog >> 2) + k * 16, (p.prog >> 2) + k * 16 + 16);
+      if (w[0] === 12 && w[11] !== 0) {
+        joins++;
+        expect(w[8], "output pointer of a residual join").toBe(w[11]);
+      }
+    }
+    expect(joins).toBe(3);
+  });
+
   it("every other layer class, odd sizes and channel counts, both paddings", () => {
     const r = new Random(4);
     for (let k = 0; k < 6; k++) {
