@@ -15,6 +15,7 @@ import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js"
 // - a two-input Add after a separable/1×1/dense layer is done in its pointwise epilogue (the residual join);
 // - a ReLU after Add, a conv, a dense or a batch norm runs inside that layer's ops;
 // - ZeroPadding2D then a "valid" AveragePooling2D become one pooling that never builds the padded image.
+// And one placement: a residual join's output goes over the residual's buffer where that is its last use.
 
 /** A buffer of the arena holding one live tensor; identity layers alias it under another shape. */
 interface Buffer {
