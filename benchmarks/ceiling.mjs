@@ -9,6 +9,11 @@ import { medianMs, round, SETTINGS, wasm } from "./lib.mjs";
 
 const ROUNDS = 200_000; // 9.6 M multiply-adds a call
 
+/** G multiply-adds/s of the ceiling kernel of an nn module's exports `ex` (dst: 48 floats of its memory). */
+export async function measureCeiling(ex, dst, settings) {
+  return (ROUNDS * 48) / (await medianMs(() => ex.multiplyAddCeiling(ROUNDS, dst), settings)) / 1e6;
+}
+
 export async function benchCeiling(settings) {
   const { resezap, countOps } = await import("../dist/index.js");
   const network_macs = countOps(resezap()).total.separable;
@@ -17,8 +22,7 @@ export async function benchCeiling(settings) {
   for (const [k, name] of builds) {
     const { ex, alloc } = wasm(name);
     const dst = alloc(48);
-    const ms = await medianMs(() => ex.multiplyAddCeiling(ROUNDS, dst), settings);
-    const gmacs = (ROUNDS * 48) / ms / 1e6;
+    const gmacs = await measureCeiling(ex, dst, settings);
     out[k] = { gmacs: round(gmacs, 2), network_floor_ms: round(network_macs / gmacs / 1e6, 3) };
   }
   return out;

@@ -13,6 +13,7 @@
 // Needs `npm run build` and the devDependencies (a clone after npm ci).
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { measureCeiling } from "./ceiling.mjs";
 import { medianMs, medianOf as median, round, wasm } from "./lib.mjs";
 import { DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS, TOLERANCE } from "./peers.mjs";
 import { CLASSES, FACE, loadReferenceIO, maxAbsDiff } from "./peers/reference-io.mjs";
@@ -51,7 +52,7 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   const per = Object.fromEntries(engines.map((e) => [e.name, { batch1: [], batch64: [] }]));
   // the machine's multiply-add ceiling for our build (benchmarks/ceiling.mjs), once a round, so that what the
   // targets ask for can be set against it in the same rounds
-  const ceil = wasm(ours.backend === "relaxed" ? "nnRelaxed" : "nnSimd"), ceilOut = ceil.alloc(48), CEIL_ROUNDS = 200_000;
+  const ceil = wasm(ours.backend === "relaxed" ? "nnRelaxed" : "nnSimd"), ceilOut = ceil.alloc(48);
   const ceilingGmacs = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -61,7 +62,7 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
         per[e.name].batch1.push(await medianMs(() => e.predict(faces[k++ % faces.length], 1), o1));
         per[e.name].batch64.push(await medianMs(() => e.predict(batch64, 64), o64));
       }
-      ceilingGmacs.push((CEIL_ROUNDS * 48) / (await medianMs(() => ceil.ex.multiplyAddCeiling(CEIL_ROUNDS, ceilOut), o1)) / 1e6);
+      ceilingGmacs.push(await measureCeiling(ceil.ex, ceilOut, o1));
       log(`round ${r + 1}/${rounds}:`, engines.map((e) => `${e.name} ${per[e.name].batch1[r].toFixed(3)} ms / ${((64 * 1000) / per[e.name].batch64[r]).toFixed(0)} faces/s`).join(", "));
     }
   } finally {
