@@ -13,7 +13,7 @@
 // Needs `npm run build` and the devDependencies (a clone after npm ci).
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measureCeiling } from "./ceiling.mjs";
+import { loadCeilingBuffer, measureCeiling, measureLoadCeiling } from "./ceiling.mjs";
 import { medianMs, medianOf as median, round, wasm } from "./lib.mjs";
 import { DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS, TOLERANCE } from "./peers.mjs";
 import { CLASSES, FACE, loadReferenceIO, maxAbsDiff } from "./peers/reference-io.mjs";
@@ -52,8 +52,8 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   const per = Object.fromEntries(engines.map((e) => [e.name, { batch1: [], batch64: [] }]));
   // the machine's multiply-add ceiling for our build (benchmarks/ceiling.mjs), once a round, so that what the
   // targets ask for can be set against it in the same rounds
-  const ceil = wasm(ours.backend === "relaxed" ? "nnRelaxed" : "nnSimd"), ceilOut = ceil.alloc(48);
-  const ceilingGmacs = [];
+  const ceil = wasm(ours.backend === "relaxed" ? "nnRelaxed" : "nnSimd"), ceilOut = ceil.alloc(48), ceilBuf = loadCeilingBuffer(ceil);
+  const ceilingGmacs = [], loadGmacs = [];
   try {
     for (let r = 0; r < rounds; r++) {
       const order = engines.map((_, i) => engines[(i + r) % engines.length]);
@@ -63,12 +63,16 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
         per[e.name].batch64.push(await medianMs(() => e.predict(batch64, 64), o64));
       }
       ceilingGmacs.push(await measureCeiling(ceil.ex, ceilOut, o1));
+      loadGmacs.push(await measureLoadCeiling(ceil.ex, ceilBuf, ceilOut, o1));
       log(`round ${r + 1}/${rounds}:`, engines.map((e) => `${e.name} ${per[e.name].batch1[r].toFixed(3)} ms / ${((64 * 1000) / per[e.name].batch64[r]).toFixed(0)} faces/s`).join(", "));
     }
   } finally {
     for (const e of engines) await e.dispose?.();
   }
-  const result = { rounds, engines: {}, ratios: {}, failed, ceiling: { build: ours.backend, gmacs: round(median(ceilingGmacs), 2), rounds_gmacs: ceilingGmacs.map((g) => round(g, 2)) } };
+  const result = { rounds, engines: {}, ratios: {}, failed, ceiling: {
+    build: ours.backend, gmacs: round(median(ceilingGmacs), 2), rounds_gmacs: ceilingGmacs.map((g) => round(g, 2)),
+    load_gmacs: round(median(loadGmacs), 2), rounds_load_gmacs: loadGmacs.map((g) => round(g, 2)),
+  } };
   for (const e of engines) {
     const p = per[e.name];
     result.engines[e.name] = {

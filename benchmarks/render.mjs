@@ -178,9 +178,13 @@ function renderCeiling(r, best, h) {
   const topName = (hc ? hc.build === "relaxed" : !!c.relaxed) ? "relaxed SIMD (fused multiply-add)" : "plain SIMD";
   L.push("## The machine's ceiling", "");
   L.push(`Multiply-adds per second of 128-bit WASM SIMD with nothing but arithmetic in the loop (12 independent f32x4 chains in registers, \`node --experimental-wasm-relaxed-simd benchmarks/ceiling.mjs\`), and the least time ResEZAP's ${macs.toLocaleString("en-US")} multiply-adds can take at that rate, before any load, store, border or pooling:`, "");
-  L.push("| build | ceiling (G MAC/s) | network at the ceiling (ms a face) |", "|---|---:|---:|");
-  for (const k of ["simd", "relaxed"]) if (c[k]) L.push(`| ${k} | ${f(c[k].gmacs)} | ${f(c[k].network_floor_ms, 3)} |`);
+  L.push("| build | ceiling (G MAC/s) | network at the ceiling (ms a face) | with the pointwise's loads (G MAC/s) | share of the ceiling |", "|---|---:|---:|---:|---:|");
+  for (const k of ["simd", "relaxed"]) {
+    if (c[k]) L.push(`| ${k} | ${f(c[k].gmacs)} | ${f(c[k].network_floor_ms, 3)} | ${c[k].load_gmacs === undefined ? "—" : f(c[k].load_gmacs)} | ${c[k].load_share === undefined ? "—" : `${f(c[k].load_share * 100, 0)} %`} |`);
+  }
   L.push("");
+  L.push("*With the pointwise's loads*: the same multiply-adds fed as the pointwise kernel's inner loop feeds them (two weight vectors and four broadcast inputs from L1 for every 8, into 8 sums; `multiplyAddLoadCeiling`), with no other work: where it falls short of the ceiling, loading from L1 costs on this host at that moment, whatever the kernels" +
+    (hc && hc.rounds_load_gmacs ? `; in the head-to-head rounds it ran at ${hc.rounds_load_gmacs.map((x, i) => `${f(x)} (${f((x / hc.rounds_gmacs[i]) * 100, 0)} %)`).join(", ")}.` : "."), "");
   const rows = [];
   const ours1 = h && !h.error ? h.engines.resezap.batch1_ms : best.batch1_ms;
   rows.push(["resezap batch 1 now" + (h && !h.error ? " (head to head)" : ""), `${f(ours1, 3)} ms`, g(ours1)]);

@@ -104,6 +104,23 @@ for (const variant of variants) {
       }
     });
 
+    it("multiplyAddLoadCeiling (the ceiling with the pointwise's loads) sums w0, w1 times inputs 1, 2, 3, 5 of every record", () => {
+      const r = new Random(31);
+      for (const [steps, rounds] of [[0, 3], [1, 1], [5, 0], [5, 3], [256, 2]]) {
+        arena.reset();
+        const buf = r.fill(steps * 8 + 8), pb = put(buf), o = out(32);
+        ex.multiplyAddLoadCeiling(pb, steps, rounds, o);
+        const want = new Float32Array(32);
+        for (let k = 0; k < steps * rounds; k++) {
+          const rec = buf.subarray(8 * (k % steps), 8 * (k % steps) + 8);
+          [1, 2, 3, 5].forEach((j, q) => {
+            for (let l = 0; l < 8; l++) want[8 * q + l] += rec[j] * rec[l];
+          });
+        }
+        expectClose(arena.readF32(o, 32), want, 1e-4 * Math.max(1, steps * rounds), `load ceiling steps=${steps} rounds=${rounds}`);
+      }
+    });
+
     it("depthwise3x3 matches depthwiseRef, valid and same", () => {
       const r = new Random(12);
       for (let k = 0; k < 80; k++) {

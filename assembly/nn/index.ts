@@ -8,7 +8,7 @@ export { conv3x3_4x8 } from "./conv3x3";
 export { relu, add, affine, softmax } from "./elementwise";
 export { zeroPad, pool2d, globalPool } from "./pool";
 export { run, execOp } from "./program";
-export { multiplyAddCeiling } from "./ceiling";
+export { multiplyAddCeiling, multiplyAddLoadCeiling } from "./ceiling";
 
 export function heapBase(): usize {
   return __heap_base;
