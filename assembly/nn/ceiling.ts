@@ -2,8 +2,10 @@ import { madd } from "./simd";
 
 // The machine's ceiling for the network's arithmetic, for the benchmarks: n rounds of 12 independent f32x4
 // multiply-add chains held in registers (no memory traffic, more chains than an FMA unit's latency ×
-// throughput needs, so nothing but issue rate bounds it). 48 multiply-adds a round. The kernels' madd(), so
-// the plain-SIMD build measures mul + add and the relaxed build fused multiply-add, as the kernels run.
+// throughput needs, so nothing but issue rate bounds it). 48 multiply-adds a round. The kernels' madd(): in
+// the relaxed build one fused multiply-add a step, which bounds both builds; in the plain build a multiply
+// then an add in the same chain, two latencies a step, so there it is slower than independent products
+// (multiplyAddLoadCeiling's) and not a bound.
 // The 12 sums go to out (16 bytes each) so the work cannot be optimised away.
 export function multiplyAddCeiling(n: i32, out: usize): void {
   const k = f32x4.splat(0.999), m = f32x4.splat(0.001);
