@@ -23,12 +23,12 @@ export function multiplyAddCeiling(n: i32, out: usize): void {
   v128.store(out, a8, 128); v128.store(out, a9, 144); v128.store(out, a10, 160); v128.store(out, a11, 176);
 }
 
-// The same ceiling with the pointwise kernel's loads: per step, two weight vectors and four broadcast
-// inputs for 8 multiply-adds into 8 sums (pointwise_4x8's inner loop), over `steps` 32-byte records of buf
-// read in order, `rounds` times (L1-resident at the benchmarks' 16 KB), no address arithmetic beyond one
-// pointer. What it loses against multiplyAddCeiling is what feeding the arithmetic from memory costs on this
-// machine, whatever the kernel around it. 32 multiply-adds a step; buf's floats must be finite; sums go to out (128
-// bytes). Each record: weights w0 = floats 0..3, w1 = 4..7, inputs = floats 1, 2, 3, 5 (any four would do).
+// The same ceiling with the pointwise kernel's loads: per step, two weight vectors and four broadcast inputs
+// for 8 multiply-adds into 8 sums (pointwise_4x8's inner loop), over `steps` 32-byte records of buf read in
+// order, `rounds` times (L1-resident at the benchmarks' 16 KB), no address arithmetic beyond one pointer.
+// What it loses against multiplyAddCeiling is what feeding the arithmetic from memory costs on this machine,
+// whatever the kernel around it. 32 multiply-adds a step; sums go to out (128 bytes). Each record: weights
+// w0 = floats 0..3, w1 = 4..7, inputs = floats 1, 2, 3, 5 (any four would do).
 export function multiplyAddLoadCeiling(buf: usize, steps: i32, rounds: i32, out: usize): void {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   const end = buf + (<usize>steps << 5);

@@ -10,12 +10,13 @@ import { madd, storeLanes8 } from "./simd";
 // Register tile: 4 pixels × 8 output channels = 8 f32x4 accumulators, 2 weight vectors, 1 broadcast.
 // Loop order: blocks of 8 output channels outermost, so one block of weights (C·8 floats, 3 KB at most in
 // ResEZAP) stays in L1 while the input rows stream past it (a separable op's input is a few rows, ≤ 12 KB):
-// ×1.00–1.06 on ResEZAP's separable ops against pixel tiles outermost, where every tile streamed all the
-// weights (36 KB, more than L1, in block 3). With fewer than 8 input channels (the first layer's 1) the
-// stores outweigh the multiply-adds, and pixel tiles go outermost so each pixel's outputs are written in one
-// pass. The channel loop is a do-while on the input pointer (C ≥ 1), one step a channel: unrolling it lets V8
-// hoist the loads of every step above the multiply-adds and spill accumulators (measured ×0.6–0.8). A full block's residual and ReLU are applied to its accumulators before
-// they are stored; a partial last block (F not a multiple of 8) gets them after, from memory.
+// ×0.99–1.06 on ResEZAP's separable ops against pixel tiles outermost, where every tile streamed all the
+// weights (36 KB, more than L1, in block 3). With fewer than 8 input channels (the first layer's 1) the stores
+// outweigh the multiply-adds, and pixel tiles go outermost so each pixel's outputs are written in one pass.
+// The channel loop is a do-while on the input pointer (C ≥ 1), one step a channel: unrolling it lets V8 hoist
+// the loads of every step above the multiply-adds and spill accumulators (measured ×0.6–0.8). A full block's
+// residual and ReLU are applied to its accumulators before they are stored; a partial last block (F not a
+// multiple of 8) gets them after, from memory.
 export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, out: usize, F: i32, res: usize, relu: i32): void {
   if (C <= 0) return;
   const blocks = (F + 7) >> 3;
