@@ -11,22 +11,16 @@ import { relaxedSimdSupported } from "../dist/engine/wasm.js";
 import { medianMs, randomArray, round, SETTINGS, wasm } from "./lib.mjs";
 
 const ROUNDS = 200_000; // 9.6 M multiply-adds a call
-
-/** G multiply-adds/s of the ceiling kernel of an nn module's exports `ex` (dst: 48 floats of its memory). */
-export async function measureCeiling(ex, dst, settings) {
-  return (ROUNDS * 48) / (await medianMs(() => ex.multiplyAddCeiling(ROUNDS, dst), settings)) / 1e6;
-}
-
 const LOAD_STEPS = 512, LOAD_ROUNDS = 600; // 16 KB read 600 times: 9.8 M multiply-adds a call
 
-/** A 16 KB buffer for measureLoadCeiling in an nn module's arena (`wasm(name)` from lib.mjs). */
-export function loadCeilingBuffer(w) {
-  return w.put(randomArray(LOAD_STEPS * 8, 7));
-}
-
-/** G multiply-adds/s of the pointwise loop with its loads (buf from loadCeilingBuffer; dst: 32 floats). */
-export async function measureLoadCeiling(ex, buf, dst, settings) {
-  return (LOAD_STEPS * LOAD_ROUNDS * 32) / (await medianMs(() => ex.multiplyAddLoadCeiling(buf, LOAD_STEPS, LOAD_ROUNDS, dst), settings)) / 1e6;
+/** A meter on an nn module (nnSimd or nnRelaxed): each call measures both ceilings, in G multiply-adds/s. */
+export function ceilingMeter(name) {
+  const w = wasm(name);
+  const dst = w.alloc(48), buf = w.put(randomArray(LOAD_STEPS * 8, 7));
+  return async (settings) => ({
+    gmacs: (ROUNDS * 48) / (await medianMs(() => w.ex.multiplyAddCeiling(ROUNDS, dst), settings)) / 1e6,
+    load: (LOAD_STEPS * LOAD_ROUNDS * 32) / (await medianMs(() => w.ex.multiplyAddLoadCeiling(buf, LOAD_STEPS, LOAD_ROUNDS, dst), settings)) / 1e6,
+  });
 }
 
 export async function benchCeiling(settings) {
@@ -35,10 +29,7 @@ export async function benchCeiling(settings) {
   const builds = [["simd", "nnSimd"], ...(relaxedSimdSupported() ? [["relaxed", "nnRelaxed"]] : [])];
   const out = { network_macs, rounds: ROUNDS, macs_per_call: ROUNDS * 48 };
   for (const [k, name] of builds) {
-    const w = wasm(name);
-    const dst = w.alloc(48), buf = loadCeilingBuffer(w);
-    const gmacs = await measureCeiling(w.ex, dst, settings);
-    const load = await measureLoadCeiling(w.ex, buf, dst, settings);
+    const { gmacs, load } = await ceilingMeter(name)(settings);
     out[k] = { gmacs: round(gmacs, 2), network_floor_ms: round(network_macs / gmacs / 1e6, 3), load_gmacs: round(load, 2), load_share: round(load / gmacs, 3) };
   }
   return out;

@@ -13,8 +13,8 @@
 // Needs `npm run build` and the devDependencies (a clone after npm ci).
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadCeilingBuffer, measureCeiling, measureLoadCeiling } from "./ceiling.mjs";
-import { medianMs, medianOf as median, round, wasm } from "./lib.mjs";
+import { ceilingMeter } from "./ceiling.mjs";
+import { medianMs, medianOf as median, round } from "./lib.mjs";
 import { DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS, TOLERANCE } from "./peers.mjs";
 import { CLASSES, FACE, loadReferenceIO, maxAbsDiff } from "./peers/reference-io.mjs";
 
@@ -50,9 +50,10 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   const o1 = quick ? { time: 200, iterations: 10, warmupTime: 100, warmupIterations: 10 } : { time: 700, iterations: 30, warmupTime: 200, warmupIterations: 20 };
   const o64 = quick ? { time: 200, iterations: 2, warmupTime: 0, warmupIterations: 1 } : { time: 1200, iterations: 5, warmupTime: 200, warmupIterations: 1 };
   const per = Object.fromEntries(engines.map((e) => [e.name, { batch1: [], batch64: [] }]));
-  // the machine's multiply-add ceiling for our build (benchmarks/ceiling.mjs), once a round, so that what the
-  // targets ask for can be set against it in the same rounds
-  const ceil = wasm(ours.backend === "relaxed" ? "nnRelaxed" : "nnSimd"), ceilOut = ceil.alloc(48), ceilBuf = loadCeilingBuffer(ceil);
+  // the machine's multiply-add ceiling for our build, and the same with the pointwise's loads
+  // (benchmarks/ceiling.mjs), once a round, so that what the targets ask for, and the host's phase, can be set
+  // against it in the same rounds
+  const ceiling = ceilingMeter(ours.backend === "relaxed" ? "nnRelaxed" : "nnSimd");
   const ceilingGmacs = [], loadGmacs = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -62,8 +63,9 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
         per[e.name].batch1.push(await medianMs(() => e.predict(faces[k++ % faces.length], 1), o1));
         per[e.name].batch64.push(await medianMs(() => e.predict(batch64, 64), o64));
       }
-      ceilingGmacs.push(await measureCeiling(ceil.ex, ceilOut, o1));
-      loadGmacs.push(await measureLoadCeiling(ceil.ex, ceilBuf, ceilOut, o1));
+      const c = await ceiling(o1);
+      ceilingGmacs.push(c.gmacs);
+      loadGmacs.push(c.load);
       log(`round ${r + 1}/${rounds}:`, engines.map((e) => `${e.name} ${per[e.name].batch1[r].toFixed(3)} ms / ${((64 * 1000) / per[e.name].batch64[r]).toFixed(0)} faces/s`).join(", "));
     }
   } finally {
