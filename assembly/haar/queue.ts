@@ -1,4 +1,4 @@
-import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES } from "./layout";
+import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, STAGE_BYTES, NODE_BYTES, S_NTREES, S_THRESHOLD, S_FIRST_TREE, T_FIRST_NODE, T_FIRST_LEAF, N_RECT_BYTES } from "./layout";
 import { stumpStageFail4, treeStageFail4 } from "./stage4";
 
 // The later stages of a cascade over a queue of windows, four at a time whatever their positions.
@@ -55,12 +55,12 @@ export function runQueue(cascade: usize, queue: usize, n: i32, s0: i32, sum: usi
   let st = <usize>load<i32>(cascade + H_STAGES);
   let node = <usize>load<i32>(cascade + H_NODES);
   for (let s = 0; s < s0; s++) {
-    node += <usize>load<i32>(st) * NODE_BYTES;
+    node += <usize>load<i32>(st, S_NTREES) * NODE_BYTES;
     st += STAGE_BYTES;
   }
   const trees = load<i32>(cascade + H_KIND) != 0;
   for (let s = s0; s < nstages && n > 0; s++) {
-    const nt = load<i32>(st);
+    const nt = load<i32>(st, S_NTREES);
     let kept = 0;
     for (let i = 0; i < n; i += 4) {
       const e = queue + (<usize>i << 3);

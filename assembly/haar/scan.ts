@@ -1,4 +1,4 @@
-import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, H_LEAVES, H_TREES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, TREE_BYTES } from "./layout";
+import { H_KIND, H_NSTAGES, H_STAGES, H_NODES, H_LEAVES, H_TREES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, TREE_BYTES, S_NTREES, S_THRESHOLD, S_FIRST_TREE, T_FIRST_NODE, T_FIRST_LEAF, N_RECT_BYTES } from "./layout";
 
 // Scanning one scale: the fixed-size window at every (x, y) of the step grid, as OpenCV 4.6's
 // CascadeClassifierInvoker does: x and y multiples of ystep, x advanced one extra step after a window that
@@ -47,8 +47,8 @@ export function scan(cascade: usize, sum: usize, stride: i32, ww: i32, wh: i32, 
 // One feature's value, OpenCV's OptFeature::calc in f32: w0·s0 + w1·s1 (+ w2·s2 when there is a third rectangle).
 // @ts-ignore: decorator
 @inline function feature(p: usize, node: usize): f32 {
-  let v = load<f32>(node + N_W0) * <f32>rectSum(p, node) + load<f32>(node + N_W0, 4) * <f32>rectSum(p, node + 16);
-  if (load<i32>(node + N_NRECTS) > 2) v += load<f32>(node + N_W0, 8) * <f32>rectSum(p, node + 32);
+  let v = load<f32>(node + N_W0) * <f32>rectSum(p, node) + load<f32>(node + N_W0, 4) * <f32>rectSum(p, node + N_RECT_BYTES);
+  if (load<i32>(node + N_NRECTS) > 2) v += load<f32>(node + N_W0, 8) * <f32>rectSum(p, node + 2 * N_RECT_BYTES);
   return v;
 }
 
@@ -70,14 +70,14 @@ export function evalStumpsTo(cascade: usize, p: usize, s1: i32): i32 {
 // @ts-ignore: decorator
 @inline export function stumpsBetween(cascade: usize, p: usize, f: f32, s0: i32, s1: i32, st: usize, node: usize): i32 {
   for (let s = s0; s < s1; s++) {
-    const nt = load<i32>(st);
+    const nt = load<i32>(st, S_NTREES);
     let acc: f64 = 0;
     for (let i = 0; i < nt; i++) {
       const v = feature(p, node) * f;
       acc += <f64>(v < load<f32>(node + N_THR) ? load<f32>(node + N_LEFT) : load<f32>(node + N_RIGHT));
       node += NODE_BYTES;
     }
-    if (acc < <f64>load<f32>(st, 4)) return -s;
+    if (acc < <f64>load<f32>(st, S_THRESHOLD)) return -s;
     st += STAGE_BYTES;
   }
   return 1;
@@ -102,21 +102,21 @@ export function treesBetween(cascade: usize, p: usize, f: f32, s0: i32, s1: i32)
   const leaves = <usize>load<i32>(cascade + H_LEAVES);
   const trees = <usize>load<i32>(cascade + H_TREES);
   for (let s = s0; s < s1; s++) {
-    const nt = load<i32>(st);
-    let tr = trees + <usize>load<i32>(st, 8) * TREE_BYTES;
+    const nt = load<i32>(st, S_NTREES);
+    let tr = trees + <usize>load<i32>(st, S_FIRST_TREE) * TREE_BYTES;
     let acc: f64 = 0;
     for (let i = 0; i < nt; i++) {
-      const root = nodes + <usize>load<i32>(tr) * NODE_BYTES;
+      const root = nodes + <usize>load<i32>(tr, T_FIRST_NODE) * NODE_BYTES;
       let idx = 0;
       do {
         const node = root + <usize>idx * NODE_BYTES;
         const v = feature(p, node) * f;
         idx = v < load<f32>(node + N_THR) ? load<i32>(node + N_LEFT) : load<i32>(node + N_RIGHT);
       } while (idx > 0);
-      acc += <f64>load<f32>(leaves + ((<usize>(load<i32>(tr, 4) - idx)) << 2));
+      acc += <f64>load<f32>(leaves + ((<usize>(load<i32>(tr, T_FIRST_LEAF) - idx)) << 2));
       tr += TREE_BYTES;
     }
-    if (acc < <f64>load<f32>(st, 4)) return -s;
+    if (acc < <f64>load<f32>(st, S_THRESHOLD)) return -s;
     st += STAGE_BYTES;
   }
   return 1;

@@ -1,4 +1,4 @@
-import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES } from "./layout";
+import { H_KIND, H_STAGES, H_NODES, H_NOFS, H_SQOFS, H_AREA, STAGE_BYTES, NODE_BYTES, S_NTREES, S_THRESHOLD, S_FIRST_TREE, T_FIRST_NODE, T_FIRST_LEAF, N_RECT_BYTES } from "./layout";
 import { rectAny, stumpStageExact4, stumpStageFail4, treeStageFail4 } from "./stage4";
 
 // The first stages of a cascade (stumps, or trees with path tables) on groups of four neighbouring windows: the
@@ -59,7 +59,7 @@ export function scanGroups(cascade: usize, sum: usize, stride: i32, groups: i32,
     const fail = v128.and(alive, stage);
     res = v128.bitselect(i32x4.splat(-s), res, fail);
     alive = v128.andnot(alive, fail);
-    node += <usize>load<i32>(st) * NODE_BYTES; // (stumps: one node a stump; unused for trees)
+    node += <usize>load<i32>(st, S_NTREES) * NODE_BYTES; // (stumps: one node a stump; unused for trees)
     st += STAGE_BYTES;
   }
   v128.store(out, res);

@@ -1,4 +1,5 @@
-import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, N_DIFF, S_RIGHTS, S_LO, S_HI, TREE_BYTES, T_PATHS } from "./layout";
+import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, N_DIFF, N_RECT_BYTES, S_NTREES, S_THRESHOLD, S_FIRST_TREE, S_RIGHTS, S_LO, S_HI,
+         TREE_BYTES, T_FIRST_NODE, T_NNODES, T_PATHS, PATH_ENTRIES, PATH_ENTRY_BYTES, PE_NSTEPS, PE_STEPS } from "./layout";
 
 // One cascade stage for four windows at once, for the grouped first stages (scan4.ts: neighbouring windows, one
 // v128 load a corner) and for the queue (queue.ts: any four windows, each corner gathered lane by lane); `gather`
@@ -16,7 +17,7 @@ import { H_NODES, H_TREES, NODE_BYTES, N_W0, N_THR, N_LEFT, N_RIGHT, N_NRECTS, N
 @inline export function stumpStageFail4(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, st: usize, node: usize): v128 {
   const lo = load<f32>(st + S_LO);
   if (isNaN(lo)) return stumpStageExact4(gather, p0, p1, p2, p3, step, f, st, node);
-  const nt = load<i32>(st);
+  const nt = load<i32>(st, S_NTREES);
   let acc = f32x4.splat(load<f32>(st + S_RIGHTS));
   let n = node;
   for (let i = 0; i < nt; i++) {
@@ -37,7 +38,7 @@ export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, 
 
 // @ts-ignore: decorator
 @inline function stumpStageF64(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, st: usize, node: usize): v128 {
-  const nt = load<i32>(st);
+  const nt = load<i32>(st, S_NTREES);
   let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
   for (let i = 0; i < nt; i++) {
     const left = nodeMask(gather, p0, p1, p2, p3, step, f, node);
@@ -46,7 +47,7 @@ export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, 
     accHi = f64x2.add(accHi, f64x2.promote_low_f32x4(v128.shuffle<i32>(leaf, leaf, 2, 3, 0, 1)));
     node += NODE_BYTES;
   }
-  const thr = f64x2.splat(<f64>load<f32>(st, 4));
+  const thr = f64x2.splat(<f64>load<f32>(st, S_THRESHOLD));
   return v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6);
 }
 
@@ -56,13 +57,13 @@ export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, 
 
 // @ts-ignore: decorator
 @inline export function treeStageFail4(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, cascade: usize, st: usize): v128 {
-  const nt = load<i32>(st);
+  const nt = load<i32>(st, S_NTREES);
   const nodes = <usize>load<i32>(cascade + H_NODES);
-  let tr = <usize>load<i32>(cascade + H_TREES) + <usize>load<i32>(st, 8) * TREE_BYTES;
+  let tr = <usize>load<i32>(cascade + H_TREES) + <usize>load<i32>(st, S_FIRST_TREE) * TREE_BYTES;
   let accLo = f64x2.splat(0), accHi = f64x2.splat(0);
   for (let i = 0; i < nt; i++) {
-    const root = nodes + <usize>load<i32>(tr) * NODE_BYTES;
-    const count = load<i32>(tr, 8);
+    const root = nodes + <usize>load<i32>(tr, T_FIRST_NODE) * NODE_BYTES;
+    const count = load<i32>(tr, T_NNODES);
     const m0 = nodeMask(gather, p0, p1, p2, p3, step, f, root);
     const m1 = count > 1 ? nodeMask(gather, p0, p1, p2, p3, step, f, root + NODE_BYTES) : i32x4.splat(0);
     const m2 = count > 2 ? nodeMask(gather, p0, p1, p2, p3, step, f, root + 2 * NODE_BYTES) : i32x4.splat(0);
@@ -70,11 +71,11 @@ export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, 
     const nl = load<i32>(path);
     let leaf = f32x4.splat(0);
     for (let l = 0; l < nl; l++) {
-      const e = path + 4 + <usize>(l * 20);
-      const steps = load<i32>(e, 4);
+      const e = path + PATH_ENTRIES + <usize>(l * PATH_ENTRY_BYTES);
+      const steps = load<i32>(e, PE_NSTEPS);
       let reach = i32x4.splat(-1);
       for (let j = 0; j < steps; j++) {
-        const s = load<i32>(e + 8 + <usize>(j << 2));
+        const s = load<i32>(e + PE_STEPS + <usize>(j << 2));
         const k = s >> 1;
         const m = k == 0 ? m0 : k == 1 ? m1 : m2;
         reach = s & 1 ? v128.and(reach, m) : v128.andnot(reach, m);
@@ -85,7 +86,7 @@ export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, 
     accHi = f64x2.add(accHi, f64x2.promote_low_f32x4(v128.shuffle<i32>(leaf, leaf, 2, 3, 0, 1)));
     tr += TREE_BYTES;
   }
-  const thr = f64x2.splat(<f64>load<f32>(st, 4));
+  const thr = f64x2.splat(<f64>load<f32>(st, S_THRESHOLD));
   return v128.shuffle<i32>(f64x2.lt(accLo, thr), f64x2.lt(accHi, thr), 0, 2, 4, 6);
 }
 
@@ -94,10 +95,10 @@ export function stumpStageExact4(gather: bool, p0: usize, p1: usize, p2: usize, 
 @inline function nodeMask(gather: bool, p0: usize, p1: usize, p2: usize, p3: usize, step: i32, f: v128, node: usize): v128 {
   let v = f32x4.add(
     f32x4.mul(f32x4.splat(load<f32>(node + N_W0)), f32x4.convert_i32x4_s(rectAny(gather, p0, p1, p2, p3, step, node))),
-    f32x4.mul(f32x4.splat(load<f32>(node + N_W0, 4)), f32x4.convert_i32x4_s(rectAny(gather, p0, p1, p2, p3, step, node + 16))),
+    f32x4.mul(f32x4.splat(load<f32>(node + N_W0, 4)), f32x4.convert_i32x4_s(rectAny(gather, p0, p1, p2, p3, step, node + N_RECT_BYTES))),
   );
   if (load<i32>(node + N_NRECTS) > 2) {
-    v = f32x4.add(v, f32x4.mul(f32x4.splat(load<f32>(node + N_W0, 8)), f32x4.convert_i32x4_s(rectAny(gather, p0, p1, p2, p3, step, node + 32))));
+    v = f32x4.add(v, f32x4.mul(f32x4.splat(load<f32>(node + N_W0, 8)), f32x4.convert_i32x4_s(rectAny(gather, p0, p1, p2, p3, step, node + 2 * N_RECT_BYTES))));
   }
   return f32x4.lt(f32x4.mul(v, f), f32x4.splat(load<f32>(node + N_THR)));
 }

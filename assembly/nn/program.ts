@@ -4,12 +4,12 @@ import { separable3x3 } from "./separable";
 import { conv3x3_4x8 } from "./conv3x3";
 import { relu, add, affine, softmax } from "./elementwise";
 import { zeroPad, pool2d, globalPool } from "./pool";
+import { Op, OP_WORDS } from "../../src/abi/nn";
 
 // A compiled network is a program: a list of ops, each OP_WORDS i32 words (opcode, then up to 15
 // arguments: pointers into this memory and sizes), written once by the JS side (src/engine/compile.ts).
 // run() executes it for every image of a batch in one call, so no per-layer call crosses the JS/WASM
-// boundary. Opcodes must match src/engine/opcodes.ts.
-export const OP_WORDS: i32 = 16;
+// boundary. Opcodes and argument orders are defined once, in src/abi/nn.ts.
 
 // @ts-ignore: decorator
 @inline function arg(op: usize, i: i32): i32 { return load<i32>(op + (<usize>(i + 1) << 2)); }
@@ -18,20 +18,20 @@ export const OP_WORDS: i32 = 16;
 
 export function execOp(op: usize): void {
   switch (load<i32>(op)) {
-    case 1: pointwise_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8)); break;
-    case 2: depthwise3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
-    case 3: conv3x3_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
-    case 4: relu(ptr(op, 0), arg(op, 1), ptr(op, 2)); break;
-    case 5: add(ptr(op, 0), ptr(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
-    case 6: affine(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5)); break;
-    case 7: softmax(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3)); break;
-    case 8: zeroPad(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), ptr(op, 8)); break;
-    case 9: pool2d(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7),
+    case Op.Pointwise: pointwise_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8)); break;
+    case Op.Depthwise: depthwise3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
+    case Op.Conv3x3: conv3x3_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
+    case Op.Relu: relu(ptr(op, 0), arg(op, 1), ptr(op, 2)); break;
+    case Op.Add: add(ptr(op, 0), ptr(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
+    case Op.Affine: affine(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5)); break;
+    case Op.Softmax: softmax(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3)); break;
+    case Op.ZeroPad: zeroPad(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), ptr(op, 8)); break;
+    case Op.Pool: pool2d(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7),
                    arg(op, 8), arg(op, 9), arg(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13)); break;
-    case 10: globalPool(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
-    case 12: separable3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
+    case Op.GlobalPool: globalPool(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;
+    case Op.Separable: separable3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
                           arg(op, 8), arg(op, 9), ptr(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13)); break;
-    case 11: memory.copy(ptr(op, 1), ptr(op, 0), <usize>arg(op, 2)); break;
+    case Op.Copy: memory.copy(ptr(op, 1), ptr(op, 0), <usize>arg(op, 2)); break;
     default: unreachable();
   }
 }

@@ -1,4 +1,5 @@
 import { ImageError, LimitError, ArgumentError } from "../errors.js";
+import type { HaarExports } from "../generated/exports.js";
 import { LIMITS } from "../limits.js";
 import { Arena, instantiateSync } from "../engine/wasm.js";
 import { channelsOf } from "../image/grey.js";
@@ -23,21 +24,6 @@ import { scaleList, type Scale } from "./scales.js";
 // one size costs no allocation after the first.
 
 const GROUP_EPS = 0.2;
-
-interface HaarExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  toGrey(src: number, n: number, ch: number, dst: number): void;
-  resizeLinearExact(src: number, sw: number, sh: number, dst: number, dw: number, dh: number, scratch: number): void;
-  integral(src: number, w: number, h: number, sum: number, sqsum: number, stride: number): void;
-  tiltedIntegral(src: number, w: number, h: number, tilted: number, stride: number, scratch: number): void;
-  scan(cascade: number, sum: number, stride: number, ww: number, wh: number, step: number, out: number): number;
-  scanGroups(cascade: number, sum: number, stride: number, groups: number, rows: number, step: number, s1: number, res: number): void;
-  queueSurvivors(sum: number, stride: number, ww: number, wh: number, step: number, res: number, queue: number): number;
-  runQueue(cascade: number, queue: number, n: number, s0: number, sum: number, stride: number, out: number): number;
-  /** takes a v128: not callable from JavaScript, imported by the compiled scan (jit.ts) */
-  stumpStageExact: WebAssembly.ExportValue;
-}
 
 /** The cascade compiled for a frame width and step (src/detect/jit.ts): first stages, then the queue. */
 interface CompiledScan {
@@ -120,7 +106,7 @@ export class FaceDetector {
     this.firstStages = firstStageCount(this.cascade.stageTrees);
     const cc = this.cascade;
     this.simdTrees = !cc.stumps && Array.from(cc.treeNodeCount).every((_, t) => simdTreePaths(cc, t) !== null);
-    const exports = instantiateSync("haar").exports as WebAssembly.Exports & HaarExports;
+    const exports = instantiateSync("haar").exports as unknown as HaarExports;
     this.wasm = exports;
     this.arena = new Arena(exports);
   }

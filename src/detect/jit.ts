@@ -100,7 +100,7 @@ export function compileCascade(mem: ArrayBuffer, g: JitGeometry): CompiledCascad
   const nstages = i32[h + PACK.H_NSTAGES / 4];
   const stages = i32[h + PACK.H_STAGES / 4], nodes = i32[h + PACK.H_NODES / 4], trees = i32[h + PACK.H_TREES / 4];
   if (nstages < 1 || nstages > JIT_MAX_STAGES) return null;
-  const stageTrees = Array.from({ length: nstages }, (_, s) => i32[(stages + s * PACK.STAGE) >> 2]);
+  const stageTrees = Array.from({ length: nstages }, (_, s) => i32[(stages + s * PACK.STAGE + PACK.S_NTREES) >> 2]);
   if (stageTrees.some((n) => n > JIT_MAX_STAGE) || stageTrees.reduce((a, n) => a + n, 0) > JIT_MAX_STUMPS) return null;
 
   // Functions: the import stageExact (STAGE_EXACT), the scan driver, stage s at STAGE0 + s, then the queue pass
@@ -113,7 +113,7 @@ export function compileCascade(mem: ArrayBuffer, g: JitGeometry): CompiledCascad
     const st = stages + s * PACK.STAGE;
     let fn: FuncDef | null;
     if (treesKind) {
-      fn = treeStageFunction(i32, f32, st, trees + i32[(st + 8) >> 2] * PACK.TREE, nodes, stageTrees[s], g.step, g);
+      fn = treeStageFunction(i32, f32, st, trees + i32[(st + PACK.S_FIRST_TREE) >> 2] * PACK.TREE, nodes, stageTrees[s], g.step, g);
     } else {
       // f32 sums need finite leaves and bounds (band.ts): a leaf beyond f32's range (OpenCV reads 1e39 as
       // infinity) leaves the cascade to the generic scan, which then sums that stage in f64 as OpenCV does
@@ -214,7 +214,7 @@ function treeStageFunction(i32: Int32Array, f32: Float32Array, st: number, trees
   let maxCorners = 0;
   for (let t = 0; t < nt; t++) {
     const tr = (trees + t * PACK.TREE) >> 2;
-    const firstNode = i32[tr], count = i32[tr + 2], paths = i32[tr + 3];
+    const firstNode = i32[tr + PACK.T_FIRST_NODE / 4], count = i32[tr + PACK.T_NNODES / 4], paths = i32[tr + PACK.T_PATHS / 4];
     if (count < 1 || count > 3) return null;
     c.get(P).i32(-1).op(Op.i32Ne).op(Op.if).byte(VOID); // a block boundary: see stageFunction
     for (let j = 0; j < count; j++) {
@@ -226,14 +226,14 @@ function treeStageFunction(i32: Int32Array, f32: Float32Array, st: number, trees
     // leaf = the value of the leaf whose path's masks all hold, lane by lane
     i32x4Const(c, 0);
     c.set(LEAF);
-    const leaves = i32[paths >> 2];
+    const leaves = i32[paths >> 2]; // the path table's leaf count
     for (let l = 0; l < leaves; l++) {
-      const e = paths + 4 + l * 20, steps = i32[(e + 4) >> 2];
+      const e = paths + PACK.PATH_ENTRIES + l * PACK.PATH_ENTRY_BYTES, steps = i32[(e + PACK.PE_NSTEPS) >> 2];
       if (steps < 1 || steps > 3) return null;
       splat(c, e);
       c.get(LEAF);
       for (let k = 0; k < steps; k++) {
-        const sv = i32[(e + 8 + 4 * k) >> 2], node = sv >> 1, left = (sv & 1) === 1;
+        const sv = i32[(e + PACK.PE_STEPS + 4 * k) >> 2], node = sv >> 1, left = (sv & 1) === 1;
         if (node >= count) return null;
         c.get(MASK + node);
         if (k === 0 && !left) c.simd(Simd.not);
@@ -246,7 +246,7 @@ function treeStageFunction(i32: Int32Array, f32: Float32Array, st: number, trees
     c.get(LEAF).get(LEAF).shuffle32(2, 3, 0, 1).simd(Simd.f64x2PromoteLowF32x4).get(ACC_HI).simd(Simd.f64x2Add).set(ACC_HI);
     c.op(Op.end);
   }
-  const thr = f32[(st + 4) >> 2];
+  const thr = f32[(st + PACK.S_THRESHOLD) >> 2];
   c.get(ACC_LO);
   f64x2Const(c, thr);
   c.simd(Simd.f64x2Lt);
@@ -268,7 +268,7 @@ function nodeMask(c: Code, i32: Int32Array, f32: Float32Array, n: number, step: 
   const slot = new Map<number, number>();
   for (let r = 0; r < nrects; r++) {
     for (let k = 0; k < 4; k++) {
-      const ofs = i32[q + r * 4 + k];
+      const ofs = i32[q + (r * PACK.N_RECT_BYTES) / 4 + k];
       if (ofs < 0) return null;
       if (!slot.has(ofs)) {
         slot.set(ofs, CORNER + slot.size);
@@ -279,7 +279,7 @@ function nodeMask(c: Code, i32: Int32Array, f32: Float32Array, n: number, step: 
   }
   // p0 − p1 − p2 + p3 of rectangle r
   const rect = (r: number) => {
-    const at = (k: number) => slot.get(i32[q + r * 4 + k])!;
+    const at = (k: number) => slot.get(i32[q + (r * PACK.N_RECT_BYTES) / 4 + k])!;
     c.get(at(0)).get(at(1)).simd(Simd.i32x4Sub).get(at(2)).simd(Simd.i32x4Sub).get(at(3)).simd(Simd.i32x4Add);
   };
   const weights = Array.from({ length: nrects }, (_, r) => f32[q + PACK.N_W0 / 4 + r]);

@@ -1,39 +1,18 @@
 import type { Cascade } from "./cascade.js";
 import { sumBand } from "./band.js";
+import * as L from "../abi/haar.js";
 
-// Lays a cascade out for the WASM scanner (assembly/haar/layout.ts has the same offsets): stage records,
+// Lays a cascade out for the WASM scanner (the offsets: src/abi/haar.ts, shared with assembly/haar/): stage records,
 // node records with each feature inlined as byte offsets of its rectangles' corners relative to the window's
 // top-left entry of the integral image (so the kernel does loads and adds, no index arithmetic), leaves, trees.
 // Offsets depend on the integral images' row stride, so a detector repacks when the frame width changes.
 
-const HEADER = 64, STAGE = 32, NODE = 80, TREE = 16;
+const HEADER = L.HEADER_BYTES, STAGE = L.STAGE_BYTES, NODE = L.NODE_BYTES, TREE = L.TREE_BYTES;
 /** Trees the SIMD scan takes: at most this many nodes, so at most this deep (deeper ones: the scalar scan). */
 export const SIMD_TREE_NODES = 3;
 
-/** Byte offsets of the packed layout that the cascade compiler (jit.ts) reads; assembly/haar/layout.ts has the same. */
-export const PACK = {
-  H_KIND: 0,
-  H_NSTAGES: 4,
-  H_STAGES: 8,
-  H_NODES: 12,
-  H_TREES: 20,
-  H_NOFS: 24,
-  H_SQOFS: 40,
-  H_AREA: 44,
-  H_SIMD_TREES: 48,
-  STAGE,
-  NODE,
-  TREE,
-  N_W0: 48,
-  N_THR: 60,
-  N_LEFT: 64,
-  N_RIGHT: 68,
-  N_NRECTS: 72,
-  N_DIFF: 76,
-  S_RIGHTS: 12,
-  S_LO: 16,
-  S_HI: 20,
-} as const;
+/** Byte offsets of the packed layout (src/abi/haar.ts), under the names the cascade compiler (jit.ts) uses. */
+export const PACK = { ...L, STAGE, NODE, TREE } as const;
 
 /**
  * The band of a packed stump stage's f32 sums that cannot decide it (band.ts's sumBand), from its record at byte
@@ -41,7 +20,7 @@ export const PACK = {
  */
 export function stageBand(f32: Float32Array, st: number, node0: number, nt: number, scale = 1): { lo: number; hi: number } {
   const diffs = Array.from({ length: nt }, (_, i) => f32[(node0 + i * NODE + PACK.N_DIFF) >> 2]);
-  return sumBand(f32[(st + PACK.S_RIGHTS) >> 2], diffs, f32[(st + 4) >> 2], scale);
+  return sumBand(f32[(st + PACK.S_RIGHTS) >> 2], diffs, f32[(st + L.S_THRESHOLD) >> 2], scale);
 }
 
 export interface PackGeometry {
@@ -55,7 +34,7 @@ export interface PackGeometry {
 
 export function packedSize(c: Cascade): number {
   const nodes = c.nodeLeft.length, trees = c.treeFirstNode.length;
-  return HEADER + c.stageTrees.length * STAGE + nodes * NODE + trees * TREE + c.leaves.length * 4 + (c.stumps ? 0 : pathWords(c) * 4);
+  return HEADER + c.stageTrees.length * STAGE + nodes * NODE + trees * TREE + c.leaves.length * 4 + (c.stumps ? 0 : pathBytes(c));
 }
 
 /**
@@ -87,11 +66,15 @@ export function simdTreePaths(c: Cascade, t: number): ReturnType<typeof treePath
   return ps && ps.length <= c.treeNodeCount[t] + 1 ? ps : null;
 }
 
-// words of the path tables: per tree 1 + 5 a leaf (value, step count, 3 steps)
-function pathWords(c: Cascade): number {
-  let w = 0;
-  for (let t = 0; t < c.treeFirstNode.length; t++) w += 1 + 5 * (c.treeNodeCount[t] + 1);
-  return w;
+// bytes of tree t's path table: the leaf count, then an entry for each of at most nodes + 1 leaves
+function pathTableBytes(c: Cascade, t: number): number {
+  return L.PATH_ENTRIES + L.PATH_ENTRY_BYTES * (c.treeNodeCount[t] + 1);
+}
+
+function pathBytes(c: Cascade): number {
+  let b = 0;
+  for (let t = 0; t < c.treeFirstNode.length; t++) b += pathTableBytes(c, t);
+  return b;
 }
 
 /** Writes the packed cascade into mem (a view of WASM memory) at byte address base. */
@@ -103,26 +86,26 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
   const stages = HEADER, nodes = stages + nstages * STAGE, trees = nodes + nnodes * NODE, leaves = trees + ntrees * TREE;
   const paths = leaves + c.leaves.length * 4;
   const { stride, sqofsBytes, tofsBytes } = g;
-  i32[0] = c.stumps ? 0 : 1;
-  i32[1] = nstages;
-  i32[2] = base + stages;
-  i32[3] = base + nodes;
-  i32[4] = base + leaves;
-  i32[5] = base + trees;
+  i32[L.H_KIND >> 2] = c.stumps ? 0 : 1;
+  i32[L.H_NSTAGES >> 2] = nstages;
+  i32[L.H_STAGES >> 2] = base + stages;
+  i32[L.H_NODES >> 2] = base + nodes;
+  i32[L.H_LEAVES >> 2] = base + leaves;
+  i32[L.H_TREES >> 2] = base + trees;
   // OpenCV's normrect: the window less a 1-pixel border, for the variance.
-  upright(i32, 6, 1, 1, c.width - 2, c.height - 2, stride);
-  i32[10] = sqofsBytes;
-  i32[11] = (c.width - 2) * (c.height - 2);
+  upright(i32, L.H_NOFS >> 2, 1, 1, c.width - 2, c.height - 2, stride);
+  i32[L.H_SQOFS >> 2] = sqofsBytes;
+  i32[L.H_AREA >> 2] = (c.width - 2) * (c.height - 2);
   for (let s = 0; s < nstages; s++) {
     const o = (stages + s * STAGE) >> 2;
-    i32[o] = c.stageTrees[s];
-    f32[o + 1] = c.stageThreshold[s];
-    i32[o + 2] = c.stageFirstTree[s];
+    i32[o + (L.S_NTREES >> 2)] = c.stageTrees[s];
+    f32[o + (L.S_THRESHOLD >> 2)] = c.stageThreshold[s];
+    i32[o + (L.S_FIRST_TREE >> 2)] = c.stageFirstTree[s];
     if (c.stumps) {
       // f32 stage sums (band.ts): the sum if every stump went right, in f32 (the band: below, once the nodes are)
       let rights = 0;
       for (let t = 0; t < c.stageTrees[s]; t++) rights += c.leaves[c.treeFirstLeaf[c.stageFirstTree[s] + t] + 1];
-      f32[o + 3] = rights;
+      f32[o + (L.S_RIGHTS >> 2)] = rights;
     }
   }
   for (let k = 0; k < nnodes; k++) {
@@ -132,23 +115,24 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
     for (let r = 0; r < 3; r++) {
       const q = f * 12 + r * 4;
       const [x, y, w, h] = [c.featureRects[q], c.featureRects[q + 1], c.featureRects[q + 2], c.featureRects[q + 3]];
-      if (tilted) tiltedOfs(i32, o + r * 4, x, y, w, h, stride, tofsBytes);
-      else upright(i32, o + r * 4, x, y, w, h, stride);
-      f32[o + 12 + r] = c.featureWeights[f * 3 + r];
+      const corners = o + ((r * L.N_RECT_BYTES) >> 2);
+      if (tilted) tiltedOfs(i32, corners, x, y, w, h, stride, tofsBytes);
+      else upright(i32, corners, x, y, w, h, stride);
+      f32[o + (L.N_W0 >> 2) + r] = c.featureWeights[f * 3 + r];
     }
-    f32[o + 15] = c.nodeThreshold[k];
+    f32[o + (L.N_THR >> 2)] = c.nodeThreshold[k];
     if (c.stumps) {
       // OpenCV's stump path ignores the child indices: below the threshold is leaf 0, else leaf 1.
       const t = k; // one node per tree: node k is tree k
-      f32[o + 16] = c.leaves[c.treeFirstLeaf[t]];
-      f32[o + 17] = c.leaves[c.treeFirstLeaf[t] + 1];
+      f32[o + (L.N_LEFT >> 2)] = c.leaves[c.treeFirstLeaf[t]];
+      f32[o + (L.N_RIGHT >> 2)] = c.leaves[c.treeFirstLeaf[t] + 1];
       // left − right in f32: what going left adds to a stage's f32 sum (band.ts)
-      f32[o + 19] = f32[o + 16] - f32[o + 17];
+      f32[o + (L.N_DIFF >> 2)] = f32[o + (L.N_LEFT >> 2)] - f32[o + (L.N_RIGHT >> 2)];
     } else {
-      i32[o + 16] = c.nodeLeft[k];
-      i32[o + 17] = c.nodeRight[k];
+      i32[o + (L.N_LEFT >> 2)] = c.nodeLeft[k];
+      i32[o + (L.N_RIGHT >> 2)] = c.nodeRight[k];
     }
-    i32[o + 18] = c.featureRectCount[f];
+    i32[o + (L.N_NRECTS >> 2)] = c.featureRectCount[f];
   }
   // stump stages: the band of f32 sums left to f64 (S_LO, S_HI)
   if (c.stumps) {
@@ -164,29 +148,28 @@ export function packCascade(c: Cascade, g: PackGeometry, mem: ArrayBuffer, base:
   let simd = !c.stumps, at = paths;
   for (let t = 0; t < ntrees; t++) {
     const o = (trees + t * TREE) >> 2;
-    i32[o] = c.treeFirstNode[t];
-    i32[o + 1] = c.treeFirstLeaf[t];
-    i32[o + 2] = c.treeNodeCount[t];
-    i32[o + 3] = base + at;
+    i32[o + (L.T_FIRST_NODE >> 2)] = c.treeFirstNode[t];
+    i32[o + (L.T_FIRST_LEAF >> 2)] = c.treeFirstLeaf[t];
+    i32[o + (L.T_NNODES >> 2)] = c.treeNodeCount[t];
+    i32[o + (L.T_PATHS >> 2)] = base + at;
     if (c.stumps) continue;
     const ps = simdTreePaths(c, t);
     if (!ps) {
       simd = false;
-      at += 4 * (1 + 5 * (c.treeNodeCount[t] + 1));
+      at += pathTableBytes(c, t);
       continue;
     }
     // path table: leaf count, then per leaf: value (f32), step count, steps (node · 2 + 1 when it went left)
-    let w = at >> 2;
-    i32[w++] = ps.length;
-    for (const { leaf, steps } of ps) {
-      f32[w] = c.leaves[c.treeFirstLeaf[t] + leaf];
-      i32[w + 1] = steps.length;
-      steps.forEach(([k, left], j) => (i32[w + 2 + j] = k * 2 + (left ? 1 : 0)));
-      w += 5;
-    }
-    at += 4 * (1 + 5 * (c.treeNodeCount[t] + 1));
+    i32[at >> 2] = ps.length;
+    ps.forEach(({ leaf, steps }, l) => {
+      const e = at + L.PATH_ENTRIES + l * L.PATH_ENTRY_BYTES;
+      f32[(e + L.PE_VALUE) >> 2] = c.leaves[c.treeFirstLeaf[t] + leaf];
+      i32[(e + L.PE_NSTEPS) >> 2] = steps.length;
+      steps.forEach(([k, left], j) => (i32[(e + L.PE_STEPS + 4 * j) >> 2] = k * 2 + (left ? 1 : 0)));
+    });
+    at += pathTableBytes(c, t);
   }
-  i32[12] = simd ? 1 : 0; // H_SIMD_TREES
+  i32[L.H_SIMD_TREES >> 2] = simd ? 1 : 0;
   f32.set(c.leaves, leaves >> 2);
 }
 

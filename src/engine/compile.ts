@@ -4,7 +4,8 @@ import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
 import { Add } from "../layers/merge.js";
 import { AveragePooling2D, ZeroPadding2D } from "../layers/pooling.js";
 import type { CTensor, Emitter, Fusion } from "./emitter.js";
-import { Op, OP_WORDS } from "./opcodes.js";
+import { Op, OP_WORDS } from "../abi/nn.js";
+import type { NnExports } from "../generated/exports.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
 
 // Compiles a model's layer graph into one WASM instance: weights packed once, one buffer per live tensor
@@ -32,7 +33,7 @@ interface Slot extends CTensor {
 
 export interface Program {
   arena: Arena;
-  exports: any;
+  exports: NnExports;
   prog: number;
   nOps: number;
   inPtr: number;
@@ -59,7 +60,7 @@ function consumersOf(layers: Layer[]): Map<SymbolicTensor, Layer[]> {
 export function compile(layers: Layer[], input: SymbolicTensor, output: SymbolicTensor, variant?: NNVariant): Program {
   const name = nnModuleName(variant);
   const inst = instantiateSync(name);
-  const ex = inst.exports as any;
+  const ex = inst.exports as unknown as NnExports;
   const arena = new Arena(ex);
   const consumers = consumersOf(layers);
   const free: { ptr: number; bytes: number }[] = [];

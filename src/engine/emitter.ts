@@ -1,4 +1,4 @@
-import type { Op } from "./opcodes.js";
+import type { Op } from "../abi/nn.js";
 
 /** A tensor of the compiled program: where one example's values live in WASM memory. */
 export interface CTensor {

@@ -41,3 +41,16 @@ export function packBias(b: Float32Array | null, F: number): Float32Array {
   if (b) out.set(b.subarray(0, F));
   return out;
 }
+
+/** Keras conv kernel [kh, kw, C, F] → per block of 8 outputs, [kh][kw][C][8]. Length ceil8(F)·kh·kw·C. */
+export function packConv(w: Float32Array, kh: number, kw: number, C: number, F: number): Float32Array {
+  const blocks = Math.ceil(F / BLOCK), K = kh * kw * C;
+  const out = new Float32Array(blocks * K * BLOCK);
+  for (let fb = 0; fb < blocks; fb++)
+    for (let k = 0; k < K; k++)
+      for (let j = 0; j < BLOCK; j++) {
+        const f = fb * BLOCK + j;
+        if (f < F) out[(fb * K + k) * BLOCK + j] = w[k * F + f];
+      }
+  return out;
+}

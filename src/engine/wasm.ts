@@ -78,7 +78,7 @@ export class Arena {
   readonly base: number;
   private f32cache: Float32Array | null = null;
 
-  constructor(readonly exports: WebAssembly.Exports & { memory: WebAssembly.Memory; heapBase(): number }) {
+  constructor(readonly exports: { memory: WebAssembly.Memory; heapBase(): number }) {
     this.memory = exports.memory;
     this.base = align(exports.heapBase(), 64);
     this.top = this.base;

@@ -1,6 +1,6 @@
 import { ModelFormatError } from "../errors.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
-import { Op } from "../engine/opcodes.js";
+import { Op } from "../abi/nn.js";
 import { packBias, packConv3x3, packPointwise } from "../engine/pack.js";
 import * as ref from "../reference/kernels.js";
 import { activationOf, paddingOf, pairOf, positiveInt, requireValue, type ActivationName } from "./args.js";

@@ -1,6 +1,6 @@
 import { ModelFormatError } from "../errors.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
-import { Op } from "../engine/opcodes.js";
+import { Op } from "../abi/nn.js";
 import * as ref from "../reference/kernels.js";
 import { paddingOf, pairOf, requireValue } from "./args.js";
 import { expectImage, Layer, type LayerArgs, type Shape } from "./layer.js";

@@ -16,6 +16,7 @@
 // The residual add's backward is routing only: d(a) = d(r) = d(out); see addInto().
 
 import { Arena, defaultNNVariant, instantiateSync, type ModuleName, type NNVariant } from "../engine/wasm.js";
+import type { TrainExports as GeneratedTrainExports } from "../generated/exports.js";
 import { ArgumentError } from "../errors.js";
 
 export type Ptr = number;
@@ -91,41 +92,8 @@ export interface SgdOptions {
   nesterov?: boolean;
 }
 
-/** The raw exports: byte addresses, i32 sizes, flags as 0/1. Documented at each kernel in assembly/train/. */
-export interface TrainExports extends WebAssembly.Exports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  scratchBytes(): number;
-  gemm_4x8(a: Ptr, M: number, K: number, b: Ptr, N: number, bias: Ptr, out: Ptr, accumulate: number): void;
-  gemmAtB_4x8(a: Ptr, P: number, K: number, b: Ptr, N: number, out: Ptr, accumulate: number): void;
-  colSum(x: Ptr, P: number, C: number, out: Ptr, accumulate: number): void;
-  transpose(a: Ptr, R: number, C: number, out: Ptr): void;
-  pointwiseForward_4x8(x: Ptr, P: number, C: number, w: Ptr, F: number, b: Ptr, y: Ptr): void;
-  pointwiseBackwardInput_4x8(dy: Ptr, P: number, F: number, w: Ptr, C: number, dx: Ptr, accumulate: number): void;
-  pointwiseBackwardWeights_4x8(x: Ptr, dy: Ptr, P: number, C: number, F: number, dw: Ptr, db: Ptr, accumulate: number): void;
-  depthwise3x3Forward(x: Ptr, N: number, H: number, W: number, C: number, w: Ptr, b: Ptr, y: Ptr, pad: number): void;
-  depthwise3x3BackwardInput(dy: Ptr, N: number, H: number, W: number, C: number, w: Ptr, pad: number, dx: Ptr, accumulate: number): void;
-  depthwise3x3BackwardWeights(x: Ptr, dy: Ptr, N: number, H: number, W: number, C: number, pad: number, dw: Ptr, db: Ptr, accumulate: number): void;
-  batchNormForwardTrain(x: Ptr, M: number, C: number, gamma: Ptr, beta: Ptr, eps: number, y: Ptr, saveMean: Ptr, saveInvStd: Ptr,
-                        movingMean: Ptr, movingVar: Ptr, momentum: number, unbiased: number): void;
-  batchNormBackward(x: Ptr, dy: Ptr, M: number, C: number, gamma: Ptr, saveMean: Ptr, saveInvStd: Ptr,
-                    dx: Ptr, dGamma: Ptr, dBeta: Ptr, accumulate: number): void;
-  batchNormInference(x: Ptr, M: number, C: number, gamma: Ptr, beta: Ptr, movingMean: Ptr, movingVar: Ptr, eps: number, y: Ptr): void;
-  relu(x: Ptr, n: number, y: Ptr): void;
-  add(a: Ptr, b: Ptr, n: number, out: Ptr, relu: number): void;
-  reluBackward(y: Ptr, dy: Ptr, n: number, dx: Ptr): void;
-  addInto(dst: Ptr, src: Ptr, n: number): void;
-  zeroPadForward(x: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, y: Ptr): void;
-  zeroPadBackward(dy: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, dx: Ptr): void;
-  avgPool2x2PaddedForward(x: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, y: Ptr): void;
-  avgPool2x2PaddedBackward(dy: Ptr, N: number, H: number, W: number, C: number, top: number, bottom: number, left: number, right: number, dx: Ptr): void;
-  globalMaxPoolForward(x: Ptr, N: number, P: number, C: number, y: Ptr, argmax: Ptr): void;
-  globalMaxPoolBackward(dy: Ptr, argmax: Ptr, N: number, P: number, C: number, dx: Ptr): void;
-  softmaxCrossEntropy(logits: Ptr, labels: Ptr, N: number, K: number, smoothing: number, dLogits: Ptr): number;
-  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number,
-           weightDecay: number, step: number, decoupled: number): void;
-  sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
-}
+/** The raw exports (byte addresses, i32 sizes, flags as 0/1), typed from asc's bindings; documented at each kernel in assembly/train/. */
+export type TrainExports = GeneratedTrainExports;
 
 /** Output side of a 3×3 stride-1 convolution: H - 2 (valid) or H (same), never negative. */
 export function conv3x3OutSize(H: number, padding: Padding): number {
