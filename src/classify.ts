@@ -1,23 +1,84 @@
 import { ArgumentError } from "./errors.js";
-import { toGrey } from "./image/grey.js";
+import { channelsOf, toGrey } from "./image/grey.js";
 import { resizeToFloat } from "./image/resize.js";
 import type { ImageLike } from "./image/types.js";
 import type { Model } from "./model.js";
 import { EMOTIONS } from "./resezap.js";
 
 // Face crops in, emotions out. The preprocessing contract, the same for every caller:
-//   grey  = OpenCV 4.6's cvtColor RGB→GRAY fixed point (0.299 R + 0.587 G + 0.114 B, rounded); alpha ignored
-//   size  = the whole crop resized to 48×48: area averaging when shrinking, bilinear when growing
-//   scale = grey / 255, so values lie in [0, 1]
+//   colour = a model with one input channel gets grey: OpenCV 4.6's cvtColor RGB→GRAY fixed point
+//            (0.299 R + 0.587 G + 0.114 B, rounded), alpha ignored; a model with three gets R, G, B
+//   size   = the whole crop resized to the model's input height × width (48×48 for ResEZAP): area averaging
+//            when shrinking, bilinear when growing
+//   scale  = value · scale + offset: by default scale 1/255, offset 0 (values in [0, 1]); a model says otherwise
+//            in its userDefinedMetadata.preprocessing ({ scale, offset }), and an option overrides both
 
 export interface Classification {
   label: string;
   probabilities: Record<string, number>;
 }
 
-export function preprocessFace(img: ImageLike, what = "image", out?: Float32Array): Float32Array {
-  const g = toGrey(img, what);
-  return resizeToFloat(g, { x: 0, y: 0, w: g.width, h: g.height }, 48, 48, out);
+/** value · scale + offset, applied to 8-bit pixel values. */
+export interface Preprocessing {
+  scale?: number;
+  offset?: number;
+}
+
+/** What a face model takes: its input size and channels, and the scaling of its pixel values. */
+export interface FaceInput {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  scale: number;
+  offset: number;
+}
+
+const RESEZAP_INPUT: FaceInput = { height: 48, width: 48, channels: 1, scale: 1 / 255, offset: 0 };
+
+/** The face input of a model: [H, W, 1] or [H, W, 3], preprocessing from `options`, else the model's metadata, else [0, 1]. */
+export function faceInputOf(model: Model, options: Preprocessing = {}, what = "model"): FaceInput {
+  const s = model.inputShape;
+  if (s.length !== 3 || (s[2] !== 1 && s[2] !== 3)) {
+    throw new ArgumentError(`${what}: the model takes [${s.join(", ")}]; a face model takes [height, width, 1] (grey) or [height, width, 3] (RGB)`);
+  }
+  const meta = (model.userDefinedMetadata as { preprocessing?: Preprocessing } | undefined)?.preprocessing;
+  const pick = (field: "scale" | "offset", dflt: number): number => {
+    const fromOption = options[field], fromMeta = meta?.[field];
+    const v = fromOption ?? fromMeta ?? dflt;
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      const where = fromOption !== undefined ? `option preprocessing.${field}` : `the model's userDefinedMetadata.preprocessing.${field}`;
+      throw new ArgumentError(`${what}: ${where} must be a finite number, found ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  return { height: s[0], width: s[1], channels: s[2] as 1 | 3, scale: pick("scale", 1 / 255), offset: pick("offset", 0) };
+}
+
+/** One face crop, whole, to the model's input (`out`: height·width·channels floats). */
+export function preprocessFace(img: ImageLike, what = "image", out?: Float32Array, spec: FaceInput = RESEZAP_INPUT): Float32Array {
+  const { height: H, width: W, channels: C } = spec;
+  const dst = out ?? new Float32Array(H * W * C);
+  if (C === 1) {
+    const g = toGrey(img, what);
+    resizeToFloat(g, { x: 0, y: 0, w: g.width, h: g.height }, W, H, dst);
+  } else {
+    // each of R, G, B resized as a plane, then interleaved (a grey image counts as R = G = B)
+    const ch = channelsOf(img, what), n = img.width * img.height;
+    const plane = new Float32Array(H * W);
+    for (let c = 0; c < 3; c++) {
+      const p = new Uint8Array(n);
+      const k = ch >= 3 ? c : 0;
+      for (let i = 0; i < n; i++) p[i] = img.data[i * ch + k];
+      resizeToFloat({ data: p, width: img.width, height: img.height }, { x: 0, y: 0, w: img.width, h: img.height }, W, H, plane);
+      for (let i = 0; i < H * W; i++) dst[i * 3 + c] = plane[i];
+    }
+  }
+  // resizeToFloat gives value / 255
+  if (spec.scale !== 1 / 255 || spec.offset !== 0) {
+    const k = spec.scale * 255;
+    for (let i = 0; i < H * W * C; i++) dst[i] = dst[i] * k + spec.offset;
+  }
+  return dst;
 }
 
 export function labelsOf(model: Model): string[] {
@@ -43,11 +104,11 @@ export function toClassifications(model: Model, probs: Float32Array, n: number):
   return out;
 }
 
-/** Classifies face crops (each any size, RGBA/RGB/grey) in one batched call. */
-export function classifyFaces(model: Model, faces: ImageLike[]): Classification[] {
-  const shape = model.inputShape;
-  if (shape.join() !== "48,48,1") throw new ArgumentError(`classifyFaces: the model takes [${shape.join(", ")}], expected a ResEZAP-style [48, 48, 1] input`);
-  const x = new Float32Array(faces.length * 2304);
-  faces.forEach((f, i) => preprocessFace(f, `face ${i}`, x.subarray(i * 2304, (i + 1) * 2304)));
+/** Classifies face crops (each any size, RGBA/RGB/grey) in one batched call, with any face model's input. */
+export function classifyFaces(model: Model, faces: ImageLike[], options: { preprocessing?: Preprocessing } = {}): Classification[] {
+  const spec = faceInputOf(model, options.preprocessing, "classifyFaces");
+  const per = spec.height * spec.width * spec.channels;
+  const x = new Float32Array(faces.length * per);
+  faces.forEach((f, i) => preprocessFace(f, `face ${i}`, x.subarray(i * per, (i + 1) * per), spec));
   return toClassifications(model, model.predict(x, faces.length), faces.length);
 }

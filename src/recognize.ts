@@ -1,11 +1,10 @@
-import { toClassifications, type Classification } from "./classify.js";
+import { faceInputOf, preprocessFace, toClassifications, type Classification, type Preprocessing } from "./classify.js";
 import { ArgumentError } from "./errors.js";
 import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
 import type { Box } from "./detect/group.js";
 import type { DetectOptions } from "./detect/options.js";
 import { drawBox, drawLabel, type Color } from "./image/draw.js";
-import { channelsOf, toGrey } from "./image/grey.js";
-import { resizeToFloat } from "./image/resize.js";
+import { channelsOf } from "./image/grey.js";
 import type { ImageLike } from "./image/types.js";
 import { loadLayersModel } from "./io/load.js";
 import type { Model } from "./model.js";
@@ -29,29 +28,32 @@ export interface RecognizeOptions extends DetectOptions {
   detector?: FaceDetector;
   /** Fraction of the box size added on each side before cropping. Default 0. */
   margin?: number;
+  /** Pixel scaling for the model (value · scale + offset); default: the model's metadata, else [0, 1]. */
+  preprocessing?: Preprocessing;
 }
 
 let sharedDetector: FaceDetector | null = null;
 
 export function recognize(image: ImageLike, options: RecognizeOptions): RecognizedFace[] {
-  const { model, detector, margin = 0, ...detect } = options;
+  const { model, detector, margin = 0, preprocessing, ...detect } = options;
   if (!model) throw new ArgumentError("recognize: options.model is required (loadLayersModel(...) or EmotionRecognizer.load())");
   if (!(margin >= 0 && margin <= 1)) throw new ArgumentError(`recognize: margin must be in [0, 1], found ${margin}`);
   const d = detector ?? (sharedDetector ??= new FaceDetector());
-  return classifyBoxes(model, image, d.detect(image, detect), margin);
+  return classifyBoxes(model, image, d.detect(image, detect), margin, preprocessing);
 }
 
-/** The second half of recognize(): crop each box (grown by margin), grey, 48×48, one batched predict. */
-export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0): RecognizedFace[] {
+/** The second half of recognize(): crop each box (grown by margin), to the model's input, one batched predict. */
+export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0, preprocessing: Preprocessing = {}): RecognizedFace[] {
+  const spec = faceInputOf(model, preprocessing, "recognize");
   if (boxes.length === 0) return [];
-  const x = new Float32Array(boxes.length * 2304);
+  const per = spec.height * spec.width * spec.channels;
+  const x = new Float32Array(boxes.length * per);
   boxes.forEach(([bx, by, bw, bh], i) => {
     const mx = Math.round(bw * margin), my = Math.round(bh * margin);
     const x0 = Math.max(0, bx - mx), y0 = Math.max(0, by - my);
     const x1 = Math.min(image.width, bx + bw + mx), y1 = Math.min(image.height, by + bh + my);
-    // grey of the crop only, not of the whole frame
-    const grey = toGrey(cropImage(image, x0, y0, x1 - x0, y1 - y0));
-    resizeToFloat(grey, { x: 0, y: 0, w: grey.width, h: grey.height }, 48, 48, x.subarray(i * 2304, (i + 1) * 2304));
+    // grey (or RGB) of the crop only, not of the whole frame
+    preprocessFace(cropImage(image, x0, y0, x1 - x0, y1 - y0), `face ${i}`, x.subarray(i * per, (i + 1) * per), spec);
   });
   const labelled = toClassifications(model, model.predict(x, boxes.length), boxes.length);
   return labelled.map((c, i) => ({ box: boxes[i], ...c }));
@@ -99,16 +101,20 @@ export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uin
 
 /** A model and a face detector, loaded once, for recognising faces frame after frame (face-api.js style). */
 export class EmotionRecognizer {
-  private constructor(readonly model: Model, readonly detector: FaceDetector) {}
+  private constructor(readonly model: Model, readonly detector: FaceDetector, readonly preprocessing: Preprocessing) {}
 
-  /** model: a model, or where to load one (default: the package's model); cascade: a FaceDetector option. */
-  static async load(options: { model?: Model | string | URL } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
-    const { model, ...det } = options;
+  /**
+   * model: a model, or where to load one (default: the package's model), any face input size, grey or RGB;
+   * preprocessing: its pixel scaling when its metadata does not say; cascade: a FaceDetector option.
+   */
+  static async load(options: { model?: Model | string | URL; preprocessing?: Preprocessing } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
+    const { model, preprocessing = {}, ...det } = options;
     const m = model === undefined || typeof model === "string" || model instanceof URL ? await loadLayersModel(model ?? DEFAULT_MODEL_JSON) : model;
-    return new EmotionRecognizer(m, new FaceDetector(det));
+    faceInputOf(m, preprocessing, "EmotionRecognizer.load"); // refuse a model that is not a face model now, not at the first frame
+    return new EmotionRecognizer(m, new FaceDetector(det), preprocessing);
   }
 
   recognize(image: ImageLike, options: Omit<RecognizeOptions, "model" | "detector"> = {}): RecognizedFace[] {
-    return recognize(image, { ...options, model: this.model, detector: this.detector });
+    return recognize(image, { preprocessing: this.preprocessing, ...options, model: this.model, detector: this.detector });
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten,
   GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
-  ZeroPadding2D, ModelFormatError, ArgumentError,
+  ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization,
 } from "../src/index.js";
 import { Random } from "../src/util/random.js";
 import { expectClose } from "./helpers.js";
@@ -136,12 +136,43 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     check(new Model({ inputs: x0, outputs: g }), 4, r);
   });
 
+  it("what TF.js cannot check (keras-parity.test.ts covers the rest): Subtract, separable depth multipliers, ReLU's threshold and slope, ELU's alpha, bilinear upsampling, keepdims, Normalization", () => {
+    const r = new Random(21);
+    for (let k = 0; k < 6; k++) {
+      const H = r.int(3, 14), W = r.int(3, 14), C = r.int(1, 11);
+      const x0 = input({ shape: [H, W, C] });
+      const a = new Conv2D({ filters: 5, kernelSize: r.int(1, 4), strides: r.int(1, 2), padding: "same", activation: "hard_swish" }).apply(x0);
+      const b = new SeparableConv2D({ filters: 5, kernelSize: r.int(2, 5), strides: 1 + (k % 3), padding: "same", depthMultiplier: 1 + (k % 3) }).apply(x0);
+      const [hb, wb] = b.shape, [ha, wa] = a.shape;
+      // strides differ, so bring b to a's size: crop it, or pad it
+      const dh = hb - ha, dw = wb - wa;
+      const bb = dh >= 0 && dw >= 0 ? new Cropping2D({ cropping: [[0, dh], [0, dw]] }).apply(b)
+        : new ZeroPadding2D({ padding: [[0, Math.max(0, -dh)], [Math.max(0, -dw), 0]] }).apply(
+          dh > 0 || dw > 0 ? new Cropping2D({ cropping: [[0, Math.max(0, dh)], [0, Math.max(0, dw)]] }).apply(b) : b);
+      let y = new Subtract().apply([a, bb]);
+      y = new ReLU({ maxValue: 1.5, negativeSlope: 0.3, threshold: -0.2 }).apply(y);
+      y = new ELU({ alpha: 0.6 }).apply(y);
+      y = new UpSampling2D({ size: [2, 3], interpolation: "bilinear" }).apply(y);
+      y = new Normalization({ mean: Array.from(r.fill(5, -1, 1)), variance: Array.from(r.fill(5, 0.5, 2)) }).apply(y);
+      const g = new GlobalAveragePooling2D().apply(y);
+      check(new Model({ inputs: x0, outputs: g }), 2, r);
+    }
+    const keep = new GlobalMaxPooling2D();
+    keep.keepdims = true;
+    const x1 = input({ shape: [5, 4, 3] });
+    const m = new Model({ inputs: x1, outputs: new Dense({ units: 2 }).apply(keep.apply(x1)) });
+    expect(m.outputShape).toEqual([1, 1, 2]);
+    check(m, 2, r);
+  });
+
   it("refuses what does not fit, naming the layer", () => {
     const x0 = input({ shape: [4, 4, 2] });
-    expect(() => new SeparableConv2D({ name: "big", filters: 2, kernelSize: 5 })).toThrow(/big.*kernel_size \[5,5\]/);
+    expect(() => new SeparableConv2D({ name: "big", filters: 2, kernelSize: 33 })).toThrow(/big: kernel_size \[33,33\] is not supported \(each in 1..31\)/);
+    expect(() => new Conv2D({ name: "fast", filters: 2, strides: 5 })).toThrow(/fast: strides \[5,5\] is not supported \(each in 1..4\)/);
+    expect(() => new Conv2D({ name: "both", filters: 2, strides: 2, dilationRate: 2 })).toThrow(/both: strides \[2,2\] with dilation_rate \[2,2\]/);
     expect(() => new Add({ name: "join" }).apply([x0, new Conv2D({ filters: 3, padding: "same" }).apply(x0)])).toThrow(ModelFormatError);
     expect(() => new Dense({ name: "d", units: 0 })).toThrow(/layer d: units/);
-    expect(() => new Activation({ name: "act", activation: "gelu" as any })).toThrow(/act: activation "gelu"/);
+    expect(() => new Activation({ name: "act", activation: "erf" as any })).toThrow(/act: activation "erf" is not supported \(expected one of linear, relu/);
     const tiny = input({ shape: [2, 2, 1] });
     expect(() => new Conv2D({ name: "c", filters: 1 }).apply(tiny)).toThrow(/c: input 2×2 is too small/);
   });

@@ -56,8 +56,14 @@ describe("loadLayersModel refuses bad input by name", () => {
 
   it("unsupported layer settings", async () => {
     const j = json();
-    j.modelTopology.config.layers[1].config.strides = [2, 2];
-    await failsWith(j, bin, /block1_sepconv1: strides \[2,2\] is not supported/);
+    j.modelTopology.config.layers[1].config.strides = [6, 6];
+    await failsWith(j, bin, /block1_sepconv1: strides \[6,6\] is not supported \(each in 1..4\)/);
+    const k = json();
+    k.modelTopology.config.layers[1].config.activation = "crelu";
+    await failsWith(k, bin, /block1_sepconv1: activation "crelu" is not supported/);
+    const r = json();
+    r.modelTopology.config.layers[1].class_name = "RandomCrop";
+    await failsWith(r, bin, /layer 1 \(block1_sepconv1\): layer class "RandomCrop" is not supported: it crops/);
   });
 
   it("a graph that names a missing layer", async () => {

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   annotate, classifyFaces, decodeImage, decodePng, detectFaces, EmotionRecognizer, ImageError, loadLayersModel, recognize,
+  input, Conv2D, Dense, GlobalAveragePooling2D, Model,
 } from "../src/index.js";
+import { resizeToFloat } from "../src/image/resize.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const fixture = (f: string) => decodeImage(readFileSync(join(ROOT, "fixtures", f)), f);
@@ -86,5 +88,42 @@ describe("resezap detect", () => {
       expect(r.stderr).toMatch(re);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
+  });
+
+  it("any face model: a 64×56 RGB input with [-1, 1] scaling from its metadata or an option, the same numbers as preprocessing by hand", async () => {
+    const x0 = input({ shape: [64, 56, 3] });
+    const y = new Dense({ units: 7, activation: "softmax" }).apply(new GlobalAveragePooling2D().apply(new Conv2D({ filters: 8, kernelSize: 3, strides: 2, activation: "relu" }).apply(x0)));
+    const model = new Model({ inputs: x0, outputs: y });
+    const img = fixture("faces/knn_test_kit_with_rose.png");
+    const [bx, by, bw, bh] = boxes["knn_test_kit_with_rose.png"].opencv[0];
+    const data = new Uint8Array(bw * bh * 4);
+    for (let r = 0; r < bh; r++) data.set(img.data.subarray(((by + r) * img.width + bx) * 4, ((by + r) * img.width + bx + bw) * 4), r * bw * 4);
+    const crop = { data, width: bw, height: bh };
+    // by hand: each of R, G, B resized as a grey plane (area averaging), then value/255·2 − 1
+    const hand = new Float32Array(64 * 56 * 3);
+    for (let c = 0; c < 3; c++) {
+      const plane = new Uint8Array(bw * bh).map((_, i) => data[i * 4 + c]);
+      const r = resizeToFloat({ data: plane, width: bw, height: bh }, { x: 0, y: 0, w: bw, h: bh }, 56, 64);
+      r.forEach((v, i) => (hand[i * 3 + c] = v * 2 - 1));
+    }
+    const want = model.predict(hand, 1);
+    const viaOption = classifyFaces(model, [crop], { preprocessing: { scale: 2 / 255, offset: -1 } })[0];
+    model.userDefinedMetadata = { preprocessing: { scale: 2 / 255, offset: -1 } };
+    const viaMeta = classifyFaces(model, [crop])[0];
+    const names = Object.keys(viaOption.probabilities);
+    names.forEach((k, j) => {
+      expect(Math.abs(viaOption.probabilities[k] - want[j])).toBeLessThan(1e-5);
+      expect(viaMeta.probabilities[k]).toBe(viaOption.probabilities[k]);
+    });
+    // and recognize() crops the same face from the frame the same way
+    const faces = recognize(img, { model, scaleFactor: 1.1, minNeighbors: 5, minSize: 30 });
+    const same = faces.find((f) => f.box.join() === [bx, by, bw, bh].join())!;
+    names.forEach((k) => expect(Math.abs(same.probabilities[k] - viaMeta.probabilities[k])).toBeLessThan(1e-6));
+    // a model that is not a face model is refused by name
+    const v = input({ shape: [10] });
+    const notFace = new Model({ inputs: v, outputs: new Dense({ units: 7 }).apply(v) });
+    expect(() => classifyFaces(notFace, [crop])).toThrow(/classifyFaces: the model takes \[10\]; a face model takes \[height, width, 1\]/);
+    model.userDefinedMetadata = { preprocessing: { scale: "big" } };
+    expect(() => classifyFaces(model, [crop])).toThrow(/userDefinedMetadata.preprocessing.scale must be a finite number, found "big"/);
   });
 });

@@ -5,8 +5,14 @@ export { pointwise_4x8 } from "./pointwise";
 export { depthwise3x3, depthwise3x3_rows } from "./depthwise";
 export { separable3x3 } from "./separable";
 export { conv3x3_4x8 } from "./conv3x3";
+export { conv2d_4x8 } from "./conv";
+export { depthwise_conv } from "./dwconv";
 export { relu, add, affine, softmax } from "./elementwise";
 export { zeroPad, pool2d, globalPool } from "./pool";
+export { activation, prelu } from "./activation";
+export { binary } from "./binary";
+export { blockCopy, crop2d, transpose4 } from "./copy";
+export { resizeNearest, resizeBilinear } from "./resize";
 export { run, execOp } from "./program";
 export { multiplyAddCeiling, multiplyAddLoadCeiling } from "./ceiling";
 

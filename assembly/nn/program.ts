@@ -4,6 +4,12 @@ import { separable3x3 } from "./separable";
 import { conv3x3_4x8 } from "./conv3x3";
 import { relu, add, affine, softmax } from "./elementwise";
 import { zeroPad, pool2d, globalPool } from "./pool";
+import { conv2d_4x8 } from "./conv";
+import { depthwise_conv } from "./dwconv";
+import { activation, prelu } from "./activation";
+import { binary } from "./binary";
+import { blockCopy, crop2d, transpose4 } from "./copy";
+import { resizeNearest, resizeBilinear } from "./resize";
 import { Op, OP_WORDS } from "../../src/abi/nn";
 
 // A compiled network is a program: a list of ops, each OP_WORDS i32 words (opcode, then up to 15
@@ -32,6 +38,18 @@ export function execOp(op: usize): void {
     case Op.Separable: separable3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
                           arg(op, 8), arg(op, 9), ptr(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13)); break;
     case Op.Copy: memory.copy(ptr(op, 1), ptr(op, 0), <usize>arg(op, 2)); break;
+    case Op.Conv: conv2d_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7), arg(op, 8), arg(op, 9),
+                             arg(op, 10), arg(op, 11), arg(op, 12), arg(op, 13), arg(op, 14), arg(op, 15), arg(op, 16), arg(op, 17), ptr(op, 18)); break;
+    case Op.DepthwiseConv: depthwise_conv(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7), arg(op, 8),
+                                          arg(op, 9), arg(op, 10), arg(op, 11), arg(op, 12), arg(op, 13), arg(op, 14), arg(op, 15), arg(op, 16), ptr(op, 17)); break;
+    case Op.Activation: activation(ptr(op, 0), arg(op, 1), ptr(op, 2), arg(op, 3), ptr(op, 4)); break;
+    case Op.PRelu: prelu(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4)); break;
+    case Op.Binary: binary(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8)); break;
+    case Op.BlockCopy: blockCopy(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4), arg(op, 5)); break;
+    case Op.Crop: crop2d(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), ptr(op, 8)); break;
+    case Op.ResizeNearest: resizeNearest(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), arg(op, 5), arg(op, 6), ptr(op, 7), ptr(op, 8)); break;
+    case Op.ResizeBilinear: resizeBilinear(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), arg(op, 5), arg(op, 6), ptr(op, 7), ptr(op, 8)); break;
+    case Op.Transpose: transpose4(ptr(op, 0), ptr(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), arg(op, 8), arg(op, 9)); break;
     default: unreachable();
   }
 }

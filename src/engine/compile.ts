@@ -1,4 +1,5 @@
 import { ModelFormatError, ResezapError } from "../errors.js";
+import { isElementwise } from "../layers/activation.js";
 import { Activation, BatchNormalization } from "../layers/core.js";
 import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
 import { Add } from "../layers/merge.js";
@@ -14,7 +15,8 @@ import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js"
 // Fusions, decided here and only here, each only where the intermediate tensor has no other consumer:
 // - a batch norm after a conv/dense layer is folded into its weights;
 // - a two-input Add after a separable/1×1/dense layer is done in its pointwise epilogue (the residual join);
-// - a ReLU after Add, a conv, a dense or a batch norm runs inside that layer's ops;
+// - an element-wise activation after a conv, a dense, a merge or an affine layer runs inside that layer's ops
+//   (a ReLU or clamp in the kernel's epilogue, others in place on its output);
 // - ZeroPadding2D then a "valid" AveragePooling2D become one pooling that never builds the padded image.
 // And one placement: a residual join's output goes over the residual's buffer where that is its last use.
 
@@ -159,8 +161,9 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
       last = next[0];
       next = consumers.get(last.output!);
     }
-    if (last.output !== output && next?.length === 1 && next[0] instanceof Activation && next[0].isRelu() && layer.canFuseRelu() && !fuse.pool) {
-      fuse.relu = true;
+    if (last.output !== output && next?.length === 1 && next[0] instanceof Activation && !next[0].isIdentity() && isElementwise(next[0].act) &&
+        layer.canFuseActivation(next[0].act) && !fuse.pool) {
+      fuse.activation = next[0].act;
       skipped.add(next[0]);
       last = next[0];
     }

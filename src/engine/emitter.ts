@@ -1,4 +1,5 @@
 import type { Op } from "../abi/nn.js";
+import type { ActivationSpec } from "../layers/activation.js";
 
 /** A tensor of the compiled program: where one example's values live in WASM memory. */
 export interface CTensor {
@@ -14,8 +15,8 @@ export interface Fusion {
   affine?: { scale: Float32Array; shift: Float32Array };
   /** The other input of a following two-input Add (its address): out = out + residual, before any fused ReLU. */
   residual?: number;
-  /** A following ReLU. */
-  relu?: boolean;
+  /** A following element-wise activation (a ReLU, or any other where the layer's own activation is linear). */
+  activation?: ActivationSpec;
   /** A following AveragePooling2D ("valid") that a ZeroPadding2D folds into itself. */
   pool?: { poolSize: [number, number]; strides: [number, number] };
 }

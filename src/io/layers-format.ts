@@ -1,5 +1,5 @@
 import { ModelFormatError } from "../errors.js";
-import { InputLayer } from "../layers/core.js";
+import { batchShapeOf, InputLayer } from "../layers/core.js";
 import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import { layerFromConfig } from "../layers/registry.js";
 import { LIMITS } from "../limits.js";
@@ -54,12 +54,12 @@ function buildTopology(topology: any, file: string): Model {
   const layerConfigs: any[] = Array.isArray(config) ? config : config.layers;
   if (!Array.isArray(layerConfigs)) throw new ModelFormatError(`${file}: modelTopology.config.layers must be a list`);
   if (layerConfigs.length > LIMITS.maxLayers) throw new ModelFormatError(`${file}: ${layerConfigs.length} layers, over the limit of ${LIMITS.maxLayers}`);
-  if (className === "Sequential") return buildSequential(layerConfigs, config.name, file);
+  if (className === "Sequential") return buildSequential(layerConfigs, config.name, file, config.build_input_shape ?? config.buildInputShape);
   if (className === "Functional" || className === "Model") return buildFunctional(layerConfigs, config, file);
   throw new ModelFormatError(`${file}: modelTopology.class_name is ${JSON.stringify(className)}, expected "Sequential", "Functional" or "Model"`);
 }
 
-function buildSequential(configs: any[], name: string | undefined, file: string): Model {
+function buildSequential(configs: any[], name: string | undefined, file: string, buildInputShape?: unknown): Model {
   const layers = configs.map((c, i) => layerFromConfig(c?.class_name, c?.config, `${file}: layer ${i} (${c?.config?.name ?? "?"})`));
   let start = 0;
   let x: SymbolicTensor;
@@ -67,9 +67,10 @@ function buildSequential(configs: any[], name: string | undefined, file: string)
     x = layers[0].apply([]);
     start = 1;
   } else {
-    const shape = configs[0]?.config?.batch_input_shape ?? configs[0]?.config?.batch_shape;
-    if (!Array.isArray(shape)) throw new ModelFormatError(`${file}: Sequential model's first layer has no batch_input_shape`);
-    x = new InputLayer({ name: "input", shape: shape.slice(1) }).apply([]);
+    // Keras 2 puts the input shape on the first layer; Keras 3 on the model (build_input_shape)
+    const shape = batchShapeOf(configs[0]?.config) ?? (Array.isArray(buildInputShape) ? buildInputShape : undefined);
+    if (!shape) throw new ModelFormatError(`${file}: Sequential model declares no input shape (its first layer has no batch_input_shape, the model no build_input_shape)`);
+    x = new InputLayer({ name: "input", shape: shape.slice(1) as number[] }).apply([]);
   }
   const input = x;
   for (let i = start; i < layers.length; i++) x = layers[i].apply(x);

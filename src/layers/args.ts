@@ -3,12 +3,25 @@ import { LIMITS } from "../limits.js";
 
 // Reading Keras layer configs: each reader names the layer and field when the value is not what the engine supports.
 
-export type ActivationName = "linear" | "relu" | "softmax";
+/** Activation names as Keras writes them (TF.js's camelCase spellings are read into these). */
+export const ACTIVATIONS = ["linear", "relu", "relu6", "softmax", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh", "swish", "silu",
+  "hard_swish", "hard_silu", "softplus", "softsign", "gelu", "gelu_new", "mish", "leaky_relu"] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
 
+const SPELLINGS: Record<string, ActivationName> = { hardSigmoid: "hard_sigmoid", hardSwish: "hard_swish", hardSilu: "hard_silu", geluNew: "gelu_new", leakyRelu: "leaky_relu" };
+
+/**
+ * An activation name from a config: a string (Keras 2, TF.js), or Keras 3's serialized function
+ * ({ class_name: "function", config: "relu" }).
+ */
 export function activationOf(layer: string, v: unknown): ActivationName {
-  const a = v ?? "linear";
-  if (a === "linear" || a === "relu" || a === "softmax") return a;
-  throw new ModelFormatError(`layer ${layer}: activation ${JSON.stringify(v)} is not supported (expected "linear", "relu" or "softmax")`);
+  let a = v ?? "linear";
+  if (a && typeof a === "object" && typeof (a as any).config === "string") a = (a as any).config;
+  if (typeof a === "string") {
+    const n = SPELLINGS[a] ?? a;
+    if ((ACTIVATIONS as readonly string[]).includes(n)) return n as ActivationName;
+  }
+  throw new ModelFormatError(`layer ${layer}: activation ${JSON.stringify(v)} is not supported (expected one of ${ACTIVATIONS.join(", ")})`);
 }
 
 export function paddingOf(layer: string, v: unknown): "valid" | "same" {

@@ -1,35 +1,71 @@
 import { ModelFormatError } from "../errors.js";
-import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
 import { Op } from "../abi/nn.js";
-import { packBias, packConv3x3, packPointwise } from "../engine/pack.js";
+import type { Emitter, CTensor, Fusion } from "../engine/emitter.js";
+import { packBias, packConv, packConv3x3, packPointwise } from "../engine/pack.js";
+import { convGeometry, convRef, depthwiseConvRef } from "../reference/conv.js";
 import * as ref from "../reference/kernels.js";
+import { activationSpec, applyActivationRef, clampArg, emitActivation, finalActivation, isLinear, isPlainRelu, LINEAR, type ActivationSpec } from "./activation.js";
 import { activationOf, paddingOf, pairOf, positiveInt, requireValue, type ActivationName } from "./args.js";
-import { ActivatedLayer, expectImage, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
+import { ActivatedLayer, expectImage, size, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
 
-// Convolution layers. The kernels implement 3×3 (and 1×1 for Conv2D) at stride 1, dilation 1, which is
-// all ResEZAP and its normal-convolution twin use; other settings are refused by name, never approximated.
+// Convolution layers with TensorFlow's semantics: any kernel up to MAX_KERNEL, strides 1..MAX_STRIDE, dilation,
+// padding valid or same (asymmetric for even kernels and strides). Lowering picks the kernel:
+// - 1×1 stride 1: the pointwise GEMM (which also takes a residual join);
+// - 3×3 stride 1 no dilation: the ResEZAP kernels (depthwise3x3, conv3x3_4x8, the fused separable3x3);
+// - anything else: the general register-tiled conv2d_4x8 / depthwise_conv, activation clamped in their epilogue.
+
+export const MAX_KERNEL = 31;
+export const MAX_STRIDE = 4;
+export const MAX_DILATION = 8;
 
 export interface ConvArgs extends LayerArgs {
   filters: number;
   kernelSize?: number | [number, number];
+  strides?: number | [number, number];
+  dilationRate?: number | [number, number];
   padding?: "valid" | "same";
   useBias?: boolean;
   activation?: ActivationName;
+  depthMultiplier?: number;
 }
 
-function checkCommon(name: string, c: Record<string, unknown>): void {
-  requireValue(name, "strides", c.strides, [1, [1, 1]]);
-  requireValue(name, "dilation_rate", c.dilation_rate, [1, [1, 1]]);
-  requireValue(name, "data_format", c.data_format, ["channels_last"]);
-  requireValue(name, "depth_multiplier", c.depth_multiplier, [1]);
+/** Kernel, stride and dilation of a convolution layer, checked against what the kernels implement. */
+class Window {
+  readonly k: [number, number];
+  readonly s: [number, number];
+  readonly d: [number, number];
+  constructor(readonly layer: string, args: Omit<ConvArgs, "filters">, readonly padding: "valid" | "same") {
+    this.k = pairOf(layer, "kernel_size", args.kernelSize ?? 3);
+    this.s = pairOf(layer, "strides", args.strides ?? 1);
+    this.d = pairOf(layer, "dilation_rate", args.dilationRate ?? 1);
+    const bad = (field: string, v: [number, number], max: number) => {
+      if (v.some((x) => x < 1 || x > max)) throw new ModelFormatError(`layer ${layer}: ${field} [${v}] is not supported (each in 1..${max})`);
+    };
+    bad("kernel_size", this.k, MAX_KERNEL);
+    bad("strides", this.s, MAX_STRIDE);
+    bad("dilation_rate", this.d, MAX_DILATION);
+    if (this.s.some((v) => v > 1) && this.d.some((v) => v > 1)) {
+      throw new ModelFormatError(`layer ${layer}: strides [${this.s}] with dilation_rate [${this.d}] (Keras allows only one of them above 1)`);
+    }
+  }
+  /** Output size and padding for an [H, W, …] input; a too-small input is refused by name. */
+  geometry(shape: Shape, what: string) {
+    const [H, W] = shape;
+    const gy = convGeometry(H, this.k[0], this.s[0], this.d[0], this.padding);
+    const gx = convGeometry(W, this.k[1], this.s[1], this.d[1], this.padding);
+    if (gy.out <= 0 || gx.out <= 0) throw new ModelFormatError(`layer ${this.layer}: input ${H}×${W} is too small for the ${this.k.join("×")} ${what} (padding "${this.padding}")`);
+    return { Ho: gy.out, Wo: gx.out, padT: gy.padBefore, padL: gx.padBefore };
+  }
+  is(k: number): boolean {
+    return this.k[0] === k && this.k[1] === k && this.s[0] === 1 && this.s[1] === 1 && this.d[0] === 1 && this.d[1] === 1;
+  }
+  config() {
+    return { kernel_size: this.k, strides: this.s, padding: this.padding, data_format: "channels_last", dilation_rate: this.d };
+  }
 }
 
-/** [Ho, Wo, channels] of a 3×3 stride-1 convolution (pad 0 valid, 1 same); an input too small is refused by name. */
-function conv3x3Shape(layer: ActivatedLayer, s: Shape, pad: number, channels: number): Shape {
-  const [H, W] = expectImage(layer, s);
-  const Ho = ref.conv3x3OutSize(H, pad), Wo = ref.conv3x3OutSize(W, pad);
-  if (Ho <= 0 || Wo <= 0) throw new ModelFormatError(`layer ${layer.name}: input ${H}×${W} is too small for a 3×3 valid convolution`);
-  return [Ho, Wo, channels];
+function checkCommon(c: Record<string, any>): void {
+  requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
 }
 
 /** Folds out·scale + shift into a kernel whose last axis is the output channel, and into its bias. */
@@ -42,88 +78,146 @@ function foldAffine(w: Float32Array, b: Float32Array | null, F: number, fuse: Fu
   return { w: w2, b: b2 };
 }
 
-function emitActivation(ctx: Emitter, out: CTensor, act: ActivationName, fuse: Fusion): void {
-  if (act === "relu" || fuse.relu) ctx.op(Op.Relu, out.ptr, out.size, out.ptr);
-  if (act === "softmax") {
-    const n = out.shape[out.shape.length - 1];
-    ctx.op(Op.Softmax, out.ptr, out.size / n, n, out.ptr);
+/** The pointwise GEMM with its epilogue: residual, then the ReLU flag, or the activation as an op after it. */
+function emitPointwise(ctx: Emitter, x: number, P: number, C: number, w: Float32Array, b: Float32Array | null, F: number, out: CTensor, residual: number, act: ActivationSpec): void {
+  const relu = isPlainRelu(act) ? 1 : 0;
+  ctx.op(Op.Pointwise, x, P, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F, residual, relu);
+  if (!relu) emitActivation(ctx, out, out, act);
+}
+
+/** A clamp the general kernels do in their epilogue, or 0 and the activation as an op after them. */
+function epilogue(ctx: Emitter, act: ActivationSpec): { clamp: number; after: boolean } {
+  const c = clampArg(ctx, act);
+  return c === null ? { clamp: 0, after: true } : { clamp: c, after: false };
+}
+
+/** Depthwise over C·m channels: with a depth multiplier m > 1 each input channel is first repeated m times. */
+function emitDepthwise(ctx: Emitter, win: Window, x: CTensor, m: number, w: Float32Array, b: Float32Array, out: CTensor, act: ActivationSpec): void {
+  const [H, W, C] = x.shape;
+  let src = x.ptr;
+  if (m > 1) {
+    src = ctx.scratch(H * W * C * m);
+    // out[p, c, j] = in[p, c]: a transpose with stride 0 over j
+    ctx.op(Op.Transpose, x.ptr, src, 1, H * W, C, m, 0, C, 1, 0);
   }
+  const Cm = C * m;
+  const g = win.geometry(x.shape, "depthwise convolution");
+  if (win.is(3) && (act.kind === "linear" || isPlainRelu(act))) {
+    ctx.op(Op.Depthwise, src, H, W, Cm, ctx.weights(w), ctx.weights(b), out.ptr, win.padding === "same" ? 1 : 0);
+    if (isPlainRelu(act)) ctx.op(Op.Relu, out.ptr, out.size, out.ptr);
+    return;
+  }
+  const e = epilogue(ctx, act);
+  ctx.op(Op.DepthwiseConv, src, H, W, Cm, ctx.weights(w), ctx.weights(b), out.ptr, g.Ho, g.Wo, win.k[0], win.k[1], win.s[0], win.s[1],
+    win.d[0], win.d[1], g.padT, g.padL, e.clamp);
+  if (e.after) emitActivation(ctx, out, out, act);
 }
 
-function applyActivationRef(x: Float32Array, act: ActivationName, lastDim: number): Float32Array {
-  if (act === "relu") return ref.reluRef(x);
-  if (act === "softmax") return ref.softmaxRef(x, lastDim);
-  return x;
+/** Repeats each channel m times: the reference of a depth multiplier. */
+function repeatChannels(x: Float32Array, C: number, m: number): Float32Array {
+  if (m === 1) return x;
+  const out = new Float32Array(x.length * m);
+  for (let i = 0; i < x.length; i++) for (let j = 0; j < m; j++) out[i * m + j] = x[i];
+  return out;
 }
 
-/** Depthwise 3×3 then pointwise 1×1, with the bias after the pointwise (Keras's SeparableConv2D). */
-export class SeparableConv2D extends ActivatedLayer {
-  readonly className = "SeparableConv2D";
-  readonly filters: number;
+abstract class ConvLayer extends ActivatedLayer {
   readonly padding: "valid" | "same";
   readonly useBias: boolean;
   readonly activation: ActivationName;
+  readonly act: ActivationSpec;
+  protected readonly win: Window;
+
+  constructor(args: Omit<ConvArgs, "filters">, base: string) {
+    super(args, base);
+    this.padding = paddingOf(this.name, args.padding);
+    this.useBias = args.useBias ?? true;
+    this.activation = activationOf(this.name, args.activation);
+    this.act = activationSpec(this.activation);
+    this.win = new Window(this.name, args, this.padding);
+  }
+  get kernelSize(): [number, number] {
+    return this.win.k;
+  }
+  get strides(): [number, number] {
+    return this.win.s;
+  }
+  get dilationRate(): [number, number] {
+    return this.win.d;
+  }
+  /** 3×3, stride 1, no dilation: the shape ResEZAP and the training kernels use. */
+  isPlain3x3(): boolean {
+    return this.win.is(3);
+  }
+}
+
+/** Depthwise (kernel, stride, dilation, depth multiplier) then pointwise 1×1, the bias after the pointwise (Keras's SeparableConv2D). */
+export class SeparableConv2D extends ConvLayer {
+  readonly className = "SeparableConv2D";
+  readonly filters: number;
+  readonly depthMultiplier: number;
 
   constructor(args: ConvArgs) {
     super(args, "separable_conv2d");
     this.filters = positiveInt(this.name, "filters", args.filters);
-    const k = pairOf(this.name, "kernel_size", args.kernelSize ?? 3);
-    if (k[0] !== 3 || k[1] !== 3) throw new ModelFormatError(`layer ${this.name}: kernel_size [${k}] is not supported (this engine implements 3×3)`);
-    this.padding = paddingOf(this.name, args.padding);
-    this.useBias = args.useBias ?? true;
-    this.activation = activationOf(this.name, args.activation);
+    this.depthMultiplier = positiveInt(this.name, "depth_multiplier", args.depthMultiplier ?? 1, 64);
   }
 
   static fromConfig(c: Record<string, any>): SeparableConv2D {
-    checkCommon(c.name, c);
-    return new SeparableConv2D({ name: c.name, filters: c.filters, kernelSize: c.kernel_size, padding: c.padding, useBias: c.use_bias, activation: c.activation });
+    checkCommon(c);
+    return new SeparableConv2D({ name: c.name, filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, dilationRate: c.dilation_rate,
+      padding: c.padding, useBias: c.use_bias, activation: c.activation, depthMultiplier: c.depth_multiplier });
   }
 
   outputShape(inShapes: Shape[]): Shape {
-    return conv3x3Shape(this, inShapes[0], this.padding === "same" ? 1 : 0, this.filters);
+    expectImage(this, inShapes[0]);
+    const g = this.win.geometry(inShapes[0], "separable convolution");
+    return [g.Ho, g.Wo, this.filters];
   }
 
   weightSpecs(inShapes: Shape[]): WeightSpec[] {
-    const C = inShapes[0][2], F = this.filters;
+    const C = inShapes[0][2], F = this.filters, m = this.depthMultiplier, [kh, kw] = this.win.k;
     const specs: WeightSpec[] = [
-      { name: "depthwise_kernel", shape: [3, 3, C, 1], init: "glorot", fans: [9, 9], trainable: true },
-      { name: "pointwise_kernel", shape: [1, 1, C, F], init: "glorot", fans: [C, F], trainable: true },
+      { name: "depthwise_kernel", shape: [kh, kw, C, m], init: "glorot", fans: [kh * kw, kh * kw * m], trainable: true },
+      { name: "pointwise_kernel", shape: [1, 1, C * m, F], init: "glorot", fans: [C * m, F], trainable: true },
     ];
     if (this.useBias) specs.push({ name: "bias", shape: [F], init: "zeros", trainable: true });
     return specs;
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      ...this.baseConfig(), filters: this.filters, kernel_size: [3, 3], strides: [1, 1], padding: this.padding,
-      data_format: "channels_last", dilation_rate: [1, 1], depth_multiplier: 1, activation: this.activation, use_bias: this.useBias,
-    };
+    return { ...this.baseConfig(), filters: this.filters, ...this.win.config(), depth_multiplier: this.depthMultiplier, activation: this.activation, use_bias: this.useBias };
   }
 
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
     const [H, W, C] = s as number[];
-    const pad = this.padding === "same" ? 1 : 0;
-    const d = ref.depthwiseRef(x, H, W, C, this.weight("depthwise_kernel"), null, pad);
-    const P = d.length / C;
-    const y = ref.pointwiseRef(d, P, C, this.weight("pointwise_kernel"), this.useBias ? this.weight("bias") : null, this.filters);
-    return applyActivationRef(y, this.activation, this.filters);
+    const m = this.depthMultiplier, g = this.win.geometry(s, "separable convolution");
+    const d = depthwiseConvRef(repeatChannels(x, C, m), H, W, C * m, this.weight("depthwise_kernel"), null, g.Ho, g.Wo, ...this.win.k, ...this.win.s, ...this.win.d, g.padT, g.padL);
+    const y = ref.pointwiseRef(d, g.Ho * g.Wo, C * m, this.weight("pointwise_kernel"), this.useBias ? this.weight("bias") : null, this.filters);
+    return applyActivationRef(y, this.act, this.filters);
   }
 
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
     const [H, W, C] = x.shape;
-    const pad = this.padding === "same" ? 1 : 0;
-    const F = this.filters;
+    const F = this.filters, m = this.depthMultiplier;
     const { w, b } = foldAffine(this.weight("pointwise_kernel"), this.useBias ? this.weight("bias") : null, F, fuse);
-    // a few output rows a pass, so the depthwise rows are still in cache when the pointwise reads them
-    const Wo = out.shape[1];
-    // and, where a few more rows allow it, a whole number of 4-pixel tiles a pass (13-wide rows would
-    // otherwise leave single pixels, which the pointwise kernel runs at a third of the speed)
-    let rows = Math.max(1, Math.min(out.shape[0], Math.floor(3072 / (Wo * C))));
-    for (let r = rows; r <= Math.min(out.shape[0], rows + 3); r++) if ((r * Wo) % 4 === 0) { rows = r; break; }
-    const scratch = ctx.scratch(rows * Wo * C);
-    const relu = this.activation === "relu" || fuse.relu ? 1 : 0;
-    ctx.op(Op.Separable, x.ptr, H, W, C, ctx.weights(this.weight("depthwise_kernel")), ctx.weights(packPointwise(w, C, F)),
-      ctx.weights(packBias(b, F)), out.ptr, F, pad, fuse.residual ?? 0, relu, scratch, rows);
+    const act = finalActivation(this.act, fuse.activation);
+    if (this.win.is(3) && m === 1 && (isLinear(act) || isPlainRelu(act))) {
+      // a few output rows a pass, so the depthwise rows are still in cache when the pointwise reads them
+      const Wo = out.shape[1];
+      // and, where a few more rows allow it, a whole number of 4-pixel tiles a pass (13-wide rows would
+      // otherwise leave single pixels, which the pointwise kernel runs at a third of the speed)
+      let rows = Math.max(1, Math.min(out.shape[0], Math.floor(3072 / (Wo * C))));
+      for (let r = rows; r <= Math.min(out.shape[0], rows + 3); r++) if ((r * Wo) % 4 === 0) { rows = r; break; }
+      const scratch = ctx.scratch(rows * Wo * C);
+      ctx.op(Op.Separable, x.ptr, H, W, C, ctx.weights(this.weight("depthwise_kernel")), ctx.weights(packPointwise(w, C, F)),
+        ctx.weights(packBias(b, F)), out.ptr, F, this.padding === "same" ? 1 : 0, fuse.residual ?? 0, isPlainRelu(act) ? 1 : 0, scratch, rows);
+      return;
+    }
+    const [Ho, Wo] = out.shape;
+    const d: CTensor = { ptr: ctx.scratch(Ho * Wo * C * m), shape: [Ho, Wo, C * m], size: Ho * Wo * C * m };
+    emitDepthwise(ctx, this.win, x, m, this.weight("depthwise_kernel"), new Float32Array(C * m), d, LINEAR);
+    emitPointwise(ctx, d.ptr, Ho * Wo, C * m, w, b, F, out, fuse.residual ?? 0, act);
   }
 
   canFuseResidual(): boolean {
@@ -131,145 +225,134 @@ export class SeparableConv2D extends ActivatedLayer {
   }
 }
 
-/** Normal convolution, 3×3 (or 1×1), stride 1. */
-export class Conv2D extends ActivatedLayer {
+/** Normal convolution (groups 1). */
+export class Conv2D extends ConvLayer {
   readonly className = "Conv2D";
   readonly filters: number;
-  readonly kernel: 1 | 3;
-  readonly padding: "valid" | "same";
-  readonly useBias: boolean;
-  readonly activation: ActivationName;
 
   constructor(args: ConvArgs) {
     super(args, "conv2d");
     this.filters = positiveInt(this.name, "filters", args.filters);
-    const k = pairOf(this.name, "kernel_size", args.kernelSize ?? 3);
-    if (!(k[0] === k[1] && (k[0] === 1 || k[0] === 3))) {
-      throw new ModelFormatError(`layer ${this.name}: kernel_size [${k}] is not supported (this engine implements 3×3 and 1×1)`);
-    }
-    this.kernel = k[0] as 1 | 3;
-    this.padding = paddingOf(this.name, args.padding);
-    this.useBias = args.useBias ?? true;
-    this.activation = activationOf(this.name, args.activation);
   }
 
   static fromConfig(c: Record<string, any>): Conv2D {
-    checkCommon(c.name, c);
+    checkCommon(c);
     requireValue(c.name, "groups", c.groups, [1]);
-    return new Conv2D({ name: c.name, filters: c.filters, kernelSize: c.kernel_size, padding: c.padding, useBias: c.use_bias, activation: c.activation });
+    return new Conv2D({ name: c.name, filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, dilationRate: c.dilation_rate,
+      padding: c.padding, useBias: c.use_bias, activation: c.activation });
   }
 
-  private pad(): number {
-    return this.kernel === 3 && this.padding === "same" ? 1 : 0;
+  /** 1×1 and 3×3 with stride 1: the sizes the ResEZAP kernels (and the trainer) take. */
+  get kernel(): number {
+    return this.win.k[0];
+  }
+
+  private pointwise(): boolean {
+    return this.win.is(1);
   }
 
   outputShape(inShapes: Shape[]): Shape {
-    const [H, W] = expectImage(this, inShapes[0]);
-    if (this.kernel === 1) return [H, W, this.filters];
-    return conv3x3Shape(this, inShapes[0], this.pad(), this.filters);
+    expectImage(this, inShapes[0]);
+    const g = this.win.geometry(inShapes[0], "convolution");
+    return [g.Ho, g.Wo, this.filters];
   }
 
   weightSpecs(inShapes: Shape[]): WeightSpec[] {
-    const C = inShapes[0][2], F = this.filters, k = this.kernel;
-    const specs: WeightSpec[] = [{ name: "kernel", shape: [k, k, C, F], init: "glorot", fans: [k * k * C, k * k * F], trainable: true }];
+    const C = inShapes[0][2], F = this.filters, [kh, kw] = this.win.k;
+    const specs: WeightSpec[] = [{ name: "kernel", shape: [kh, kw, C, F], init: "glorot", fans: [kh * kw * C, kh * kw * F], trainable: true }];
     if (this.useBias) specs.push({ name: "bias", shape: [F], init: "zeros", trainable: true });
     return specs;
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      ...this.baseConfig(), filters: this.filters, kernel_size: [this.kernel, this.kernel], strides: [1, 1], padding: this.padding,
-      data_format: "channels_last", dilation_rate: [1, 1], groups: 1, activation: this.activation, use_bias: this.useBias,
-    };
+    return { ...this.baseConfig(), filters: this.filters, ...this.win.config(), groups: 1, activation: this.activation, use_bias: this.useBias };
   }
 
   canFuseResidual(): boolean {
-    return this.kernel === 1 && this.activation === "linear";
+    return this.pointwise() && this.activation === "linear";
   }
 
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
     const [H, W, C] = s as number[];
-    const b = this.useBias ? this.weight("bias") : null;
-    const y = this.kernel === 1
-      ? ref.pointwiseRef(x, H * W, C, this.weight("kernel"), b, this.filters)
-      : ref.conv3x3Ref(x, H, W, C, this.weight("kernel"), b, this.filters, this.pad());
-    return applyActivationRef(y, this.activation, this.filters);
+    const g = this.win.geometry(s, "convolution");
+    const y = convRef(x, H, W, C, this.weight("kernel"), this.useBias ? this.weight("bias") : null, this.filters, g.Ho, g.Wo,
+      ...this.win.k, ...this.win.s, ...this.win.d, g.padT, g.padL);
+    return applyActivationRef(y, this.act, this.filters);
   }
 
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
     const [H, W, C] = x.shape;
     const F = this.filters;
     const { w, b } = foldAffine(this.weight("kernel"), this.useBias ? this.weight("bias") : null, F, fuse);
-    if (this.kernel === 1) {
-      const relu = this.activation === "relu" || fuse.relu ? 1 : 0;
-      ctx.op(Op.Pointwise, x.ptr, H * W, C, ctx.weights(packPointwise(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F, fuse.residual ?? 0, relu);
-      return;
-    } else {
+    const act = finalActivation(this.act, fuse.activation);
+    if (this.pointwise()) return emitPointwise(ctx, x.ptr, H * W, C, w, b, F, out, fuse.residual ?? 0, act);
+    if (this.win.is(3)) {
       let src = x.ptr, h = H, wd = W;
-      if (this.pad()) {
+      if (this.padding === "same") {
         src = ctx.scratch((H + 2) * (W + 2) * C);
         ctx.op(Op.ZeroPad, x.ptr, H, W, C, 1, 1, 1, 1, src);
         h += 2;
         wd += 2;
       }
       ctx.op(Op.Conv3x3, src, h, wd, C, ctx.weights(packConv3x3(w, C, F)), ctx.weights(packBias(b, F)), out.ptr, F);
+      emitActivation(ctx, out, out, act);
+      return;
     }
-    emitActivation(ctx, out, this.activation, fuse);
+    const g = this.win.geometry(x.shape, "convolution");
+    const e = epilogue(ctx, act);
+    const [kh, kw] = this.win.k;
+    ctx.op(Op.Conv, x.ptr, H, W, C, ctx.weights(packConv(w, kh, kw, C, F)), ctx.weights(packBias(b, F)), out.ptr, g.Ho, g.Wo, F,
+      kh, kw, this.win.s[0], this.win.s[1], this.win.d[0], this.win.d[1], g.padT, g.padL, e.clamp);
+    if (e.after) emitActivation(ctx, out, out, act);
   }
 }
 
-/** Depthwise 3×3 alone, with its own bias (Keras's DepthwiseConv2D, depth_multiplier 1). */
-export class DepthwiseConv2D extends ActivatedLayer {
+/** Depthwise convolution with its own bias (Keras's DepthwiseConv2D): kernel, stride, dilation, depth multiplier. */
+export class DepthwiseConv2D extends ConvLayer {
   readonly className = "DepthwiseConv2D";
-  readonly padding: "valid" | "same";
-  readonly useBias: boolean;
-  readonly activation: ActivationName;
+  readonly depthMultiplier: number;
 
   constructor(args: Omit<ConvArgs, "filters"> = {}) {
     super(args, "depthwise_conv2d");
-    const k = pairOf(this.name, "kernel_size", args.kernelSize ?? 3);
-    if (k[0] !== 3 || k[1] !== 3) throw new ModelFormatError(`layer ${this.name}: kernel_size [${k}] is not supported (this engine implements 3×3)`);
-    this.padding = paddingOf(this.name, args.padding);
-    this.useBias = args.useBias ?? true;
-    this.activation = activationOf(this.name, args.activation);
+    this.depthMultiplier = positiveInt(this.name, "depth_multiplier", args.depthMultiplier ?? 1, 64);
   }
 
   static fromConfig(c: Record<string, any>): DepthwiseConv2D {
-    checkCommon(c.name, c);
-    return new DepthwiseConv2D({ name: c.name, kernelSize: c.kernel_size, padding: c.padding, useBias: c.use_bias, activation: c.activation });
+    checkCommon(c);
+    return new DepthwiseConv2D({ name: c.name, kernelSize: c.kernel_size, strides: c.strides, dilationRate: c.dilation_rate, padding: c.padding,
+      useBias: c.use_bias, activation: c.activation, depthMultiplier: c.depth_multiplier });
   }
 
   outputShape(inShapes: Shape[]): Shape {
-    return conv3x3Shape(this, inShapes[0], this.padding === "same" ? 1 : 0, expectImage(this, inShapes[0])[2]);
+    const [, , C] = expectImage(this, inShapes[0]);
+    const g = this.win.geometry(inShapes[0], "depthwise convolution");
+    return [g.Ho, g.Wo, C * this.depthMultiplier];
   }
 
   weightSpecs(inShapes: Shape[]): WeightSpec[] {
-    const C = inShapes[0][2];
-    const specs: WeightSpec[] = [{ name: "depthwise_kernel", shape: [3, 3, C, 1], init: "glorot", fans: [9, 9], trainable: true }];
-    if (this.useBias) specs.push({ name: "bias", shape: [C], init: "zeros", trainable: true });
+    const C = inShapes[0][2], m = this.depthMultiplier, [kh, kw] = this.win.k;
+    const specs: WeightSpec[] = [{ name: "depthwise_kernel", shape: [kh, kw, C, m], init: "glorot", fans: [kh * kw, kh * kw * m], trainable: true }];
+    if (this.useBias) specs.push({ name: "bias", shape: [C * m], init: "zeros", trainable: true });
     return specs;
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      ...this.baseConfig(), kernel_size: [3, 3], strides: [1, 1], padding: this.padding, data_format: "channels_last",
-      dilation_rate: [1, 1], depth_multiplier: 1, activation: this.activation, use_bias: this.useBias,
-    };
+    return { ...this.baseConfig(), ...this.win.config(), depth_multiplier: this.depthMultiplier, activation: this.activation, use_bias: this.useBias };
   }
 
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
     const [H, W, C] = s as number[];
-    const y = ref.depthwiseRef(x, H, W, C, this.weight("depthwise_kernel"), this.useBias ? this.weight("bias") : null, this.padding === "same" ? 1 : 0);
-    return applyActivationRef(y, this.activation, C);
+    const m = this.depthMultiplier, g = this.win.geometry(s, "depthwise convolution");
+    const y = depthwiseConvRef(repeatChannels(x, C, m), H, W, C * m, this.weight("depthwise_kernel"), this.useBias ? this.weight("bias") : null,
+      g.Ho, g.Wo, ...this.win.k, ...this.win.s, ...this.win.d, g.padT, g.padL);
+    return applyActivationRef(y, this.act, C * m);
   }
 
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    const [H, W, C] = x.shape;
-    const { w, b } = foldAffine(this.weight("depthwise_kernel"), this.useBias ? this.weight("bias") : null, C, fuse);
-    const bias = b ?? new Float32Array(C);
-    ctx.op(Op.Depthwise, x.ptr, H, W, C, ctx.weights(w), ctx.weights(bias), out.ptr, this.padding === "same" ? 1 : 0);
-    emitActivation(ctx, out, this.activation, fuse);
+    const Cm = x.shape[2] * this.depthMultiplier;
+    const { w, b } = foldAffine(this.weight("depthwise_kernel"), this.useBias ? this.weight("bias") : null, Cm, fuse);
+    emitDepthwise(ctx, this.win, x, this.depthMultiplier, w, b ?? new Float32Array(Cm), out, finalActivation(this.act, fuse.activation));
   }
 }
 
-export { emitActivation, applyActivationRef, foldAffine };
+export { foldAffine, size };

@@ -1,6 +1,8 @@
 import { ArgumentError, ModelFormatError } from "../errors.js";
 import type { Emitter, CTensor, Fusion } from "../engine/emitter.js";
 import type { Random } from "../util/random.js";
+import { isPlainRelu, type ActivationSpec } from "./activation.js";
+import type { ActivationName } from "./args.js";
 
 /** A per-example shape: [H, W, C] for images, [N] for vectors. The batch dimension is never included. */
 export type Shape = readonly number[];
@@ -78,8 +80,8 @@ export abstract class Layer {
     return false;
   }
 
-  /** Whether a following ReLU can be fused into this layer's last op. */
-  canFuseRelu(): boolean {
+  /** Whether a following element-wise activation can be applied as part of this layer (in its kernel's epilogue or in place on its output). */
+  canFuseActivation(_a: ActivationSpec): boolean {
     return false;
   }
 
@@ -151,17 +153,17 @@ export abstract class Layer {
 
 /**
  * A layer that ends in an optional activation (convolutions, Dense): a following batch norm folds into its
- * weights only when that activation is linear, and a following ReLU fuses unless it ends in a softmax.
+ * weights only when that activation is linear; a following activation fuses when it is linear (or both are ReLUs).
  */
 export abstract class ActivatedLayer extends Layer {
-  abstract readonly activation: "linear" | "relu" | "softmax";
+  abstract readonly activation: ActivationName;
 
   canFoldAffine(): boolean {
     return this.activation === "linear";
   }
 
-  canFuseRelu(): boolean {
-    return this.activation !== "softmax";
+  canFuseActivation(a: ActivationSpec): boolean {
+    return this.activation === "linear" || (this.activation === "relu" && isPlainRelu(a));
   }
 }
 

@@ -3,6 +3,8 @@ import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
 import { Op } from "../abi/nn.js";
 import * as ref from "../reference/kernels.js";
 import { paddingOf, pairOf, requireValue } from "./args.js";
+import { crop2dRef, resizeBilinearRef, resizeNearestRef } from "../reference/elementwise.js";
+import { linearTable, nearestTable } from "../engine/resize-tables.js";
 import { expectImage, Layer, type LayerArgs, type Shape } from "./layer.js";
 
 type Pad2 = [[number, number], [number, number]];
@@ -128,11 +130,13 @@ export class MaxPooling2D extends Pooling2D {
 
 abstract class GlobalPooling2D extends Layer {
   abstract readonly mode: "avg" | "max";
+  keepdims = false;
   outputShape(inShapes: Shape[]): Shape {
-    return [expectImage(this, inShapes[0])[2]];
+    const C = expectImage(this, inShapes[0])[2];
+    return this.keepdims ? [1, 1, C] : [C];
   }
   getConfig(): Record<string, unknown> {
-    return { ...this.baseConfig(), data_format: "channels_last", keepdims: false };
+    return { ...this.baseConfig(), data_format: "channels_last", keepdims: this.keepdims };
   }
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
     return ref.globalPoolRef(x, s[0] * s[1], s[2], this.mode);
@@ -143,10 +147,12 @@ abstract class GlobalPooling2D extends Layer {
   }
 }
 
-function globalFromConfig<T>(make: (a: LayerArgs) => T, c: Record<string, any>): T {
+function globalFromConfig<T extends GlobalPooling2D>(make: (a: LayerArgs) => T, c: Record<string, any>): T {
   requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
-  requireValue(c.name, "keepdims", c.keepdims, [false]);
-  return make({ name: c.name });
+  requireValue(c.name, "keepdims", c.keepdims, [false, true]);
+  const layer = make({ name: c.name });
+  layer.keepdims = c.keepdims === true;
+  return layer;
 }
 
 export class GlobalMaxPooling2D extends GlobalPooling2D {
@@ -168,5 +174,88 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
   }
   static fromConfig(c: Record<string, any>): GlobalAveragePooling2D {
     return globalFromConfig((a) => new GlobalAveragePooling2D(a), c);
+  }
+}
+
+/** Cropping2D: cropping as an int, [rows, cols], or [[top, bottom], [left, right]]. */
+export class Cropping2D extends Layer {
+  readonly className = "Cropping2D";
+  readonly cropping: Pad2;
+  constructor(args: LayerArgs & { cropping?: number | [number, number] | Pad2 } = {}) {
+    super(args, "cropping2d");
+    const p = args.cropping ?? 0;
+    if (Array.isArray(p) && Array.isArray(p[0])) {
+      const q = p as Pad2;
+      this.cropping = [pairOf(this.name, "cropping", q[0]), pairOf(this.name, "cropping", q[1])];
+    } else {
+      const [r, c] = pairOf(this.name, "cropping", p);
+      this.cropping = [[r, r], [c, c]];
+    }
+  }
+  static fromConfig(c: Record<string, any>): Cropping2D {
+    requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
+    return new Cropping2D({ name: c.name, cropping: c.cropping });
+  }
+  outputShape(inShapes: Shape[]): Shape {
+    const [H, W, C] = expectImage(this, inShapes[0]);
+    const [[t, b], [l, r]] = this.cropping;
+    if (H - t - b <= 0 || W - l - r <= 0) throw new ModelFormatError(`layer ${this.name}: cropping ${JSON.stringify(this.cropping)} leaves nothing of a ${H}×${W} input`);
+    return [H - t - b, W - l - r, C];
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), cropping: this.cropping, data_format: "channels_last" };
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    const [Ho, Wo] = this.output!.shape;
+    return crop2dRef(x, s[0], s[1], s[2], this.cropping[0][0], this.cropping[1][0], Ho, Wo);
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
+    const [H, W, C] = x.shape, [Ho, Wo] = out.shape;
+    ctx.op(Op.Crop, x.ptr, H, W, C, this.cropping[0][0], this.cropping[1][0], Ho, Wo, out.ptr);
+  }
+}
+
+/**
+ * UpSampling2D by integer factors: "nearest" repeats pixels; "bilinear" interpolates as Keras does
+ * (tf.image.resize: half-pixel centres). TF.js's own UpSampling2D interpolates without half-pixel centres, so a
+ * bilinear model differs between Keras and TF.js; this engine follows Keras, the model's source.
+ */
+export class UpSampling2D extends Layer {
+  readonly className = "UpSampling2D";
+  readonly size: [number, number];
+  readonly interpolation: "nearest" | "bilinear";
+  constructor(args: LayerArgs & { size?: number | [number, number]; interpolation?: string } = {}) {
+    super(args, "up_sampling2d");
+    this.size = pairOf(this.name, "size", args.size ?? 2);
+    if (this.size.some((v) => v < 1)) throw new ModelFormatError(`layer ${this.name}: size must be ≥ 1, found [${this.size}]`);
+    const i = args.interpolation ?? "nearest";
+    if (i !== "nearest" && i !== "bilinear") throw new ModelFormatError(`layer ${this.name}: interpolation ${JSON.stringify(i)} is not supported (expected "nearest" or "bilinear")`);
+    this.interpolation = i;
+  }
+  static fromConfig(c: Record<string, any>): UpSampling2D {
+    requireValue(c.name, "data_format", c.data_format, ["channels_last"]);
+    return new UpSampling2D({ name: c.name, size: c.size, interpolation: c.interpolation });
+  }
+  outputShape(inShapes: Shape[]): Shape {
+    const [H, W, C] = expectImage(this, inShapes[0]);
+    return [H * this.size[0], W * this.size[1], C];
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), size: this.size, interpolation: this.interpolation, data_format: "channels_last" };
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    const [Ho, Wo] = this.output!.shape;
+    return Float32Array.from(this.interpolation === "nearest"
+      ? resizeNearestRef(x, s[0], s[1], s[2], Ho, Wo, "asymmetric", "floor")
+      : resizeBilinearRef(x, s[0], s[1], s[2], Ho, Wo, "half_pixel"));
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
+    const [H, W, C] = x.shape, [Ho, Wo] = out.shape;
+    if (this.interpolation === "nearest") {
+      const ty = ctx.weights(new Float32Array(nearestTable(H, Ho, "asymmetric", "floor").buffer)), tx = ctx.weights(new Float32Array(nearestTable(W, Wo, "asymmetric", "floor").buffer));
+      ctx.op(Op.ResizeNearest, x.ptr, H, W, C, out.ptr, Ho, Wo, ty, tx);
+    } else {
+      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, "half_pixel")), ctx.weights(linearTable(W, Wo, "half_pixel")));
+    }
   }
 }

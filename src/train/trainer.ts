@@ -228,6 +228,9 @@ export class Trainer {
     const k = this.k, l = node.layer, x = node.inputs[0], y = node.out;
     if (l instanceof SeparableConv2D) {
       if (l.activation !== "linear") throw new ModelFormatError(`Trainer: layer ${l.name}: activation ${l.activation} in a SeparableConv2D is not supported`);
+      if (!l.isPlain3x3() || l.depthMultiplier !== 1) {
+        throw new ModelFormatError(`Trainer: layer ${l.name}: SeparableConv2D ${l.kernelSize.join("×")} stride ${l.strides.join("×")} dilation ${l.dilationRate.join("×")} depth_multiplier ${l.depthMultiplier} is not supported in training (3×3, stride 1, no dilation, multiplier 1)`);
+      }
       const [H, W, C] = x.shape as number[];
       const [Ho, Wo, F] = node.shape as number[];
       const d = k.alloc(this.batch * Ho * Wo * C);
