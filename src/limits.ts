@@ -8,6 +8,12 @@ export const LIMITS = {
   maxWeightBytes: 256 * 1024 * 1024,
   /** Largest number of layers in a model. */
   maxLayers: 4096,
+  /** Largest ONNX model file in bytes (weights inside; external data is refused). */
+  maxOnnxBytes: 256 * 1024 * 1024,
+  /** Largest number of nodes in an ONNX model, nodes of subgraphs included. */
+  maxOnnxNodes: 10000,
+  /** Most elements in one tensor (product of its dims), and most numbers an ONNX file may hold in repeated fields. */
+  maxTensorElements: 64 * 1024 * 1024,
   /** Largest WASM memory one engine may grow to, in bytes (1 GiB). */
   maxWasmBytes: 1024 * 1024 * 1024,
 } as const;

@@ -21,7 +21,7 @@ export interface NamedWeight {
 }
 
 /**
- * A functional model: a graph of layers from one input to one output (branches and merges allowed).
+ * A functional model: a graph of layers from one input to one or more outputs (branches and merges allowed).
  * predict() runs a whole batch through WASM in one call per chunk of MAX_CHUNK examples.
  */
 export class Model {
@@ -29,19 +29,24 @@ export class Model {
   /** Layers in an order where every layer comes after its inputs. */
   readonly layers: Layer[];
   readonly input: SymbolicTensor;
+  /** The first output: what predict() returns. */
   readonly output: SymbolicTensor;
+  /** Every output, in order: predictOutputs() returns one array for each. */
+  readonly outputs: SymbolicTensor[];
   /** Class names (userDefinedMetadata.classes of an exported model), when known. */
   classNames?: string[];
   userDefinedMetadata?: Record<string, unknown>;
   private program: Program | null = null;
   private variant?: NNVariant;
 
-  constructor(args: { inputs: SymbolicTensor; outputs: SymbolicTensor; name?: string; seed?: number }) {
+  constructor(args: { inputs: SymbolicTensor; outputs: SymbolicTensor | SymbolicTensor[]; name?: string; seed?: number }) {
     this.name = args.name ?? "model";
     this.input = args.inputs;
-    this.output = args.outputs;
+    this.outputs = Array.isArray(args.outputs) ? args.outputs : [args.outputs];
+    if (this.outputs.length === 0) throw new ArgumentError("Model: outputs is empty");
+    this.output = this.outputs[0];
     if (!(this.input.layer instanceof InputLayer)) throw new ArgumentError("Model: inputs must come from input()");
-    this.layers = topoSort(this.output);
+    this.layers = topoSort(this.outputs);
     if (this.layers.length > LIMITS.maxLayers) throw new ModelFormatError(`model has ${this.layers.length} layers, over the limit of ${LIMITS.maxLayers}`);
     if (!this.layers.includes(this.input.layer)) throw new ModelFormatError(`model output does not depend on its input ${this.input.layer.name}`);
     const inputs = this.layers.filter((l) => l instanceof InputLayer);
@@ -56,6 +61,10 @@ export class Model {
 
   get outputShape(): Shape {
     return this.output.shape;
+  }
+
+  get outputShapes(): Shape[] {
+    return this.outputs.map((o) => o.shape);
   }
 
   getLayer(name: string): Layer {
@@ -98,7 +107,7 @@ export class Model {
 
   /** The compiled WASM program (compiling on first use); for profiling and tools. */
   compiled(): Program {
-    if (!this.program) this.program = compile(this.layers, this.input, this.output, this.variant);
+    if (!this.program) this.program = compile(this.layers, this.input, this.outputs, this.variant);
     return this.program;
   }
 
@@ -107,6 +116,26 @@ export class Model {
    * floats. Bad input (wrong length, NaN) gets an ArgumentError, never a wrong answer.
    */
   predict(x: Float32Array | ArrayLike<number>, n?: number): Float32Array {
+    const all = this.run(x, n);
+    return this.outputs.length === 1 ? all.values : this.split(all.values, all.count)[0];
+  }
+
+  /** Runs a batch and returns each output's n·size(outputShapes[k]) floats. */
+  predictOutputs(x: Float32Array | ArrayLike<number>, n?: number): Float32Array[] {
+    const all = this.run(x, n);
+    return this.split(all.values, all.count);
+  }
+
+  private split(packed: Float32Array, n: number): Float32Array[] {
+    const sizes = this.outputs.map((o) => size(o.shape)), per = sizes.reduce((a, b) => a + b, 0);
+    return sizes.map((sz, k) => {
+      const off = sizes.slice(0, k).reduce((a, b) => a + b, 0), out = new Float32Array(n * sz);
+      for (let i = 0; i < n; i++) out.set(packed.subarray(i * per + off, i * per + off + sz), i * sz);
+      return out;
+    });
+  }
+
+  private run(x: Float32Array | ArrayLike<number>, n?: number): { values: Float32Array; count: number } {
     const per = size(this.inputShape);
     const arr = x instanceof Float32Array ? x : Float32Array.from(x);
     const count = n ?? arr.length / per;
@@ -116,19 +145,24 @@ export class Model {
           (n !== undefined ? ` covering ${n} examples` : ""),
       );
     }
-    if (count === 0) return new Float32Array(0);
+    if (count === 0) return { values: new Float32Array(0), count };
     const view = arr.subarray(0, count * per);
     for (let i = 0; i < view.length; i++) {
       if (!Number.isFinite(view[i])) throw new ArgumentError(`predict: input value ${i} is ${view[i]}, expected a finite number`);
     }
-    return execute(this.compiled(), view, count);
+    return { values: execute(this.compiled(), view, count), count };
   }
 
   /** The same as predict, through every layer's plain TypeScript reference: slow, obvious, for checking. */
   predictReference(x: Float32Array, n?: number): Float32Array {
-    const per = size(this.inputShape), outPer = size(this.outputShape);
+    return this.predictReferenceOutputs(x, n)[0];
+  }
+
+  /** predictOutputs through the layers' references. */
+  predictReferenceOutputs(x: Float32Array, n?: number): Float32Array[] {
+    const per = size(this.inputShape);
     const count = n ?? x.length / per;
-    const out = new Float32Array(count * outPer);
+    const outs = this.outputs.map((o) => new Float32Array(count * size(o.shape)));
     for (let i = 0; i < count; i++) {
       const values = new Map<SymbolicTensor, Float32Array>();
       values.set(this.input, x.subarray(i * per, (i + 1) * per));
@@ -137,9 +171,9 @@ export class Model {
         const t = l.output!;
         values.set(t, l.reference(t.inputs.map((s) => values.get(s)!), l.inputShapes));
       }
-      out.set(values.get(this.output)!, i * outPer);
+      this.outputs.forEach((o, k) => outs[k].set(values.get(o)!, i * size(o.shape)));
     }
-    return out;
+    return outs;
   }
 
   /** A printable table: layer, class, output shape, parameters. */
@@ -153,10 +187,10 @@ export class Model {
   }
 }
 
-function topoSort(output: SymbolicTensor): Layer[] {
+function topoSort(outputs: SymbolicTensor[]): Layer[] {
   const order: Layer[] = [];
   const state = new Map<Layer, 1 | 2>();
-  const stack: [SymbolicTensor, boolean][] = [[output, false]];
+  const stack: [SymbolicTensor, boolean][] = outputs.map((o) => [o, false] as [SymbolicTensor, boolean]).reverse();
   while (stack.length) {
     const [t, done] = stack.pop()!;
     const l = t.layer;

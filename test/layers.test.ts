@@ -7,6 +7,9 @@ import {
   GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
   ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization,
 } from "../src/index.js";
+import { BinaryKind } from "../src/abi/nn.js";
+import { ConstantOp } from "../src/layers/merge.js";
+import { Resize } from "../src/layers/pooling.js";
 import { Random } from "../src/util/random.js";
 import { expectClose } from "./helpers.js";
 
@@ -163,6 +166,30 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     const m = new Model({ inputs: x1, outputs: new Dense({ units: 2 }).apply(keep.apply(x1)) });
     expect(m.outputShape).toEqual([1, 1, 2]);
     check(m, 2, r);
+  });
+
+  it("what ONNX import builds on: explicit pads, ceil-mode and count-include-pad pooling, Resize's modes, constant operands, several outputs", () => {
+    const r = new Random(33);
+    for (let k = 0; k < 8; k++) {
+      const H = r.int(4, 15), W = r.int(4, 15), C = r.int(1, 9);
+      const x0 = input({ shape: [H, W, C] });
+      const pads: [[number, number], [number, number]] = [[r.int(0, 2), r.int(0, 2)], [r.int(0, 2), r.int(0, 2)]];
+      const a = new Conv2D({ filters: 6, kernelSize: [r.int(1, 4), r.int(1, 4)], strides: r.int(1, 2), pads }).apply(x0);
+      const b = new DepthwiseConv2D({ kernelSize: 3, pads: [[1, 0], [0, 1]], depthMultiplier: 2 }).apply(a);
+      const p = (k % 2 ? new MaxPooling2D({ poolSize: 3, strides: 2, pads: [[1, 1], [1, 0]], ceilMode: true })
+        : new AveragePooling2D({ poolSize: 2, strides: 2, pads: [[1, 0], [0, 1]], countIncludePad: k % 4 === 0 })).apply(b);
+      const coords = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"] as const;
+      const rs = new Resize({ size: [r.int(1, 20), r.int(1, 20)], mode: k % 3 ? "linear" : "nearest", coord: coords[k % 5], nearestMode: k % 2 ? "floor" : "round_prefer_ceil" }).apply(p);
+      const [, , Cr] = rs.shape;
+      const c1 = new ConstantOp({ kind: BinaryKind.Mul, constant: r.fill(Cr, 0.5, 2), constantShape: [1, 1, Cr] }).apply(rs);
+      const c2 = new ConstantOp({ kind: BinaryKind.Sub, constant: Float32Array.of(0.25), constantShape: [1], constantFirst: true }).apply(c1);
+      const m = new Model({ inputs: x0, outputs: [c2, new GlobalMaxPooling2D().apply(c1), a] });
+      const x = r.fill(2 * H * W * C, -1, 1);
+      const got = m.predictOutputs(x, 2), want = m.predictReferenceOutputs(x, 2);
+      expect(got.length).toBe(3);
+      got.forEach((g, i) => expectClose(g, want[i], 2e-5, `case ${k} output ${i}`));
+      expectClose(m.predict(x, 2), want[0], 2e-5, `case ${k} predict`);
+    }
   });
 
   it("refuses what does not fit, naming the layer", () => {

@@ -12,8 +12,8 @@ import { blockCopy, crop2d, transpose4 } from "./copy";
 import { resizeNearest, resizeBilinear } from "./resize";
 import { Op, OP_WORDS } from "../../src/abi/nn";
 
-// A compiled network is a program: a list of ops, each OP_WORDS i32 words (opcode, then up to 15
-// arguments: pointers into this memory and sizes), written once by the JS side (src/engine/compile.ts).
+// A compiled network is a program: a list of ops, each OP_WORDS i32 words (opcode, then up to
+// OP_WORDS − 1 arguments: pointers into this memory and sizes), written once by the JS side (src/engine/compile.ts).
 // run() executes it for every image of a batch in one call, so no per-layer call crosses the JS/WASM
 // boundary. Opcodes and argument orders are defined once, in src/abi/nn.ts.
 

@@ -59,7 +59,13 @@ function consumersOf(layers: Layer[]): Map<SymbolicTensor, Layer[]> {
   return m;
 }
 
-export function compile(layers: Layer[], input: SymbolicTensor, output: SymbolicTensor, variant?: NNVariant): Program {
+/**
+ * Compiles the graph from input to outputs. Several outputs are written one after another into one buffer
+ * at the end of each example's run, so run() copies one block an example and execute() returns them packed.
+ */
+export function compile(layers: Layer[], input: SymbolicTensor, outputs: SymbolicTensor | SymbolicTensor[], variant?: NNVariant): Program {
+  const outList = Array.isArray(outputs) ? outputs : [outputs];
+  const isOutput = new Set(outList);
   const name = nnModuleName(variant);
   const inst = instantiateSync(name);
   const ex = inst.exports as unknown as NnExports;
@@ -125,7 +131,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
     if (layer.isIdentity()) {
       const buf = ins[0].buf;
       buf.refs += (consumers.get(t)?.length ?? 0) - 1;
-      if (t === output) buf.pinned = true;
+      if (isOutput.has(t)) buf.pinned = true;
       tensors.set(t, { ptr: buf.ptr, shape: t.shape, size: size(t.shape), buf });
       continue;
     }
@@ -133,7 +139,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
     const fuse: Fusion = {};
     let last = layer;
     let next = consumers.get(t);
-    if (t !== output && next?.length === 1 && next[0] instanceof BatchNormalization && layer.canFoldAffine()) {
+    if (!isOutput.has(t) && next?.length === 1 && next[0] instanceof BatchNormalization && layer.canFoldAffine()) {
       const bn = next[0];
       fuse.affine = bn.affine();
       skipped.add(bn);
@@ -142,7 +148,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
     }
     const consumed = [...ins];
     let residualSlot: Slot | undefined;
-    if (last.output !== output && next?.length === 1 && next[0] instanceof Add && next[0].output!.inputs.length === 2 && layer.canFuseResidual()) {
+    if (!isOutput.has(last.output!) && next?.length === 1 && next[0] instanceof Add && next[0].output!.inputs.length === 2 && layer.canFuseResidual()) {
       const add = next[0];
       const other = add.output!.inputs.find((s) => s !== last.output);
       const otherSlot = other && tensors.get(other);
@@ -155,13 +161,13 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
         residualSlot = otherSlot;
       }
     }
-    if (layer instanceof ZeroPadding2D && t !== output && next?.length === 1 && next[0] instanceof AveragePooling2D && next[0].padding === "valid") {
+    if (layer instanceof ZeroPadding2D && !isOutput.has(t) && next?.length === 1 && next[0] instanceof AveragePooling2D && next[0].padding === "valid" && !next[0].pads) {
       fuse.pool = next[0];
       skipped.add(next[0]);
       last = next[0];
       next = consumers.get(last.output!);
     }
-    if (last.output !== output && next?.length === 1 && next[0] instanceof Activation && !next[0].isIdentity() && isElementwise(next[0].act) &&
+    if (!isOutput.has(last.output!) && next?.length === 1 && next[0] instanceof Activation && !next[0].isIdentity() && isElementwise(next[0].act) &&
         layer.canFuseActivation(next[0].act) && !fuse.pool) {
       fuse.activation = next[0].act;
       skipped.add(next[0]);
@@ -178,9 +184,9 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
     let out: Slot;
     if (aliasable) {
       const b = residualSlot!.buf;
-      out = { ptr: b.ptr, shape: outT.shape, size: size(outT.shape), buf: { ptr: b.ptr, bytes: b.bytes, refs: consumers.get(outT)?.length ?? 0, pinned: outT === output } };
+      out = { ptr: b.ptr, shape: outT.shape, size: size(outT.shape), buf: { ptr: b.ptr, bytes: b.bytes, refs: consumers.get(outT)?.length ?? 0, pinned: isOutput.has(outT) } };
       b.pinned = true; // handed over to out: not released below
-    } else out = newSlot(outT, outT === output);
+    } else out = newSlot(outT, isOutput.has(outT));
     tensors.set(outT, out);
     layer.emit(ctx, ins, out, fuse);
     for (const s of scratch) release(s);
@@ -190,8 +196,22 @@ export function compile(layers: Layer[], input: SymbolicTensor, output: Symbolic
       if (slot.buf.refs === 0 && !slot.buf.pinned) release(slot.buf);
     }
   }
-  const outSlot = tensors.get(output);
-  if (!outSlot) throw new ModelFormatError(`the model's output (layer ${output.layer.name}) is never computed`);
+  const outSlots = outList.map((o) => {
+    const slot = tensors.get(o);
+    if (!slot) throw new ModelFormatError(`the model's output (layer ${o.layer.name}) is never computed`);
+    return slot;
+  });
+  let outSlot: CTensor = outSlots[0];
+  if (outSlots.length > 1) {
+    const total = outSlots.reduce((t, o) => t + o.size, 0);
+    const ptr = arena.alloc(total * 4 + 16);
+    let at = ptr;
+    for (const o of outSlots) {
+      ops.push([Op.Copy, o.ptr, at, o.size * 4]);
+      at += o.size * 4;
+    }
+    outSlot = { ptr, shape: [total], size: total };
+  }
 
   const prog = arena.alloc(ops.length * OP_WORDS * 4);
   const i32 = arena.i32;

@@ -27,6 +27,8 @@ export interface ConvArgs extends LayerArgs {
   useBias?: boolean;
   activation?: ActivationName;
   depthMultiplier?: number;
+  /** Explicit [[top, bottom], [left, right]] zero padding (ONNX's pads), in place of padding. */
+  pads?: [[number, number], [number, number]];
 }
 
 /** Kernel, stride and dilation of a convolution layer, checked against what the kernels implement. */
@@ -34,7 +36,9 @@ class Window {
   readonly k: [number, number];
   readonly s: [number, number];
   readonly d: [number, number];
+  readonly pads?: [[number, number], [number, number]];
   constructor(readonly layer: string, args: Omit<ConvArgs, "filters">, readonly padding: "valid" | "same") {
+    if (args.pads) this.pads = [pairOf(layer, "pads", args.pads[0]), pairOf(layer, "pads", args.pads[1])];
     this.k = pairOf(layer, "kernel_size", args.kernelSize ?? 3);
     this.s = pairOf(layer, "strides", args.strides ?? 1);
     this.d = pairOf(layer, "dilation_rate", args.dilationRate ?? 1);
@@ -51,16 +55,26 @@ class Window {
   /** Output size and padding for an [H, W, …] input; a too-small input is refused by name. */
   geometry(shape: Shape, what: string) {
     const [H, W] = shape;
-    const gy = convGeometry(H, this.k[0], this.s[0], this.d[0], this.padding);
-    const gx = convGeometry(W, this.k[1], this.s[1], this.d[1], this.padding);
-    if (gy.out <= 0 || gx.out <= 0) throw new ModelFormatError(`layer ${this.layer}: input ${H}×${W} is too small for the ${this.k.join("×")} ${what} (padding "${this.padding}")`);
+    const axis = (n: number, i: 0 | 1) => {
+      if (!this.pads) return convGeometry(n, this.k[i], this.s[i], this.d[i], this.padding);
+      const [b, a] = this.pads[i], e = (this.k[i] - 1) * this.d[i] + 1;
+      return { out: Math.floor((n + b + a - e) / this.s[i]) + 1, padBefore: b, padAfter: a };
+    };
+    const gy = axis(H, 0), gx = axis(W, 1);
+    if (gy.out <= 0 || gx.out <= 0) {
+      const pad = this.pads ? `pads ${JSON.stringify(this.pads)}` : `padding "${this.padding}"`;
+      throw new ModelFormatError(`layer ${this.layer}: input ${H}×${W} is too small for the ${this.k.join("×")} ${what} (${pad})`);
+    }
     return { Ho: gy.out, Wo: gx.out, padT: gy.padBefore, padL: gx.padBefore };
   }
+  /** k×k, stride 1, no dilation, padding valid or same (not explicit pads): the ResEZAP kernels' shapes. */
   is(k: number): boolean {
-    return this.k[0] === k && this.k[1] === k && this.s[0] === 1 && this.s[1] === 1 && this.d[0] === 1 && this.d[1] === 1;
+    return this.k[0] === k && this.k[1] === k && this.s[0] === 1 && this.s[1] === 1 && this.d[0] === 1 && this.d[1] === 1 && !this.pads;
   }
   config() {
-    return { kernel_size: this.k, strides: this.s, padding: this.padding, data_format: "channels_last", dilation_rate: this.d };
+    const c: Record<string, unknown> = { kernel_size: this.k, strides: this.s, padding: this.padding, data_format: "channels_last", dilation_rate: this.d };
+    if (this.pads) c.pads = this.pads; // not Keras: an ONNX import's explicit padding
+    return c;
   }
 }
 

@@ -239,3 +239,48 @@ export class Concatenate extends Layer {
     xs.forEach((x, k) => ctx.op(Op.BlockCopy, x.ptr, outer, inner[k], out.ptr, total, offset[k]));
   }
 }
+
+/**
+ * x ∘ c with a constant c (an ONNX initializer, a Clip bound): c's shape broadcasts to x's as in the merge
+ * layers; constantFirst computes c ∘ x (for Sub and Div).
+ */
+export class ConstantOp extends Layer {
+  readonly className = "ConstantOp";
+  readonly kind: BinaryKind;
+  readonly constant: Float32Array;
+  readonly constantShape: Shape;
+  readonly constantFirst: boolean;
+  constructor(args: LayerArgs & { kind: BinaryKind; constant: Float32Array; constantShape: Shape; constantFirst?: boolean }) {
+    super(args, "constant_op");
+    this.kind = args.kind;
+    this.constant = args.constant;
+    this.constantShape = args.constantShape;
+    this.constantFirst = args.constantFirst ?? false;
+    if (size(this.constantShape) !== this.constant.length) {
+      throw new ModelFormatError(`layer ${this.name}: constant of ${this.constant.length} values for shape [${this.constantShape.join(", ")}]`);
+    }
+  }
+  outputShape([s]: Shape[]): Shape {
+    const out = broadcastShape(this, [s, this.constantShape]);
+    if (out.join() !== s.join()) throw new ModelFormatError(`layer ${this.name}: a constant of shape [${this.constantShape.join(", ")}] would grow [${s.join(", ")}]`);
+    broadcastIndex(this, this.constantShape, s);
+    return s;
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), kind: this.kind, constant_shape: this.constantShape, constant_first: this.constantFirst };
+  }
+  canFuseActivation(a: ActivationSpec): boolean {
+    return isElementwise(a);
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    const n = size(s), c = broadcastIndex(this, this.constantShape, s);
+    const y = this.constantFirst ? binaryRef(this.constant, c.div, c.mod, x, 1, n, n, this.kind) : binaryRef(x, 1, n, this.constant, c.div, c.mod, n, this.kind);
+    return Float32Array.from(y);
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
+    const n = out.size, c = broadcastIndex(this, this.constantShape, x.shape), k = ctx.weights(this.constant);
+    if (this.constantFirst) ctx.op(Op.Binary, k, c.div, c.mod, x.ptr, 1, n, n, out.ptr, this.kind);
+    else ctx.op(Op.Binary, x.ptr, 1, n, k, c.div, c.mod, n, out.ptr, this.kind);
+    if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
+  }
+}

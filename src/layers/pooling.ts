@@ -1,10 +1,11 @@
 import { ModelFormatError } from "../errors.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
-import { Op } from "../abi/nn.js";
+import { Op, POOL_MAX, POOL_WHOLE_WINDOW } from "../abi/nn.js";
 import * as ref from "../reference/kernels.js";
 import { paddingOf, pairOf, requireValue } from "./args.js";
 import { crop2dRef, resizeBilinearRef, resizeNearestRef } from "../reference/elementwise.js";
-import { linearTable, nearestTable } from "../engine/resize-tables.js";
+import { linearTable, nearestTable, type CoordMode, type NearestMode } from "../engine/resize-tables.js";
+import { LIMITS } from "../limits.js";
 import { expectImage, Layer, type LayerArgs, type Shape } from "./layer.js";
 
 type Pad2 = [[number, number], [number, number]];
@@ -48,7 +49,7 @@ export class ZeroPadding2D extends Layer {
       // divide by the whole window, which is what averaging the zeros would give
       const { poolSize: [kh, kw], strides: [sh, sw] } = fuse.pool;
       const gy = ref.poolGeometry(H + t + b, kh, sh, "valid"), gx = ref.poolGeometry(W + l + r, kw, sw, "valid");
-      ctx.op(Op.Pool, x.ptr, H, W, C, kh, kw, sh, sw, t, l, gy.out, gx.out, out.ptr, 2);
+      ctx.op(Op.Pool, x.ptr, H, W, C, kh, kw, sh, sw, t, l, gy.out, gx.out, out.ptr, POOL_WHOLE_WINDOW);
       return;
     }
     ctx.op(Op.ZeroPad, x.ptr, H, W, C, t, b, l, r, out.ptr);
@@ -59,6 +60,10 @@ interface PoolArgs extends LayerArgs {
   poolSize?: number | [number, number];
   strides?: number | [number, number] | null;
   padding?: "valid" | "same";
+  /** ONNX's explicit [[top, bottom], [left, right]] padding, ceil_mode and (average) count_include_pad. */
+  pads?: [[number, number], [number, number]];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
 }
 
 abstract class Pooling2D extends Layer {
@@ -66,9 +71,16 @@ abstract class Pooling2D extends Layer {
   readonly strides: [number, number];
   readonly padding: "valid" | "same";
   abstract readonly mode: "avg" | "max";
+  readonly pads?: [[number, number], [number, number]];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
 
   constructor(args: PoolArgs, base: string) {
     super(args, base);
+    if (args.pads) this.pads = [pairOf(this.name, "pads", args.pads[0]), pairOf(this.name, "pads", args.pads[1])];
+    this.ceilMode = args.ceilMode ?? false;
+    this.countIncludePad = args.countIncludePad ?? false;
+    if (this.ceilMode && this.countIncludePad) throw new ModelFormatError(`layer ${this.name}: ceil_mode with count_include_pad is not supported`);
     this.poolSize = pairOf(this.name, "pool_size", args.poolSize ?? 2);
     this.strides = pairOf(this.name, "strides", args.strides ?? this.poolSize);
     if (this.poolSize.some((v) => v < 1) || this.strides.some((v) => v < 1)) {
@@ -78,8 +90,14 @@ abstract class Pooling2D extends Layer {
   }
   private geometry(s: Shape) {
     const [H, W] = expectImage(this, s);
-    const gy = ref.poolGeometry(H, this.poolSize[0], this.strides[0], this.padding);
-    const gx = ref.poolGeometry(W, this.poolSize[1], this.strides[1], this.padding);
+    const axis = (n: number, i: 0 | 1) => {
+      if (!this.pads) return ref.poolGeometry(n, this.poolSize[i], this.strides[i], this.padding);
+      const [b, a] = this.pads[i], k = this.poolSize[i], st = this.strides[i];
+      let out = (this.ceilMode ? Math.ceil : Math.floor)((n + b + a - k) / st) + 1;
+      if (this.ceilMode && (out - 1) * st >= n + b) out--; // the last window must start inside the image or its top/left padding
+      return { out, padBefore: b };
+    };
+    const gy = axis(H, 0), gx = axis(W, 1);
     if (gy.out <= 0 || gx.out <= 0) throw new ModelFormatError(`layer ${this.name}: input ${H}×${W} is smaller than the pool ${this.poolSize.join("×")}`);
     return { gy, gx };
   }
@@ -91,13 +109,29 @@ abstract class Pooling2D extends Layer {
     return { ...this.baseConfig(), pool_size: this.poolSize, strides: this.strides, padding: this.padding, data_format: "channels_last" };
   }
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
-    return ref.poolRef(x, s[0], s[1], s[2], this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], this.padding, this.mode);
+    if (!this.pads) return ref.poolRef(x, s[0], s[1], s[2], this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], this.padding, this.mode);
+    // explicit pads: every window by hand, dividing by the taps inside (or the whole window with count_include_pad)
+    const { gy, gx } = this.geometry(s);
+    const [H, W, C] = s as number[], [kh, kw] = this.poolSize, [sh, sw] = this.strides;
+    const out = new Float32Array(gy.out * gx.out * C);
+    for (let oy = 0; oy < gy.out; oy++) for (let ox = 0; ox < gx.out; ox++) for (let c = 0; c < C; c++) {
+      let acc = this.mode === "max" ? -Infinity : 0, n = 0;
+      for (let y = oy * sh - gy.padBefore; y < oy * sh - gy.padBefore + kh; y++) for (let xx = ox * sw - gx.padBefore; xx < ox * sw - gx.padBefore + kw; xx++) {
+        if (y < 0 || y >= H || xx < 0 || xx >= W) continue;
+        const v = x[(y * W + xx) * C + c];
+        acc = this.mode === "max" ? Math.max(acc, v) : acc + v;
+        n++;
+      }
+      out[(oy * gx.out + ox) * C + c] = this.mode === "max" ? acc : acc / (this.countIncludePad ? kh * kw : n);
+    }
+    return out;
   }
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
     const { gy, gx } = this.geometry(x.shape);
     const [H, W, C] = x.shape;
+    const mode = (this.mode === "max" ? POOL_MAX : 0) | (this.countIncludePad ? POOL_WHOLE_WINDOW : 0);
     ctx.op(Op.Pool, x.ptr, H, W, C, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1],
-      gy.padBefore, gx.padBefore, gy.out, gx.out, out.ptr, this.mode === "max" ? 1 : 0);
+      gy.padBefore, gx.padBefore, gy.out, gx.out, out.ptr, mode);
   }
 }
 
@@ -258,4 +292,50 @@ export class UpSampling2D extends Layer {
       ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, "half_pixel")), ctx.weights(linearTable(W, Wo, "half_pixel")));
     }
   }
+}
+
+/**
+ * Resize to a given output height × width with ONNX Resize's rules: "nearest" (with its rounding) or "linear",
+ * and a coordinate transformation (src/engine/resize-tables.ts builds the source index tables once at load).
+ */
+export class Resize extends Layer {
+  readonly className = "Resize";
+  constructor(args: LayerArgs & { size: [number, number]; mode: "nearest" | "linear"; coord: CoordMode; nearestMode?: NearestMode }) {
+    super(args, "resize");
+    this.size = [positiveSide(this.name, args.size[0]), positiveSide(this.name, args.size[1])];
+    this.mode = args.mode;
+    this.coord = args.coord;
+    this.nearestMode = args.nearestMode ?? "round_prefer_floor";
+  }
+  readonly size: [number, number];
+  readonly mode: "nearest" | "linear";
+  readonly coord: CoordMode;
+  readonly nearestMode: NearestMode;
+  outputShape(inShapes: Shape[]): Shape {
+    const [, , C] = expectImage(this, inShapes[0]);
+    return [this.size[0], this.size[1], C];
+  }
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), size: this.size, mode: this.mode, coordinate_transformation_mode: this.coord, nearest_mode: this.nearestMode };
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    const [Ho, Wo] = this.size;
+    return Float32Array.from(this.mode === "nearest"
+      ? resizeNearestRef(x, s[0], s[1], s[2], Ho, Wo, this.coord, this.nearestMode)
+      : resizeBilinearRef(x, s[0], s[1], s[2], Ho, Wo, this.coord));
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
+    const [H, W, C] = x.shape, [Ho, Wo] = this.size;
+    if (this.mode === "nearest") {
+      const ty = new Float32Array(nearestTable(H, Ho, this.coord, this.nearestMode).buffer), tx = new Float32Array(nearestTable(W, Wo, this.coord, this.nearestMode).buffer);
+      ctx.op(Op.ResizeNearest, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(ty), ctx.weights(tx));
+    } else {
+      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, this.coord)), ctx.weights(linearTable(W, Wo, this.coord)));
+    }
+  }
+}
+
+function positiveSide(layer: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > LIMITS.maxImageSide) throw new ModelFormatError(`layer ${layer}: output size ${v} must be an integer in 1..${LIMITS.maxImageSide}`);
+  return v;
 }
