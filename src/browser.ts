@@ -17,6 +17,9 @@ export { BatchNormalization, Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax, D
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate } from "./layers/merge.js";
 export { ZeroPadding2D, Cropping2D, UpSampling2D, AveragePooling2D, MaxPooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D } from "./layers/pooling.js";
 export { SUPPORTED_LAYERS } from "./layers/registry.js";
+export { loadOnnxModel, loadModel, type LoadModelOptions } from "./onnx/load.js";
+export { OnnxModel, type OnnxTensor } from "./onnx/model.js";
+export { ONNX_OPS } from "./onnx/convert.js";
 export { ResezapError, ModelFormatError, ImageError, ArgumentError, LimitError } from "./errors.js";
 export { LIMITS } from "./limits.js";
 export { relaxedSimdSupported, defaultNNVariant, type NNVariant } from "./engine/wasm.js";

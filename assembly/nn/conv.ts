@@ -40,6 +40,7 @@ export function conv2d_4x8(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usiz
   let oxHi = t < 0 ? 0 : t / sw + 1;
   oxLo = min(oxLo, Wo);
   oxHi = max(min(oxHi, Wo), oxLo);
+  const tilesEnd = oxHi - oxLo >= 4 ? oxHi : oxLo;
   for (let fb = 0; fb < blocks; fb++) {
     const wb = w + <usize>fb * blockBytes;
     const bias0 = v128.load(b + (<usize>fb << 5));
@@ -59,7 +60,11 @@ export function conv2d_4x8(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usiz
         pixel(xr, wr, W, px, tap, wRow, xStep, yStep, nky, ox * sw - padL, kw, dw, bias0, bias1, clamp, lo, hi, o, n);
         o += outPx;
       }
-      for (; ox + 4 <= oxHi; ox += 4) {
+      for (; ox < tilesEnd; ox += 4) {
+        if (ox + 4 > tilesEnd) { // the last tile overlaps the one before, recomputing 1–3 pixels
+          o -= <usize>(ox + 4 - tilesEnd) * outPx;
+          ox = tilesEnd - 4;
+        }
         let a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1;
         let a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
         let xk = xr + <usize>(ox * sw - padL) * px;

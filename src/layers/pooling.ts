@@ -300,8 +300,14 @@ export class UpSampling2D extends Layer {
  */
 export class Resize extends Layer {
   readonly className = "Resize";
-  constructor(args: LayerArgs & { size: [number, number]; mode: "nearest" | "linear"; coord: CoordMode; nearestMode?: NearestMode }) {
+  /** ONNX's scales, when given instead of sizes: coordinates map by 1/scale, not in/out */
+  readonly scales?: [number, number];
+  constructor(args: LayerArgs & { size: [number, number]; mode: "nearest" | "linear"; coord: CoordMode; nearestMode?: NearestMode; scales?: [number, number] }) {
     super(args, "resize");
+    if (args.scales) {
+      if (!args.scales.every((v) => Number.isFinite(v) && v > 0)) throw new ModelFormatError(`layer ${this.name}: scales [${args.scales}] must be positive`);
+      this.scales = args.scales;
+    }
     this.size = [positiveSide(this.name, args.size[0]), positiveSide(this.name, args.size[1])];
     this.mode = args.mode;
     this.coord = args.coord;
@@ -321,16 +327,18 @@ export class Resize extends Layer {
   reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
     const [Ho, Wo] = this.size;
     return Float32Array.from(this.mode === "nearest"
-      ? resizeNearestRef(x, s[0], s[1], s[2], Ho, Wo, this.coord, this.nearestMode)
-      : resizeBilinearRef(x, s[0], s[1], s[2], Ho, Wo, this.coord));
+      ? resizeNearestRef(x, s[0], s[1], s[2], Ho, Wo, this.coord, this.nearestMode, this.scales)
+      : resizeBilinearRef(x, s[0], s[1], s[2], Ho, Wo, this.coord, this.scales));
   }
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
     const [H, W, C] = x.shape, [Ho, Wo] = this.size;
     if (this.mode === "nearest") {
-      const ty = new Float32Array(nearestTable(H, Ho, this.coord, this.nearestMode).buffer), tx = new Float32Array(nearestTable(W, Wo, this.coord, this.nearestMode).buffer);
+      const ty = new Float32Array(nearestTable(H, Ho, this.coord, this.nearestMode, this.scales?.[0]).buffer);
+      const tx = new Float32Array(nearestTable(W, Wo, this.coord, this.nearestMode, this.scales?.[1]).buffer);
       ctx.op(Op.ResizeNearest, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(ty), ctx.weights(tx));
     } else {
-      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, this.coord)), ctx.weights(linearTable(W, Wo, this.coord)));
+      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, this.coord, this.scales?.[0])),
+        ctx.weights(linearTable(W, Wo, this.coord, this.scales?.[1])));
     }
   }
 }

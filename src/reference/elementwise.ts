@@ -130,8 +130,13 @@ export type CoordModeRef = "half_pixel" | "pytorch_half_pixel" | "align_corners"
 export type NearestModeRef = "round_prefer_floor" | "round_prefer_ceil" | "floor" | "ceil";
 
 /** ONNX Resize's coordinate transformation with scale = outSize/inSize, x_resized/scale written x·in/out. */
-function onnxCoord(x: number, inSize: number, outSize: number, mode: CoordModeRef): number {
+function onnxCoord(x: number, inSize: number, outSize: number, mode: CoordModeRef, scale = outSize / inSize): number {
   if (mode === "align_corners") return outSize === 1 ? 0 : (x * (inSize - 1)) / (outSize - 1);
+  if (scale !== outSize / inSize) {
+    if (mode === "asymmetric") return x / scale;
+    if (mode === "pytorch_half_pixel" && outSize === 1) return 0;
+    return mode === "tf_half_pixel_for_nn" ? (x + 0.5) / scale : (x + 0.5) / scale - 0.5;
+  }
   if (mode === "asymmetric") return (x * inSize) / outSize;
   if (mode === "pytorch_half_pixel" && outSize === 1) return 0;
   // (x + ½)/scale, then − ½ except for tf_half_pixel_for_nn
@@ -149,14 +154,14 @@ function onnxNearest(v: number, mode: NearestModeRef): number {
 /** Nearest resize, in [H, W, C] → [Ho, Wo, C]: the source index rounded, then clamped into the image; an axis
  * that keeps its size maps to itself. */
 export function resizeNearestRef(x: ArrayLike<number>, H: number, W: number, C: number, Ho: number, Wo: number,
-                                 coord: CoordModeRef, rounding: NearestModeRef): Float32Array {
+                                 coord: CoordModeRef, rounding: NearestModeRef, scales?: [number, number]): Float32Array {
   const out = new Float32Array(Ho * Wo * C);
   // an axis that keeps its size is not resampled (ONNX Runtime's rule)
-  const src = (o: number, n: number, no: number) => (n === no ? o : Math.min(Math.max(onnxNearest(onnxCoord(o, n, no, coord), rounding), 0), n - 1));
+  const src = (o: number, n: number, no: number, sc?: number) => (n === no ? o : Math.min(Math.max(onnxNearest(onnxCoord(o, n, no, coord, sc), rounding), 0), n - 1));
   for (let oy = 0; oy < Ho; oy++) {
-    const sy = src(oy, H, Ho);
+    const sy = src(oy, H, Ho, scales?.[0]);
     for (let ox = 0; ox < Wo; ox++) {
-      const sx = src(ox, W, Wo);
+      const sx = src(ox, W, Wo, scales?.[1]);
       for (let c = 0; c < C; c++) out[(oy * Wo + ox) * C + c] = x[(sy * W + sx) * C + c];
     }
   }
@@ -165,13 +170,14 @@ export function resizeNearestRef(x: ArrayLike<number>, H: number, W: number, C: 
 
 /** Bilinear resize, in [H, W, C] → [Ho, Wo, C]: source coordinates clamped to [0, n − 1], then the four
  * neighbours weighted by the products of the per-axis weights. */
-export function resizeBilinearRef(x: ArrayLike<number>, H: number, W: number, C: number, Ho: number, Wo: number, coord: CoordModeRef): Float64Array {
+export function resizeBilinearRef(x: ArrayLike<number>, H: number, W: number, C: number, Ho: number, Wo: number, coord: CoordModeRef,
+                                  scales?: [number, number]): Float64Array {
   const out = new Float64Array(Ho * Wo * C);
   for (let oy = 0; oy < Ho; oy++) {
-    const y = Math.min(Math.max(onnxCoord(oy, H, Ho, coord), 0), H - 1);
+    const y = Math.min(Math.max(onnxCoord(oy, H, Ho, coord, scales?.[0]), 0), H - 1);
     const y0 = Math.floor(y), y1 = Math.min(y0 + 1, H - 1), ty = y - y0;
     for (let ox = 0; ox < Wo; ox++) {
-      const xs = Math.min(Math.max(onnxCoord(ox, W, Wo, coord), 0), W - 1);
+      const xs = Math.min(Math.max(onnxCoord(ox, W, Wo, coord, scales?.[1]), 0), W - 1);
       const x0 = Math.floor(xs), x1 = Math.min(x0 + 1, W - 1), tx = xs - x0;
       for (let c = 0; c < C; c++) {
         const v = (yy: number, xx: number) => x[(yy * W + xx) * C + c];

@@ -1,0 +1,220 @@
+// ONNX import against onnxruntime-node: this project's ResEZAP export, YuNet (fixtures/yunet, two input sizes),
+// and small graphs written here with src/onnx/proto.ts's encoder that use every supported op and attribute
+// (grouped and strided convolutions, explicit and automatic pads, pooling modes, Resize's modes, broadcasting
+// with constants, layout changes, the constant subgraphs PyTorch writes), each run by both engines on the same
+// random input.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import * as ort from "onnxruntime-node";
+import { ModelFormatError, ArgumentError } from "../src/errors.js";
+import { loadModel, loadOnnxModel } from "../src/onnx/load.js";
+import { DataType, graph, model, node, tensor, valueInfo } from "../src/onnx/proto.js";
+import { Random } from "../src/util/random.js";
+import { maxRelErr } from "./helpers.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const TOL = 1e-4;
+
+async function compare(bytes: Uint8Array, dims: number[], seed: number, lo = -1, hi = 1): Promise<number> {
+  const r = new Random(seed);
+  const x = new Float32Array(dims.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < x.length; i++) x[i] = r.uniform(lo, hi);
+  const ours = (await loadOnnxModel(bytes)).run(x, dims);
+  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const want = await s.run({ [s.inputNames[0]]: new ort.Tensor("float32", x, dims) });
+  let worst = 0;
+  for (const name of s.outputNames) {
+    expect(ours[name].dims, name).toEqual([...want[name].dims]);
+    const e = maxRelErr(ours[name].data, want[name].data as Float32Array);
+    if (e > TOL) console.log(`output ${name} [${ours[name].dims}]: max relative error ${e}`);
+    worst = Math.max(worst, e);
+  }
+  return worst;
+}
+
+/** A graph written with the encoder: nodes, float initializers, one float input, the named outputs. */
+function build(spec: {
+  nodes: ReturnType<typeof node>[];
+  inits?: Record<string, { dims: number[]; data: Float32Array | BigInt64Array }>;
+  input: (number | string)[];
+  outputs: string[];
+  opset?: number;
+}): Uint8Array {
+  const initializers = Object.entries(spec.inits ?? {}).map(([name, t]) => tensor(name, t.dims, t.data));
+  return model({
+    graph: graph({ name: "g", nodes: spec.nodes, initializers, inputs: [valueInfo("x", spec.input)], outputs: spec.outputs.map((o) => valueInfo(o, null)) }),
+    opset: spec.opset ?? 13, producerName: "resezap-test", producerVersion: "1",
+  });
+}
+
+const r = new Random(77);
+const w = (...dims: number[]) => ({ dims, data: r.fill(dims.reduce((a, b) => a * b, 1), -0.5, 0.5) });
+const i64 = (...v: number[]) => ({ dims: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
+
+describe("ONNX import vs onnxruntime-node", () => {
+  it("this project's ResEZAP export (benchmarks/models/resezap-reference.onnx), batch 3", async () => {
+    const bytes = readFileSync(join(ROOT, "benchmarks/models/resezap-reference.onnx"));
+    expect(await compare(bytes, [3, 48, 48, 1], 1, 0, 1)).toBeLessThan(1e-5);
+  });
+
+  it("YuNet at two input sizes (free height and width), all 12 raw outputs", async () => {
+    const bytes = readFileSync(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"));
+    expect(await compare(bytes, [1, 3, 160, 128], 2, 0, 255)).toBeLessThan(TOL);
+    expect(await compare(bytes, [1, 3, 96, 224], 3, 0, 255)).toBeLessThan(TOL);
+  });
+
+  it("convolutions: group 1 and depthwise (multiplier 1 and 2), strides, dilations, explicit and SAME_UPPER/SAME_LOWER pads", async () => {
+    const bytes = build({
+      input: [1, 3, "h", "w"],
+      nodes: [
+        node("Conv", ["x", "w1", "b1"], ["c1"], "c1", { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 2, 1] }),
+        node("Relu", ["c1"], ["r1"], "r1"),
+        node("Conv", ["r1", "w2"], ["c2"], "c2", { group: 8, pads: [1, 1, 1, 1] }),
+        node("Conv", ["c2", "w3", "b3"], ["c3"], "c3", { group: 8, auto_pad: "SAME_UPPER", strides: [2, 1], kernel_shape: [5, 4] }),
+        node("Clip", ["c3", "lo", "hi"], ["k3"], "k3"),
+        node("Conv", ["k3", "w4", "b4"], ["c4"], "c4", { dilations: [2, 2], pads: [2, 1, 1, 2] }),
+        node("Conv", ["c4", "w6"], ["c6"], "c6", { auto_pad: "SAME_LOWER", strides: [2, 2], kernel_shape: [2, 2] }),
+        node("LeakyRelu", ["c6"], ["l4"], "l4", { alpha: { float: 0.1 } }),
+        node("Conv", ["l4", "w5"], ["c5"], "c5", { kernel_shape: [1, 1], strides: [2, 2] }),
+        node("HardSwish", ["c5"], ["y"], "y"),
+      ],
+      inits: {
+        w1: w(8, 3, 3, 3), b1: w(8), w2: w(8, 1, 3, 3), w3: w(16, 1, 5, 4), b3: w(16), lo: { dims: [], data: Float32Array.of(-0.3) }, hi: { dims: [], data: Float32Array.of(0.4) },
+        w4: w(6, 16, 3, 3), b4: w(6), w6: w(6, 6, 2, 2), w5: w(5, 6, 1, 1),
+      },
+      outputs: ["y", "c2"],
+      opset: 14,
+    });
+    expect(await compare(bytes, [1, 3, 31, 22], 4)).toBeLessThan(TOL);
+    expect(await compare(bytes, [1, 3, 16, 17], 5)).toBeLessThan(TOL);
+  });
+
+  it("batch norm, activations, PRelu, constant and broadcast Add/Sub/Mul/Div/Max/Min, pooling of every kind", async () => {
+    const bytes = build({
+      input: [1, 4, 13, 11],
+      nodes: [
+        node("BatchNormalization", ["x", "g", "be", "m", "v"], ["bn"], "bn", { epsilon: { float: 1e-3 } }),
+        node("Sigmoid", ["bn"], ["s"], "s"),
+        node("Mul", ["bn", "s"], ["sw"], "sw"),
+        node("Mul", ["sw", "cc"], ["m1"], "m1"),
+        node("Sub", ["half", "m1"], ["s1"], "s1"),
+        node("Div", ["s1", "three"], ["d1"], "d1"),
+        node("Add", ["d1", "bn"], ["a1"], "a1"),
+        node("PRelu", ["a1", "slope"], ["p1"], "p1"),
+        node("Tanh", ["p1"], ["t1"], "t1"),
+        node("HardSigmoid", ["t1"], ["h1"], "h1", { alpha: { float: 0.3 }, beta: { float: 0.4 } }),
+        node("Max", ["h1", "t1"], ["mx"], "mx"),
+        node("Min", ["mx", "cc"], ["mn"], "mn"),
+        node("MaxPool", ["mn"], ["mp"], "mp", { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }),
+        node("AveragePool", ["mn"], ["ap"], "ap", { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], count_include_pad: 1 }),
+        node("AveragePool", ["mn"], ["ap2"], "ap2", { kernel_shape: [2, 2], auto_pad: "SAME_UPPER" }),
+        node("GlobalAveragePool", ["ap2"], ["ga"], "ga"),
+        node("GlobalMaxPool", ["mp"], ["gm"], "gm"),
+        node("Add", ["ap", "ga"], ["apg"], "apg"),
+        node("ReduceMean", ["apg"], ["rm"], "rm", { axes: [2, 3], keepdims: 0 }),
+        node("Elu", ["rm"], ["e1"], "e1", { alpha: { float: 0.5 } }),
+        node("Softplus", ["e1"], ["y"], "y"),
+      ],
+      inits: {
+        g: w(4), be: w(4), m: w(4), v: { dims: [4], data: Float32Array.of(0.5, 1, 1.5, 2) }, cc: w(1, 4, 1, 1), half: { dims: [], data: Float32Array.of(0.5) },
+        three: { dims: [1], data: Float32Array.of(3) }, slope: w(4, 1, 1),
+      },
+      outputs: ["y", "gm", "ap", "mp"],
+    });
+    expect(await compare(bytes, [1, 4, 13, 11], 6)).toBeLessThan(TOL);
+  });
+
+  it("Resize (every coordinate mode, nearest roundings, linear), Concat on each axis, Pad, Transpose, Reshape, Flatten, Gemm, MatMul, Softmax", async () => {
+    const coords = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"];
+    const nearest = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"];
+    const nodes: ReturnType<typeof node>[] = [node("Relu", ["x"], ["x0"], "x0")];
+    const resized: string[] = [];
+    coords.forEach((c, i) => {
+      nodes.push(node("Resize", ["x0", "", "scales"], [`n${i}`], `n${i}`, { mode: "nearest", coordinate_transformation_mode: c, nearest_mode: nearest[i % 4] }));
+      if (c !== "tf_half_pixel_for_nn") nodes.push(node("Resize", ["x0", "", "", "sizes"], [`l${i}`], `l${i}`, { mode: "linear", coordinate_transformation_mode: c }));
+      resized.push(`n${i}`);
+    });
+    nodes.push(
+      node("Concat", resized, ["cat1"], "cat1", { axis: 1 }),
+      node("Concat", ["l0", "l1", "l2", "l3"], ["cat2"], "cat2", { axis: 2 }),
+      node("Pad", ["cat2", "pads"], ["pd"], "pd", { mode: "constant" }),
+      node("Concat", ["pd", "pd"], ["cat3"], "cat3", { axis: 3 }),
+      node("Transpose", ["cat1"], ["tr"], "tr", { perm: [0, 2, 1, 3] }),
+      node("Reshape", ["tr", "shape"], ["rs"], "rs"),
+      node("Flatten", ["cat3"], ["fl"], "fl", { axis: 1 }),
+      node("Gemm", ["fl", "gw", "gb"], ["gm"], "gm", { transB: 1, alpha: { float: 0.5 } }),
+      node("MatMul", ["gm", "mw"], ["mm"], "mm"),
+      node("Softmax", ["mm"], ["y"], "y", { axis: -1 }),
+    );
+    const fl = 3 * (4 * 6 + 1) * (2 * 10); // cat3: [1, 3, 4·6 + 1 (pad), 2·10]
+    const bytes = build({
+      input: [1, 3, 5, 4],
+      nodes,
+      inits: {
+        scales: { dims: [4], data: Float32Array.of(1, 1, 2.5, 1.75) }, sizes: i64(1, 3, 6, 10), pads: i64(0, 0, 1, 0, 0, 0, 0, 0),
+        shape: i64(1, -1, 4), gw: w(9, fl), gb: w(9), mw: w(9, 7),
+      },
+      outputs: ["y", "rs", "cat1", "cat2", "cat3", "n0", "n1", "n2", "n3", "n4", "l0", "l1", "l2", "l3"],
+    });
+    expect(await compare(bytes, [1, 3, 5, 4], 7)).toBeLessThan(TOL);
+  });
+
+  it("the constant subgraphs PyTorch writes (Shape, Gather, Unsqueeze, Concat, Reshape, ConstantOfShape, Slice, Cast, Constant) fold at load", async () => {
+    const bytes = build({
+      input: [1, 2, "h", "w"],
+      opset: 13,
+      nodes: [
+        node("Conv", ["x", "cw"], ["c"], "c", { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Shape", ["c"], ["shp"], "shp"),
+        node("Constant", [], ["zero"], "zero", { value: tensor("zero", [], BigInt64Array.of(0n)) }),
+        node("Gather", ["shp", "zero"], ["n"], "n", { axis: 0 }),
+        node("Unsqueeze", ["n", "ax0"], ["n1"], "n1"),
+        node("Constant", [], ["minus1"], "minus1", { value: tensor("minus1", [1], BigInt64Array.of(-1n)) }),
+        node("Concat", ["n1", "minus1"], ["newshape"], "newshape", { axis: 0 }),
+        node("Reshape", ["c", "newshape"], ["flat"], "flat"),
+        node("Slice", ["shp", "st", "en"], ["hw"], "hw"),
+        node("Cast", ["hw"], ["hwf"], "hwf", { to: DataType.FLOAT }),
+        node("ConstantOfShape", ["one"], ["ones"], "ones", { value: tensor("v", [1], Float32Array.of(2)) }),
+        node("ReduceMax", ["c"], ["rmx"], "rmx", { axes: [2, 3], keepdims: 1 }),
+        node("Squeeze", ["rmx", "ax23"], ["sq"], "sq"),
+        node("Mul", ["sq", "ones"], ["sq2"], "sq2"),
+        node("Unsqueeze", ["sq2", "ax0"], ["us"], "us"),
+        node("Identity", ["flat"], ["y"], "y"),
+        node("Dropout", ["us"], ["z"], "z"),
+      ],
+      inits: { cw: w(3, 2, 3, 3), ax0: i64(0), st: i64(2), en: i64(4), one: i64(3), ax23: i64(2, 3) },
+      outputs: ["y", "z"],
+    });
+    expect(await compare(bytes, [1, 2, 7, 9], 8)).toBeLessThan(TOL);
+  });
+});
+
+describe("ONNX import refuses what it does not run, by name", () => {
+  const one = (n: ReturnType<typeof node>, inits = {}) => build({ input: [1, 4, 8, 8], nodes: [n], inits, outputs: ["y"] });
+  it("an unsupported op, a grouped convolution, a non-zero Pad, a Softmax over H", async () => {
+    await expect(loadOnnxModel(one(node("LpNormalization", ["x"], ["y"], "lpn"))).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8])))
+      .rejects.toThrow(/node lpn \(LpNormalization\): operator LpNormalization is not supported \(supported: Conv, /);
+    await expect(loadOnnxModel(one(node("Conv", ["x", "w"], ["y"], "grp", { group: 2 }), { w: w(4, 2, 3, 3) })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8])))
+      .rejects.toThrow(/node grp \(Conv\): group 2 with 4 input channels is not supported/);
+    await expect(loadOnnxModel(one(node("Pad", ["x", "p", "v"], ["y"], "pad"), { p: i64(0, 0, 1, 1, 0, 0, 1, 1), v: { dims: [], data: Float32Array.of(1) } })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8])))
+      .rejects.toThrow(/node pad \(Pad\): Pad mode "constant" value 1 is not supported/);
+    await expect(loadOnnxModel(one(node("Softmax", ["x"], ["y"], "sm", { axis: 2 }))).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8])))
+      .rejects.toThrow(/node sm \(Softmax\): Softmax over axis 2/);
+    await expect(loadOnnxModel(new Uint8Array([8, 1, 0x3a, 0xff, 0xff]))).rejects.toThrow(ModelFormatError);
+  });
+
+  it("wrong input sizes, and loadModel picks the format by content", async () => {
+    const yunet = await loadOnnxModel(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"));
+    expect(() => yunet.run(new Float32Array(10), [1, 3, 4, 4])).toThrow(ArgumentError);
+    expect(() => yunet.run(new Float32Array(2 * 16 * 16), [1, 2, 16, 16])).toThrow(/input input is \[1, 3, height, width\], found dims \[1, 2, 16, 16\]/);
+    await expect(loadModel(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"))).rejects.toThrow(/free height or width.*pass inputSize/);
+    const m = await loadModel(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"), { inputSize: [64, 96] });
+    expect(m.inputShape).toEqual([64, 96, 3]);
+    expect(m.outputs.length).toBe(12);
+    const res = await loadModel(join(ROOT, "benchmarks/models/resezap-reference.onnx"));
+    expect(res.inputShape).toEqual([48, 48, 1]);
+    const keras = await loadModel(join(ROOT, "models/reference"));
+    expect(keras.inputShape).toEqual([48, 48, 1]);
+  });
+});
