@@ -21,6 +21,18 @@ describe("resezap CLI", () => {
     expect(Object.keys(j.layers[0])).toEqual(["name", "normal", "separable", "depthwise", "pointwise", "params"]);
   });
 
+  it("classify --model takes an .onnx file too: this project's export of the reference gives PyTorch's probabilities", () => {
+    const files = ["fixtures/faces48/00-angry.png", "fixtures/faces48/05-happy.png"];
+    const r = cli("classify", "--json", "--model", "benchmarks/models/resezap-reference.onnx", ...files);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    [0, 5].forEach((row, i) => Object.values(out[i].probabilities).forEach((v, k) => expect(Math.abs((v as number) - io.probabilities[row][k])).toBeLessThan(1e-5)));
+    const bad = cli("classify", "--model", "fixtures/yunet/face_detection_yunet.onnx", ...files);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/face_detection_yunet.onnx: input input has a free height or width/);
+  });
+
   it("count prints a table", () => {
     const r = cli("count");
     expect(r.status).toBe(0);

@@ -1,7 +1,7 @@
 import { classifyFaces } from "../classify.js";
 import { ArgumentError } from "../errors.js";
 import { readImage } from "./read-image.js";
-import { loadLayersModel } from "../io/load.js";
+import { loadModel } from "../onnx/load.js";
 import { DEFAULT_MODEL_DIR } from "../paths.js";
 import { parseArgs, stringOption } from "./args.js";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ export function modelDirOption(p: ReturnType<typeof parseArgs>): string {
 export async function classifyCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, { flags: ["json"], values: ["model"] }, "classify");
   if (p.positionals.length === 0) throw new ArgumentError("classify: expected one or more PNG or JPEG files");
-  const model = await loadLayersModel(modelDirOption(p));
+  const model = await loadModel(modelDirOption(p));
   const images = [];
   for (const f of p.positionals) images.push(await readImage(f));
   const results = classifyFaces(model, images).map((r, i) => ({ file: p.positionals[i], ...r }));

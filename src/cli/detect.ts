@@ -3,13 +3,13 @@ import { basename, extname, join } from "node:path";
 import { ArgumentError } from "../errors.js";
 import { readImage } from "./read-image.js";
 import { encodePng } from "../image/png.js";
-import { loadLayersModel } from "../io/load.js";
+import { loadModel } from "../onnx/load.js";
 import { annotate, recognize } from "../recognize.js";
 import { FaceDetector } from "../detect/detector.js";
 import { parseArgs, numberOption, stringOption } from "./args.js";
 import { modelDirOption } from "./classify.js";
 
-// `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR]` plus the detector's options.
+// `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx]` plus the detector's options.
 export async function detectCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, { flags: ["json"], values: ["out", "model", "scale-factor", "min-neighbors", "min-size", "max-size", "margin", "cascade"] }, "detect");
   if (p.positionals.length === 0) throw new ArgumentError("detect: expected one or more PNG or JPEG files");
@@ -27,7 +27,7 @@ export async function detectCommand(argv: string[]): Promise<void> {
       throw new ArgumentError(`detect: --cascade ${cascadeFile}: cannot read (${(e as NodeJS.ErrnoException).code})`);
     }
   }
-  const model = await loadLayersModel(modelDirOption(p));
+  const model = await loadModel(modelDirOption(p));
   const detector = new FaceDetector({ cascade });
   const out = stringOption(p, "out");
   const results = [];

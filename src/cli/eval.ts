@@ -1,13 +1,13 @@
 import { ArgumentError } from "../errors.js";
 import { encodePng } from "../image/png.js";
-import { loadLayersModel } from "../io/load.js";
+import { loadModel } from "../onnx/load.js";
 import { EMOTIONS } from "../resezap.js";
 import { evaluateFer, type EvalResult } from "../train/evaluate.js";
 import { loadFer2013 } from "../train/fer2013.js";
 import { parseArgs, stringOption } from "./args.js";
 import { modelDirOption } from "./classify.js";
 
-// resezap eval --data FILE [--split PublicTest] [--model DIR] [--tta] [--json] [--confusion FILE.png]
+// resezap eval --data FILE [--split PublicTest] [--model DIR|FILE.onnx] [--tta] [--json] [--confusion FILE.png]
 // Accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted).
 
 const CMD = "eval";
@@ -17,7 +17,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const data = stringOption(p, "data");
   if (!data) throw new ArgumentError(`${CMD}: --data FILE is required`);
   const split = stringOption(p, "split") ?? "PublicTest";
-  const model = await loadLayersModel(modelDirOption(p));
+  const model = await loadModel(modelDirOption(p));
   const d = await loadFer2013(data, [split]);
   const r = evaluateFer(model, d, p.options.has("tta"));
   const names = model.classNames ?? [...EMOTIONS];

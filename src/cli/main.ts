@@ -12,15 +12,15 @@ const USAGE = `usage: resezap <command> [options]
 
 commands:
   count [--json] [--conv normal]            multiplications and parameters of ResEZAP, per conv layer
-  classify <image.png...> [--model DIR] [--json]
+  classify <image.png...> [--model DIR|FILE.onnx] [--json]
                                             emotion of each face crop (any size; grey, 48×48 area resize, /255)
   faces <image...> [--json] [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]
                                             Haar-cascade face boxes (OpenCV's detectMultiScale, box for box)
-  detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR] [--margin F] and the options of faces
+  detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx] [--margin F] and the options of faces
                                             faces and their emotions; --out writes the image annotated
   train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--resume]
                                             train ResEZAP on the FER2013 CSV (plain or gzipped) with this library
-  eval --data FILE [--split PublicTest] [--model DIR] [--tta] [--json] [--confusion FILE.png]
+  eval --data FILE [--split PublicTest] [--model DIR|FILE.onnx] [--tta] [--json] [--confusion FILE.png]
                                             accuracy, per-class accuracy and confusion matrix on a split
   bench [--quick] [--json] [--write] [--no-peers]
                                             the benchmark suite (ours; peers when run from a clone)

@@ -1,4 +1,4 @@
-import { ArgumentError, ModelFormatError } from "../errors.js";
+import { ArgumentError, LimitError } from "../errors.js";
 import { loadLayersModel, type MemorySource } from "../io/load.js";
 import { LIMITS } from "../limits.js";
 import type { Model } from "../model.js";
@@ -22,7 +22,7 @@ async function readBytes(source: string | URL): Promise<{ bytes: Uint8Array; fil
     const res = await fetch(s);
     if (!res.ok) throw new ArgumentError(`${s}: HTTP ${res.status}`);
     const len = Number(res.headers.get("content-length") ?? 0);
-    if (len > LIMITS.maxOnnxBytes) throw new ModelFormatError(`${s}: ${len} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
+    if (len > LIMITS.maxOnnxBytes) throw new LimitError(`${s}: ${len} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
     return { bytes: new Uint8Array(await res.arrayBuffer()), file: s };
   }
   const fs = await import("node:fs/promises");
@@ -34,7 +34,7 @@ async function readBytes(source: string | URL): Promise<{ bytes: Uint8Array; fil
     throw new ArgumentError(`${file}: no such file`);
   }
   if (st.isDirectory()) throw new ArgumentError(`${file}: is a folder, expected an .onnx file`);
-  if (st.size > LIMITS.maxOnnxBytes) throw new ModelFormatError(`${file}: ${st.size} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
+  if (st.size > LIMITS.maxOnnxBytes) throw new LimitError(`${file}: ${st.size} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
   return { bytes: new Uint8Array(await fs.readFile(file)), file };
 }
 

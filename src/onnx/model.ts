@@ -1,7 +1,6 @@
-import { ArgumentError, ModelFormatError } from "../errors.js";
+import { ArgumentError, LimitError } from "../errors.js";
 import { size } from "../layers/layer.js";
 import { LIMITS } from "../limits.js";
-import type { Model } from "../model.js";
 import { convertGraph, type OnnxGraph } from "./convert.js";
 import { graphOf } from "./graph.js";
 
@@ -120,7 +119,7 @@ export class OnnxModel {
 
 /** Bytes of an .onnx file → an OnnxModel (the graph checked, nothing compiled yet). */
 export function onnxModelFromBytes(bytes: Uint8Array, file = "model.onnx"): OnnxModel {
-  if (bytes.byteLength > LIMITS.maxOnnxBytes) throw new ModelFormatError(`${file}: ${bytes.byteLength} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
+  if (bytes.byteLength > LIMITS.maxOnnxBytes) throw new LimitError(`${file}: ${bytes.byteLength} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
   return new OnnxModel(graphOf(bytes, file));
 }
 

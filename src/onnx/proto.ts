@@ -357,7 +357,7 @@ class Reader {
     const at = this.pos;
     this.varint(end, `${msg} field tag`);
     const field = this.lo >>> 3;
-    if (this.hi !== 0 || field === 0) this.fail(at, `${msg} field tag`, "a field number in 1–536870911", `tag ${this.u64String()}`);
+    if (this.hi !== 0 || field === 0) this.fail(at, `${msg} field tag`, "a field number in 1–536870911", `tag ${this.u64String()} (field ${this.hi ? "over 2^29" : 0})`);
     const wire = this.lo & 7;
     if (wire === Wire.SGROUP || wire === Wire.EGROUP || wire > Wire.I32) {
       this.fail(at, `${msg} field ${field}`, "wire type 0, 1, 2 or 5 (ONNX uses no groups)", wireName(wire));
@@ -944,14 +944,8 @@ function decodeTensor(r: Reader, end: number, offset: number): OnnxTensorProto {
         ` (expected the values in the file, found data_location EXTERNAL${location ? `, location ${quote(location)}` : ""})`,
     );
   }
-  let count = 1;
-  for (const d of t.dims) {
-    if (d < 0) r.fail(offset, what, "non-negative dims", `[${t.dims.join(", ")}]`);
-    count *= d;
-    if (count > LIMITS.maxTensorElements) {
-      r.limit(offset, what, `at most ${LIMITS.maxTensorElements} elements (LIMITS.maxTensorElements)`, `dims [${t.dims.join(", ")}]`);
-    }
-  }
+  const count = elementCount(t.dims);
+  if (typeof count !== "number") throw new count[0](`${r.file}: ${what} at byte ${offset}: expected ${count[1]}, found ${count[2]}`);
   // Numeric tensors are checked here too, so a file whose weights do not match their dims is refused whole.
   const kind = ELEMENTS[t.dataType];
   const bad = kind ? valuesMismatch(t, count, kind) : null;
@@ -1105,12 +1099,34 @@ const ELEMENTS: Record<number, ElementKind> = {
   [DataType.BFLOAT16]: { size: 2, field: "int32Data", raw: (v, o) => bfloat16ToNumber(v.getUint16(o, true)), typed: (x) => bfloat16ToNumber(x) },
 };
 
+/** Dims for a message: at most the first 8. */
+function dimsText(dims: readonly number[]): string {
+  return `[${dims.slice(0, 8).join(", ")}${dims.length > 8 ? `, … (${dims.length} dims)` : ""}]`;
+}
+
+/**
+ * The product of dims (0 when any is 0, 1 for a scalar), or why it is refused: the error class, what was
+ * expected and what was found.
+ */
+function elementCount(dims: readonly number[]): number | [typeof ModelFormatError | typeof LimitError, string, string] {
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) return [ModelFormatError, "non-negative integer dims", dimsText(dims)];
+  if (dims.includes(0)) return 0;
+  let count = 1;
+  for (const d of dims) {
+    count *= d;
+    if (count > LIMITS.maxTensorElements) {
+      return [LimitError, `at most ${LIMITS.maxTensorElements} elements (LIMITS.maxTensorElements)`, `dims ${dimsText(dims)}`];
+    }
+  }
+  return count;
+}
+
 /**
  * Whether a numeric tensor's stored values fit its dims: [expected, found] for the message, or null. raw_data
  * must be count × element size bytes; otherwise the type's typed field must hold count values, and no other.
  */
 function valuesMismatch(t: OnnxTensorProto, count: number, kind: ElementKind): [string, string] | null {
-  const shape = `${count} ${dataTypeName(t.dataType)} values for dims [${t.dims.join(", ")}]`;
+  const shape = `${count} ${dataTypeName(t.dataType)} values for dims ${dimsText(t.dims)}`;
   const filled = (Object.keys(FIELD_NAMES) as TypedField[]).filter((k) => t[k].length > 0);
   if (t.rawData) {
     if (filled.length) return [`raw_data or ${FIELD_NAMES[kind.field]}`, `raw_data and ${FIELD_NAMES[filled[0]]}`];
@@ -1147,14 +1163,8 @@ export function tensorValues(t: OnnxTensorProto, file: string): OnnxTensorValues
   if (!kind) {
     throw new ModelFormatError(`${what}: expected a numeric data type (float, float16, bfloat16, double, bool, (u)int8–64), found ${dataTypeName(t.dataType)}`);
   }
-  let count = 1;
-  for (const d of t.dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new ModelFormatError(`${what}: expected non-negative integer dims, found [${t.dims.join(", ")}]`);
-    count *= d;
-    if (count > LIMITS.maxTensorElements) {
-      throw new LimitError(`${what}: expected at most ${LIMITS.maxTensorElements} elements (LIMITS.maxTensorElements), found dims [${t.dims.join(", ")}]`);
-    }
-  }
+  const count = elementCount(t.dims);
+  if (typeof count !== "number") throw new count[0](`${what}: expected ${count[1]}, found ${count[2]}`);
   const bad = valuesMismatch(t, count, kind);
   if (bad) throw new ModelFormatError(`${what}: expected ${bad[0]}, found ${bad[1]}`);
   if (t.rawData) {
