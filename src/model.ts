@@ -1,10 +1,16 @@
 import { ArgumentError, ModelFormatError } from "./errors.js";
 import { compile, execute, type Program } from "./engine/compile.js";
 import type { NNVariant } from "./engine/wasm.js";
-import { InputLayer } from "./layers/core.js";
+import { INFERENCE_IDENTITY, InputLayer } from "./layers/core.js";
 import { size, type Layer, type Shape, SymbolicTensor } from "./layers/layer.js";
 import { LIMITS } from "./limits.js";
 import { Random } from "./util/random.js";
+
+/** Examples a row-wise model runs at once (Model.rowWise). */
+const ROW_BLOCK = 64;
+/** Layer classes that act on each example's vector alone. */
+const ROW_WISE = new Set(["InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "BatchNormalization", "Dropout", "Flatten",
+  "Rescaling", "Normalization", "Add", "Subtract", "Multiply", "Maximum", "Minimum", "Average", "ConstantOp", ...INFERENCE_IDENTITY]);
 
 /** Keras's Input(): the placeholder a functional model starts from. */
 export function input(args: { shape: Shape; name?: string }): SymbolicTensor {
@@ -37,6 +43,9 @@ export class Model {
   classNames?: string[];
   userDefinedMetadata?: Record<string, unknown>;
   private program: Program | null = null;
+  /** row-wise models: programs for several examples at once, by row count (ROW_BLOCK and the last remainders) */
+  private rowPrograms = new Map<number, Program>();
+  private rowWiseCache?: boolean;
   private variant?: NNVariant;
 
   constructor(args: { inputs: SymbolicTensor; outputs: SymbolicTensor | SymbolicTensor[]; name?: string; seed?: number }) {
@@ -91,12 +100,14 @@ export class Model {
   /** Call after changing weights in place: the next predict() packs them again. */
   weightsChanged(): void {
     this.program = null;
+    this.rowPrograms.clear();
   }
 
   /** Chooses the WASM build: "relaxed" (fused multiply-add, where it validates) or "simd". Default: the best available. */
   useVariant(variant: NNVariant | undefined): this {
     this.variant = variant;
     this.program = null;
+    this.rowPrograms.clear();
     return this;
   }
 
@@ -150,7 +161,38 @@ export class Model {
     for (let i = 0; i < view.length; i++) {
       if (!Number.isFinite(view[i])) throw new ArgumentError(`predict: input value ${i} is ${view[i]}, expected a finite number`);
     }
+    if (count > 1 && this.rowWise()) return { values: this.runRows(view, count), count };
     return { values: execute(this.compiled(), view, count), count };
+  }
+
+  /**
+   * True when every layer maps each example's vector on its own, feature by feature or through a Dense layer
+   * (an MLP, or a classifier head fed features): a batch then runs as the rows of one matrix, each Dense layer one
+   * register-tiled GEMM over ROW_BLOCK rows instead of a matrix-vector product an example.
+   */
+  rowWise(): boolean {
+    if (this.rowWiseCache === undefined) {
+      this.rowWiseCache = this.outputs.length === 1 && this.layers.every((l) => l.output!.shape.length === 1 && ROW_WISE.has(l.className) &&
+        (l.className !== "ConstantOp" || (l as unknown as { constantShape: Shape }).constantShape.length <= 1) &&
+        l.inputShapes.every((s) => s.join() === l.output!.shape.join() || l.className === "Dense"));
+    }
+    return this.rowWiseCache;
+  }
+
+  private runRows(x: Float32Array, count: number): Float32Array {
+    const per = size(this.inputShape), outPer = size(this.outputShape);
+    const out = new Float32Array(count * outPer);
+    for (let i = 0; i < count; i += ROW_BLOCK) {
+      const m = Math.min(ROW_BLOCK, count - i);
+      let p = this.rowPrograms.get(m);
+      if (!p) {
+        if (this.rowPrograms.size >= 3) this.rowPrograms.delete([...this.rowPrograms.keys()].find((k) => k !== ROW_BLOCK)!);
+        p = compile(this.layers, this.input, this.outputs, this.variant, m);
+        this.rowPrograms.set(m, p);
+      }
+      out.set(execute(p, x.subarray(i * per, (i + m) * per), 1), i * outPer);
+    }
+    return out;
   }
 
   /** The same as predict, through every layer's plain TypeScript reference: slow, obvious, for checking. */

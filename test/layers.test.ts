@@ -192,6 +192,25 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     }
   });
 
+  it("a row-wise model (an MLP) runs a batch as matrix rows: 150 examples (64 + 64 + 22) equal the reference and one-by-one predicts", () => {
+    const r = new Random(41);
+    const x0 = input({ shape: [37] });
+    let h = new Dense({ units: 29, activation: "relu" }).apply(x0);
+    h = new BatchNormalization().apply(h);
+    const skip = new Dense({ units: 29 }).apply(h);
+    h = new Activation({ activation: "gelu" }).apply(new Add().apply([new Dense({ units: 29 }).apply(h), skip]));
+    const m = new Model({ inputs: x0, outputs: new Dense({ units: 7, activation: "softmax" }).apply(new Dropout({ rate: 0.2 }).apply(h)) });
+    randomizeBN(m, r);
+    expect(m.rowWise()).toBe(true);
+    expect(resezap().rowWise()).toBe(false);
+    const x = r.fill(150 * 37, -1, 1);
+    const all = m.predict(x, 150);
+    expectClose(all, m.predictReference(x, 150), 2e-5, "rows vs reference");
+    const one = new Float32Array(150 * 7);
+    for (let i = 0; i < 150; i++) one.set(m.predict(x.subarray(i * 37, (i + 1) * 37), 1), i * 7);
+    expectClose(all, one, 1e-6, "rows vs one by one");
+  });
+
   it("refuses what does not fit, naming the layer", () => {
     const x0 = input({ shape: [4, 4, 2] });
     expect(() => new SeparableConv2D({ name: "big", filters: 2, kernelSize: 33 })).toThrow(/big: kernel_size \[33,33\] is not supported \(each in 1..31\)/);

@@ -44,6 +44,8 @@ export interface Program {
   outSize: number;
   /** arena mark above weights, activations and program: batch buffers go here */
   mark: number;
+  /** examples a run of the program takes at once (inSize and outSize count all of them) */
+  rows: number;
   variant: NNVariant;
 }
 
@@ -63,8 +65,11 @@ function consumersOf(layers: Layer[]): Map<SymbolicTensor, Layer[]> {
  * Compiles the graph from input to outputs. Several outputs are written one after another into one buffer
  * at the end of each example's run, so run() copies one block an example and execute() returns them packed.
  */
-export function compile(layers: Layer[], input: SymbolicTensor, outputs: SymbolicTensor | SymbolicTensor[], variant?: NNVariant): Program {
+export function compile(layers: Layer[], input: SymbolicTensor, outputs: SymbolicTensor | SymbolicTensor[], variant?: NNVariant, rows = 1): Program {
   const outList = Array.isArray(outputs) ? outputs : [outputs];
+  // rows > 1: a row-wise model (rowWise()) compiled for `rows` examples at once, each tensor [rows, ...shape]: its
+  // Dense layers become one GEMM over the rows instead of a matrix-vector product an example
+  const shapeOf = (t: SymbolicTensor): readonly number[] => (rows > 1 ? [rows, ...t.shape] : t.shape);
   const isOutput = new Set(outList);
   const name = nnModuleName(variant);
   const inst = instantiateSync(name);
@@ -87,9 +92,9 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
   const release = (s: { ptr: number; bytes: number }) => free.push({ ptr: s.ptr, bytes: s.bytes });
 
   const newSlot = (t: SymbolicTensor, pinned = false): Slot => {
-    const n = size(t.shape);
+    const n = size(shapeOf(t));
     const b = take(n);
-    return { ptr: b.ptr, shape: t.shape, size: n, buf: { ...b, refs: consumers.get(t)?.length ?? 0, pinned } };
+    return { ptr: b.ptr, shape: shapeOf(t), size: n, buf: { ...b, refs: consumers.get(t)?.length ?? 0, pinned } };
   };
 
   const tensors = new Map<SymbolicTensor, Slot>();
@@ -132,7 +137,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
       const buf = ins[0].buf;
       buf.refs += (consumers.get(t)?.length ?? 0) - 1;
       if (isOutput.has(t)) buf.pinned = true;
-      tensors.set(t, { ptr: buf.ptr, shape: t.shape, size: size(t.shape), buf });
+      tensors.set(t, { ptr: buf.ptr, shape: shapeOf(t), size: size(shapeOf(t)), buf });
       continue;
     }
     // fusion with the single consumer that follows
@@ -180,11 +185,11 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
     // partial block is finished from memory after its store), and only where the residual is not also an
     // input of the op (a separable op reads input rows after it has written earlier output rows).
     const aliasable = residualSlot && residualSlot.buf.refs === 1 && !residualSlot.buf.pinned && !ins.some((i) => i.buf === residualSlot!.buf) &&
-      residualSlot.size === size(outT.shape) && outT.shape[outT.shape.length - 1] % 8 === 0;
+      residualSlot.size === size(shapeOf(outT)) && outT.shape[outT.shape.length - 1] % 8 === 0;
     let out: Slot;
     if (aliasable) {
       const b = residualSlot!.buf;
-      out = { ptr: b.ptr, shape: outT.shape, size: size(outT.shape), buf: { ptr: b.ptr, bytes: b.bytes, refs: consumers.get(outT)?.length ?? 0, pinned: isOutput.has(outT) } };
+      out = { ptr: b.ptr, shape: shapeOf(outT), size: size(shapeOf(outT)), buf: { ptr: b.ptr, bytes: b.bytes, refs: consumers.get(outT)?.length ?? 0, pinned: isOutput.has(outT) } };
       b.pinned = true; // handed over to out: not released below
     } else out = newSlot(outT, isOutput.has(outT));
     tensors.set(outT, out);
@@ -218,7 +223,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
   ops.forEach((o, k) => i32.set(o, (prog >> 2) + k * OP_WORDS));
   return {
     arena, exports: ex, prog, nOps: ops.length, variant: name === "nnRelaxed" ? "relaxed" : "simd",
-    inPtr: inSlot.ptr, inSize: inSlot.size, outPtr: outSlot.ptr, outSize: outSlot.size, mark: arena.mark(),
+    inPtr: inSlot.ptr, inSize: inSlot.size, outPtr: outSlot.ptr, outSize: outSlot.size, mark: arena.mark(), rows,
   };
 }
 
