@@ -1,24 +1,16 @@
 import { ModelFormatError, ResezapError } from "../errors.js";
-import { isElementwise } from "../layers/activation.js";
-import { Activation, BatchNormalization } from "../layers/core.js";
 import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
-import { Add } from "../layers/merge.js";
-import { AveragePooling2D, ZeroPadding2D } from "../layers/pooling.js";
 import type { CTensor, Emitter, Fusion } from "./emitter.js";
+import { GraphPlan } from "./plan.js";
 import { Op, OP_WORDS } from "../abi/nn.js";
 import type { NnExports } from "../generated/exports.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
 
 // Compiles a model's layer graph into one WASM instance: weights packed once, one buffer per live tensor
 // (buffers reused once a tensor's last consumer has run, so activations stay few and cache-warm), and a
-// program of ops that run() executes for a whole batch in one call.
-// Fusions, decided here and only here, each only where the intermediate tensor has no other consumer:
-// - a batch norm after a conv/dense layer is folded into its weights;
-// - a two-input Add after a separable/1×1/dense layer is done in its pointwise epilogue (the residual join);
-// - an element-wise activation after a conv, a dense, a merge or an affine layer runs inside that layer's ops
-//   (a ReLU or clamp in the kernel's epilogue, others in place on its output);
-// - ZeroPadding2D then a "valid" AveragePooling2D become one pooling that never builds the padded image.
-// And one placement: a residual join's output goes over the residual's buffer where that is its last use.
+// program of ops that run() executes for a whole batch in one call. The steps and their fusions come from the
+// graph plan (plan.ts, shared with the trainer); this file places tensors in memory and has each layer emit its ops.
+// One placement is decided here: a residual join's output goes over the residual's buffer where that is its last use.
 
 /** A buffer of the arena holding one live tensor; identity layers alias it under another shape. */
 interface Buffer {
@@ -49,18 +41,6 @@ export interface Program {
   variant: NNVariant;
 }
 
-/** Consumers of each symbolic tensor in the graph. */
-function consumersOf(layers: Layer[]): Map<SymbolicTensor, Layer[]> {
-  const m = new Map<SymbolicTensor, Layer[]>();
-  for (const l of layers) {
-    for (const t of l.output!.inputs) {
-      if (!m.has(t)) m.set(t, []);
-      m.get(t)!.push(l);
-    }
-  }
-  return m;
-}
-
 /**
  * Compiles the graph from input to outputs. Several outputs are written one after another into one buffer
  * at the end of each example's run, so run() copies one block an example and execute() returns them packed.
@@ -75,7 +55,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
   const inst = instantiateSync(name);
   const ex = inst.exports as unknown as NnExports;
   const arena = new Arena(ex);
-  const consumers = consumersOf(layers);
+  const plan = new GraphPlan(layers, outList);
   const free: { ptr: number; bytes: number }[] = [];
   const ops: number[][] = [];
   const weightCache = new Map<Float32Array, number>();
@@ -94,13 +74,12 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
   const newSlot = (t: SymbolicTensor, pinned = false): Slot => {
     const n = size(shapeOf(t));
     const b = take(n);
-    return { ptr: b.ptr, shape: shapeOf(t), size: n, buf: { ...b, refs: consumers.get(t)?.length ?? 0, pinned } };
+    return { ptr: b.ptr, shape: shapeOf(t), size: n, buf: { ...b, refs: plan.uses(t), pinned } };
   };
 
   const tensors = new Map<SymbolicTensor, Slot>();
   const inSlot = newSlot(input, true);
   tensors.set(input, inSlot);
-  const skipped = new Set<Layer>();
   let scratch: { ptr: number; bytes: number }[] = [];
 
   const ctx: Emitter = {
@@ -125,60 +104,29 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
     },
   };
 
-  for (const layer of layers) {
-    if (skipped.has(layer) || layer.output === input) continue;
+  for (const step of plan.inferenceSteps(input)) {
+    const { layer } = step;
     const t = layer.output!;
-    const ins = t.inputs.map((s) => {
+    const slotOf = (s: SymbolicTensor) => {
       const slot = tensors.get(s);
       if (!slot) throw new ModelFormatError(`layer ${layer.name}: input from ${s.layer.name} is not computed before it`);
       return slot;
-    });
-    if (layer.isIdentity()) {
+    };
+    const ins = t.inputs.map(slotOf);
+    if (step.identity) {
       const buf = ins[0].buf;
-      buf.refs += (consumers.get(t)?.length ?? 0) - 1;
+      buf.refs += plan.uses(t) - 1;
       if (isOutput.has(t)) buf.pinned = true;
       tensors.set(t, { ptr: buf.ptr, shape: shapeOf(t), size: size(shapeOf(t)), buf });
       continue;
     }
-    // fusion with the single consumer that follows
-    const fuse: Fusion = {};
-    let last = layer;
-    let next = consumers.get(t);
-    if (!isOutput.has(t) && next?.length === 1 && next[0] instanceof BatchNormalization && layer.canFoldAffine()) {
-      const bn = next[0];
-      fuse.affine = bn.affine();
-      skipped.add(bn);
-      last = bn;
-      next = consumers.get(bn.output!);
-    }
-    const consumed = [...ins];
-    let residualSlot: Slot | undefined;
-    if (!isOutput.has(last.output!) && next?.length === 1 && next[0] instanceof Add && next[0].output!.inputs.length === 2 && layer.canFuseResidual()) {
-      const add = next[0];
-      const other = add.output!.inputs.find((s) => s !== last.output);
-      const otherSlot = other && tensors.get(other);
-      if (otherSlot) {
-        fuse.residual = otherSlot.ptr;
-        consumed.push(otherSlot);
-        skipped.add(add);
-        last = add;
-        next = consumers.get(add.output!);
-        residualSlot = otherSlot;
-      }
-    }
-    if (layer instanceof ZeroPadding2D && !isOutput.has(t) && next?.length === 1 && next[0] instanceof AveragePooling2D && next[0].padding === "valid" && !next[0].pads) {
-      fuse.pool = next[0];
-      skipped.add(next[0]);
-      last = next[0];
-      next = consumers.get(last.output!);
-    }
-    if (!isOutput.has(last.output!) && next?.length === 1 && next[0] instanceof Activation && !next[0].isIdentity() && isElementwise(next[0].act) &&
-        layer.canFuseActivation(next[0].act) && !fuse.pool) {
-      fuse.activation = next[0].act;
-      skipped.add(next[0]);
-      last = next[0];
-    }
-    const outT = last.output!;
+    const residualSlot = step.residual && slotOf(step.residual);
+    const fuse: Fusion = {
+      affine: step.bn?.affine(), residual: residualSlot?.ptr, activation: step.activation?.act,
+      pool: step.pool && { poolSize: step.pool.poolSize, strides: step.pool.strides },
+    };
+    const consumed = residualSlot ? [...ins, residualSlot] : ins;
+    const outT = step.output;
     // The residual's last use is this op: write the output over it (one tensor less in cache; block 1 of
     // ResEZAP reads two 271 KB tensors and writes a third). Safe because the pointwise epilogue reads each
     // residual element just before it stores that element, and only for whole blocks of 8 channels (a
@@ -189,7 +137,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
     let out: Slot;
     if (aliasable) {
       const b = residualSlot!.buf;
-      out = { ptr: b.ptr, shape: shapeOf(outT), size: size(shapeOf(outT)), buf: { ptr: b.ptr, bytes: b.bytes, refs: consumers.get(outT)?.length ?? 0, pinned: isOutput.has(outT) } };
+      out = { ptr: b.ptr, shape: shapeOf(outT), size: size(shapeOf(outT)), buf: { ptr: b.ptr, bytes: b.bytes, refs: plan.uses(outT), pinned: isOutput.has(outT) } };
       b.pinned = true; // handed over to out: not released below
     } else out = newSlot(outT, isOutput.has(outT));
     tensors.set(outT, out);

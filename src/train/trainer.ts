@@ -22,6 +22,7 @@
 // the caller (src/train/loop.ts) applies them in a fixed order, whatever thread computed them.
 
 import { ArgumentError, ModelFormatError } from "../errors.js";
+import { GraphPlan } from "../engine/plan.js";
 import { SeparableConv2D } from "../layers/conv.js";
 import { Activation, BatchNormalization, Dense, InputLayer } from "../layers/core.js";
 import type { Layer, Shape, SymbolicTensor } from "../layers/layer.js";
@@ -161,19 +162,8 @@ export class Trainer {
     this.labelsPtr = k.alloc(B);
     this.dLogitsPtr = k.alloc(B * this.classes);
 
-    // ---- fusions (see the header): which pads go into their pooling, which adds into their ReLU ----
-    const consumers = new Map<SymbolicTensor, Layer[]>();
-    for (const l of model.layers) for (const inp of l.output!.inputs) (consumers.get(inp) ?? consumers.set(inp, []).get(inp)!).push(l);
-    const onlyConsumer = (l: Layer): Layer | undefined => {
-      const c = consumers.get(l.output!);
-      return c && c.length === 1 && l.output !== model.output ? c[0] : undefined;
-    };
-    const isPool2x2 = (l: Layer | undefined): l is AveragePooling2D =>
-      l instanceof AveragePooling2D && l.poolSize.join() === "2,2" && l.strides.join() === "2,2" && l.padding === "valid";
-    const isRelu = (l: Layer | undefined): l is Activation => l instanceof Activation && l.activation === "relu";
-    /** pad layers computed inside their pooling's kernel; add layers inside their ReLU's */
-    this.fusedIntoNext = new Set(model.layers.filter((l) =>
-      !this.unfused && ((l instanceof ZeroPadding2D && isPool2x2(onlyConsumer(l))) || (l instanceof Add && l.output!.inputs.length === 2 && isRelu(onlyConsumer(l))))));
+    // ---- fusions (see the header and src/engine/plan.ts): which pads go into their pooling, which adds into their ReLU ----
+    this.fusedIntoNext = new GraphPlan(model.layers, [model.output]).trainingFusions(this.unfused);
 
     // ---- forward: one output buffer per layer ----
     const nodes = new Map<SymbolicTensor, Node>();
