@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadLayersModel } from "../src/io/load.js";
 import { Trainer } from "../src/train/trainer.js";
+import { Activation, Add, Dense, GlobalMaxPooling2D, input, Model, ReLU, SeparableConv2D, type Layer } from "../src/index.js";
+import { Random } from "../src/util/random.js";
 
 const DIR = new URL("../fixtures/reference-model/", import.meta.url).pathname;
 const g = JSON.parse(readFileSync(DIR + "grads.json", "utf8")) as {
@@ -74,5 +76,24 @@ describe("Trainer against PyTorch's gradients (grads.json)", () => {
       expect(Array.from(fused.getGrads())).toEqual(Array.from(plain.getGrads()));
       expect(fused.batchStats()).toEqual(plain.batchStats());
     }
+  });
+
+  it("Keras's ReLU layer trains as Activation(\"relu\") does (the same op, fused into the Add before it); other activations are refused by name", async () => {
+    const build = (relu: () => Layer) => {
+      const x0 = input({ shape: [6, 5, 2] });
+      const a = new SeparableConv2D({ name: "s1", filters: 4, padding: "same" }).apply(x0);
+      const b = new SeparableConv2D({ name: "s2", filters: 4, padding: "same" }).apply(a);
+      const j = relu().apply(new Add({ name: "j" }).apply([a, b]));
+      return new Model({ inputs: x0, outputs: new Dense({ name: "d", units: 3 }).apply(new GlobalMaxPooling2D({ name: "g" }).apply(j)), seed: 3 });
+    };
+    const m1 = build(() => new ReLU({ name: "r" })), m2 = build(() => new Activation({ name: "r", activation: "relu" }));
+    const r = new Random(5), x = r.fill(4 * 60, 0, 1);
+    const t1 = new Trainer(m1, 4), t2 = new Trainer(m2, 4);
+    t1.loadFromModel();
+    t2.loadFromModel();
+    expect(t1.forwardBackward(x, [0, 1, 2, 0], 4).loss).toBe(t2.forwardBackward(x, [0, 1, 2, 0], 4).loss);
+    expect(Array.from(t1.getGrads())).toEqual(Array.from(t2.getGrads()));
+    const leaky = build(() => new ReLU({ name: "r", negativeSlope: 0.1 }));
+    expect(() => new Trainer(leaky, 4)).toThrow(/Trainer: layer r: ReLU with these arguments is not supported in training \(relu, linear\)/);
   });
 });

@@ -1,4 +1,4 @@
-import { isElementwise } from "../layers/activation.js";
+import { isElementwise, isPlainRelu } from "../layers/activation.js";
 import { Activation, BatchNormalization } from "../layers/core.js";
 import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import { Add } from "../layers/merge.js";
@@ -117,7 +117,7 @@ export class GraphPlan {
     if (unfused) return new Set();
     const isPool2x2 = (l: Layer | undefined): boolean =>
       l instanceof AveragePooling2D && l.poolSize.join() === "2,2" && l.strides.join() === "2,2" && l.padding === "valid" && !l.pads;
-    const isRelu = (l: Layer | undefined): boolean => l instanceof Activation && l.activation === "relu";
+    const isRelu = (l: Layer | undefined): boolean => l instanceof Activation && isPlainRelu(l.act);
     return new Set(this.layers.filter((l) =>
       (l instanceof ZeroPadding2D && isPool2x2(this.onlyConsumer(l.output!))) ||
       (l instanceof Add && l.output!.inputs.length === 2 && isRelu(this.onlyConsumer(l.output!)))));

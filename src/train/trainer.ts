@@ -7,10 +7,10 @@
 // producer's backward; buffers of equal size are recycled, so the backward's footprint is a handful of the
 // largest activations, not one per layer). A step then is a list of kernel calls with fixed pointers.
 //
-// Supported layers (what ResEZAP uses): InputLayer, SeparableConv2D (3×3 stride 1), BatchNormalization
-// (center and scale), Add (2 inputs), Activation/ReLU relu (and linear), ZeroPadding2D, AveragePooling2D
-// 2×2/2 valid, GlobalMaxPooling2D, Dense (linear; softmax only on the model's output, where the loss takes
-// the logits). Anything else is refused by name when the Trainer is built.
+// Supported layers (what ResEZAP uses; each one's forward and backward are in ops.ts): InputLayer, SeparableConv2D
+// (3×3 stride 1), BatchNormalization (center and scale), Add (2 inputs), Activation/ReLU relu (and linear),
+// ZeroPadding2D, AveragePooling2D 2×2/2 valid, GlobalMaxPooling2D, Dense (linear; softmax only on the model's
+// output, where the loss takes the logits). Anything else is refused by name when the Trainer is built.
 //
 // Two fusions save passes over the largest activations (each checked bit for bit against the unfused graph
 // in test/train-grads.test.ts): ZeroPadding2D feeding only a 2×2 AveragePooling2D runs as one kernel each way
@@ -23,14 +23,14 @@
 
 import { ArgumentError, ModelFormatError } from "../errors.js";
 import { GraphPlan } from "../engine/plan.js";
-import { SeparableConv2D } from "../layers/conv.js";
-import { Activation, BatchNormalization, Dense, InputLayer } from "../layers/core.js";
-import type { Layer, Shape, SymbolicTensor } from "../layers/layer.js";
+import { InputLayer } from "../layers/core.js";
+import type { Layer, SymbolicTensor } from "../layers/layer.js";
 import { size } from "../layers/layer.js";
 import { Add } from "../layers/merge.js";
-import { AveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D } from "../layers/pooling.js";
+import { ZeroPadding2D } from "../layers/pooling.js";
 import type { Model } from "../model.js";
-import { NO_PAD, TrainKernels, type PadSizes, type Ptr } from "./kernels.js";
+import { TrainKernels, type Ptr } from "./kernels.js";
+import { trainOpOf, type BnState, type Step, type TrainContext, type TrainNode } from "./ops.js";
 
 /** One trainable weight inside the parameter block: floats [offset, offset + length). */
 export interface ParamSlot {
@@ -98,24 +98,7 @@ export function unpackParams(model: Model, p: Float32Array): void {
   model.weightsChanged();
 }
 
-interface Node {
-  layer: Layer;
-  tensor: SymbolicTensor;
-  /** per-example shape */
-  shape: Shape;
-  per: number;
-  out: Ptr;
-  inputs: Node[];
-}
-
-type Op = (n: number) => void;
-
-/** Cache budget of one chunk of a separable layer's tensors (about half this machine's 512 KiB L2). */
-const CHUNK_BYTES = 256 << 10;
-/** Images per chunk for a layer whose tensors take `floatsPerImage` floats an image: at least 1. */
-function imagesPerChunk(floatsPerImage: number): number {
-  return Math.max(1, Math.floor(CHUNK_BYTES / (4 * floatsPerImage)));
-}
+type Node = TrainNode;
 
 export class Trainer {
   readonly k: TrainKernels;
@@ -131,9 +114,9 @@ export class Trainer {
   private readonly dLogitsPtr: Ptr;
   private readonly classes: number;
   private readonly inputPer: number;
-  private readonly forwardOps: Op[] = [];
-  private readonly backwardOps: Op[] = [];
-  private readonly bn: { layer: BatchNormalization; C: number; perPixels: number; mean: Ptr; invStd: Ptr }[] = [];
+  private readonly forwardOps: Step[] = [];
+  private readonly backwardOps: Step[] = [];
+  private readonly bn: BnState[] = [];
   private lastN = 0;
   /** layers whose forward and backward run inside the next layer's kernels (see the header) */
   private readonly fusedIntoNext: Set<Layer>;
@@ -165,6 +148,15 @@ export class Trainer {
     // ---- fusions (see the header and src/engine/plan.ts): which pads go into their pooling, which adds into their ReLU ----
     this.fusedIntoNext = new GraphPlan(model.layers, [model.output]).trainingFusions(this.unfused);
 
+    // ---- backward's gradient buffers: a free list by size ----
+    const free = new Map<number, Ptr[]>();
+    const take = (floats: number): Ptr => free.get(floats)?.pop() ?? k.alloc(B * floats);
+    const give = (floats: number, p: Ptr) => (free.get(floats) ?? free.set(floats, []).get(floats)!).push(p);
+    const ctx: TrainContext = {
+      k, batch: B, model, fusedIntoNext: this.fusedIntoNext, bn: this.bn, param: pp, grad: gp, take, give,
+      copy: (src, dst, n) => this.copy(src, dst, n),
+    };
+
     // ---- forward: one output buffer per layer ----
     const nodes = new Map<SymbolicTensor, Node>();
     const order: Node[] = [];
@@ -175,15 +167,12 @@ export class Trainer {
       const node: Node = { layer: l, tensor: t, shape: t.shape, per, out: l instanceof InputLayer ? this.inputPtr : k.alloc(B * per), inputs };
       nodes.set(t, node);
       order.push(node);
-      if (!(l instanceof InputLayer) && !this.fusedIntoNext.has(l)) this.forwardOps.push(this.forwardOf(node, pp));
+      if (!(l instanceof InputLayer) && !this.fusedIntoNext.has(l)) this.forwardOps.push(trainOpOf(l).forward(ctx, node));
     }
     const outNode = nodes.get(model.output)!;
     this.logitsPtr = outNode.out;
 
-    // ---- backward: reverse order, gradient buffers from a free list ----
-    const free = new Map<number, Ptr[]>();
-    const take = (floats: number): Ptr => free.get(floats)?.pop() ?? k.alloc(B * floats);
-    const give = (floats: number, p: Ptr) => (free.get(floats) ?? free.set(floats, []).get(floats)!).push(p);
+    // ---- backward: reverse order, gradient buffers from the free list ----
     const grad = new Map<Node, Ptr>();
     grad.set(outNode, this.dLogitsPtr);
     for (let i = order.length - 1; i >= 0; i--) {
@@ -209,182 +198,9 @@ export class Trainer {
         grad.set(inp, p);
         return { ptr: p, accumulate: false, node: inp };
       });
-      this.backwardOps.push(this.backwardOf(node, dy, targets, gp, pp, take, give));
+      this.backwardOps.push(trainOpOf(node.layer).backward(ctx, node, dy, targets));
       if (node !== outNode && !aliased) give(node.per, dy);
     }
-  }
-
-  private forwardOf(node: Node, pp: (l: Layer, w: string) => Ptr): Op {
-    const k = this.k, l = node.layer, x = node.inputs[0], y = node.out;
-    if (l instanceof SeparableConv2D) {
-      if (l.activation !== "linear") throw new ModelFormatError(`Trainer: layer ${l.name}: activation ${l.activation} in a SeparableConv2D is not supported`);
-      if (!l.isPlain3x3() || l.depthMultiplier !== 1) {
-        throw new ModelFormatError(`Trainer: layer ${l.name}: SeparableConv2D ${l.kernelSize.join("×")} stride ${l.strides.join("×")} dilation ${l.dilationRate.join("×")} depth_multiplier ${l.depthMultiplier} is not supported in training (3×3, stride 1, no dilation, multiplier 1)`);
-      }
-      const [H, W, C] = x.shape as number[];
-      const [Ho, Wo, F] = node.shape as number[];
-      const d = k.alloc(this.batch * Ho * Wo * C);
-      (node as Node & { d: Ptr }).d = d;
-      const wd = pp(l, "depthwise_kernel"), wp = pp(l, "pointwise_kernel"), b = l.useBias ? pp(l, "bias") : 0;
-      const m = imagesPerChunk(H * W * C + Ho * Wo * (C + F));
-      return (n) => {
-        // chunk by chunk, so the pointwise reads the depthwise's output from cache, not memory
-        for (let i = 0; i < n; i += m) {
-          const c = Math.min(m, n - i);
-          k.depthwise3x3Forward(x.out + 4 * i * H * W * C, { N: c, H, W, C }, wd, 0, d + 4 * i * Ho * Wo * C, l.padding);
-          k.pointwiseForward(d + 4 * i * Ho * Wo * C, c * Ho * Wo, C, wp, F, b, y + 4 * i * Ho * Wo * F);
-        }
-      };
-    }
-    if (l instanceof BatchNormalization) {
-      if (!l.center || !l.scale) throw new ModelFormatError(`Trainer: layer ${l.name}: batch norm without center or scale is not supported`);
-      const C = node.shape[node.shape.length - 1], perPixels = node.per / C;
-      const mean = this.k.alloc(C), invStd = this.k.alloc(C);
-      this.bn.push({ layer: l, C, perPixels, mean, invStd });
-      const p = { gamma: pp(l, "gamma"), beta: pp(l, "beta"), movingMean: 0, movingVar: 0 };
-      const o = { eps: l.epsilon, momentum: l.momentum, updateMoving: false };
-      return (n) => k.batchNormForwardTrain(x.out, n * perPixels, C, p, y, { mean, invStd }, o);
-    }
-    if (l instanceof Add) {
-      if (node.inputs.length !== 2) throw new ModelFormatError(`Trainer: layer ${l.name}: Add of ${node.inputs.length} inputs is not supported (2 only)`);
-      const a = node.inputs[0], b = node.inputs[1];
-      return (n) => k.add(a.out, b.out, n * node.per, y);
-    }
-    if (l instanceof Activation) {
-      if (l.activation === "relu" && this.fusedIntoNext.has(x.layer)) {
-        const a = x.inputs[0], b = x.inputs[1];
-        return (n) => k.add(a.out, b.out, n * node.per, y, true);
-      }
-      if (l.activation === "relu") return (n) => k.relu(x.out, n * node.per, y);
-      if (l.activation === "linear") return (n) => this.copy(x.out, y, n * node.per);
-      throw new ModelFormatError(`Trainer: layer ${l.name}: activation ${l.activation} is not supported`);
-    }
-    if (l instanceof ZeroPadding2D) {
-      const [H, W, C] = x.shape as number[];
-      const [[top, bottom], [left, right]] = l.padding;
-      return (n) => k.zeroPadForward(x.out, { N: n, H, W, C }, { top, bottom, left, right }, y);
-    }
-    if (l instanceof AveragePooling2D) {
-      if (l.poolSize.join() !== "2,2" || l.strides.join() !== "2,2" || l.padding !== "valid") {
-        throw new ModelFormatError(`Trainer: layer ${l.name}: only 2×2 average pooling, stride 2, valid is supported`);
-      }
-      const { src, pad } = this.poolInput(x), [H, W, C] = src.shape as number[];
-      return (n) => k.avgPool2x2PaddedForward(src.out, { N: n, H, W, C }, pad, y);
-    }
-    if (l instanceof GlobalMaxPooling2D) {
-      const [H, W, C] = x.shape as number[];
-      const argmax = k.alloc(this.batch * C);
-      (node as Node & { argmax: Ptr }).argmax = argmax;
-      return (n) => k.globalMaxPoolForward(x.out, n, H * W, C, y, argmax);
-    }
-    if (l instanceof Dense) {
-      const isOut = l.output === this.model.output;
-      if (!(l.activation === "linear" || (l.activation === "softmax" && isOut))) {
-        throw new ModelFormatError(`Trainer: layer ${l.name}: Dense activation ${l.activation} is not supported (linear, or softmax on the output)`);
-      }
-      if (x.shape.length !== 1) throw new ModelFormatError(`Trainer: layer ${l.name}: Dense on a rank-${x.shape.length} input is not supported`);
-      const C = x.shape[0], F = l.units;
-      const w = pp(l, "kernel"), b = l.useBias ? pp(l, "bias") : 0;
-      // the output layer's softmax is left to the loss: y holds logits
-      return (n) => k.pointwiseForward(x.out, n, C, w, F, b, y);
-    }
-    throw new ModelFormatError(`Trainer: layer ${l.name} (${l.className}) is not supported in training`);
-  }
-
-  private backwardOf(
-    node: Node, dy: Ptr, targets: ({ ptr: Ptr; accumulate: boolean; node: Node; alias?: boolean } | null)[],
-    gp: (l: Layer, w: string) => Ptr, pp: (l: Layer, w: string) => Ptr,
-    take: (floats: number) => Ptr, give: (floats: number, p: Ptr) => void,
-  ): Op {
-    const k = this.k, l = node.layer, x = node.inputs[0], t = targets[0];
-    // kernels that overwrite their dx: into a temporary, then added, when another consumer got there first
-    const viaTemp = (write: (dst: Ptr, n: number) => void, floats: number): Op => {
-      if (!t) return () => {};
-      if (!t.accumulate) return (n) => write(t.ptr, n);
-      const tmp = take(floats);
-      give(floats, tmp);
-      return (n) => {
-        write(tmp, n);
-        k.addInto(t.ptr, tmp, n * floats);
-      };
-    };
-    if (l instanceof SeparableConv2D) {
-      const [H, W, C] = x.shape as number[];
-      const [Ho, Wo, F] = node.shape as number[];
-      const d = (node as Node & { d: Ptr }).d;
-      const dd = take(Ho * Wo * C);
-      give(Ho * Wo * C, dd);
-      const wd = pp(l, "depthwise_kernel"), wp = pp(l, "pointwise_kernel");
-      const gwd = gp(l, "depthwise_kernel"), gwp = gp(l, "pointwise_kernel"), gb = l.useBias ? gp(l, "bias") : 0;
-      // the pointwise weights transposed once a step ([F, C]) for dd = dy·wᵀ; under 4 channels the kernel
-      // takes w as it is (dot products of rows)
-      const wT = C >= 4 ? k.alloc(F * C) : 0;
-      const m = imagesPerChunk(H * W * C + Ho * Wo * (2 * C + F));
-      return (n) => {
-        if (wT) k.transpose(wp, C, F, wT);
-        // chunk by chunk: dy, dd and x of a chunk are read again while still in cache; dd (the gradient at
-        // the depthwise's output) lives only within its chunk, at the start of its buffer; weight gradients
-        // add up over the chunks
-        for (let i = 0; i < n; i += m) {
-          const c = Math.min(m, n - i), P = c * Ho * Wo, acc = i > 0;
-          const dyi = dy + 4 * i * Ho * Wo * F, di = d + 4 * i * Ho * Wo * C, xi = x.out + 4 * i * H * W * C;
-          const s = { N: c, H, W, C };
-          k.pointwiseBackwardWeights(di, dyi, P, C, F, gwp, gb, acc);
-          if (wT) k.gemm(dyi, P, F, wT, C, 0, dd, false);
-          else k.pointwiseBackwardInput(dyi, P, F, wp, C, dd, false);
-          k.depthwise3x3BackwardWeights(xi, dd, s, l.padding, gwd, 0, acc);
-          if (t) k.depthwise3x3BackwardInput(dd, s, wd, l.padding, t.ptr + 4 * i * H * W * C, t.accumulate);
-        }
-      };
-    }
-    if (l instanceof BatchNormalization) {
-      const st = this.bn.find((b) => b.layer === l)!;
-      const gamma = pp(l, "gamma"), dg = gp(l, "gamma"), db = gp(l, "beta");
-      return viaTemp((dst, n) => k.batchNormBackward(x.out, dy, n * st.perPixels, st.C, gamma, st, dst, dg, db, false), x.per);
-    }
-    if (l instanceof Add) {
-      return (n) => {
-        for (const tt of targets) {
-          if (!tt || tt.alias) continue; // the gradient buffer is dy itself
-          if (tt.accumulate) k.addInto(tt.ptr, dy, n * node.per);
-          else this.copy(dy, tt.ptr, n * node.per);
-        }
-      };
-    }
-    if (l instanceof Activation) {
-      if (l.activation === "linear") return viaTemp((dst, n) => this.copy(dy, dst, n * node.per), x.per);
-      return viaTemp((dst, n) => k.reluBackward(node.out, dy, n * node.per, dst), x.per);
-    }
-    if (l instanceof ZeroPadding2D) {
-      const [H, W, C] = x.shape as number[];
-      const [[top, bottom], [left, right]] = l.padding;
-      return viaTemp((dst, n) => k.zeroPadBackward(dy, { N: n, H, W, C }, { top, bottom, left, right }, dst), x.per);
-    }
-    if (l instanceof AveragePooling2D) {
-      const { src, pad } = this.poolInput(x), [H, W, C] = src.shape as number[];
-      return viaTemp((dst, n) => k.avgPool2x2PaddedBackward(dy, { N: n, H, W, C }, pad, dst), src.per);
-    }
-    if (l instanceof GlobalMaxPooling2D) {
-      const [H, W, C] = x.shape as number[];
-      const argmax = (node as Node & { argmax: Ptr }).argmax;
-      return viaTemp((dst, n) => k.globalMaxPoolBackward(dy, argmax, n, H * W, C, dst), x.per);
-    }
-    if (l instanceof Dense) {
-      const C = x.shape[0], F = l.units;
-      const w = pp(l, "kernel"), gw = gp(l, "kernel"), gb = l.useBias ? gp(l, "bias") : 0;
-      return (n) => {
-        k.pointwiseBackwardWeights(x.out, dy, n, C, F, gw, gb, false);
-        if (t) k.pointwiseBackwardInput(dy, n, F, w, C, t.ptr, t.accumulate);
-      };
-    }
-    throw new ModelFormatError(`Trainer: layer ${l.name} (${l.className}) is not supported in training`);
-  }
-
-  /** What a 2×2 average pooling reads: its input with no padding, or, with a padding fused into it, the padding's input and sizes. */
-  private poolInput(x: Node): { src: Node; pad: PadSizes } {
-    if (!this.fusedIntoNext.has(x.layer)) return { src: x, pad: NO_PAD };
-    const [[top, bottom], [left, right]] = (x.layer as ZeroPadding2D).padding;
-    return { src: x.inputs[0], pad: { top, bottom, left, right } };
   }
 
   private copy(src: Ptr, dst: Ptr, n: number): void {
