@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Fuzzes every parser a user can hand input to: model.json + weight shards, cascade XML, PNG, JPEG and the
-// FER2013 CSV, with seeded mutations of valid files (scripts/lib/fuzz/). Each parser runs in a worker thread:
+// Fuzzes every parser a user can hand input to: model.json + weight shards, cascade XML, PNG, JPEG, the
+// FER2013 CSV and ONNX files, with seeded mutations of valid files (scripts/lib/fuzz/). Each parser runs in a worker thread:
 // a case that takes longer than --hang-ms is a hang (the worker is killed and restarted after it), one over
 // --case-ms is too slow, a worker killed for memory is a failure, and the retained memory (JS heap + external,
 // after gc) may not grow past --mem-mb between the first and the last sample.
 //
-//   node scripts/fuzz.mjs [--seed 1] [--cases 10000] [--parser model,cascade,png,jpeg,fer] [--out $TMPDIR/resezap-fuzz-failures]
+//   node scripts/fuzz.mjs [--seed 1] [--cases 10000] [--parser model,cascade,png,jpeg,fer,onnx] [--out $TMPDIR/resezap-fuzz-failures]
 //
 // Prints one summary line per parser and a JSON summary; writes each failing input to --out; exits 1 on any failure.
 // Needs the build (dist/): node scripts/build-wasm.mjs && npx tsc -p tsconfig.json.
@@ -64,7 +64,7 @@ function runRange(parser, from, onMsg) {
 function saveInput(parser, i, input) {
   mkdirSync(outDir, { recursive: true });
   const stem = join(outDir, `${parser}-seed${seed}-case${i}`);
-  if (input.bytes) writeFileSync(`${stem}.${{ png: "png", jpeg: "jpg", fer: input.gz ? "csv.gz" : "csv" }[parser]}`, input.bytes);
+  if (input.bytes) writeFileSync(`${stem}.${{ png: "png", jpeg: "jpg", fer: input.gz ? "csv.gz" : "csv", onnx: "onnx" }[parser]}`, input.bytes);
   if (input.text !== undefined) writeFileSync(`${stem}.xml`, input.text);
   if (input.json !== undefined) {
     mkdirSync(stem, { recursive: true });
@@ -88,7 +88,7 @@ for (const parser of parsers) {
     else {
       s.failures++;
       const file = saveInput(parser, m.i, m.input);
-      if (s.failureList.length < 50) s.failureList.push({ case: m.i, base: m.base, reason: m.reason, file });
+      if (s.failureList.length < 50) s.failureList.push({ case: m.i, base: m.base, ...(m.input.edits ? { edits: m.input.edits } : {}), reason: m.reason, file });
     }
     if (m.mem !== undefined) {
       s.memMB.push(+(m.mem / 2 ** 20).toFixed(1));
@@ -118,7 +118,7 @@ for (const parser of parsers) {
     `${parser.padEnd(8)} cases ${s.cases}  valid ${s.valid}  typed errors ${s.typed}  failures ${s.failures}  ` +
       `max case ${s.maxCaseMs} ms  retained MB first/last ${s.memMB[0]}/${s.memMB[s.memMB.length - 1]}  ${s.totalS} s`,
   );
-  for (const f of s.failureList.slice(0, 10)) console.log(`  case ${f.case ?? "-"} (${f.base ?? ""}): ${f.reason}`);
+  for (const f of s.failureList.slice(0, 10)) console.log(`  case ${f.case ?? "-"} (${f.base ?? ""}${f.edits ? `; ${f.edits.join(", ")}` : ""}): ${f.reason}`);
 }
 console.log(JSON.stringify({ seed, cases, caseMs, hangMs, memMb, summary }));
 process.exit(failed ? 1 : 0);

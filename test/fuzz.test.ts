@@ -15,7 +15,7 @@ import { makeTargets, PARSERS } from "../scripts/lib/fuzz/targets.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SEED = Number(process.env.FUZZ_SEED ?? 20240607);
-const CASES: Record<string, number> = { model: 250, cascade: 300, png: 300, jpeg: 250, fer: 150 };
+const CASES: Record<string, number> = { model: 250, cascade: 300, png: 300, jpeg: 250, fer: 150, onnx: 600 };
 // per case, generous for two shared cores; the largest accepted inputs here decode in well under a second
 const CASE_MS = 3000;
 

@@ -71,7 +71,15 @@ export function convertGraph(g: OnnxGraph, height: number, width: number): { mod
   if (free >= 0) throw new ModelFormatError(`${g.file}: input ${g.input.name} dimension ${free} (${JSON.stringify(g.input.dims[free])}) is not fixed; only height and width (axes 2, 3) may be free`);
   const inputLayout = inputIsImage(g) ? "image" : "plain";
   const nd = dims as number[];
-  const x0 = input({ shape: inputLayout === "image" ? [nd[2], nd[3], nd[1]] : nd.slice(1), name: sanitize(g.input.name) });
+  const named = <T>(what: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ModelFormatError && !e.message.startsWith(g.file)) throw new ModelFormatError(`${g.file}: ${what}: ${e.message}`);
+      throw e;
+    }
+  };
+  const x0 = named(`input ${g.input.name} [${nd.join(", ")}]`, () => input({ shape: inputLayout === "image" ? [nd[2], nd[3], nd[1]] : nd.slice(1), name: sanitize(g.input.name) }));
   values.set(g.input.name, { kind: "tensor", t: x0, dims: nd, layout: inputLayout });
   let counter = 0;
   const ctx: Ctx = { g, values, name: (node, what) => `${sanitize(node.name || node.output[0])}${what ? "_" + what : ""}_${counter++}` };
@@ -89,7 +97,7 @@ export function convertGraph(g: OnnxGraph, height: number, width: number): { mod
     if (v.kind === "const") throw new ModelFormatError(`${g.file}: output ${o} is a constant; this engine returns tensors computed from the input`);
     return v;
   });
-  const model = new Model({ inputs: x0, outputs: outs.map((v) => v.t), name: g.file });
+  const model = named("graph", () => new Model({ inputs: x0, outputs: outs.map((v) => v.t), name: g.file }));
   return { model, inputLayout, outputs: outs.map((v, i) => ({ name: g.outputs[i], dims: v.dims, layout: v.layout })) };
 }
 
@@ -215,6 +223,7 @@ function broadcastDims(a: number[], b: number[]): number[] {
 
 function foldBinary(a: ConstTensor, b: ConstTensor, f: (x: number, y: number) => number): ConstTensor {
   const dims = broadcastDims(a.dims, b.dims), n = size(dims);
+  if (n > 1 << 24) throw new ModelFormatError(`constants of shapes [${a.dims}] and [${b.dims}] broadcast to [${dims}], over ${1 << 24} elements`);
   const idx = (c: ConstTensor, i: number) => {
     const d = [...Array(dims.length - c.dims.length).fill(1), ...c.dims];
     let rem = i, k = 0, stride = 1;
@@ -314,6 +323,9 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
   if (node.domain && node.domain !== "ai.onnx" && node.domain !== "") throw new ModelFormatError(`operator domain "${node.domain}" is not supported (the default ONNX domain only)`);
   const op = node.opType;
   for (const [k, v] of node.attrs) if (v && typeof v === "object" && "subgraph" in v) throw new ModelFormatError(`attribute ${k}: subgraph attributes (If/Loop) are not supported`);
+  // a name not computed yet (missing, a later node's output, the node's own: a cycle) is never read as absent
+  const unknown = node.input.findIndex((i) => i !== "" && !values.has(i));
+  if (unknown >= 0) throw new ModelFormatError(`input ${unknown} (${node.input[unknown]}) is not computed before this node`);
   const ins = node.input.map((i) => (i === "" ? undefined : values.get(i)));
   const allConst = ins.every((v) => v === undefined || v.kind === "const");
 
@@ -367,8 +379,13 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
     }
     case "Clip": {
       const x = tensorOf(ctx, node, 0);
-      const lo = node.input[1] ? constOf(ins[1], "min").values[0] : floatAttr(node, "min", -Infinity);
-      const hi = node.input[2] ? constOf(ins[2], "max").values[0] : floatAttr(node, "max", Infinity);
+      const bound = (i: number, what: string) => {
+        const c = constOf(ins[i], `${what} (input ${i})`);
+        if (c.values.length !== 1) throw new ModelFormatError(`${what} (input ${i}) must be one value, found ${c.values.length}`);
+        return c.values[0];
+      };
+      const lo = node.input[1] ? bound(1, "min") : floatAttr(node, "min", -Infinity);
+      const hi = node.input[2] ? bound(2, "max") : floatAttr(node, "max", Infinity);
       if (lo === 0) return setOut(ctx, node, { ...x, t: apply(new Activation({ name: ctx.name(node), spec: reluSpec(hi) }), x.t) });
       let t = x.t;
       if (lo !== -Infinity) t = apply(new ConstantOp({ name: ctx.name(node, "min"), kind: BinaryKind.Max, constant: Float32Array.of(lo), constantShape: [1] }), t);
@@ -491,12 +508,14 @@ function foldConst(node: OnnxNode, cs: (ConstTensor | undefined)[]): ConstTensor
       const dims = ints(need(0, "shape"));
       const v = node.attrs.get("value");
       const t = v && typeof v === "object" && !Array.isArray(v) && "values" in v ? v : undefined;
-      if (size(dims) > 1 << 24) throw new ModelFormatError(`ConstantOfShape of [${dims}] is too large`);
+      if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || size(dims) > 1 << 24) throw new ModelFormatError(`ConstantOfShape of [${dims}]: expected non-negative dims and at most ${1 << 24} elements`);
       return { dims, values: new Float64Array(size(dims)).fill(t ? t.values[0] : 0), isFloat: t ? t.isFloat : true };
     }
     case "Gather": {
       const data = need(0, "data"), idx = need(1, "indices"), axis = normAxis(attrInt(node, "axis", 0), data.dims.length);
       const outer = size(data.dims.slice(0, axis)), inner = size(data.dims.slice(axis + 1)), d = data.dims[axis];
+      const outDims = [...data.dims.slice(0, axis), ...idx.dims, ...data.dims.slice(axis + 1)];
+      if (size(outDims) > 1 << 24) throw new ModelFormatError(`Gather to [${outDims}]: over ${1 << 24} elements`);
       const out: number[] = [];
       for (let o = 0; o < outer; o++) for (const i0 of idx.values) {
         const i = i0 < 0 ? i0 + d : i0;
@@ -513,7 +532,11 @@ function foldConst(node: OnnxNode, cs: (ConstTensor | undefined)[]): ConstTensor
     }
     case "Concat": {
       const parts = cs.filter((c): c is ConstTensor => !!c);
+      if (!parts.length) throw new ModelFormatError("Concat without inputs");
       const axis = normAxis(attrInt(node, "axis", 0), parts[0].dims.length);
+      if (parts.some((p) => p.dims.length !== parts[0].dims.length || p.dims.some((d, i) => i !== axis && d !== parts[0].dims[i]))) {
+        throw new ModelFormatError(`Concat of constants [${parts.map((p) => p.dims.join(", ")).join("], [")}] along axis ${axis}: shapes differ outside the axis`);
+      }
       const outer = size(parts[0].dims.slice(0, axis));
       const out: number[] = [];
       for (let o = 0; o < outer; o++) for (const p of parts) {
@@ -612,6 +635,8 @@ function convertPool(ctx: Ctx, node: OnnxNode): Value {
   const pad = padsOf(node, H, W, k, s, [1, 1]);
   const gy = convGeometry(H, k[0], s[0], 1, "same"), gx = convGeometry(W, k[1], s[1], 1, "same");
   const pads: [[number, number], [number, number]] = pad.pads ?? (pad.padding === "same" ? [[gy.padBefore, gy.padAfter], [gx.padBefore, gx.padAfter]] : [[0, 0], [0, 0]]);
+  // a window wholly in the padding has no input (MaxPool gave -Infinity); ONNX Runtime refuses these pads too
+  if (pads.some(([b, a], i) => b >= k[i] || a >= k[i])) throw new ModelFormatError(`pads [${pads[0][0]}, ${pads[1][0]}, ${pads[0][1]}, ${pads[1][1]}] must be smaller than kernel_shape [${k}]`);
   const args = {
     name: ctx.name(node), poolSize: k, strides: s, padding: "valid" as const, pads,
     ceilMode: attrInt(node, "ceil_mode", 0) === 1, countIncludePad: attrInt(node, "count_include_pad", 0) === 1,

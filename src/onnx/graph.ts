@@ -1,4 +1,4 @@
-import { ModelFormatError } from "../errors.js";
+import { LimitError, ModelFormatError } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import type { AttrValue, ConstTensor, OnnxGraph, OnnxNode } from "./convert.js";
 import { DataType, decodeModel, tensorValues, type OnnxAttributeValue, type OnnxTensorProto } from "./proto.js";
@@ -16,6 +16,15 @@ export function graphOf(bytes: Uint8Array, file: string): OnnxGraph {
   if (!opsetId) throw new ModelFormatError(`${file}: no opset_import for the default ONNX domain`);
   if (opsetId.version < 7) throw new ModelFormatError(`${file}: opset ${opsetId.version} is not supported (7 and later; 11+ tested)`);
   if (g.nodes.length > LIMITS.maxOnnxNodes) throw new ModelFormatError(`${file}: ${g.nodes.length} nodes, over the limit of ${LIMITS.maxOnnxNodes}`);
+  // names and strings from the file are quoted raw in messages (and run()'s result keys): a control character (a
+  // newline) in one would break a message's one line, so such a file is refused here, before any is quoted
+  const strings = [
+    ...[...g.inputs, ...g.outputs].flatMap((v) => [v.name, ...(v.tensorType?.shape ?? []).filter((d): d is string => typeof d === "string")]),
+    ...g.initializers.map((t) => t.name),
+    ...g.nodes.flatMap((n) => [n.name, n.opType, n.domain, ...n.inputs, ...n.outputs, ...n.attributes.flatMap((a) => [a.name, ...(a.value.kind === "string" ? [a.value.value] : a.value.kind === "strings" ? a.value.value : [])])]),
+  ];
+  const control = strings.find((s) => /[\u0000-\u001f\u007f]/.test(s));
+  if (control !== undefined) throw new ModelFormatError(`${file}: the name or string ${JSON.stringify(control.slice(0, 80))} contains a control character`);
   const initializers = new Map<string, ConstTensor>();
   for (const t of g.initializers) initializers.set(t.name, constOf(t, file));
   const inputs = g.inputs.filter((i) => !initializers.has(i.name));
@@ -27,6 +36,18 @@ export function graphOf(bytes: Uint8Array, file: string): OnnxGraph {
     throw new ModelFormatError(`${file}: input ${inp.name} is not a tensor of known rank`);
   }
   if (!FLOAT_TYPES.has(inp.tensorType.elemType)) throw new ModelFormatError(`${file}: input ${inp.name} has element type ${inp.tensorType.elemType}, expected a float tensor`);
+  const declared = inp.tensorType.shape, fixed = declared.filter((d): d is number => typeof d === "number");
+  if (fixed.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new ModelFormatError(`${file}: input ${inp.name} has dims [${declared.join(", ")}], expected positive sizes (or names for free ones)`);
+  if (fixed.reduce((a, b) => a * b, 1) > LIMITS.maxTensorElements) throw new LimitError(`${file}: input ${inp.name} has dims [${declared.join(", ")}], over ${LIMITS.maxTensorElements} elements (LIMITS.maxTensorElements)`);
+  // each value is assigned once (ONNX's SSA rule): a node output may not redefine the input, an initializer or
+  // another node's output (the later one silently won)
+  const defined = new Set<string>([...g.inputs.map((i) => i.name), ...g.initializers.map((t) => t.name)]);
+  for (const n of g.nodes) {
+    for (const o of n.outputs) {
+      if (o !== "" && defined.has(o)) throw new ModelFormatError(`${file}: node ${n.name || n.outputs[0]} (${n.opType}) output ${o} is already defined; each value is assigned once`);
+      defined.add(o);
+    }
+  }
   const nodes: OnnxNode[] = g.nodes.map((n) => {
     const attrs = new Map<string, AttrValue>();
     for (const a of n.attributes) attrs.set(a.name, attrValue(a.value, `${file}: node ${n.name || n.outputs[0]} (${n.opType}) attribute ${a.name}`));
