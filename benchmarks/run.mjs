@@ -75,6 +75,13 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
         log("head to head (ours and each peer alternating)…");
         const { benchHeadToHead } = await import("./head-to-head.mjs");
         results.headToHead = await benchHeadToHead({ quick });
+        log("other networks (mini-Xception, an MLP, YuNet) against TF.js WASM and ORT Web…");
+        try {
+          const { benchGeneralModels } = await import("./general-models.mjs");
+          results.generalModels = { ...(await benchGeneralModels({ quick })), command: "node --experimental-wasm-relaxed-simd benchmarks/run.mjs --write", cpu_flags: cpuFlags() };
+        } catch (e) {
+          results.generalModels = { error: String(e?.message ?? e) };
+        }
       }
     } catch (e) {
       results.peers ??= { error: `peer engines unavailable (devDependencies; run from a clone after npm ci): ${e.message}` };
@@ -89,6 +96,16 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     log("wrote benchmarks/results.json and benchmarks/RESULTS.md");
   }
   return results;
+}
+
+/** The SIMD-related flags of /proc/cpuinfo (Linux), which decide what native peers can use. */
+export function cpuFlags() {
+  try {
+    const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
+    return flags.filter((x) => /^(sse4_2|avx|avx2|fma|avx512.*|avx_vnni|amx.*)$/.test(x)).join(" ") || "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 function readNotes() {
