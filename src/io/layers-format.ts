@@ -25,8 +25,8 @@ export interface ModelJSON {
 }
 
 /** Builds a Model from model.json and the bytes of each manifest group (shards concatenated in order). */
-export function modelFromArtifacts(json: ModelJSON, groups: ArrayBuffer[], file = "model.json"): Model {
-  const model = buildTopology(json.modelTopology, file);
+export function modelFromArtifacts(json: ModelJSON, groups: ArrayBuffer[], file = "model.json", inputShape?: number[]): Model {
+  const model = buildTopology(withInputShape(json.modelTopology, inputShape, file), file);
   const entries = (json.weightsManifest ?? []).map((g) => g.weights);
   const weights = decodeWeights(entries, groups, file);
   assignWeights(model, weights, file);
@@ -43,6 +43,50 @@ export function modelFromArtifacts(json: ModelJSON, groups: ArrayBuffer[], file 
     }
   }
   return model;
+}
+
+/**
+ * The topology with its input's free (null) dimensions set from `shape` (a copy; the original is not changed).
+ * Without `shape`, a free dimension is refused here with the way out named.
+ */
+function withInputShape(topology: any, shape: number[] | undefined, file: string): any {
+  const root = topology?.model_config ?? topology;
+  const config = root?.config;
+  const layers: any[] | undefined = Array.isArray(config) ? config : config?.layers;
+  if (!Array.isArray(layers)) return topology;
+  // where the input's batch shape is written: an InputLayer, the first layer of a Sequential, or build_input_shape
+  const holders: { obj: any; key: string }[] = [];
+  for (const l of layers) {
+    const c = l?.config;
+    if (!c) continue;
+    for (const key of ["batch_input_shape", "batch_shape", "batchInputShape"]) if (Array.isArray(c[key]) && (l.class_name === "InputLayer" || l === layers[0])) holders.push({ obj: c, key });
+  }
+  if (!holders.length && Array.isArray(config?.build_input_shape)) holders.push({ obj: config, key: "build_input_shape" });
+  const free = holders.filter((h) => h.obj[h.key].slice(1).some((d: unknown) => d === null || d === -1));
+  if (!free.length) {
+    if (shape) {
+      const fixed = holders[0]?.obj[holders[0].key]?.slice(1);
+      if (fixed && fixed.join() !== shape.join()) throw new ModelFormatError(`${file}: the model's input is [${fixed.join(", ")}], not [${shape.join(", ")}] (inputShape)`);
+    }
+    return topology;
+  }
+  const declared: unknown[] = free[0].obj[free[0].key].slice(1);
+  if (!shape) {
+    throw new ModelFormatError(`${file}: the input's shape [${declared.map((d) => d ?? "null").join(", ")}] leaves dimensions free; pass inputShape (loadLayersModel(source, { inputShape: [...] }))`);
+  }
+  if (shape.length !== declared.length || declared.some((d, i) => d !== null && d !== -1 && d !== shape[i])) {
+    throw new ModelFormatError(`${file}: inputShape [${shape.join(", ")}] does not fit the model's input [${declared.map((d) => d ?? "null").join(", ")}]`);
+  }
+  const copy = JSON.parse(JSON.stringify(topology));
+  const croot = copy.model_config ?? copy, cconfig = croot.config, clayers = Array.isArray(cconfig) ? cconfig : cconfig.layers;
+  const set = (obj: any, key: string) => (obj[key] = [obj[key][0], ...shape]);
+  for (const l of clayers) {
+    const c = l?.config;
+    if (!c) continue;
+    for (const key of ["batch_input_shape", "batch_shape", "batchInputShape"]) if (Array.isArray(c[key]) && (l.class_name === "InputLayer" || l === clayers[0])) set(c, key);
+  }
+  if (Array.isArray(cconfig?.build_input_shape)) set(cconfig, "build_input_shape");
+  return copy;
 }
 
 function buildTopology(topology: any, file: string): Model {

@@ -21,14 +21,22 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
  * - in memory: { modelJSON, weightData } (all weights concatenated in manifest order) or TF.js's
  *   { modelTopology, weightSpecs, weightData }.
  */
-export async function loadLayersModel(source: string | URL | MemorySource): Promise<Model> {
-  if (typeof source === "object" && !(source instanceof URL)) return fromMemory(source);
+export async function loadLayersModel(source: string | URL | MemorySource, options: LayersModelOptions = {}): Promise<Model> {
+  if (typeof source === "object" && !(source instanceof URL)) return fromMemory(source, options);
   const s = String(source);
-  if (/^(https?|blob|data):/i.test(s) || (!isNode && !/^file:/i.test(s))) return fromUrl(s);
-  return fromPath(s.startsWith("file:") ? new URL(s) : s);
+  if (/^(https?|blob|data):/i.test(s) || (!isNode && !/^file:/i.test(s))) return fromUrl(s, options);
+  return fromPath(s.startsWith("file:") ? new URL(s) : s, options);
 }
 
-function fromMemory(src: MemorySource): Model {
+export interface LayersModelOptions {
+  /**
+   * The input shape (batch excluded) for a model whose input leaves dimensions free (null in batch_input_shape, a
+   * fully convolutional model): each null takes the value given here; fixed dimensions must agree.
+   */
+  inputShape?: number[];
+}
+
+function fromMemory(src: MemorySource, options: LayersModelOptions): Model {
   let json: ModelJSON;
   if (src.modelJSON !== undefined) {
     // an object gets the same checks as text: a malformed weightsManifest was a TypeError here
@@ -47,10 +55,10 @@ function fromMemory(src: MemorySource): Model {
   const data = Array.isArray(src.weightData) ? concat(src.weightData) : toArrayBuffer(src.weightData);
   // all groups' weights are in one buffer: merge the manifest into one group
   const merged: ModelJSON = { ...json, weightsManifest: [{ paths: [], weights: (json.weightsManifest ?? []).flatMap((g) => g.weights) }] };
-  return modelFromArtifacts(merged, [data], "modelJSON");
+  return modelFromArtifacts(merged, [data], "modelJSON", options.inputShape);
 }
 
-async function fromPath(p: string | URL): Promise<Model> {
+async function fromPath(p: string | URL, options: LayersModelOptions): Promise<Model> {
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   let file = p instanceof URL ? (await import("node:url")).fileURLToPath(p) : p;
@@ -88,10 +96,10 @@ async function fromPath(p: string | URL): Promise<Model> {
     }
     groups.push(concat(parts));
   }
-  return modelFromArtifacts(json, groups, file);
+  return modelFromArtifacts(json, groups, file, options.inputShape);
 }
 
-async function fromUrl(url: string): Promise<Model> {
+async function fromUrl(url: string, options: LayersModelOptions): Promise<Model> {
   const res = await fetch(url);
   if (!res.ok) throw new ArgumentError(`${url}: HTTP ${res.status} fetching model.json`);
   const json = parseModelJSON(await res.text(), url);
@@ -110,7 +118,7 @@ async function fromUrl(url: string): Promise<Model> {
     }
     groups.push(concat(parts));
   }
-  return modelFromArtifacts(json, groups, url);
+  return modelFromArtifacts(json, groups, url, options.inputShape);
 }
 
 function toArrayBuffer(b: ArrayBuffer | ArrayBufferView): ArrayBuffer {

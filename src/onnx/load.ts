@@ -39,8 +39,10 @@ async function readBytes(source: string | URL): Promise<{ bytes: Uint8Array; fil
 }
 
 export interface LoadModelOptions {
-  /** [height, width] for an ONNX model whose input size is free (a Keras model's is fixed). */
+  /** [height, width] for an ONNX model whose input height and width are free. */
   inputSize?: [number, number];
+  /** The input shape (batch excluded) for a Keras model whose input leaves dimensions free. */
+  inputShape?: number[];
 }
 
 /**
@@ -50,7 +52,7 @@ export interface LoadModelOptions {
  */
 export async function loadModel(source: string | URL | Uint8Array | ArrayBuffer | MemorySource, options: LoadModelOptions = {}): Promise<Model> {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return onnxAsModel(await loadOnnxModel(source), options);
-  if (typeof source === "object" && !(source instanceof URL)) return loadLayersModel(source);
+  if (typeof source === "object" && !(source instanceof URL)) return loadLayersModel(source, options);
   const s = String(source);
   if (/\.onnx$/i.test(s)) return onnxAsModel(await loadOnnxModel(source), options);
   if (isNode && !/^(https?|blob|data):/i.test(s)) {
@@ -66,7 +68,7 @@ export async function loadModel(source: string | URL | Uint8Array | ArrayBuffer 
       if (looksLikeOnnx(head)) return onnxAsModel(await loadOnnxModel(file), options);
     }
   }
-  return loadLayersModel(source);
+  return loadLayersModel(source, options);
 }
 
 function onnxAsModel(m: OnnxModel, options: LoadModelOptions): Model {
