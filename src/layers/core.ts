@@ -8,6 +8,13 @@ import { activationOf, finiteNumber, positiveInt, requireValue, type ActivationN
 import { foldAffine } from "./conv.js";
 import { ActivatedLayer, Layer, size, type LayerArgs, type Shape, type WeightSpec } from "./layer.js";
 
+/** out = x·scale + shift per channel (the last axis), then an activation the compiler fused in, in place. */
+function emitChannelAffine(ctx: Emitter, x: CTensor, out: CTensor, fuse: Fusion, { scale, shift }: { scale: Float32Array; shift: Float32Array }): void {
+  const C = x.shape[x.shape.length - 1];
+  ctx.op(Op.Affine, x.ptr, x.size / C, C, ctx.weights(scale), ctx.weights(shift), out.ptr);
+  if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
+}
+
 /** Fully connected on the last axis (a pointwise convolution when the input has more axes). */
 export class Dense extends ActivatedLayer {
   readonly className = "Dense";
@@ -137,10 +144,7 @@ export class BatchNormalization extends Layer {
   }
 
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    const C = this.channels();
-    const { scale, shift } = this.affine();
-    ctx.op(Op.Affine, x.ptr, x.size / C, C, ctx.weights(scale), ctx.weights(shift), out.ptr);
-    if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
+    emitChannelAffine(ctx, x, out, fuse, this.affine());
   }
 
   canFuseActivation(a: ActivationSpec): boolean {
@@ -322,13 +326,24 @@ export class PReLU extends Layer {
   }
 }
 
+/** A layer whose output is its input's values, maybe under another shape: the compiler aliases the buffer. */
+abstract class AliasLayer extends Layer {
+  isIdentity(): boolean {
+    return true;
+  }
+  reference([x]: Float32Array[]): Float32Array {
+    return x;
+  }
+  emit(): void {}
+}
+
 /** Layers that are the identity at inference (regularisers and random augmentation), accepted and skipped. */
 export const INFERENCE_IDENTITY = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
   "ActivityRegularization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
   "RandomHeight", "RandomWidth"] as const;
 
 /** Does nothing at inference; kept so Keras graphs load as they are. */
-export class Dropout extends Layer {
+export class Dropout extends AliasLayer {
   readonly className: string = "Dropout";
   readonly rate: number;
   constructor(args: LayerArgs & { rate: number; className?: string }) {
@@ -350,17 +365,10 @@ export class Dropout extends Layer {
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), rate: this.rate };
   }
-  isIdentity(): boolean {
-    return true;
-  }
-  reference([x]: Float32Array[]): Float32Array {
-    return x;
-  }
-  emit(): void {}
 }
 
 /** NHWC is already row-major flat, so Flatten moves no data. */
-export class Flatten extends Layer {
+export class Flatten extends AliasLayer {
   readonly className = "Flatten";
   constructor(args: LayerArgs = {}) {
     super(args, "flatten");
@@ -375,17 +383,10 @@ export class Flatten extends Layer {
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), data_format: "channels_last" };
   }
-  isIdentity(): boolean {
-    return true;
-  }
-  reference([x]: Float32Array[]): Float32Array {
-    return x;
-  }
-  emit(): void {}
 }
 
 /** Reshape to target_shape (one -1 allowed): row-major, so no data moves. */
-export class Reshape extends Layer {
+export class Reshape extends AliasLayer {
   readonly className = "Reshape";
   readonly targetShape: number[];
   constructor(args: LayerArgs & { targetShape: number[] }) {
@@ -410,13 +411,6 @@ export class Reshape extends Layer {
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), target_shape: this.targetShape };
   }
-  isIdentity(): boolean {
-    return true;
-  }
-  reference([x]: Float32Array[]): Float32Array {
-    return x;
-  }
-  emit(): void {}
 }
 
 /** Permute(dims): reorders the axes after the batch (dims 1-based, as Keras). */
@@ -501,9 +495,7 @@ export class Rescaling extends Layer {
     return x.map((v, i) => v * scale[i % C] + shift[i % C]);
   }
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    const C = x.shape[x.shape.length - 1], { scale, shift } = this.affine(C);
-    ctx.op(Op.Affine, x.ptr, x.size / C, C, ctx.weights(scale), ctx.weights(shift), out.ptr);
-    if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
+    emitChannelAffine(ctx, x, out, fuse, this.affine(x.shape[x.shape.length - 1]));
   }
   canFuseActivation(a: ActivationSpec): boolean {
     return isElementwise(a);
@@ -561,9 +553,7 @@ export class Normalization extends Layer {
     return x.map((v, i) => v * scale[i % C] + shift[i % C]);
   }
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    const C = x.shape[x.shape.length - 1], { scale, shift } = this.affine(C);
-    ctx.op(Op.Affine, x.ptr, x.size / C, C, ctx.weights(scale), ctx.weights(shift), out.ptr);
-    if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
+    emitChannelAffine(ctx, x, out, fuse, this.affine(x.shape[x.shape.length - 1]));
   }
   canFuseActivation(a: ActivationSpec): boolean {
     return isElementwise(a);
@@ -571,7 +561,7 @@ export class Normalization extends Layer {
 }
 
 /** The model's input placeholder. */
-export class InputLayer extends Layer {
+export class InputLayer extends AliasLayer {
   readonly className = "InputLayer";
   readonly shape: Shape;
   constructor(args: LayerArgs & { shape: Shape }) {
@@ -595,13 +585,6 @@ export class InputLayer extends Layer {
   getConfig(): Record<string, unknown> {
     return { batch_input_shape: [null, ...this.shape], dtype: "float32", sparse: false, ragged: false, name: this.name };
   }
-  isIdentity(): boolean {
-    return true;
-  }
-  reference([x]: Float32Array[]): Float32Array {
-    return x;
-  }
-  emit(): void {}
 }
 
 /**
