@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten,
   GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
-  ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization,
+  ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization, Rescaling, PReLU,
 } from "../src/index.js";
 import { BinaryKind } from "../src/abi/nn.js";
 import { ConstantOp } from "../src/layers/merge.js";
@@ -209,6 +209,24 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     const one = new Float32Array(150 * 7);
     for (let i = 0; i < 150; i++) one.set(m.predict(x.subarray(i * 37, (i + 1) * 37), 1), i * 7);
     expectClose(all, one, 1e-6, "rows vs one by one");
+  });
+
+  it("per-channel maps of 1–7 channels (RGB means and scales) run as vectors over lcm(C, 4) values: the same as the reference, whether the image divides into them or not", () => {
+    const r = new Random(57);
+    for (const C of [1, 2, 3, 5, 6, 7]) {
+      for (const [H, W] of [[4, 6], [5, 3], [1, 1]]) {
+        const x0 = input({ shape: [H, W, C] });
+        let y = new Rescaling({ scale: Array.from(r.fill(C, 0.5, 2)), offset: Array.from(r.fill(C, -1, 1)) }).apply(x0);
+        y = new Normalization({ mean: Array.from(r.fill(C, -1, 1)), variance: Array.from(r.fill(C, 0.5, 2)) }).apply(y);
+        y = new ConstantOp({ kind: BinaryKind.Div, constant: r.fill(C, 0.5, 2), constantShape: [1, 1, C] }).apply(y);
+        const p = new PReLU({ sharedAxes: [1, 2] });
+        y = p.apply(y);
+        const m = new Model({ inputs: x0, outputs: y });
+        p.weights.set("alpha", r.fill(C, 0.1, 0.5));
+        m.weightsChanged();
+        check(m, 3, r, 1e-6);
+      }
+    }
   });
 
   it("refuses what does not fit, naming the layer", () => {

@@ -54,3 +54,18 @@ export function packConv(w: Float32Array, kh: number, kw: number, C: number, F: 
       }
   return out;
 }
+
+/**
+ * A per-channel vector repeated to a whole number of f32x4 vectors (lcm(C, 4) values), for element-wise kernels
+ * that index it by position modulo its length: with C = 3 (RGB) they would otherwise run their scalar tails on
+ * every pixel; with the tiled vector, modulo lcm(C, 4), they run as vectors and compute the same values.
+ * Returns the vector itself when C is already a multiple of 4.
+ */
+export function tileToVectors(v: Float32Array): Float32Array {
+  const C = v.length;
+  if (C % 4 === 0) return v;
+  const L = C % 2 === 0 ? 2 * C : 4 * C;
+  const out = new Float32Array(L);
+  for (let i = 0; i < L; i++) out[i] = v[i % C];
+  return out;
+}

@@ -1,7 +1,7 @@
 import { ModelFormatError } from "../errors.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
 import { Act, Op } from "../abi/nn.js";
-import { packBias, packPointwise } from "../engine/pack.js";
+import { packBias, packPointwise, tileToVectors } from "../engine/pack.js";
 import * as ref from "../reference/kernels.js";
 import { activationSpec, applyActivationRef, emitActivation, finalActivation, isElementwise, isPlainRelu, reluSpec, type ActivationSpec } from "./activation.js";
 import { activationOf, finiteNumber, positiveInt, requireValue, type ActivationName } from "./args.js";
@@ -10,7 +10,14 @@ import { ActivatedLayer, Layer, size, type LayerArgs, type Shape, type WeightSpe
 
 /** out = x·scale + shift per channel (the last axis), then an activation the compiler fused in, in place. */
 function emitChannelAffine(ctx: Emitter, x: CTensor, out: CTensor, fuse: Fusion, { scale, shift }: { scale: Float32Array; shift: Float32Array }): void {
-  const C = x.shape[x.shape.length - 1];
+  let C = x.shape[x.shape.length - 1];
+  const tiled = tileToVectors(scale);
+  if (x.size % tiled.length === 0) {
+    // as rows of lcm(C, 4) values: the same map, all in vectors
+    scale = tiled;
+    shift = tileToVectors(shift);
+    C = tiled.length;
+  }
   ctx.op(Op.Affine, x.ptr, x.size / C, C, ctx.weights(scale), ctx.weights(shift), out.ptr);
   if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
 }
@@ -321,7 +328,9 @@ export class PReLU extends Layer {
     const as = this.alphaShape(x.shape), C = x.shape[x.shape.length - 1];
     // one alpha a channel (the common shared_axes [1, 2]): a period of C; otherwise one a value
     const perChannel = as.slice(0, -1).every((d) => d === 1) && as[as.length - 1] === C;
-    if (perChannel) ctx.op(Op.PRelu, x.ptr, x.size / C, C, ctx.weights(this.weight("alpha")), out.ptr);
+    const tiled = perChannel ? tileToVectors(this.weight("alpha")) : null;
+    if (tiled && x.size % tiled.length === 0) ctx.op(Op.PRelu, x.ptr, x.size / tiled.length, tiled.length, ctx.weights(tiled), out.ptr);
+    else if (perChannel) ctx.op(Op.PRelu, x.ptr, x.size / C, C, ctx.weights(this.weight("alpha")), out.ptr);
     else ctx.op(Op.PRelu, x.ptr, 1, x.size, ctx.weights(this.fullAlpha(x.shape)), out.ptr);
   }
 }

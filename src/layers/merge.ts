@@ -3,6 +3,7 @@ import { ModelFormatError } from "../errors.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
 import { binaryRef } from "../reference/elementwise.js";
 import { addRef } from "../reference/kernels.js";
+import { tileToVectors } from "../engine/pack.js";
 import { emitActivation, isElementwise, isPlainRelu, type ActivationSpec } from "./activation.js";
 import { Layer, size, type LayerArgs, type Shape } from "./layer.js";
 
@@ -278,7 +279,17 @@ export class ConstantOp extends Layer {
     return Float32Array.from(y);
   }
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    const n = out.size, c = broadcastIndex(this, this.constantShape, x.shape), k = ctx.weights(this.constant);
+    const n = out.size;
+    let c = broadcastIndex(this, this.constantShape, x.shape), constant = this.constant;
+    if (c.div === 1 && c.mod === constant.length && c.mod < n) {
+      // a per-channel constant of C not a multiple of 4 (RGB means and scales): repeated to lcm(C, 4), same values
+      const tiled = tileToVectors(constant);
+      if (n % tiled.length === 0) {
+        constant = tiled;
+        c = { div: 1, mod: tiled.length };
+      }
+    }
+    const k = ctx.weights(constant);
     if (this.constantFirst) ctx.op(Op.Binary, k, c.div, c.mod, x.ptr, 1, n, n, out.ptr, this.kind);
     else ctx.op(Op.Binary, x.ptr, 1, n, k, c.div, c.mod, n, out.ptr, this.kind);
     if (fuse.activation) emitActivation(ctx, out, out, fuse.activation);
