@@ -90,11 +90,14 @@ describe("ONNX import vs onnxruntime-node", () => {
     expect(await compare(bytes, [1, 3, 16, 17], 5)).toBeLessThan(TOL);
   });
 
-  it("batch norm, activations, PRelu, constant and broadcast Add/Sub/Mul/Div/Max/Min, pooling of every kind", async () => {
+  it("batch norm, activations, PRelu, constant and broadcast Add/Sub/Mul/Div/Max/Min (a tensor divided by a per-channel tensor too), pooling of every kind", async () => {
     const bytes = build({
       input: [1, 4, 13, 11],
       nodes: [
         node("BatchNormalization", ["x", "g", "be", "m", "v"], ["bn"], "bn", { epsilon: { float: 1e-3 } }),
+        node("ReduceMean", ["x"], ["sum2"], "sum2", { axes: [2, 3], keepdims: 1 }),
+        node("Sigmoid", ["sum2"], ["s2"], "s2"),
+        node("Add", ["s2", "two"], ["sq"], "sq"),
         node("Sigmoid", ["bn"], ["s"], "s"),
         node("Mul", ["bn", "s"], ["sw"], "sw"),
         node("Mul", ["sw", "cc"], ["m1"], "m1"),
@@ -105,7 +108,9 @@ describe("ONNX import vs onnxruntime-node", () => {
         node("Tanh", ["p1"], ["t1"], "t1"),
         node("HardSigmoid", ["t1"], ["h1"], "h1", { alpha: { float: 0.3 }, beta: { float: 0.4 } }),
         node("Max", ["h1", "t1"], ["mx"], "mx"),
-        node("Min", ["mx", "cc"], ["mn"], "mn"),
+        node("Min", ["mx", "cc"], ["mn0"], "mn0"),
+        node("Div", ["mn0", "sq"], ["dv"], "dv"),
+        node("Add", ["dv", "mn0"], ["mn"], "mn"),
         node("MaxPool", ["mn"], ["mp"], "mp", { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }),
         node("AveragePool", ["mn"], ["ap"], "ap", { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], count_include_pad: 1 }),
         node("AveragePool", ["mn"], ["ap2"], "ap2", { kernel_shape: [2, 2], auto_pad: "SAME_UPPER" }),
@@ -118,7 +123,7 @@ describe("ONNX import vs onnxruntime-node", () => {
       ],
       inits: {
         g: w(4), be: w(4), m: w(4), v: { dims: [4], data: Float32Array.of(0.5, 1, 1.5, 2) }, cc: w(1, 4, 1, 1), half: { dims: [], data: Float32Array.of(0.5) },
-        three: { dims: [1], data: Float32Array.of(3) }, slope: w(4, 1, 1),
+        three: { dims: [1], data: Float32Array.of(3) }, slope: w(4, 1, 1), two: { dims: [], data: Float32Array.of(2) },
       },
       outputs: ["y", "gm", "ap", "mp"],
     });

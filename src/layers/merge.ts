@@ -132,6 +132,19 @@ export class Subtract extends Merge {
   }
 }
 
+/** a / b element-wise with broadcasting: not a Keras layer, but what ONNX's Div of two computed tensors needs. */
+export class Divide extends Merge {
+  readonly className = "Divide";
+  protected readonly kind = BinaryKind.Div;
+  constructor(args: LayerArgs = {}) {
+    super(args, "divide");
+  }
+  outputShape(shapes: Shape[]): Shape {
+    if (shapes.length !== 2) throw new ModelFormatError(`layer ${this.name} (Divide): expected exactly 2 inputs, found ${shapes.length}`);
+    return super.outputShape(shapes);
+  }
+}
+
 export class Multiply extends Merge {
   readonly className = "Multiply";
   protected readonly kind = BinaryKind.Mul;

@@ -5,7 +5,7 @@ import { reluSpec, activationSpec, type ActivationSpec } from "../layers/activat
 import { Conv2D, DepthwiseConv2D } from "../layers/conv.js";
 import { Activation, BatchNormalization, Dense, Permute, PReLU, Reshape } from "../layers/core.js";
 import { size, type Layer, type Shape, type SymbolicTensor } from "../layers/layer.js";
-import { Add, Concatenate, ConstantOp, Maximum, Minimum, Multiply, Subtract } from "../layers/merge.js";
+import { Add, Concatenate, ConstantOp, Divide, Maximum, Minimum, Multiply, Subtract } from "../layers/merge.js";
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Resize, ZeroPadding2D } from "../layers/pooling.js";
 import type { CoordMode, NearestMode } from "../engine/resize-tables.js";
 import { Model, input } from "../model.js";
@@ -658,8 +658,7 @@ function convertBinary(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Va
     const dims = broadcastDims(va.dims, vb.dims);
     const name = ctx.name(node);
     const layer = kind === BinaryKind.Add ? new Add({ name }) : kind === BinaryKind.Sub ? new Subtract({ name }) : kind === BinaryKind.Mul ? new Multiply({ name })
-      : kind === BinaryKind.Max ? new Maximum({ name }) : kind === BinaryKind.Min ? new Minimum({ name }) : null;
-    if (!layer) throw new ModelFormatError("Div of two computed tensors is not supported (a constant divisor is)");
+      : kind === BinaryKind.Div ? new Divide({ name }) : kind === BinaryKind.Max ? new Maximum({ name }) : new Minimum({ name });
     if (va.dims.length !== vb.dims.length) throw new ModelFormatError(`operands of rank ${va.dims.length} and ${vb.dims.length}`);
     return { kind: "tensor", t: apply(layer, [va.t, vb.t]), dims, layout: va.layout };
   }
