@@ -71,6 +71,7 @@ export function convertGraph(g: OnnxGraph, height: number, width: number): { mod
   if (free >= 0) throw new ModelFormatError(`${g.file}: input ${g.input.name} dimension ${free} (${JSON.stringify(g.input.dims[free])}) is not fixed; only height and width (axes 2, 3) may be free`);
   const inputLayout = inputIsImage(g) ? "image" : "plain";
   const nd = dims as number[];
+  // errors from the layers name the layer; here they also name the file and the node or part of the graph
   const named = <T>(what: string, f: () => T): T => {
     try {
       return f();
@@ -83,14 +84,7 @@ export function convertGraph(g: OnnxGraph, height: number, width: number): { mod
   values.set(g.input.name, { kind: "tensor", t: x0, dims: nd, layout: inputLayout });
   let counter = 0;
   const ctx: Ctx = { g, values, name: (node, what) => `${sanitize(node.name || node.output[0])}${what ? "_" + what : ""}_${counter++}` };
-  for (const node of g.nodes) {
-    try {
-      convertNode(ctx, node);
-    } catch (e) {
-      if (e instanceof ModelFormatError && !e.message.startsWith(g.file)) throw new ModelFormatError(`${g.file}: node ${node.name || node.output[0]} (${node.opType}): ${e.message}`);
-      throw e;
-    }
-  }
+  for (const node of g.nodes) named(`node ${node.name || node.output[0]} (${node.opType})`, () => convertNode(ctx, node));
   const outs = g.outputs.map((o) => {
     const v = values.get(o);
     if (!v) throw new ModelFormatError(`${g.file}: output ${o} is never computed`);
