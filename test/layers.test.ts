@@ -7,7 +7,7 @@ import {
   GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
   ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization, Rescaling, PReLU,
 } from "../src/index.js";
-import { BinaryKind } from "../src/abi/nn.js";
+import { BinaryKind, Op, OP_WORDS } from "../src/abi/nn.js";
 import { ConstantOp } from "../src/layers/merge.js";
 import { Resize } from "../src/layers/pooling.js";
 import { Random } from "../src/util/random.js";
@@ -89,8 +89,8 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     const p = resezap({ seed: 1 }).compiled();
     let joins = 0;
     for (let k = 0; k < p.nOps; k++) {
-      const w = p.arena.i32.subarray((p.prog >> 2) + k * 16, (p.prog >> 2) + k * 16 + 16);
-      if (w[0] === 12 && w[11] !== 0) {
+      const w = p.arena.i32.subarray((p.prog >> 2) + k * OP_WORDS, (p.prog >> 2) + (k + 1) * OP_WORDS);
+      if (w[0] === Op.Separable && w[11] !== 0) {
         joins++;
         expect(w[8], "output pointer of a residual join").toBe(w[11]);
       }
