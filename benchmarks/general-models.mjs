@@ -4,7 +4,7 @@
 //   resezap, TF.js WASM (the same tfjs-layers model) and ONNX Runtime Web (the same weights written as ONNX by
 //   benchmarks/lib/keras-to-onnx.mjs);
 // - a Keras MLP (784 → 512 → 256 → 10), batch 64: the same three;
-// - YuNet (fixtures/yunet, ONNX) at 640×480, batch 1: resezap's ONNX import and ONNX Runtime Web (TF.js does not
+// - YuNet (models/yunet, ONNX) at 640×480, batch 1: resezap's ONNX import and ONNX Runtime Web (TF.js does not
 //   run ONNX).
 // Every engine's output is checked against the others' before timing. Rounds rotate the engines' order; per engine
 // the median of its per-round medians, per peer the median over rounds of (peer time / our time in that round).
@@ -112,7 +112,7 @@ async function kerasEngines(model, shape) {
 }
 
 async function yunetEngines(H, W) {
-  const bytes = readFileSync(join(root, "fixtures/yunet/face_detection_yunet.onnx"));
+  const bytes = readFileSync(join(root, "models/yunet/face_detection_yunet.onnx"));
   const { model } = (await loadOnnxModel(bytes)).forSize(H, W);
   const session = await ortSession(bytes);
   const [inName] = session.inputNames;
@@ -163,11 +163,6 @@ export async function benchGeneralModels({ quick = false } = {}) {
   const opts = (n) => (quick ? { time: 150, iterations: 3, warmupTime: 50, warmupIterations: 2 } : n > 1 ? { time: 1000, iterations: 5, warmupTime: 200, warmupIterations: 2 } : { time: 700, iterations: 20, warmupTime: 200, warmupIterations: 10 });
   const rand = (n, lo, hi, seed) => { let s = seed; return Float32Array.from({ length: n }, () => lo + (hi - lo) * ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32)); };
   const result = { date: new Date().toISOString(), rounds };
-  const only = process.env.ONLY;
-  if (only === "yunet") {
-    result.yunet = await race("YuNet 640×480", await yunetEngines(480, 640), [{ n: 1, x: rand(480 * 640 * 3, 0, 255, 4) }], rounds, opts);
-    return result;
-  }
   log("mini-Xception…");
   const mx = miniXception();
   randomizeBN(mx);
