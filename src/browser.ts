@@ -29,5 +29,5 @@ export type { ImageLike, GreyImage } from "./image/types.js";
 export { modelToArtifacts } from "./io/save.js";
 export { classifyFaces, preprocessFace, type Classification } from "./classify.js";
 export { recognize, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
-export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions } from "./detect/index.js";
+export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, YuNetDetector, decodeYuNet, yunetUrl, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions, type DetectedFace, type YuNetOptions } from "./detect/index.js";
 export { drawBox, drawLabel } from "./image/draw.js";

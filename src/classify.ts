@@ -1,4 +1,5 @@
 import { ArgumentError } from "./errors.js";
+import { alignedCrop, type Landmarks } from "./image/align.js";
 import { channelsOf, toGrey } from "./image/grey.js";
 import { resizeToFloat } from "./image/resize.js";
 import type { ImageLike } from "./image/types.js";
@@ -104,11 +105,31 @@ export function toClassifications(model: Model, probs: Float32Array, n: number):
   return out;
 }
 
-/** Classifies face crops (each any size, RGBA/RGB/grey) in one batched call, with any face model's input. */
-export function classifyFaces(model: Model, faces: ImageLike[], options: { preprocessing?: Preprocessing } = {}): Classification[] {
+/**
+ * One face, aligned by its landmarks (src/image/align.ts: eyes level, their distance a fixed share of the width),
+ * to the model's input in one resampling, then scaled as preprocessFace does.
+ */
+export function preprocessAligned(img: ImageLike, landmarks: Landmarks, out?: Float32Array, spec: FaceInput = RESEZAP_INPUT): Float32Array {
+  const dst = alignedCrop(img, landmarks, spec.width, spec.height, spec.channels, out);
+  for (let i = 0; i < dst.length; i++) dst[i] = dst[i] * spec.scale + spec.offset;
+  return dst;
+}
+
+/** A face crop, with the landmarks of its face (in the crop's pixels) where it is to be aligned. */
+export type FaceCrop = ImageLike & { landmarks?: Landmarks };
+
+/**
+ * Classifies face crops (each any size, RGBA/RGB/grey) in one batched call, with any face model's input. With
+ * align, a crop that carries landmarks is rotated and scaled by them first (a crop without is taken whole).
+ */
+export function classifyFaces(model: Model, faces: FaceCrop[], options: { preprocessing?: Preprocessing; align?: boolean } = {}): Classification[] {
   const spec = faceInputOf(model, options.preprocessing, "classifyFaces");
   const per = spec.height * spec.width * spec.channels;
   const x = new Float32Array(faces.length * per);
-  faces.forEach((f, i) => preprocessFace(f, `face ${i}`, x.subarray(i * per, (i + 1) * per), spec));
+  faces.forEach((f, i) => {
+    const slot = x.subarray(i * per, (i + 1) * per);
+    if (options.align && f.landmarks) preprocessAligned(f, f.landmarks, slot, spec);
+    else preprocessFace(f, `face ${i}`, slot, spec);
+  });
   return toClassifications(model, model.predict(x, faces.length), faces.length);
 }

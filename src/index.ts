@@ -25,7 +25,7 @@ export { enableRelaxedSimd } from "./engine/relaxed.js";
 export { modelToArtifacts, saveLayersModel } from "./io/save.js";
 export { classifyFaces, preprocessFace, type Classification } from "./classify.js";
 export { recognize, classifyBoxes, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
-export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions } from "./detect/index.js";
+export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, YuNetDetector, decodeYuNet, yunetUrl, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions, type DetectedFace, type YuNetOptions } from "./detect/index.js";
 export { decodeImage } from "./image/decode.js";
 export { decodeJpeg } from "./image/jpeg.js";
 export { drawBox, drawLabel } from "./image/draw.js";

@@ -1,6 +1,8 @@
-import { faceInputOf, preprocessFace, toClassifications, type Classification, type Preprocessing } from "./classify.js";
+import { faceInputOf, preprocessAligned, preprocessFace, toClassifications, type Classification, type Preprocessing } from "./classify.js";
+import type { Landmarks } from "./image/align.js";
 import { ArgumentError } from "./errors.js";
 import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
+import { YuNetDetector, type YuNetOptions } from "./detect/yunet.js";
 import type { Box } from "./detect/group.js";
 import type { DetectOptions } from "./detect/options.js";
 import { drawBox, drawLabel, type Color } from "./image/draw.js";
@@ -10,7 +12,7 @@ import { loadLayersModel } from "./io/load.js";
 import type { Model } from "./model.js";
 import { DEFAULT_MODEL_JSON } from "./paths.js";
 
-// The paper's real-time system in one call: frame → Haar faces → crops → 48×48 grey → ResEZAP → labels.
+// The paper's real-time system in one call: frame → faces (Haar, or YuNet) → crops → 48×48 grey → ResEZAP → labels.
 // Preprocessing contract (the same as classifyFaces):
 //   grey   OpenCV 4.6's cvtColor RGB→GRAY, computed once per frame and shared by detection and cropping
 //   crop   the detector's box, grown by `margin` × its size on every side (default 0), clipped to the frame
@@ -20,26 +22,62 @@ import { DEFAULT_MODEL_JSON } from "./paths.js";
 
 export interface RecognizedFace extends Classification {
   box: Box;
+  /** YuNet's score and five landmarks (right eye, left eye, nose tip, right and left mouth corners), in the frame's pixels */
+  score?: number;
+  landmarks?: [number, number][];
 }
 
-export interface RecognizeOptions extends DetectOptions {
+export interface RecognizeOptions extends DetectOptions, YuNetOptions {
   model: Model;
-  /** A FaceDetector to reuse across frames (keeps its WASM buffers); default: one shared per process. */
-  detector?: FaceDetector;
+  /**
+   * The face detector: "haar" (OpenCV's cascade, the default), "yunet" (the CNN, shipped in models/yunet), or a
+   * FaceDetector / YuNetDetector to reuse across frames (each keeps its WASM buffers).
+   */
+  detector?: FaceDetector | YuNetDetector | "haar" | "yunet";
   /** Fraction of the box size added on each side before cropping. Default 0. */
   margin?: number;
   /** Pixel scaling for the model (value · scale + offset); default: the model's metadata, else [0, 1]. */
   preprocessing?: Preprocessing;
+  /** With YuNet's landmarks: crop each face rotated and scaled so its eyes are level (src/image/align.ts). */
+  align?: boolean;
 }
 
 let sharedDetector: FaceDetector | null = null;
 
 export function recognize(image: ImageLike, options: RecognizeOptions): RecognizedFace[] {
-  const { model, detector, margin = 0, preprocessing, ...detect } = options;
+  const { model, detector, margin = 0, preprocessing, align = false, scoreThreshold, nmsThreshold, topK, longestSide, ...detect } = options;
   if (!model) throw new ArgumentError("recognize: options.model is required (loadLayersModel(...) or EmotionRecognizer.load())");
   if (!(margin >= 0 && margin <= 1)) throw new ArgumentError(`recognize: margin must be in [0, 1], found ${margin}`);
-  const d = detector ?? (sharedDetector ??= new FaceDetector());
+  const d = detector === "yunet" ? YuNetDetector.default() : detector === undefined || detector === "haar" ? (sharedDetector ??= new FaceDetector()) : detector;
+  if (d instanceof YuNetDetector) {
+    const faces = d.detect(image, { scoreThreshold, nmsThreshold, topK, longestSide });
+    // whole pixels inside the frame for cropping; the exact box, score and landmarks go with the result
+    const boxes = faces.map(({ box: [x, y, w, h] }) => {
+      const x0 = clampInt(x, image.width - 1), y0 = clampInt(y, image.height - 1);
+      return [x0, y0, Math.max(1, clampInt(x + w, image.width) - x0), Math.max(1, clampInt(y + h, image.height) - y0)] as Box;
+    });
+    const labelled = align ? classifyAligned(model, image, faces.map((f) => f.landmarks), preprocessing ?? {}) : classifyBoxes(model, image, boxes, margin, preprocessing);
+    return labelled.map((r, i) => ({ ...r, box: boxes[i], score: faces[i].score, landmarks: faces[i].landmarks }));
+  }
+  if (align) throw new ArgumentError("recognize: align needs landmarks, which the Haar detector does not give (use detector \"yunet\")");
+  if (detector !== undefined && typeof detector === "string" && detector !== "haar") {
+    throw new ArgumentError(`recognize: detector must be "haar", "yunet", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
+  }
   return classifyBoxes(model, image, d.detect(image, detect), margin, preprocessing);
+}
+
+function clampInt(v: number, max: number): number {
+  return Math.min(max, Math.max(0, Math.round(v)));
+}
+
+/** Aligned crops of the faces whose landmarks are given, to the model's input, one batched predict. */
+function classifyAligned(model: Model, image: ImageLike, landmarks: Landmarks[], preprocessing: Preprocessing): Classification[] {
+  const spec = faceInputOf(model, preprocessing, "recognize");
+  if (landmarks.length === 0) return [];
+  const per = spec.height * spec.width * spec.channels;
+  const x = new Float32Array(landmarks.length * per);
+  landmarks.forEach((l, i) => preprocessAligned(image, l, x.subarray(i * per, (i + 1) * per), spec));
+  return toClassifications(model, model.predict(x, landmarks.length), landmarks.length);
 }
 
 /** The second half of recognize(): crop each box (grown by margin), to the model's input, one batched predict. */
@@ -101,17 +139,22 @@ export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uin
 
 /** A model and a face detector, loaded once, for recognising faces frame after frame (face-api.js style). */
 export class EmotionRecognizer {
-  private constructor(readonly model: Model, readonly detector: FaceDetector, readonly preprocessing: Preprocessing) {}
+  private constructor(readonly model: Model, readonly detector: FaceDetector | YuNetDetector, readonly preprocessing: Preprocessing) {}
 
   /**
    * model: a model, or where to load one (default: the package's model), any face input size, grey or RGB;
-   * preprocessing: its pixel scaling when its metadata does not say; cascade: a FaceDetector option.
+   * preprocessing: its pixel scaling when its metadata does not say; detector: "haar" (default; cascade and the
+   * FaceDetector options apply) or "yunet" (the shipped YuNet; in a browser pass a YuNetDetector.fromBytes(...)).
    */
-  static async load(options: { model?: Model | string | URL; preprocessing?: Preprocessing } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
-    const { model, preprocessing = {}, ...det } = options;
+  static async load(options: { model?: Model | string | URL; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
+    const { model, preprocessing = {}, detector = "haar", ...det } = options;
     const m = model === undefined || typeof model === "string" || model instanceof URL ? await loadLayersModel(model ?? DEFAULT_MODEL_JSON) : model;
     faceInputOf(m, preprocessing, "EmotionRecognizer.load"); // refuse a model that is not a face model now, not at the first frame
-    return new EmotionRecognizer(m, new FaceDetector(det), preprocessing);
+    const d = detector === "haar" ? new FaceDetector(det) : detector === "yunet" ? YuNetDetector.default() : detector;
+    if (!(d instanceof FaceDetector || d instanceof YuNetDetector)) {
+      throw new ArgumentError(`EmotionRecognizer.load: detector must be "haar", "yunet", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
+    }
+    return new EmotionRecognizer(m, d, preprocessing);
   }
 
   recognize(image: ImageLike, options: Omit<RecognizeOptions, "model" | "detector"> = {}): RecognizedFace[] {

@@ -27,7 +27,7 @@ describe("resezap CLI", () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     [0, 5].forEach((row, i) => Object.values(out[i].probabilities).forEach((v, k) => expect(Math.abs((v as number) - io.probabilities[row][k])).toBeLessThan(1e-5)));
-    const bad = cli("classify", "--model", "fixtures/yunet/face_detection_yunet.onnx", ...files);
+    const bad = cli("classify", "--model", "models/yunet/face_detection_yunet.onnx", ...files);
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toMatch(/face_detection_yunet.onnx: input input has a free height or width/);

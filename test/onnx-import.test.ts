@@ -1,4 +1,4 @@
-// ONNX import against onnxruntime-node: this project's ResEZAP export, YuNet (fixtures/yunet, two input sizes),
+// ONNX import against onnxruntime-node: this project's ResEZAP export, YuNet (models/yunet, two input sizes),
 // and small graphs written here with src/onnx/proto.ts's encoder that use every supported op and attribute
 // (grouped and strided convolutions, explicit and automatic pads, pooling modes, Resize's modes, broadcasting
 // with constants, layout changes, the constant subgraphs PyTorch writes), each run by both engines on the same
@@ -59,7 +59,7 @@ describe("ONNX import vs onnxruntime-node", () => {
   });
 
   it("YuNet at two input sizes (free height and width), all 12 raw outputs", async () => {
-    const bytes = readFileSync(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"));
+    const bytes = readFileSync(join(ROOT, "models/yunet/face_detection_yunet.onnx"));
     expect(await compare(bytes, [1, 3, 160, 128], 2, 0, 255)).toBeLessThan(TOL);
     expect(await compare(bytes, [1, 3, 96, 224], 3, 0, 255)).toBeLessThan(TOL);
   });
@@ -210,11 +210,11 @@ describe("ONNX import refuses what it does not run, by name", () => {
   });
 
   it("wrong input sizes, and loadModel picks the format by content", async () => {
-    const yunet = await loadOnnxModel(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"));
+    const yunet = await loadOnnxModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"));
     expect(() => yunet.run(new Float32Array(10), [1, 3, 4, 4])).toThrow(ArgumentError);
     expect(() => yunet.run(new Float32Array(2 * 16 * 16), [1, 2, 16, 16])).toThrow(/input input is \[1, 3, height, width\], found dims \[1, 2, 16, 16\]/);
-    await expect(loadModel(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"))).rejects.toThrow(/free height or width.*pass inputSize/);
-    const m = await loadModel(join(ROOT, "fixtures/yunet/face_detection_yunet.onnx"), { inputSize: [64, 96] });
+    await expect(loadModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"))).rejects.toThrow(/free height or width.*pass inputSize/);
+    const m = await loadModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"), { inputSize: [64, 96] });
     expect(m.inputShape).toEqual([64, 96, 3]);
     expect(m.outputs.length).toBe(12);
     const res = await loadModel(join(ROOT, "benchmarks/models/resezap-reference.onnx"));

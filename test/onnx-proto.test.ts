@@ -32,8 +32,8 @@ import { readLayersModel } from "../scripts/lib/tfjs-layers-model.mjs";
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const REFERENCE = path("../benchmarks/models/resezap-reference.onnx");
 const REFERENCE_DIR = path("../fixtures/reference-model");
-// YuNet is committed under fixtures/yunet; ../shared/models/yunet holds the same file in the project's workspace.
-const YUNET = [path("../fixtures/yunet/face_detection_yunet.onnx"), path("../../shared/models/yunet/face_detection_yunet.onnx")].find(existsSync) ?? "fixtures/yunet/face_detection_yunet.onnx";
+// YuNet is committed under models/yunet; ../shared/models/yunet holds the same file in the project's workspace.
+const YUNET = [path("../models/yunet/face_detection_yunet.onnx"), path("../../shared/models/yunet/face_detection_yunet.onnx")].find(existsSync) ?? "models/yunet/face_detection_yunet.onnx";
 
 /** Runs fn, which must throw exactly `cls` with a one-line message matching re; returns the message. */
 function fails(fn: () => unknown, cls: typeof ModelFormatError | typeof LimitError, re: RegExp): string {

@@ -51,3 +51,23 @@ export function stringOption(p: Parsed, key: string): string | undefined {
   const v = p.options.get(key);
   return typeof v === "string" ? v : undefined;
 }
+
+/** --detector haar|yunet (default haar) and YuNet's options, shared by `faces` and `detect`. */
+export const DETECTOR_VALUES = ["detector", "score-threshold", "nms-threshold", "top-k", "longest-side"];
+
+export function detectorOptions(p: Parsed, command: string): { detector: "haar" | "yunet"; yunet: { scoreThreshold?: number; nmsThreshold?: number; topK?: number; longestSide?: number } } {
+  const d = stringOption(p, "detector") ?? (p.options.has("detector") ? "" : "haar");
+  if (d !== "haar" && d !== "yunet") throw new ArgumentError(`${command}: --detector must be haar or yunet, found ${JSON.stringify(p.options.get("detector"))}`);
+  const unit = (v: number) => v >= 0 && v <= 1;
+  const yunet = {
+    scoreThreshold: numberOption(p, "score-threshold", command, unit, "a number in [0, 1]"),
+    nmsThreshold: numberOption(p, "nms-threshold", command, unit, "a number in [0, 1]"),
+    topK: numberOption(p, "top-k", command, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1"),
+    longestSide: numberOption(p, "longest-side", command, (v) => Number.isInteger(v) && v >= 32 && v <= 16384, "an integer in 32..16384 (pixels)"),
+  };
+  if (d === "haar") {
+    const given = Object.entries(yunet).find(([, v]) => v !== undefined);
+    if (given) throw new ArgumentError(`${command}: --${given[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} is an option of --detector yunet`);
+  }
+  return { detector: d, yunet };
+}

@@ -6,13 +6,15 @@ import { encodePng } from "../image/png.js";
 import { loadModel } from "../onnx/load.js";
 import { annotate, recognize } from "../recognize.js";
 import { FaceDetector } from "../detect/detector.js";
-import { parseArgs, numberOption, stringOption } from "./args.js";
+import { YuNetDetector } from "../detect/yunet.js";
+import { detectorOptions, DETECTOR_VALUES, parseArgs, numberOption, stringOption } from "./args.js";
 import { modelDirOption } from "./classify.js";
 
 // `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx]` plus the detector's options.
 export async function detectCommand(argv: string[]): Promise<void> {
-  const p = parseArgs(argv, { flags: ["json"], values: ["out", "model", "scale-factor", "min-neighbors", "min-size", "max-size", "margin", "cascade"] }, "detect");
+  const p = parseArgs(argv, { flags: ["json"], values: ["out", "model", "scale-factor", "min-neighbors", "min-size", "max-size", "margin", "cascade", ...DETECTOR_VALUES] }, "detect");
   if (p.positionals.length === 0) throw new ArgumentError("detect: expected one or more PNG or JPEG files");
+  const { detector: kind, yunet } = detectorOptions(p, "detect");
   const scaleFactor = numberOption(p, "scale-factor", "detect", (v) => v > 1 && v <= 4, "a number in (1, 4]");
   const minNeighbors = numberOption(p, "min-neighbors", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0");
   const minSize = numberOption(p, "min-size", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0 (pixels)");
@@ -28,13 +30,13 @@ export async function detectCommand(argv: string[]): Promise<void> {
     }
   }
   const model = await loadModel(modelDirOption(p));
-  const detector = new FaceDetector({ cascade });
+  const detector = kind === "yunet" ? YuNetDetector.default() : new FaceDetector({ cascade });
   const out = stringOption(p, "out");
   const results = [];
   for (const file of p.positionals) {
     const img = await readImage(file);
     const faces = recognize(img, {
-      model, detector, margin,
+      model, detector, margin, ...yunet,
       scaleFactor, minNeighbors,
       minSize: minSize === undefined ? undefined : [minSize, minSize],
       maxSize: maxSize === undefined ? undefined : [maxSize, maxSize],
@@ -52,6 +54,6 @@ export async function detectCommand(argv: string[]): Promise<void> {
   }
   for (const r of results) {
     if (r.faces.length === 0) console.log(`${r.file}: no face`);
-    for (const f of r.faces) console.log(`${r.file}: [${f.box.join(", ")}] ${f.label} ${f.probabilities[f.label].toFixed(3)}`);
+    for (const f of r.faces) console.log(`${r.file}: [${f.box.join(", ")}]${f.score !== undefined ? ` (face ${f.score.toFixed(3)})` : ""} ${f.label} ${f.probabilities[f.label].toFixed(3)}`);
   }
 }

@@ -16,6 +16,8 @@ commands:
                                             emotion of each face crop (any size; grey, 48×48 area resize, /255)
   faces <image...> [--json] [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]
                                             Haar-cascade face boxes (OpenCV's detectMultiScale, box for box)
+        [--detector yunet] [--score-threshold F] [--nms-threshold F] [--top-k N] [--longest-side PX]
+                                            or YuNet's, with scores and five landmarks
   detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx] [--margin F] and the options of faces
                                             faces and their emotions; --out writes the image annotated
   train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--resume]

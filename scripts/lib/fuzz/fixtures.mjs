@@ -178,7 +178,7 @@ function onnxBases(f) {
   return [
     real("benchmarks/models/resezap-reference.onnx", 48),
     // YuNet's three strides need 32 px or more a side
-    real("fixtures/yunet/face_detection_yunet.onnx", 64),
+    real("models/yunet/face_detection_yunet.onnx", 64),
     encode("conv.onnx", {
       input: [1, 3, "h", "w"],
       nodes: [
