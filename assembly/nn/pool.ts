@@ -35,18 +35,29 @@ export function pool2d(inp: usize, H: i32, W: i32, C: i32, kh: i32, kw: i32, sh:
     const y0 = max(0, oy * sh - padT), y1 = min(H, oy * sh - padT + kh);
     for (let ox = 0; ox < Wo; ox++) {
       const x0 = max(0, ox * sw - padL), x1 = min(W, ox * sw - padL + kw);
-      if (!isMax && kh == 2 && kw == 2 && y1 - y0 == 2 && x1 - x0 == 2) {
-        // the common case, a whole 2×2 average: 4 loads a vector
+      if (kh == 2 && kw == 2 && y1 - y0 == 2 && x1 - x0 == 2) {
+        // the common case, a whole 2×2 window (an average, or YuNet's and many CNNs' max): 4 loads a vector
         const p = inp + <usize>(y0 * W + x0) * px;
         let c = 0;
-        for (; c < C4; c += 4) {
-          const k = <usize>c << 2;
-          const s = f32x4.add(f32x4.add(v128.load(p + k), v128.load(p + px + k)), f32x4.add(v128.load(p + row + k), v128.load(p + row + px + k)));
-          v128.store(o + k, f32x4.mul(s, whole));
-        }
-        for (; c < C; c++) {
-          const k = <usize>c << 2;
-          store<f32>(o + k, (load<f32>(p + k) + load<f32>(p + px + k) + load<f32>(p + row + k) + load<f32>(p + row + px + k)) * 0.25);
+        if (isMax) {
+          for (; c < C4; c += 4) {
+            const k = <usize>c << 2;
+            v128.store(o + k, f32x4.max(f32x4.max(v128.load(p + k), v128.load(p + px + k)), f32x4.max(v128.load(p + row + k), v128.load(p + row + px + k))));
+          }
+          for (; c < C; c++) {
+            const k = <usize>c << 2;
+            store<f32>(o + k, max(max(load<f32>(p + k), load<f32>(p + px + k)), max(load<f32>(p + row + k), load<f32>(p + row + px + k))));
+          }
+        } else {
+          for (; c < C4; c += 4) {
+            const k = <usize>c << 2;
+            const s = f32x4.add(f32x4.add(v128.load(p + k), v128.load(p + px + k)), f32x4.add(v128.load(p + row + k), v128.load(p + row + px + k)));
+            v128.store(o + k, f32x4.mul(s, whole));
+          }
+          for (; c < C; c++) {
+            const k = <usize>c << 2;
+            store<f32>(o + k, (load<f32>(p + k) + load<f32>(p + px + k) + load<f32>(p + row + k) + load<f32>(p + row + px + k)) * 0.25);
+          }
         }
         o += px;
         continue;
