@@ -108,9 +108,10 @@ export function iou(a: readonly number[], b: readonly number[]): number {
 
 /**
  * The frame as YuNet's input: BGR 0–255, NHWC, [⌈h/32⌉·32, ⌈w/32⌉·32, 3], zeros right and bottom. With
- * `scale` < 1 the frame is first shrunk to round(w·scale) × round(h·scale) by area averaging.
+ * `scale` < 1 the frame is first shrunk to round(w·scale) × round(h·scale) by area averaging (separable: rows,
+ * then columns). `into` is reused when it has the right size (a detector keeps one per frame size).
  */
-export function yunetInput(frame: ImageLike, scale = 1): { data: Float32Array; height: number; width: number; scaledWidth: number; scaledHeight: number } {
+export function yunetInput(frame: ImageLike, scale = 1, into?: Float32Array): { data: Float32Array; height: number; width: number; scaledWidth: number; scaledHeight: number } {
   const ch = channelsOf(frame, "frame");
   const { width: W, height: H } = frame;
   if (!(W > 0 && H > 0)) throw new ImageError(`frame: expected a non-empty image, found ${W}×${H}`);
@@ -119,47 +120,79 @@ export function yunetInput(frame: ImageLike, scale = 1): { data: Float32Array; h
   }
   const sw = Math.max(1, Math.round(W * scale)), sh = Math.max(1, Math.round(H * scale));
   const pw = Math.ceil(sw / 32) * 32, ph = Math.ceil(sh / 32) * 32;
-  const data = new Float32Array(ph * pw * 3);
-  const bgr = ch === 1 ? [0, 0, 0] : [2, 1, 0];
+  const data = into && into.length === ph * pw * 3 ? into : new Float32Array(ph * pw * 3);
+  const src = frame.data;
+  // B, G, R at source offsets 2, 1, 0 (grey: 0, 0, 0)
+  const ob = ch === 1 ? 0 : 2, og = ch === 1 ? 0 : 1;
   if (sw === W && sh === H) {
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      const s = (y * W + x) * ch, d = (y * pw + x) * 3;
-      data[d] = frame.data[s + bgr[0]];
-      data[d + 1] = frame.data[s + bgr[1]];
-      data[d + 2] = frame.data[s + bgr[2]];
-    }
-  } else {
-    // area averaging: each output pixel the mean of the source pixels it covers, by covered fraction
-    const ax = areaTaps(W, sw), ay = areaTaps(H, sh);
-    for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) {
-      const d = (y * pw + x) * 3;
-      for (const [sy, wy] of ay[y]) for (const [sx, wx] of ax[x]) {
-        const s = (sy * W + sx) * ch, k = wy * wx;
-        data[d] += frame.data[s + bgr[0]] * k;
-        data[d + 1] += frame.data[s + bgr[1]] * k;
-        data[d + 2] += frame.data[s + bgr[2]] * k;
+    for (let y = 0; y < H; y++) {
+      let s = y * W * ch, d = y * pw * 3;
+      for (let x = 0; x < W; x++, s += ch, d += 3) {
+        data[d] = src[s + ob];
+        data[d + 1] = src[s + og];
+        data[d + 2] = src[s];
       }
+      data.fill(0, y * pw * 3 + W * 3, (y + 1) * pw * 3);
+    }
+    data.fill(0, H * pw * 3);
+    return { data, height: ph, width: pw, scaledWidth: sw, scaledHeight: sh };
+  }
+  // rows first: each source row to sw BGR pixels, then each output row from the rows it covers
+  const tx = areaTaps(W, sw), ty = areaTaps(H, sh);
+  if (rowsScratch.length < H * sw * 3) rowsScratch = new Float32Array(H * sw * 3);
+  const rowsBuf = rowsScratch;
+  for (let y = 0; y < H; y++) {
+    const base = y * W * ch;
+    for (let x = 0; x < sw; x++) {
+      let b = 0, g = 0, r = 0;
+      for (let k = tx.start[x]; k < tx.start[x + 1]; k++) {
+        const s = base + tx.index[k] * ch, wk = tx.weight[k];
+        b += src[s + ob] * wk;
+        g += src[s + og] * wk;
+        r += src[s] * wk;
+      }
+      const d = (y * sw + x) * 3;
+      rowsBuf[d] = b;
+      rowsBuf[d + 1] = g;
+      rowsBuf[d + 2] = r;
+    }
+  }
+  data.fill(0);
+  for (let y = 0; y < sh; y++) {
+    const d0 = y * pw * 3;
+    for (let k = ty.start[y]; k < ty.start[y + 1]; k++) {
+      const s0 = ty.index[k] * sw * 3, wk = ty.weight[k];
+      for (let i = 0; i < sw * 3; i++) data[d0 + i] += rowsBuf[s0 + i] * wk;
     }
   }
   return { data, height: ph, width: pw, scaledWidth: sw, scaledHeight: sh };
 }
 
-/** Per output index, the source indices and weights of an area resize from n to m ≤ n. */
-function areaTaps(n: number, m: number): [number, number][][] {
-  const scale = n / m, out: [number, number][][] = [];
+/** The rows pass's buffer, kept between frames (grown when a larger frame needs it). */
+let rowsScratch = new Float32Array(0);
+
+/** Per output index o < m, source indices index[start[o]..start[o+1]) and their weights, for an area resize from n to m ≤ n. */
+function areaTaps(n: number, m: number): { start: Int32Array; index: Int32Array; weight: Float32Array } {
+  const scale = n / m, start = new Int32Array(m + 1), index: number[] = [], weight: number[] = [];
   for (let o = 0; o < m; o++) {
-    const a = o * scale, b = a + scale, taps: [number, number][] = [];
+    const a = o * scale, b = a + scale;
     for (let s = Math.floor(a); s < Math.min(n, Math.ceil(b)); s++) {
       const cover = Math.min(b, s + 1) - Math.max(a, s);
-      if (cover > 0) taps.push([s, cover / scale]);
+      if (cover > 0) {
+        index.push(s);
+        weight.push(cover / scale);
+      }
     }
-    out.push(taps);
+    start[o + 1] = index.length;
   }
-  return out;
+  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }
 
 /** YuNet on this engine: its program compiled once for each padded input size met. */
 export class YuNetDetector {
+  /** the input buffer of each frame size met (a stream of frames allocates nothing after the first) */
+  private readonly inputs = new Map<number, Float32Array>();
+
   constructor(readonly onnx: OnnxModel) {
     const names = new Set(onnx.outputNames);
     const missing = STRIDES.flatMap((s) => ["cls", "obj", "bbox", "kps"].map((k) => `${k}_${s}`)).filter((n) => !names.has(n));
@@ -183,7 +216,8 @@ export class YuNetDetector {
     const o = resolve(options);
     const longest = Math.max(frame.width, frame.height);
     const scale = o.longestSide !== undefined && longest > o.longestSide ? o.longestSide / longest : 1;
-    const x = yunetInput(frame, scale);
+    const x = yunetInput(frame, scale, this.inputs.get(frame.width * 65536 + frame.height));
+    this.inputs.set(frame.width * 65536 + frame.height, x.data);
     const { model, outputs } = this.onnx.forSize(x.height, x.width);
     const faces = decodeYuNet(outputsByName(model, outputs, x.data), x.height, x.width, o);
     if (scale === 1) return faces;
