@@ -46,6 +46,9 @@ export class Model {
   /** row-wise models: programs for several examples at once, by row count (ROW_BLOCK and the last remainders) */
   private rowPrograms = new Map<number, Program>();
   private rowWiseCache?: boolean;
+  /** Set by the loader for a model whose declared input leaves dimensions free: the same model for another input shape. */
+  reshaper?: (shape: number[]) => Model;
+  private readonly reshaped = new Map<string, Model>();
   private variant?: NNVariant;
 
   constructor(args: { inputs: SymbolicTensor; outputs: SymbolicTensor | SymbolicTensor[]; name?: string; seed?: number }) {
@@ -216,6 +219,24 @@ export class Model {
       this.outputs.forEach((o, k) => outs[k].set(values.get(o)!, i * size(o.shape)));
     }
     return outs;
+  }
+
+  /**
+   * This model for inputs of another shape, where its declared input leaves dimensions free (a fully
+   * convolutional Keras model, loaded with loadLayersModel(source, { inputShape })): the same weights, compiled
+   * once per shape and kept. The model's own shape returns the model itself.
+   */
+  forInputShape(shape: number[]): Model {
+    if (shape.join() === this.inputShape.join()) return this;
+    if (!this.reshaper) throw new ArgumentError(`forInputShape: the model's input is fixed at [${this.inputShape.join(", ")}], not [${shape.join(", ")}]`);
+    const key = shape.join();
+    let m = this.reshaped.get(key);
+    if (!m) {
+      m = this.reshaper(shape);
+      if (this.variant) m.useVariant(this.variant);
+      this.reshaped.set(key, m);
+    }
+    return m;
   }
 
   /** A printable table: layer, class, output shape, parameters. */

@@ -178,7 +178,7 @@ describe("Keras models built in TF.js, run by this engine", () => {
     expect(await compare(model, 5, 37)).toBeLessThan(TOL);
   });
 
-  it("a fully convolutional model (free height and width) runs at the inputShape given at load, and is refused without it", async () => {
+  it("a fully convolutional model (free height and width) runs at the inputShape given at load and at any other (forInputShape), and is refused without one", async () => {
     const inp = tfl.input({ shape: [null, null, 3] as unknown as number[] });
     let x = L.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }).apply(inp) as tfl.SymbolicTensor;
     x = L.depthwiseConv2d({ kernelSize: 3, padding: "same" }).apply(x) as tfl.SymbolicTensor;
@@ -189,8 +189,11 @@ describe("Keras models built in TF.js, run by this engine", () => {
     const src = { modelTopology: a.modelTopology, weightSpecs: a.weightSpecs as any, weightData: a.weightData as ArrayBuffer };
     await expect(loadLayersModel(src)).rejects.toThrow(/input's shape \[null, null, 3\] leaves dimensions free; pass inputShape/);
     await expect(loadLayersModel(src, { inputShape: [20, 17, 4] })).rejects.toThrow(/inputShape \[20, 17, 4\] does not fit the model's input \[null, null, 3\]/);
-    for (const [h, w] of [[20, 17], [9, 32]]) {
-      const ours = await loadLayersModel(src, { inputShape: [h, w, 3] });
+    const first = await loadLayersModel(src, { inputShape: [20, 17, 3] });
+    expect(() => first.forInputShape([20, 17, 4])).toThrow(/does not fit the model's input \[null, null, 3\]/);
+    for (const [h, w] of [[20, 17], [9, 32], [31, 6]]) {
+      const ours = first.forInputShape([h, w, 3]);
+      expect(ours.inputShape).toEqual([h, w, 3]);
       const r = new Random(h), xs = new Float32Array(2 * h * w * 3).map(() => r.uniform(-1, 1));
       const want = await (model.predict(tf.tensor(xs, [2, h, w, 3])) as tf.Tensor).data();
       expect(maxRelErr(ours.predict(xs, 2), want)).toBeLessThan(TOL);

@@ -246,6 +246,8 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     expect(() => m.predict(new Float32Array(2305))).toThrow(ArgumentError);
     expect(() => m.predict(new Float32Array(2304).fill(NaN))).toThrow(/value 0 is NaN/);
     expect(m.predict(new Float32Array(0)).length).toBe(0);
+    expect(m.forInputShape([48, 48, 1])).toBe(m);
+    expect(() => m.forInputShape([64, 64, 1])).toThrow(/forInputShape: the model's input is fixed at \[48, 48, 1\], not \[64, 64, 1\]/);
     expect(m.predict(new Float32Array(3 * 2304)).length).toBe(21);
   });
 

@@ -27,6 +27,8 @@ export interface ModelJSON {
 /** Builds a Model from model.json and the bytes of each manifest group (shards concatenated in order). */
 export function modelFromArtifacts(json: ModelJSON, groups: ArrayBuffer[], file = "model.json", inputShape?: number[]): Model {
   const model = buildTopology(withInputShape(json.modelTopology, inputShape, file), file);
+  // a model whose declared input leaves dimensions free can be rebuilt for another shape (Model.forInputShape)
+  if (inputShape && hasFreeInput(json.modelTopology)) model.reshaper = (shape) => modelFromArtifacts(json, groups, file, shape);
   const entries = (json.weightsManifest ?? []).map((g) => g.weights);
   const weights = decodeWeights(entries, groups, file);
   assignWeights(model, weights, file);
@@ -87,6 +89,15 @@ function withInputShape(topology: any, shape: number[] | undefined, file: string
   }
   if (Array.isArray(cconfig?.build_input_shape)) set(cconfig, "build_input_shape");
   return copy;
+}
+
+function hasFreeInput(topology: any): boolean {
+  try {
+    withInputShape(topology, undefined, "");
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function buildTopology(topology: any, file: string): Model {
