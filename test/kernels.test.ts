@@ -121,7 +121,7 @@ for (const variant of variants) {
       }
     });
 
-    it("depthwise3x3 matches depthwiseRef, valid and same", () => {
+    it("depthwise3x3 (and depthwise3x3_relu) matches depthwiseRef, valid and same", () => {
       const r = new Random(12);
       for (let k = 0; k < 80; k++) {
         arena.reset();
@@ -130,8 +130,12 @@ for (const variant of variants) {
         if (Ho <= 0 || Wo <= 0) continue;
         const x = r.fill(H * W * C), w = r.fill(9 * C), b = r.next() < 0.5 ? r.fill(C) : null;
         const o = out(Ho * Wo * C);
-        ex.depthwise3x3(put(x), H, W, C, put(w), b ? put(b) : 0, o, pad);
-        expectClose(arena.readF32(o, Ho * Wo * C), ref.depthwiseRef(x, H, W, C, w, b, pad), TOL, `depthwise ${H}x${W}x${C} pad=${pad}`);
+        // every other case with the ReLU applied row by row (depthwise3x3_relu)
+        const relu = (k >> 1) % 2 === 1;
+        (relu ? ex.depthwise3x3_relu : ex.depthwise3x3)(put(x), H, W, C, put(w), b ? put(b) : 0, o, pad);
+        let want = ref.depthwiseRef(x, H, W, C, w, b, pad);
+        if (relu) want = ref.reluRef(want);
+        expectClose(arena.readF32(o, Ho * Wo * C), want, TOL, `depthwise ${H}x${W}x${C} pad=${pad} relu=${relu}`);
         expect(Number.isNaN(arena.f32[(o >> 2) + Ho * Wo * C])).toBe(true);
       }
     });

@@ -9,6 +9,12 @@ export function depthwise3x3(inp: usize, H: i32, W: i32, C: i32, w: usize, b: us
   depthwise3x3_rows(inp, H, W, C, w, b, out, pad, 0, H - 2 + 2 * pad);
 }
 
+// The same, then max(·, 0) on each output row while it is still in cache (a layer followed by a ReLU, as in
+// MobileNet-style and YuNet blocks): a pass over the whole tensor afterwards would go to memory for it again.
+export function depthwise3x3_relu(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32): void {
+  rows(inp, H, W, C, w, b, out, pad, 0, H - 2 + 2 * pad, false, true);
+}
+
 // Output rows oy0..oy1-1 only, written from `out` on (out is row oy0): lets a separable convolution run its
 // depthwise and pointwise halves a few rows at a time, in cache.
 // Kernel choice: one channel (the network's first layer) vectorises along x; otherwise channels go 4 at a
@@ -16,19 +22,20 @@ export function depthwise3x3(inp: usize, H: i32, W: i32, C: i32, w: usize, b: us
 // padding "same" included (they are a large share of a small image: 2 of every 13 rows and columns at 13×13);
 // a 1–3 channel tail and images under 2×2 take the clipped per-pixel path.
 export function depthwise3x3_rows(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32, oy0: i32, oy1: i32): void {
-  rows(inp, H, W, C, w, b, out, pad, oy0, oy1, false);
+  rows(inp, H, W, C, w, b, out, pad, oy0, oy1, false, false);
 }
 
 // out += depthwise(in) over output rows oy0..oy1-1 (no bias): the training module's input gradient of a
 // "same" depthwise layer, which is this convolution of the output gradient with the kernel flipped, added
 // to a gradient that other layers have already written there.
 export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usize, out: usize, pad: i32, oy0: i32, oy1: i32): void {
-  rows(inp, H, W, C, w, 0, out, pad, oy0, oy1, true);
+  rows(inp, H, W, C, w, 0, out, pad, oy0, oy1, true, false);
 }
 
-// add: start every sum from what out holds instead of the bias (a constant at both call sites).
+// add: start every sum from what out holds instead of the bias; relu: max(·, 0) on each finished row (both
+// constants at every call site).
 // @ts-ignore: decorator
-@inline function rows(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32, oy0: i32, oy1: i32, add: bool): void {
+@inline function rows(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, out: usize, pad: i32, oy0: i32, oy1: i32, add: bool, relu: bool): void {
   const Wo = W - 2 + 2 * pad;
   if (Wo <= 0 || oy1 <= oy0) return;
   const px = <usize>C << 2;
@@ -37,26 +44,41 @@ export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usi
   const C4 = C > 1 && H >= 2 && W >= 2 ? C & ~3 : 0;
   for (let oy = oy0; oy < oy1; oy++) {
     const o = out + <usize>(oy - oy0) * outRow;
-    const iy = oy - pad;
-    const r = inp + <usize>iy * row; // input row iy; one row above the image when iy = -1 (never read then)
-    if (C == 1) {
-      if (iy < 0 || iy + 3 > H) {
-        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, 0, add);
-        continue;
-      }
-      if (pad) {
-        clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, 1, 0, add);
-        if (Wo > 1) clippedPixels(inp, H, W, C, w, b, o, pad, oy, Wo - 1, Wo, 0, add); // (once: add must not see a pixel twice)
-      }
-      interiorRowC1(r, W, w, b, o, pad, Wo - pad, pad, add);
-      continue;
-    }
-    // kernel rows inside the image: all three, or (padding "same") all but the first or the last
-    if (iy < 0) groupRow(r, W, C4, px, w, b, o, pad, Wo, 1, 3, add);
-    else if (iy + 3 > H) groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 2, add);
-    else groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 3, add);
-    if (C4 < C) clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, C4, add);
+    oneRow(inp, H, W, C, w, b, o, pad, oy, Wo, C4, px, row, add);
+    if (relu) reluInPlace(o, Wo * C);
   }
+}
+
+// @ts-ignore: decorator
+@inline function reluInPlace(o: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(o + (<usize>i << 2), f32x4.max(v128.load(o + (<usize>i << 2)), z));
+  for (; i < n; i++) store<f32>(o + (<usize>i << 2), max<f32>(load<f32>(o + (<usize>i << 2)), 0));
+}
+
+// One output row oy at o.
+// @ts-ignore: decorator
+@inline function oneRow(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usize, o: usize, pad: i32, oy: i32, Wo: i32, C4: i32, px: usize, row: usize, add: bool): void {
+  const iy = oy - pad;
+  const r = inp + <usize>iy * row; // input row iy; one row above the image when iy = -1 (never read then)
+  if (C == 1) {
+    if (iy < 0 || iy + 3 > H) {
+      clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, 0, add);
+      return;
+    }
+    if (pad) {
+      clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, 1, 0, add);
+      if (Wo > 1) clippedPixels(inp, H, W, C, w, b, o, pad, oy, Wo - 1, Wo, 0, add); // (once: add must not see a pixel twice)
+    }
+    interiorRowC1(r, W, w, b, o, pad, Wo - pad, pad, add);
+    return;
+  }
+  // kernel rows inside the image: all three, or (padding "same") all but the first or the last
+  if (iy < 0) groupRow(r, W, C4, px, w, b, o, pad, Wo, 1, 3, add);
+  else if (iy + 3 > H) groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 2, add);
+  else groupRow(r, W, C4, px, w, b, o, pad, Wo, 0, 3, add);
+  if (C4 < C) clippedPixels(inp, H, W, C, w, b, o, pad, oy, 0, Wo, C4, add);
 }
 
 // One output row, channels 0..C4-1 four at a time, kernel rows ky0..ky1-1 (constants where it is inlined, so

@@ -2,7 +2,7 @@
 // Memory: the static data of this module ends at __heap_base; everything above it is one arena that the
 // JS side lays out (weights packed at load, activations, the program) and grows once when it needs to.
 export { pointwise_4x8 } from "./pointwise";
-export { depthwise3x3, depthwise3x3_rows } from "./depthwise";
+export { depthwise3x3, depthwise3x3_relu, depthwise3x3_rows } from "./depthwise";
 export { separable3x3 } from "./separable";
 export { conv3x3_4x8 } from "./conv3x3";
 export { conv2d_4x8 } from "./conv";

@@ -1,5 +1,5 @@
 import { pointwise_4x8 } from "./pointwise";
-import { depthwise3x3 } from "./depthwise";
+import { depthwise3x3, depthwise3x3_relu } from "./depthwise";
 import { separable3x3 } from "./separable";
 import { conv3x3_4x8 } from "./conv3x3";
 import { relu, add, affine, softmax } from "./elementwise";
@@ -25,7 +25,10 @@ import { Op, OP_WORDS } from "../../src/abi/nn";
 export function execOp(op: usize): void {
   switch (load<i32>(op)) {
     case Op.Pointwise: pointwise_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8)); break;
-    case Op.Depthwise: depthwise3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
+    case Op.Depthwise:
+      if (arg(op, 8)) depthwise3x3_relu(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7));
+      else depthwise3x3(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7));
+      break;
     case Op.Conv3x3: conv3x3_4x8(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), arg(op, 7)); break;
     case Op.Relu: relu(ptr(op, 0), arg(op, 1), ptr(op, 2)); break;
     case Op.Add: add(ptr(op, 0), ptr(op, 1), arg(op, 2), ptr(op, 3), arg(op, 4)); break;

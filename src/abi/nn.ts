@@ -9,7 +9,7 @@ export const OP_WORDS = 24;
 
 export const enum Op {
   Pointwise = 1, // in, P, C, wPacked, bPacked, out, F, res|0, relu
-  Depthwise = 2, // in, H, W, C, w[3,3,C], b, out, pad        (3×3, stride 1, pad 0 valid or 1 same)
+  Depthwise = 2, // in, H, W, C, w[3,3,C], b, out, pad, relu  (3×3, stride 1, pad 0 valid or 1 same)
   Conv3x3 = 3, // in, H, W, C, wPacked, bPacked, out, F      (3×3 valid, stride 1; pad first for same)
   Relu = 4, // x, n, out
   Add = 5, // a, b, n, out, relu

@@ -117,8 +117,7 @@ function emitDepthwise(ctx: Emitter, win: Window, x: CTensor, m: number, w: Floa
   const Cm = C * m;
   const g = win.geometry(x.shape, "depthwise convolution");
   if (win.is(3) && (act.kind === "linear" || isPlainRelu(act))) {
-    ctx.op(Op.Depthwise, src, H, W, Cm, ctx.weights(w), ctx.weights(b), out.ptr, win.padding === "same" ? 1 : 0);
-    if (isPlainRelu(act)) ctx.op(Op.Relu, out.ptr, out.size, out.ptr);
+    ctx.op(Op.Depthwise, src, H, W, Cm, ctx.weights(w), ctx.weights(b), out.ptr, win.padding === "same" ? 1 : 0, isPlainRelu(act) ? 1 : 0);
     return;
   }
   const e = epilogue(ctx, act);
