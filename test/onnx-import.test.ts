@@ -165,6 +165,21 @@ describe("ONNX import vs onnxruntime-node", () => {
     expect(await compare(bytes, [1, 3, 5, 4], 7)).toBeLessThan(TOL);
   });
 
+  it("older opsets: Upsample (opset 9) and Resize (opset 10) with scales as their second input, Clip with attributes (opset 10)", async () => {
+    for (const [op, opset] of [["Upsample", 9], ["Resize", 10]] as const) {
+      const bytes = build({
+        input: [1, 2, 5, 3], opset,
+        nodes: [
+          node("Clip", ["x"], ["c"], "c", { min: { float: -0.5 }, max: { float: 0.7 } }),
+          node(op, ["c", "scales"], ["y"], "up", { mode: "nearest" }),
+        ],
+        inits: { scales: { dims: [4], data: Float32Array.of(1, 1, 2, 3) } },
+        outputs: ["y"],
+      });
+      expect(await compare(bytes, [1, 2, 5, 3], 9), `${op} opset ${opset}`).toBeLessThan(TOL);
+    }
+  });
+
   it("the constant subgraphs PyTorch writes (Shape, Gather, Unsqueeze, Concat, Reshape, ConstantOfShape, Slice, Cast, Constant) fold at load", async () => {
     const bytes = build({
       input: [1, 2, "h", "w"],

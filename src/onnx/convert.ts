@@ -665,7 +665,10 @@ function convertResize(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Va
   const x = toImage(ctx, node, tensorOf(ctx, node, 0));
   const [, C, H, W] = x.dims;
   const opsetUpsample = node.opType === "Upsample";
-  const scalesIn = opsetUpsample ? (ins[1] ? constOf(ins[1], "scales") : undefined) : ins[2] && ins[2].kind === "const" && ins[2].c.values.length ? ins[2].c : undefined;
+  // Upsample (opset 7–9) and Resize of opset 10 take scales as input 1; Resize from opset 11 as input 2 (after roi)
+  const scalesAt = opsetUpsample || ctx.g.opset < 11 ? 1 : 2;
+  const sc0 = ins[scalesAt];
+  const scalesIn = sc0 && sc0.kind === "const" && sc0.c.values.length ? sc0.c : sc0 && sc0.kind === "tensor" ? constOf(sc0, `scales (input ${scalesAt})`) : undefined;
   const sizesIn = !opsetUpsample && ins[3] ? constOf(ins[3], "sizes (input 3)") : undefined;
   let Ho: number, Wo: number, scales: [number, number] | undefined;
   if (sizesIn) {
