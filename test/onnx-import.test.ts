@@ -237,4 +237,28 @@ describe("ONNX import refuses what it does not run, by name", () => {
     const keras = await loadModel(join(ROOT, "models/reference"));
     expect(keras.inputShape).toEqual([48, 48, 1]);
   });
+
+  it("loadModel over HTTP: an ONNX file under a name without .onnx is told by its bytes, a model.json by its name", async () => {
+    const { createServer } = await import("node:http");
+    const files: Record<string, string> = {
+      "/detector": join(ROOT, "models/yunet/face_detection_yunet.onnx"),
+      "/ref/model.json": join(ROOT, "models/reference/model.json"),
+      "/ref/group1-shard1of1.bin": join(ROOT, "models/reference/group1-shard1of1.bin"),
+    };
+    const server = createServer((req, res) => {
+      const f = files[req.url ?? ""];
+      if (!f) return void res.writeHead(404).end();
+      res.writeHead(200).end(readFileSync(f));
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const y = await loadModel(`${base}/detector`, { inputSize: [64, 64] });
+      expect(y.outputs.length).toBe(12);
+      const k = await loadModel(`${base}/ref/model.json`);
+      expect(k.inputShape).toEqual([48, 48, 1]);
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -55,7 +55,13 @@ export async function loadModel(source: string | URL | Uint8Array | ArrayBuffer 
   if (typeof source === "object" && !(source instanceof URL)) return loadLayersModel(source, options);
   const s = String(source);
   if (/\.onnx$/i.test(s)) return onnxAsModel(await loadOnnxModel(source), options);
-  if (isNode && !/^(https?|blob|data):/i.test(s)) {
+  if (/^(https?|blob|data):/i.test(s) || !isNode) {
+    // a URL not named .onnx or .json: its first bytes tell (a model.json is then fetched again by the Layers loader)
+    if (!/\.json$/i.test(new URL(s, typeof location !== "undefined" ? location.href : undefined).pathname)) {
+      const { bytes, file } = await readBytes(s);
+      if (looksLikeOnnx(bytes)) return onnxAsModel(onnxModelFromBytes(bytes, file), options);
+    }
+  } else {
     // a file that is not model.json may still be ONNX under another name
     const fs = await import("node:fs/promises");
     const file = s.startsWith("file:") ? (await import("node:url")).fileURLToPath(s) : s;
