@@ -4,8 +4,8 @@
 //   resezap, TF.js WASM (the same tfjs-layers model) and ONNX Runtime Web (the same weights written as ONNX by
 //   benchmarks/lib/keras-to-onnx.mjs);
 // - a Keras MLP (784 → 512 → 256 → 10), batch 64: the same three;
-// - YuNet (models/yunet, ONNX) at 640×480, batch 1: resezap's ONNX import and ONNX Runtime Web (TF.js does not
-//   run ONNX).
+// - YuNet (models/yunet, ONNX) at 640×480 and 320×256, batch 1: resezap's ONNX import, ONNX Runtime Web and
+//   native ONNX Runtime, one thread each (TF.js does not run ONNX).
 // Every engine's output is checked against the others' before timing. Rounds rotate the engines' order; per engine
 // the median of its per-round medians, per peer the median over rounds of (peer time / our time in that round).
 //   node --experimental-wasm-relaxed-simd benchmarks/general-models.mjs [--quick]  → JSON on stdout
@@ -15,6 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tfl from "@tensorflow/tfjs-layers";
 import * as ort from "onnxruntime-web";
+import * as ortNode from "onnxruntime-node";
 import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { tf } from "./peers/tfjs-common.mjs";
 import { kerasToOnnx } from "./lib/keras-to-onnx.mjs";
@@ -115,16 +116,22 @@ async function yunetEngines(H, W) {
   const bytes = readFileSync(join(root, "models/yunet/face_detection_yunet.onnx"));
   const { model } = (await loadOnnxModel(bytes)).forSize(H, W);
   const session = await ortSession(bytes);
+  const native = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
   const [inName] = session.inputNames;
+  // ONNX Runtime takes NCHW: converted once per input, outside the timing (ours takes the NHWC input as is)
+  let lastX = null, lastNchw = null;
   const nchw = (x) => {
+    if (x === lastX) return lastNchw;
     const out = new Float32Array(x.length), P = H * W;
     for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) out[c * P + p] = x[p * 3 + c];
-    return out;
+    lastX = x;
+    return (lastNchw = out);
   };
-  // both give the first output (cls at stride 8, [anchors]): the same numbers in both layouts
+  // every engine gives the first output (cls at stride 8, [anchors]): the same numbers in both layouts
   return [
     { name: "resezap", predict: (x) => model.predictOutputs(x, 1)[0] },
     { name: "ort-web", predict: async (x) => ortRun(session, { [inName]: new ort.Tensor("float32", nchw(x), [1, 3, H, W]) }, session.outputNames[0]), dispose: () => session.release() },
+    { name: "ort-node", predict: async (x) => ortRun(native, { [inName]: new ortNode.Tensor("float32", nchw(x), [1, 3, H, W]) }, native.outputNames[0]), dispose: () => native.release() },
   ];
 }
 
@@ -173,6 +180,8 @@ export async function benchGeneralModels({ quick = false } = {}) {
   result.mlp = await race("MLP", await kerasEngines(m, [784]), [{ n: 64, x: rand(64 * 784, 0, 1, 3) }], rounds, opts);
   log("YuNet 640×480…");
   result.yunet = await race("YuNet 640×480", await yunetEngines(480, 640), [{ n: 1, x: rand(480 * 640 * 3, 0, 255, 4) }], rounds, opts);
+  log("YuNet 320×256 (a 320×240 frame padded to multiples of 32)…");
+  result.yunet320 = await race("YuNet 320×256", await yunetEngines(256, 320), [{ n: 1, x: rand(256 * 320 * 3, 0, 255, 5) }], rounds, opts);
   return result;
 }
 

@@ -49,15 +49,16 @@ export function renderResults(r) {
 
   const g = r.generalModels;
   if (g && !g.error) {
-    L.push(`## Other networks: ours against TF.js WASM and ONNX Runtime Web, alternating, ${g.rounds} round(s)`, "");
-    L.push(`Measured ${g.date} with \`${g.command}\`${g.busy ? ` (${g.busy})` : ""}; CPU flags: ${g.cpu_flags}. Same weights in every engine, outputs checked equal before timing; per engine the median of its per-round medians (ms), per peer the median over rounds of its time / ours (above 1: ours faster). mini-Xception is face_classification's architecture (${(g.miniXception?.params ?? 0).toLocaleString("en-US")} parameters, random weights); the MLP is 784 → 512 → 256 → 10; YuNet runs at 640×480 from its ONNX file (TF.js does not run ONNX).`, "");
-    L.push("| network | batch | resezap (ms) | TF.js WASM (ms) | ORT Web (ms) | ours vs TF.js WASM | ours vs ORT Web |", "|---|---:|---:|---:|---:|---:|---:|");
-    for (const [name, key] of [["mini-Xception 48×48", "miniXception"], ["MLP", "mlp"], ["YuNet 640×480", "yunet"]]) {
+    L.push(`## Other networks: ours against TF.js WASM and ONNX Runtime (Web and native), alternating, ${g.rounds} round(s)`, "");
+    L.push(`Measured ${g.date} with \`${g.command}\`${g.busy ? ` (${g.busy})` : ""}; CPU flags: ${g.cpu_flags}. Same weights in every engine, outputs checked equal before timing; per engine the median of its per-round medians (ms), per peer the median over rounds of its time / ours (above 1: ours faster). mini-Xception is face_classification's architecture (${(g.miniXception?.params ?? 0).toLocaleString("en-US")} parameters, random weights); the MLP is 784 → 512 → 256 → 10; YuNet runs from its ONNX file (TF.js does not run ONNX), ONNX Runtime given the NCHW input it takes (converted outside the timing), native ORT on one thread.`, "");
+    L.push("| network | batch | resezap (ms) | TF.js WASM (ms) | ORT Web (ms) | native ORT (ms) | ours vs TF.js WASM | ours vs ORT Web | ours vs native ORT |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const [name, key] of [["mini-Xception 48×48", "miniXception"], ["MLP", "mlp"], ["YuNet 640×480", "yunet"], ["YuNet 320×256", "yunet320"]]) {
       const c = g[key];
       if (!c) continue;
       for (const b of Object.keys(c.engines.resezap)) {
         const n = b.replace(/^batch(\d+)_ms$/, "$1"), rk = `batch${n}`;
-        L.push(`| ${name} | ${n} | ${f(c.engines.resezap[b])} | ${f(c.engines["tfjs-wasm"]?.[b])} | ${f(c.engines["ort-web"]?.[b])} | ${c.ratios["tfjs-wasm"] ? `×${f(c.ratios["tfjs-wasm"][rk])}` : "—"} | ${c.ratios["ort-web"] ? `×${f(c.ratios["ort-web"][rk])}` : "—"} |`);
+        const q = (e) => (c.ratios[e] ? `×${f(c.ratios[e][rk])}` : "—");
+        L.push(`| ${name} | ${n} | ${f(c.engines.resezap[b])} | ${f(c.engines["tfjs-wasm"]?.[b])} | ${f(c.engines["ort-web"]?.[b])} | ${f(c.engines["ort-node"]?.[b])} | ${q("tfjs-wasm")} | ${q("ort-web")} | ${q("ort-node")} |`);
       }
     }
     L.push("");
