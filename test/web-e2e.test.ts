@@ -157,4 +157,28 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
     await page.screenshot({ path: join(tmp, "web-e2e-image.png") });
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it("with ?detector=yunet the page runs YuNet in the worker: a chosen image gives what recognize() with YuNet gives in Node", async () => {
+    const yPage = await browser.newPage();
+    const errors: string[] = [];
+    yPage.on("pageerror", (e) => errors.push(String(e)));
+    yPage.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    await yPage.goto(`${server.url}web/?detector=yunet`);
+    // (no fake camera on this page: it is ready once the worker has loaded YuNet and the model)
+    await yPage.waitForFunction(() => ["no-webcam", "running"].includes((window as any).resezapDemo?.status), null, { timeout: 30_000 });
+    const file = join(root, "fixtures/faces/knn_test_kit_with_rose.png");
+    await yPage.setInputFiles("#file", file);
+    await yPage.waitForFunction(() => (window as any).resezapDemo?.latest?.source === "image", null, { timeout: 30_000 });
+    const latest: Latest = await yPage.evaluate(() => (window as any).resezapDemo.latest);
+    const lib = await import(join(root, "dist/index.js"));
+    const img = lib.decodePng(readFileSync(file), "knn_test_kit_with_rose.png");
+    const { DEFAULT_MODEL_DIR } = await import(join(root, "dist/paths.js"));
+    const model = await lib.loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR));
+    const node = lib.recognize(img, { model, detector: "yunet" }) as { box: Face["box"]; label: string }[];
+    expect(node).toHaveLength(2);
+    expect(latest.faces.map((f) => ({ box: f.box, label: f.label }))).toEqual(node.map((f) => ({ box: f.box, label: f.label })));
+    await yPage.screenshot({ path: join(tmp, "web-e2e-yunet.png") });
+    await yPage.close();
+    expect(errors).toEqual([]);
+  }, 40_000);
 });

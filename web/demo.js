@@ -134,10 +134,12 @@ stage.addEventListener("drop", (e) => {
 // ---- start ----
 readSettings();
 try {
-  const info = await pipeline.init();
+  // ?detector=yunet: the CNN detector instead of the Haar cascade
+  const detector = new URLSearchParams(location.search).get("detector") === "yunet" ? "yunet" : "haar";
+  const info = await pipeline.init(location.href, detector);
   state.variant = info.variant;
   state.status = "ready";
-  setStatus(`model loaded (${info.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}); starting the webcam…`);
+  setStatus(`model loaded (${info.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}, ${info.detector === "yunet" ? "YuNet" : "Haar cascade"}); starting the webcam…`);
   try {
     await startWebcam();
     state.status = "running";

@@ -30,11 +30,16 @@ export class Pipeline {
     });
   }
 
-  /** Fetches the cascade and the model in the worker; URLs are resolved against this page. */
-  init(base = location.href) {
+  /**
+   * Fetches the detector (the cascade, or YuNet for detector "yunet") and the model in the worker; URLs are
+   * resolved against this page.
+   */
+  init(base = location.href, detector = "haar") {
     return this.#call({
       type: "init",
+      detector,
       cascadeUrl: new URL("/models/haarcascades/haarcascade_frontalface_default.xml", base).href,
+      yunetUrl: new URL("/models/yunet/face_detection_yunet.onnx", base).href,
       modelUrl: new URL("/models/fer2013/model.json", base).href,
     });
   }

@@ -1,22 +1,33 @@
-// The demo's pipeline, off the main thread: Haar face detection + ResEZAP classification on RGBA frames.
+// The demo's pipeline, off the main thread: face detection (the Haar cascade, or YuNet with ?detector=yunet) +
+// ResEZAP classification on RGBA frames.
 // A worker because the detector and the network compile and run their WASM synchronously, which would
 // stall the page (and Chrome refuses synchronous compiles of large modules on the main thread).
 //
 // Messages in (each with an id, answered with the same id):
-//   { type: "init", cascadeUrl, modelUrl }           → { classNames, variant }
+//   { type: "init", cascadeUrl, modelUrl, detector, yunetUrl } → { classNames, variant, detector }
 //   { type: "frame", width, height, data, options }  → { faces, detectMs, classifyMs, totalMs, data }
 //   { type: "bench", width, height, data, options, n, warmup } → { runs: [{ detectMs, classifyMs, totalMs }], faces, scan }
 // data is the frame's RGBA ArrayBuffer, transferred both ways so no frame is copied.
-import { EmotionRecognizer, defaultNNVariant, recognize } from "../dist/browser.js";
+import { EmotionRecognizer, YuNetDetector, defaultNNVariant, recognize } from "../dist/browser.js";
 
 let recognizer = null;
 
-async function init({ cascadeUrl, modelUrl }) {
-  const res = await fetch(cascadeUrl);
-  if (!res.ok) throw new Error(`${cascadeUrl}: HTTP ${res.status} fetching the cascade`);
-  // Browsers have no fs to read the shipped cascade: its XML text goes in as the cascade option.
-  recognizer = await EmotionRecognizer.load({ model: modelUrl, cascade: await res.text() });
-  return { classNames: recognizer.model.classNames, variant: defaultNNVariant() };
+async function fetchOk(url, what) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} fetching the ${what}`);
+  return res;
+}
+
+async function init({ cascadeUrl, modelUrl, detector = "haar", yunetUrl }) {
+  // Browsers have no fs to read the shipped files: the cascade's XML text goes in as the cascade option, YuNet's
+  // bytes into YuNetDetector.fromBytes.
+  if (detector === "yunet") {
+    const yunet = YuNetDetector.fromBytes(new Uint8Array(await (await fetchOk(yunetUrl, "YuNet model")).arrayBuffer()), yunetUrl);
+    recognizer = await EmotionRecognizer.load({ model: modelUrl, detector: yunet });
+  } else {
+    recognizer = await EmotionRecognizer.load({ model: modelUrl, cascade: await (await fetchOk(cascadeUrl, "cascade")).text() });
+  }
+  return { classNames: recognizer.model.classNames, variant: defaultNNVariant(), detector };
 }
 
 // One frame through recognize(), with its detector wrapped to time detection alone; the rest of the call
@@ -24,18 +35,19 @@ async function init({ cascadeUrl, modelUrl }) {
 // does the work, so the demo shows exactly what the library returns.
 function run(image, options) {
   let detectMs = 0;
-  const timed = {
-    detect(img, o) {
-      const t = performance.now();
-      const boxes = recognizer.detector.detect(img, o);
-      detectMs = performance.now() - t;
-      return boxes;
-    },
+  // the recognizer's detector with its detect() timed (its prototype kept, so recognize() knows which kind it is)
+  const det = recognizer.detector;
+  const timed = Object.create(det);
+  timed.detect = (img, o) => {
+    const t = performance.now();
+    const found = det.detect(img, o);
+    detectMs = performance.now() - t;
+    return found;
   };
   const t0 = performance.now();
   const found = recognize(image, { ...options, model: recognizer.model, detector: timed });
   const totalMs = performance.now() - t0;
-  const faces = found.map((f) => ({ box: f.box, label: f.label, score: f.probabilities[f.label], probabilities: f.probabilities }));
+  const faces = found.map((f) => ({ box: f.box, label: f.label, score: f.probabilities[f.label], probabilities: f.probabilities, landmarks: f.landmarks }));
   return { faces, detectMs, classifyMs: totalMs - detectMs, totalMs };
 }
 
@@ -61,7 +73,7 @@ const handlers = {
     }
     // how the detector scanned the last frame: compiled for the frame (compile "auto": from a size's tenth frame)
     // or the generic SIMD scan
-    return { runs, faces, scan: { ...recognizer.detector.lastScan } };
+    return { runs, faces, scan: { ...(recognizer.detector.lastScan ?? {}) } };
   },
 };
 
