@@ -133,6 +133,8 @@ export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uin
     const h = 7 * scale + 2 * scale;
     const y = f.box[1] - h >= 0 ? f.box[1] - h : f.box[1] + thick;
     drawLabel(out, text, f.box[0], y, [0, 0, 0], c, scale);
+    // YuNet's landmarks as small squares (eyes, nose tip, mouth corners)
+    for (const [lx, ly] of f.landmarks ?? []) drawBox(out, [Math.round(lx) - thick, Math.round(ly) - thick, 2 * thick + 1, 2 * thick + 1], c, 1);
   }
   return out;
 }
