@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// What each detector finds on the photos of fixtures/faces against the faces a person sees there
+// (fixtures/faces/faces-seen.json): hits, misses and false boxes per photo and in all, and the time for the
+// 21 photos on one thread, each photo timed on its second run (its size compiled, as for a stream of frames). A box is a hit when it overlaps a face not already matched by IoU ≥ 0.3 (boxes of the
+// two detectors frame a face differently: Haar's squares, YuNet's taller boxes).
+//   node --experimental-wasm-relaxed-simd benchmarks/detector-quality.mjs [--json]
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodeImage, FaceDetector, YuNetDetector } from "../dist/index.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const DIR = join(HERE, "../fixtures/faces");
+const truth = JSON.parse(readFileSync(join(DIR, "faces-seen.json"), "utf8")).faces;
+
+function iou(a, b) {
+  const x0 = Math.max(a[0], b[0]), y0 = Math.max(a[1], b[1]), x1 = Math.min(a[0] + a[2], b[0] + b[2]), y1 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const i = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return i / (a[2] * a[3] + b[2] * b[3] - i);
+}
+
+/** Greedy one-to-one matching at IoU ≥ 0.3. */
+function score(found, faces) {
+  const used = new Set();
+  let hits = 0;
+  for (const b of found) {
+    const k = faces.findIndex((f, i) => !used.has(i) && iou(b, f) >= 0.3);
+    if (k >= 0) {
+      used.add(k);
+      hits++;
+    }
+  }
+  return { hits, misses: faces.length - hits, false: found.length - hits };
+}
+
+export function detectorQuality() {
+  const haar = new FaceDetector();
+  const yunet = YuNetDetector.default();
+  const detectors = {
+    "Haar, OpenCV's defaults": (img) => haar.detect(img),
+    "Haar, real-time settings": (img) => haar.detect(img, { scaleFactor: 1.2, minSize: 60, minNeighbors: 5 }),
+    YuNet: (img) => yunet.detect(img).map((f) => f.box),
+    "YuNet, longest side 320": (img) => yunet.detect(img, { longestSide: 320 }).map((f) => f.box),
+  };
+  const photos = readdirSync(DIR).filter((f) => f.endsWith(".png")).sort();
+  const images = photos.map((f) => decodeImage(readFileSync(join(DIR, f)), f));
+  const result = { photos: photos.length, faces: photos.reduce((s, f) => s + truth[f].length, 0), detectors: {} };
+  for (const [name, detect] of Object.entries(detectors)) {
+    const per = {};
+    const total = { hits: 0, misses: 0, false: 0 };
+    let ms = 0;
+    const found = images.map((img) => {
+      detect(img); // first: the size compiled, V8 tiered up
+      const t0 = performance.now();
+      const boxes = detect(img);
+      ms += performance.now() - t0;
+      return boxes;
+    });
+    photos.forEach((f, i) => {
+      per[f] = score(found[i], truth[f]);
+      for (const k of Object.keys(total)) total[k] += per[f][k];
+    });
+    result.detectors[name] = { ...total, ms: Math.round(ms), per };
+  }
+  return result;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = detectorQuality();
+  if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 1));
+  else {
+    console.log(`${r.photos} photos, ${r.faces} faces a person sees (fixtures/faces/faces-seen.json)`);
+    for (const [name, d] of Object.entries(r.detectors)) console.log(`${name}: ${d.hits} hits, ${d.misses} misses, ${d.false} false boxes, ${d.ms} ms`);
+    const names = Object.keys(r.detectors);
+    for (const f of Object.keys(r.detectors[names[0]].per)) {
+      const cells = names.map((n) => { const p = r.detectors[n].per[f]; return `${p.hits}/${p.misses}/${p.false}`; });
+      if (new Set(cells).size > 1) console.log(`  ${f}: ${names.map((n, i) => `${n} ${cells[i]}`).join(", ")}`);
+    }
+  }
+}
