@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// What each detector finds on the photos of fixtures/faces against the faces a person sees there
+// What each detector finds on the photos of fixtures/faces against the faces a person sees there: ours (Haar,
+// YuNet) and the peers users run (benchmarks/peers/detectors.mjs: face-api's TinyFaceDetector and SSD, Human's
+// BlazeFace, on TF.js WASM)
 // (fixtures/faces/faces-seen.json): hits, misses and false boxes per photo and in all, and the time for the
 // 21 photos on one thread, each photo timed on its second run (its size compiled, as for a stream of frames). A box is a hit when it overlaps a face not already matched by IoU ≥ 0.3 (boxes of the
 // two detectors frame a face differently: Haar's squares, YuNet's taller boxes).
@@ -8,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeImage, FaceDetector, YuNetDetector } from "../dist/index.js";
+import { cpuFlags } from "./run.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIR = join(HERE, "../fixtures/faces");
@@ -33,7 +36,7 @@ function score(found, faces) {
   return { hits, misses: faces.length - hits, false: found.length - hits };
 }
 
-export function detectorQuality() {
+export async function detectorQuality({ peers = true } = {}) {
   const haar = new FaceDetector();
   const yunet = YuNetDetector.default();
   const detectors = {
@@ -42,6 +45,17 @@ export function detectorQuality() {
     YuNet: (img) => yunet.detect(img).map((f) => f.box),
     "YuNet, longest side 320": (img) => yunet.detect(img, { longestSide: 320 }).map((f) => f.box),
   };
+  let close = () => {};
+  if (peers) {
+    try {
+      const { createPeerDetectors } = await import("./peers/detectors.mjs");
+      const p = await createPeerDetectors();
+      for (const d of p.detectors) detectors[d.name] = d.detect;
+      close = p.close;
+    } catch (e) {
+      console.error(`[detector-quality] peers left out: ${e.message}`);
+    }
+  }
   const photos = readdirSync(DIR).filter((f) => f.endsWith(".png")).sort();
   const images = photos.map((f) => decodeImage(readFileSync(join(DIR, f)), f));
   const result = { photos: photos.length, faces: photos.reduce((s, f) => s + truth[f].length, 0), detectors: {} };
@@ -49,27 +63,28 @@ export function detectorQuality() {
     const per = {};
     const total = { hits: 0, misses: 0, false: 0 };
     let ms = 0;
-    const found = images.map((img) => {
-      detect(img); // first: the size compiled, V8 tiered up
+    const found = [];
+    for (const img of images) {
+      await detect(img); // first: the size compiled (ours) or the graph traced (TF.js), everything warm
       const t0 = performance.now();
-      const boxes = detect(img);
+      found.push(await detect(img));
       ms += performance.now() - t0;
-      return boxes;
-    });
+    }
     photos.forEach((f, i) => {
       per[f] = score(found[i], truth[f]);
       for (const k of Object.keys(total)) total[k] += per[f][k];
     });
     result.detectors[name] = { ...total, ms: Math.round(ms), per };
   }
+  await close();
   return result;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = detectorQuality();
+  const r = await detectorQuality();
   if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 1));
   else {
-    console.log(`${r.photos} photos, ${r.faces} faces a person sees (fixtures/faces/faces-seen.json)`);
+    console.log(`${r.photos} photos, ${r.faces} faces a person sees (fixtures/faces/faces-seen.json); CPU flags: ${cpuFlags()}`);
     for (const [name, d] of Object.entries(r.detectors)) console.log(`${name}: ${d.hits} hits, ${d.misses} misses, ${d.false} false boxes, ${d.ms} ms`);
     const names = Object.keys(r.detectors);
     for (const f of Object.keys(r.detectors[names[0]].per)) {
