@@ -5,7 +5,7 @@
 // (fixtures/faces/faces-seen.json): hits, misses and false boxes per photo and in all, and the time for the
 // 21 photos on one thread, each photo timed on its second run (its size compiled, as for a stream of frames). A box is a hit when it overlaps a face not already matched by IoU ≥ 0.3 (boxes of the
 // two detectors frame a face differently: Haar's squares, YuNet's taller boxes).
-//   node --experimental-wasm-relaxed-simd benchmarks/detector-quality.mjs [--json]
+//   node --experimental-wasm-relaxed-simd benchmarks/detector-quality.mjs [--json | --markdown]
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,6 +83,17 @@ export async function detectorQuality({ peers = true } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await detectorQuality();
   if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 1));
+  else if (process.argv.includes("--markdown")) {
+    // per photo: the faces a person sees, then each detector's hits / misses / false boxes
+    const names = Object.keys(r.detectors);
+    console.log(`| photo | faces | ${names.join(" | ")} |`);
+    console.log(`|---|---:|${names.map(() => "---:").join("|")}|`);
+    for (const f of Object.keys(r.detectors[names[0]].per)) {
+      const faces = r.detectors[names[0]].per[f].hits + r.detectors[names[0]].per[f].misses;
+      console.log(`| ${f} | ${faces} | ${names.map((n) => { const p = r.detectors[n].per[f]; return `${p.hits} / ${p.misses} / ${p.false}`; }).join(" | ")} |`);
+    }
+    console.log(`| **all** | **${r.faces}** | ${names.map((n) => { const d = r.detectors[n]; return `**${d.hits} / ${d.misses} / ${d.false}**`; }).join(" | ")} |`);
+  }
   else {
     console.log(`${r.photos} photos, ${r.faces} faces a person sees (fixtures/faces/faces-seen.json); CPU flags: ${cpuFlags()}`);
     for (const [name, d] of Object.entries(r.detectors)) console.log(`${name}: ${d.hits} hits, ${d.misses} misses, ${d.false} false boxes, ${d.ms} ms`);
