@@ -465,8 +465,27 @@ export class Permute extends Layer {
   }
 }
 
+/** A per-channel map x·scale + shift on the last axis, its scale and shift given by affine(C): the reference, the
+ * lowering (Op.Affine, an element-wise activation fused in) and the shape of Rescaling and Normalization. */
+abstract class ChannelAffineLayer extends Layer {
+  abstract affine(C: number): { scale: Float32Array; shift: Float32Array };
+  outputShape([s]: Shape[]): Shape {
+    return s;
+  }
+  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
+    const C = s[s.length - 1], { scale, shift } = this.affine(C);
+    return x.map((v, i) => v * scale[i % C] + shift[i % C]);
+  }
+  emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
+    emitChannelAffine(ctx, x, out, fuse, this.affine(x.shape[x.shape.length - 1]));
+  }
+  canFuseActivation(a: ActivationSpec): boolean {
+    return isElementwise(a);
+  }
+}
+
 /** Rescaling: x·scale + offset (scale and offset numbers or one a channel). */
-export class Rescaling extends Layer {
+export class Rescaling extends ChannelAffineLayer {
   readonly className = "Rescaling";
   readonly scale: number | number[];
   readonly offset: number | number[];
@@ -499,20 +518,10 @@ export class Rescaling extends Layer {
   affine(C: number): { scale: Float32Array; shift: Float32Array } {
     return { scale: this.perChannel(this.scale, C, "scale"), shift: this.perChannel(this.offset, C, "offset") };
   }
-  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
-    const C = s[s.length - 1], { scale, shift } = this.affine(C);
-    return x.map((v, i) => v * scale[i % C] + shift[i % C]);
-  }
-  emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    emitChannelAffine(ctx, x, out, fuse, this.affine(x.shape[x.shape.length - 1]));
-  }
-  canFuseActivation(a: ActivationSpec): boolean {
-    return isElementwise(a);
-  }
 }
 
 /** Normalization on the last axis: (x − mean) / √variance, from its weights (or mean and variance in the config). */
-export class Normalization extends Layer {
+export class Normalization extends ChannelAffineLayer {
   readonly className = "Normalization";
   readonly configMean?: number[];
   readonly configVariance?: number[];
@@ -526,9 +535,6 @@ export class Normalization extends Layer {
   }
   static fromConfig(c: Record<string, any>): Normalization {
     return new Normalization({ name: c.name, mean: c.mean, variance: c.variance, axis: c.axis });
-  }
-  outputShape([s]: Shape[]): Shape {
-    return s;
   }
   weightSpecs([s]: Shape[]): WeightSpec[] {
     if (this.configMean) return [];
@@ -556,16 +562,6 @@ export class Normalization extends Layer {
       shift[c] = -mean[c] * scale[c];
     }
     return { scale, shift };
-  }
-  reference([x]: Float32Array[], [s]: Shape[]): Float32Array {
-    const C = s[s.length - 1], { scale, shift } = this.affine(C);
-    return x.map((v, i) => v * scale[i % C] + shift[i % C]);
-  }
-  emit(ctx: Emitter, [x]: CTensor[], out: CTensor, fuse: Fusion): void {
-    emitChannelAffine(ctx, x, out, fuse, this.affine(x.shape[x.shape.length - 1]));
-  }
-  canFuseActivation(a: ActivationSpec): boolean {
-    return isElementwise(a);
   }
 }
 
