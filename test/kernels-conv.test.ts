@@ -3,13 +3,13 @@
 // 1–7 and a few large ones, strides 1–4, dilations 1–3, valid, same and arbitrary asymmetric padding, and the
 // three clamps; in both WASM builds.
 import { describe, it, expect } from "vitest";
-import { Arena, instantiateSync, relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
+import { relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
 import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import { packBias, packConv, packConv3x3 } from "../src/engine/pack.js";
 import { convGeometry, convRef, depthwiseConvRef } from "../src/reference/conv.js";
 import { conv3x3Ref, depthwiseRef } from "../src/reference/kernels.js";
 import { Random } from "../src/util/random.js";
-import { expectClose } from "./helpers.js";
+import { expectClose, kernelHarness } from "./helpers.js";
 
 await enableRelaxedSimd();
 const variants: ModuleName[] = relaxedSimdSupported() ? ["nnSimd", "nnRelaxed"] : ["nnSimd"];
@@ -17,23 +17,6 @@ const variants: ModuleName[] = relaxedSimdSupported() ? ["nnSimd", "nnRelaxed"] 
 const dotTol = (K: number) => 1e-6 + 1e-7 * K;
 const CLAMPS: (readonly [number, number] | null)[] = [null, [0, Infinity], [0, 6]];
 
-function setup(name: ModuleName) {
-  const inst = instantiateSync(name);
-  const ex = inst.exports as any;
-  const arena = new Arena(ex);
-  const put = (a: Float32Array) => {
-    const p = arena.alloc(a.length * 4 + 16);
-    arena.writeF32(p, a);
-    return p;
-  };
-  // poisoned, with 4 floats past the end that must stay NaN
-  const out = (n: number) => {
-    const p = arena.alloc(n * 4 + 16);
-    arena.f32.fill(NaN, p >> 2, (p >> 2) + n + 4);
-    return p;
-  };
-  return { ex, arena, put, out };
-}
 
 /** Channel count in 1..max, biased towards ones that are not multiples of 4 or 8 (1 and 3 often). */
 function channels(r: Random, max = 70): number {
@@ -114,7 +97,7 @@ describe("convGeometry (TensorFlow's rule)", () => {
 
 for (const variant of variants) {
   describe(`general convolution kernels (${variant})`, () => {
-    const { ex, arena, put, out } = setup(variant);
+    const { ex, arena, put, out } = kernelHarness(variant);
 
     const runConv = (r: Random, k: number, big: number, g: Case) => {
       arena.reset();

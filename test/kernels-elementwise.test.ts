@@ -3,13 +3,13 @@
 // outputs and a check that nothing past the end is written. The resize tables (src/engine/resize-tables.ts)
 // are tested through the kernels: the references compute coordinates themselves.
 import { describe, it, expect } from "vitest";
-import { Arena, instantiateSync, relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
+import { relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
 import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import { Act, BinaryKind } from "../src/abi/nn.js";
 import { linearTable, nearestTable, type CoordMode, type NearestMode } from "../src/engine/resize-tables.js";
 import * as ref from "../src/reference/elementwise.js";
 import { Random } from "../src/util/random.js";
-import { expectClose } from "./helpers.js";
+import { expectClose, kernelHarness } from "./helpers.js";
 
 await enableRelaxedSimd();
 const variants: ModuleName[] = relaxedSimdSupported() ? ["nnSimd", "nnRelaxed"] : ["nnSimd"];
@@ -18,32 +18,6 @@ const TOL = 2e-6;
 const COORDS: CoordMode[] = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"];
 const ROUNDINGS: NearestMode[] = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"];
 
-function setup(name: ModuleName) {
-  const inst = instantiateSync(name);
-  const ex = inst.exports as any;
-  const arena = new Arena(ex);
-  const put = (a: ArrayLike<number>) => {
-    const p = arena.alloc(a.length * 4 + 16);
-    arena.writeF32(p, a);
-    return p;
-  };
-  // tables: copied as bytes (the bilinear one mixes i32 and f32 words)
-  const putBytes = (a: Int32Array | Float32Array) => {
-    const p = arena.alloc(a.byteLength + 16);
-    arena.u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), p);
-    return p;
-  };
-  // NaN-poisoned, 4 floats further than asked, so a skipped element or a write past the end shows
-  const out = (n: number) => {
-    const p = arena.alloc(n * 4 + 16);
-    arena.f32.fill(NaN, p >> 2, (p >> 2) + n + 4);
-    return p;
-  };
-  const untouchedAfter = (p: number, n: number) => {
-    for (let k = 0; k < 4; k++) expect(Number.isNaN(arena.f32[(p >> 2) + n + k]), `written past the end at +${k}`).toBe(true);
-  };
-  return { ex, arena, put, putBytes, out, untouchedAfter };
-}
 
 /** Random channel count 1..max, mostly not a multiple of 4. */
 function channels(r: Random, max = 20): number {
@@ -88,7 +62,7 @@ function sweep(): Float32Array {
 
 for (const variant of variants) {
   describe(`element-wise kernels (${variant})`, () => {
-    const { ex, arena, put, putBytes, out, untouchedAfter } = setup(variant);
+    const { ex, arena, put, putBytes, out, untouchedAfter } = kernelHarness(variant);
 
     it("activation: every kind over n = 1..70, values in [−30, 30], in place too", () => {
       const r = new Random(41);

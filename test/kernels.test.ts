@@ -2,12 +2,12 @@
 // over many random shapes: sizes 1–50, channels 1–100 (most not multiples of 4 or 8), both paddings,
 // and both WASM builds this engine can run (plain SIMD always; relaxed SIMD where it validates).
 import { describe, it, expect } from "vitest";
-import { Arena, instantiateSync, relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
+import { relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
 import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import { packBias, packConv3x3, packPointwise } from "../src/engine/pack.js";
 import * as ref from "../src/reference/kernels.js";
 import { Random } from "../src/util/random.js";
-import { expectClose } from "./helpers.js";
+import { expectClose, kernelHarness } from "./helpers.js";
 
 // relaxed SIMD is behind a flag in Node 20: turn it on so both builds are tested wherever V8 has it
 await enableRelaxedSimd();
@@ -16,23 +16,6 @@ const TOL = 2e-6;
 // float32 sums of K products drift from the float64 reference by about K·2⁻²⁴ at worst; a real bug is off by O(1)
 const dotTol = (K: number) => 1e-6 + 1e-7 * K;
 
-function setup(name: ModuleName) {
-  const inst = instantiateSync(name);
-  const ex = inst.exports as any;
-  const arena = new Arena(ex);
-  const put = (a: Float32Array) => {
-    const p = arena.alloc(a.length * 4 + 16);
-    arena.writeF32(p, a);
-    return p;
-  };
-  // poison output buffers so a kernel that skips an element is caught
-  const out = (n: number) => {
-    const p = arena.alloc(n * 4 + 16);
-    arena.f32.fill(NaN, p >> 2, (p >> 2) + n + 4);
-    return p;
-  };
-  return { ex, arena, put, out };
-}
 
 /** Random channel count in 1..100, biased towards awkward ones. */
 function channels(r: Random, max = 100): number {
@@ -43,7 +26,7 @@ function channels(r: Random, max = 100): number {
 
 for (const variant of variants) {
   describe(`kernels (${variant})`, () => {
-    const { ex, arena, put, out } = setup(variant);
+    const { ex, arena, put, out } = kernelHarness(variant);
 
     it("pointwise_4x8 matches pointwiseRef", () => {
       const r = new Random(11);
@@ -274,7 +257,7 @@ for (const variant of variants) {
 }
 
 describe("scalar kernels (the benchmarks' no-SIMD baseline)", () => {
-  const { ex, arena, put, out } = setup("nnScalar");
+  const { ex, arena, put, out } = kernelHarness("nnScalar");
   it("pointwise_scalar and depthwise_scalar match their references", () => {
     const r = new Random(21);
     for (let k = 0; k < 30; k++) {
