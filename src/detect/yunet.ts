@@ -1,5 +1,6 @@
 import { ArgumentError, ImageError, ModelFormatError, ResezapError } from "../errors.js";
 import { channelsOf } from "../image/grey.js";
+import { areaWeights } from "../image/resize.js";
 import type { ImageLike } from "../image/types.js";
 import { LIMITS } from "../limits.js";
 import type { Model } from "../model.js";
@@ -138,15 +139,16 @@ export function yunetInput(frame: ImageLike, scale = 1, into?: Float32Array): { 
     return { data, height: ph, width: pw, scaledWidth: sw, scaledHeight: sh };
   }
   // rows first: each source row to sw BGR pixels, then each output row from the rows it covers
-  const tx = areaTaps(W, sw), ty = areaTaps(H, sh);
+  // the taps of src/image/resize.ts's area averaging (an index past the edge, by rounding, is read as the edge)
+  const tx = areaWeights(0, W / sw, sw), ty = areaWeights(0, H / sh, sh);
   if (rowsScratch.length < H * sw * 3) rowsScratch = new Float32Array(H * sw * 3);
   const rowsBuf = rowsScratch;
   for (let y = 0; y < H; y++) {
     const base = y * W * ch;
     for (let x = 0; x < sw; x++) {
       let b = 0, g = 0, r = 0;
-      for (let k = tx.start[x]; k < tx.start[x + 1]; k++) {
-        const s = base + tx.index[k] * ch, wk = tx.weight[k];
+      for (let k = tx.off[x]; k < tx.off[x + 1]; k++) {
+        const s = base + Math.min(tx.idx[k], W - 1) * ch, wk = tx.w[k];
         b += src[s + ob] * wk;
         g += src[s + og] * wk;
         r += src[s] * wk;
@@ -160,8 +162,8 @@ export function yunetInput(frame: ImageLike, scale = 1, into?: Float32Array): { 
   data.fill(0);
   for (let y = 0; y < sh; y++) {
     const d0 = y * pw * 3;
-    for (let k = ty.start[y]; k < ty.start[y + 1]; k++) {
-      const s0 = ty.index[k] * sw * 3, wk = ty.weight[k];
+    for (let k = ty.off[y]; k < ty.off[y + 1]; k++) {
+      const s0 = Math.min(ty.idx[k], H - 1) * sw * 3, wk = ty.w[k];
       for (let i = 0; i < sw * 3; i++) data[d0 + i] += rowsBuf[s0 + i] * wk;
     }
   }
@@ -170,23 +172,6 @@ export function yunetInput(frame: ImageLike, scale = 1, into?: Float32Array): { 
 
 /** The rows pass's buffer, kept between frames (grown when a larger frame needs it). */
 let rowsScratch = new Float32Array(0);
-
-/** Per output index o < m, source indices index[start[o]..start[o+1]) and their weights, for an area resize from n to m ≤ n. */
-function areaTaps(n: number, m: number): { start: Int32Array; index: Int32Array; weight: Float32Array } {
-  const scale = n / m, start = new Int32Array(m + 1), index: number[] = [], weight: number[] = [];
-  for (let o = 0; o < m; o++) {
-    const a = o * scale, b = a + scale;
-    for (let s = Math.floor(a); s < Math.min(n, Math.ceil(b)); s++) {
-      const cover = Math.min(b, s + 1) - Math.max(a, s);
-      if (cover > 0) {
-        index.push(s);
-        weight.push(cover / scale);
-      }
-    }
-    start[o + 1] = index.length;
-  }
-  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
-}
 
 /** YuNet on this engine: its program compiled once for each padded input size met. */
 export class YuNetDetector {

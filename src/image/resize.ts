@@ -27,8 +27,9 @@ function px(img: GreyImage, x: number, y: number): number {
   return img.data[cy * img.width + cx];
 }
 
-// Per axis, the list of (source index, weight) pairs of each output pixel for area averaging.
-function areaWeights(start: number, scale: number, n: number): { idx: number[]; w: number[]; off: number[] } {
+// Per axis, the list of (source index, weight) pairs of each output pixel for area averaging: output o covers
+// source [start + o·scale, start + (o + 1)·scale); its pairs are idx/w[off[o]..off[o + 1]).
+export function areaWeights(start: number, scale: number, n: number): { idx: number[]; w: number[]; off: number[] } {
   const idx: number[] = [], w: number[] = [], off: number[] = [0];
   for (let o = 0; o < n; o++) {
     const a = start + o * scale, b = a + scale;
