@@ -1,4 +1,4 @@
-import { ResezapError } from "../errors.js";
+import { readPackageFile } from "../util/package-file.js";
 import { loadCascade, type Cascade } from "./cascade.js";
 
 // The shipped default: OpenCV's haarcascade_frontalface_default.xml (Rainer Lienhart's 24×24 stump cascade),
@@ -16,19 +16,11 @@ let cached: Cascade | undefined;
 
 export function defaultCascade(): Cascade {
   if (!cached) {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const fs = proc?.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
-    if (!fs) {
-      throw new ResezapError(
-        `the default cascade is read from the package with node:fs, which this runtime lacks: fetch ${DEFAULT_CASCADE_FILE} and pass its text as the cascade option`,
-      );
-    }
-    let text: string;
-    try {
-      text = fs.readFileSync(defaultCascadeUrl(), "utf8");
-    } catch (e) {
-      throw new ResezapError(`${DEFAULT_CASCADE_FILE}: cannot read the shipped cascade: ${(e as Error).message}`);
-    }
+    const bytes = readPackageFile({
+      url: defaultCascadeUrl(), file: DEFAULT_CASCADE_FILE, what: "the default cascade", kind: "cascade",
+      instead: `fetch ${DEFAULT_CASCADE_FILE} and pass its text as the cascade option`,
+    });
+    const text = new TextDecoder().decode(bytes);
     cached = loadCascade(text, DEFAULT_CASCADE_FILE);
   }
   return cached;

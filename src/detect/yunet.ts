@@ -6,6 +6,7 @@ import { LIMITS } from "../limits.js";
 import type { Model } from "../model.js";
 import type { OutputLayout } from "../onnx/convert.js";
 import { onnxModelFromBytes, type OnnxModel } from "../onnx/model.js";
+import { readPackageFile } from "../util/package-file.js";
 
 // YuNet (OpenCV Model Zoo, MIT; models/yunet/), the CNN face detector, on this engine, decoded as OpenCV's
 // FaceDetectorYN does: the frame as BGR 0–255 padded right and bottom to multiples of 32; at each stride s of
@@ -193,7 +194,10 @@ export class YuNetDetector {
 
   /** The model shipped in the package (models/yunet/), read with node:fs; in browsers fetch yunetUrl() and use fromBytes. */
   static default(): YuNetDetector {
-    return (defaultDetector ??= YuNetDetector.fromBytes(readPackaged(yunetUrl()), YUNET_FILE));
+    return (defaultDetector ??= YuNetDetector.fromBytes(
+      readPackageFile({ url: yunetUrl(), file: YUNET_FILE, what: "YuNet", kind: "model", instead: `fetch ${YUNET_FILE} and use YuNetDetector.fromBytes` }),
+      YUNET_FILE,
+    ));
   }
 
   /** Faces in a frame (RGBA, RGB or grey), best first, boxes and landmarks in the frame's pixels. */
@@ -231,15 +235,4 @@ let defaultDetector: YuNetDetector | undefined;
 /** Where the shipped YuNet lies, relative to this module (src/detect/ and dist/detect/ alike). */
 export function yunetUrl(): URL {
   return new URL(`../../models/yunet/${YUNET_FILE}`, import.meta.url);
-}
-
-function readPackaged(url: URL): Uint8Array {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const fs = proc?.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
-  if (!fs) throw new ResezapError(`YuNet is read from the package with node:fs, which this runtime lacks: fetch ${YUNET_FILE} and use YuNetDetector.fromBytes`);
-  try {
-    return new Uint8Array(fs.readFileSync(url));
-  } catch (e) {
-    throw new ResezapError(`${YUNET_FILE}: cannot read the shipped model: ${(e as Error).message}`);
-  }
 }
