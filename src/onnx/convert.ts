@@ -4,7 +4,7 @@ import { Act } from "../abi/nn.js";
 import { reluSpec, activationSpec, type ActivationSpec } from "../layers/activation.js";
 import { Conv2D, DepthwiseConv2D } from "../layers/conv.js";
 import { Activation, BatchNormalization, Dense, Permute, PReLU, Reshape } from "../layers/core.js";
-import { size, type Layer, type Shape, type SymbolicTensor } from "../layers/layer.js";
+import { size, type Shape, type SymbolicTensor } from "../layers/layer.js";
 import { Add, Concatenate, ConstantOp, Divide, Maximum, Minimum, Multiply, Subtract } from "../layers/merge.js";
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Resize, ZeroPadding2D } from "../layers/pooling.js";
 import type { CoordMode, NearestMode } from "../engine/resize-tables.js";
@@ -161,14 +161,10 @@ function tensorOf(ctx: Ctx, node: OnnxNode, i: number): TensorValue {
   return v;
 }
 
-function apply(layer: Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-  return layer.apply(x);
-}
-
 /** The value in ONNX's own order (image → [C, H, W] by a Permute). */
 function toPlain(ctx: Ctx, node: OnnxNode, v: TensorValue): TensorValue {
   if (v.layout === "plain") return v;
-  const t = apply(new Permute({ name: ctx.name(node, "to_nchw"), dims: [3, 1, 2] }), v.t);
+  const t = new Permute({ name: ctx.name(node, "to_nchw"), dims: [3, 1, 2] }).apply(v.t);
   return { kind: "tensor", t, dims: v.dims, layout: "plain" };
 }
 
@@ -176,7 +172,7 @@ function toPlain(ctx: Ctx, node: OnnxNode, v: TensorValue): TensorValue {
 function toImage(ctx: Ctx, node: OnnxNode, v: TensorValue): TensorValue {
   if (v.layout === "image") return v;
   if (v.dims.length !== 4 || v.dims[0] !== 1) throw new ModelFormatError(`expected a 4-D [1, C, H, W] input, found [${v.dims.join(", ")}]`);
-  const t = apply(new Permute({ name: ctx.name(node, "to_nhwc"), dims: [2, 3, 1] }), v.t);
+  const t = new Permute({ name: ctx.name(node, "to_nhwc"), dims: [2, 3, 1] }).apply(v.t);
   return { kind: "tensor", t, dims: v.dims, layout: "image" };
 }
 
@@ -350,7 +346,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
 
   if (UNARY[op]) {
     const x = tensorOf(ctx, node, 0);
-    return setOut(ctx, node, { ...x, t: apply(new Activation({ name: ctx.name(node), spec: UNARY[op](node) }), x.t) });
+    return setOut(ctx, node, { ...x, t: new Activation({ name: ctx.name(node), spec: UNARY[op](node) }).apply(x.t) });
   }
   switch (op) {
     case "Conv": return setOut(ctx, node, convertConv(ctx, node));
@@ -369,7 +365,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       bn.weights.set("beta", w(2, "bias"));
       bn.weights.set("moving_mean", w(3, "mean"));
       bn.weights.set("moving_variance", w(4, "var"));
-      return setOut(ctx, node, { ...xi, t: apply(bn, xi.t) });
+      return setOut(ctx, node, { ...xi, t: bn.apply(xi.t) });
     }
     case "Clip": {
       const x = tensorOf(ctx, node, 0);
@@ -380,17 +376,17 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       };
       const lo = node.input[1] ? bound(1, "min") : floatAttr(node, "min", -Infinity);
       const hi = node.input[2] ? bound(2, "max") : floatAttr(node, "max", Infinity);
-      if (lo === 0) return setOut(ctx, node, { ...x, t: apply(new Activation({ name: ctx.name(node), spec: reluSpec(hi) }), x.t) });
+      if (lo === 0) return setOut(ctx, node, { ...x, t: new Activation({ name: ctx.name(node), spec: reluSpec(hi) }).apply(x.t) });
       let t = x.t;
-      if (lo !== -Infinity) t = apply(new ConstantOp({ name: ctx.name(node, "min"), kind: BinaryKind.Max, constant: Float32Array.of(lo), constantShape: [1] }), t);
-      if (hi !== Infinity) t = apply(new ConstantOp({ name: ctx.name(node, "max"), kind: BinaryKind.Min, constant: Float32Array.of(hi), constantShape: [1] }), t);
+      if (lo !== -Infinity) t = new ConstantOp({ name: ctx.name(node, "min"), kind: BinaryKind.Max, constant: Float32Array.of(lo), constantShape: [1] }).apply(t);
+      if (hi !== Infinity) t = new ConstantOp({ name: ctx.name(node, "max"), kind: BinaryKind.Min, constant: Float32Array.of(hi), constantShape: [1] }).apply(t);
       return setOut(ctx, node, { ...x, t });
     }
     case "PRelu": {
       const x = tensorOf(ctx, node, 0);
       const slope = constFor(x, constOf(ins[1], "slope (input 1)"), "slope");
       const layer = new PReLU({ name: ctx.name(node), sharedAxes: x.t.shape.map((_, i) => i + 1).filter((i) => (slope.shape[i - 1] ?? 1) === 1 && x.t.shape[i - 1] !== 1) });
-      const t = apply(layer, x.t);
+      const t = layer.apply(x.t);
       const want = layer.weightSpecs([x.t.shape])[0].shape;
       if (size(want) !== slope.values.length) throw new ModelFormatError(`slope of shape [${slope.shape}] does not broadcast per channel or per element`);
       layer.weights.set("alpha", slope.values);
@@ -402,7 +398,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       const x = toImage(ctx, node, tensorOf(ctx, node, 0));
       const layer = op === "GlobalAveragePool" ? new GlobalAveragePooling2D({ name: ctx.name(node) }) : new GlobalMaxPooling2D({ name: ctx.name(node) });
       layer.keepdims = true;
-      return setOut(ctx, node, image(apply(layer, x.t)));
+      return setOut(ctx, node, image(layer.apply(x.t)));
     }
     case "ReduceMean": case "ReduceMax": {
       const x = tensorOf(ctx, node, 0);
@@ -412,7 +408,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       const layer = op === "ReduceMean" ? new GlobalAveragePooling2D({ name: ctx.name(node) }) : new GlobalMaxPooling2D({ name: ctx.name(node) });
       const keep = attrInt(node, "keepdims", 1) === 1;
       layer.keepdims = keep;
-      const t = apply(layer, xi.t);
+      const t = layer.apply(xi.t);
       return setOut(ctx, node, keep ? image(t) : { kind: "tensor", t, dims: [1, x.dims[1]], layout: "plain" });
     }
     case "Resize": case "Upsample": return setOut(ctx, node, convertResize(ctx, node, ins));
@@ -432,7 +428,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       // an image reshaped to [1, C, H, W] again stays an image; anything else goes to ONNX's order first
       if (x.layout === "image" && dims.join() === x.dims.join()) return setOut(ctx, node, x);
       const p = toPlain(ctx, node, x);
-      return setOut(ctx, node, { kind: "tensor", t: apply(new Reshape({ name: ctx.name(node), targetShape: dims.slice(1) }), p.t), dims, layout: "plain" });
+      return setOut(ctx, node, { kind: "tensor", t: new Reshape({ name: ctx.name(node), targetShape: dims.slice(1) }).apply(p.t), dims, layout: "plain" });
     }
     case "Transpose": {
       const x = tensorOf(ctx, node, 0);
@@ -441,11 +437,11 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       const dims = perm.map((p) => x.dims[p]);
       // NCHW → NHWC of an image is its buffer as it is
       if (x.layout === "image" && perm.slice(1).join() === IMAGE_ORDER.join()) {
-        return setOut(ctx, node, { kind: "tensor", t: apply(new Reshape({ name: ctx.name(node), targetShape: dims.slice(1) }), x.t), dims, layout: "plain" });
+        return setOut(ctx, node, { kind: "tensor", t: new Reshape({ name: ctx.name(node), targetShape: dims.slice(1) }).apply(x.t), dims, layout: "plain" });
       }
       const p = toPlain(ctx, node, x);
       if (perm.every((v, i) => v === i)) return setOut(ctx, node, p);
-      return setOut(ctx, node, { kind: "tensor", t: apply(new Permute({ name: ctx.name(node), dims: perm.slice(1) }), p.t), dims, layout: "plain" });
+      return setOut(ctx, node, { kind: "tensor", t: new Permute({ name: ctx.name(node), dims: perm.slice(1) }).apply(p.t), dims, layout: "plain" });
     }
     case "Gemm": case "MatMul": return setOut(ctx, node, convertDense(ctx, node, ins));
     case "Softmax": {
@@ -454,7 +450,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       // before opset 13, Softmax flattens from axis on: the same as the last axis only when that is all there is
       const last = x.layout === "image" ? axis === 1 : axis === rank - 1 || (ctx.g.opset < 13 && x.dims.slice(axis + 1).every((d) => d === 1));
       if (!last) throw new ModelFormatError(`Softmax over axis ${axis} of [${x.dims}] is not supported (the last axis, or the channels of an image)`);
-      return setOut(ctx, node, { ...x, t: apply(new Activation({ name: ctx.name(node), activation: "softmax" }), x.t) });
+      return setOut(ctx, node, { ...x, t: new Activation({ name: ctx.name(node), activation: "softmax" }).apply(x.t) });
     }
     case "Pad": {
       const x = toImage(ctx, node, tensorOf(ctx, node, 0));
@@ -463,7 +459,7 @@ function convertNode(ctx: Ctx, node: OnnxNode): void {
       const value = node.input[2] ? constOf(ins[2], "constant_value (input 2)").values[0] : floatAttr(node, "value", 0);
       if (mode !== "constant" || value !== 0) throw new ModelFormatError(`Pad mode "${mode}" value ${value} is not supported (constant zeros)`);
       if (pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5] || pads.some((p) => p < 0)) throw new ModelFormatError(`Pad pads [${pads}] is not supported (non-negative, height and width only)`);
-      return setOut(ctx, node, image(apply(new ZeroPadding2D({ name: ctx.name(node), padding: [[pads[2], pads[6]], [pads[3], pads[7]]] }), x.t)));
+      return setOut(ctx, node, image(new ZeroPadding2D({ name: ctx.name(node), padding: [[pads[2], pads[6]], [pads[3], pads[7]]] }).apply(x.t)));
     }
     default:
       throw new ModelFormatError(`operator ${op} is not supported (supported: ${ONNX_OPS.join(", ")})`);
@@ -594,7 +590,7 @@ function convertConv(ctx: Ctx, node: OnnxNode): Value {
   if (group === 1) {
     if (Cg !== C) throw new ModelFormatError(`weights expect ${Cg} input channels, the input has ${C}`);
     const layer = new Conv2D({ ...common, filters: M });
-    const t = apply(layer, x.t);
+    const t = layer.apply(x.t);
     // [M, C, kh, kw] → Keras [kh, kw, C, M]
     const k = new Float32Array(kh * kw * C * M);
     for (let m = 0; m < M; m++) for (let c = 0; c < C; c++) for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++)
@@ -606,7 +602,7 @@ function convertConv(ctx: Ctx, node: OnnxNode): Value {
   if (group === C && Cg === 1 && M % C === 0) {
     const mult = M / C;
     const layer = new DepthwiseConv2D({ ...common, depthMultiplier: mult });
-    const t = apply(layer, x.t);
+    const t = layer.apply(x.t);
     // [C·mult, 1, kh, kw] → Keras [kh, kw, C, mult]; output channel c·mult + j is ONNX's group c, filter j
     const k = new Float32Array(kh * kw * M);
     for (let o = 0; o < M; o++) for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) k[(y * kw + xx) * M + o] = W.values[(o * kh + y) * kw + xx];
@@ -636,7 +632,7 @@ function convertPool(ctx: Ctx, node: OnnxNode): Value {
     ceilMode: attrInt(node, "ceil_mode", 0) === 1, countIncludePad: attrInt(node, "count_include_pad", 0) === 1,
   };
   const layer = node.opType === "MaxPool" ? new MaxPooling2D(args) : new AveragePooling2D(args);
-  return image(apply(layer, x.t));
+  return image(layer.apply(x.t));
 }
 
 function convertBinary(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Value {
@@ -654,11 +650,11 @@ function convertBinary(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Va
     const layer = kind === BinaryKind.Add ? new Add({ name }) : kind === BinaryKind.Sub ? new Subtract({ name }) : kind === BinaryKind.Mul ? new Multiply({ name })
       : kind === BinaryKind.Div ? new Divide({ name }) : kind === BinaryKind.Max ? new Maximum({ name }) : new Minimum({ name });
     if (va.dims.length !== vb.dims.length) throw new ModelFormatError(`operands of rank ${va.dims.length} and ${vb.dims.length}`);
-    return { kind: "tensor", t: apply(layer, [va.t, vb.t]), dims, layout: va.layout };
+    return { kind: "tensor", t: layer.apply([va.t, vb.t]), dims, layout: va.layout };
   }
   const x = (a.kind === "tensor" ? a : b) as TensorValue, c = (a.kind === "const" ? a : b) as Extract<Value, { kind: "const" }>;
   const k = constFor(x, c.c, "constant operand");
-  return { ...x, t: apply(new ConstantOp({ name: ctx.name(node), kind, constant: k.values, constantShape: k.shape, constantFirst: a.kind === "const" }), x.t) };
+  return { ...x, t: new ConstantOp({ name: ctx.name(node), kind, constant: k.values, constantShape: k.shape, constantFirst: a.kind === "const" }).apply(x.t) };
 }
 
 function convertResize(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Value {
@@ -696,7 +692,7 @@ function convertResize(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Va
   const nearestMode = (opsetUpsample || ctx.g.opset < 11 ? "floor" : attrStr(node, "nearest_mode", "round_prefer_floor")) as NearestMode;
   if (!["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"].includes(nearestMode)) throw new ModelFormatError(`nearest_mode "${nearestMode}" is not supported`);
   const layer = new Resize({ name: ctx.name(node), size: [Ho, Wo], mode: mode === "nearest" ? "nearest" : "linear", coord, nearestMode, scales });
-  return image(apply(layer, x.t));
+  return image(layer.apply(x.t));
 }
 
 function convertConcat(ctx: Ctx, node: OnnxNode): Value {
@@ -709,7 +705,7 @@ function convertConcat(ctx: Ctx, node: OnnxNode): Value {
   if (axis === 0) throw new ModelFormatError("Concat along the batch axis is not supported");
   // Keras axes count the batch: an image's NCHW axis 1 (C) is its last, 2 (H) is 1, 3 (W) is 2
   const kerasAxis = allImage ? [0, 3, 1, 2][axis] : axis;
-  const t = apply(new Concatenate({ name: ctx.name(node), axis: kerasAxis }), xs.map((v) => v.t));
+  const t = new Concatenate({ name: ctx.name(node), axis: kerasAxis }).apply(xs.map((v) => v.t));
   return { kind: "tensor", t, dims, layout: allImage ? "image" : "plain" };
 }
 
@@ -732,7 +728,7 @@ function convertDense(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Val
     bias = Float32Array.from({ length: N }, (_, i) => beta * C.values[C.values.length === 1 ? 0 : i]);
   }
   const layer = new Dense({ name: ctx.name(node), units: N, useBias: !!bias });
-  const t = apply(layer, x.t);
+  const t = layer.apply(x.t);
   layer.weights.set("kernel", kernel);
   if (bias) layer.weights.set("bias", bias);
   return { kind: "tensor", t, dims: [...x.dims.slice(0, -1), N], layout: "plain" };
