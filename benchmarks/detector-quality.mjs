@@ -10,17 +10,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeImage, FaceDetector, YuNetDetector } from "../dist/index.js";
+import { iou } from "../dist/detect/yunet.js";
 import { cpuFlags } from "./run.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIR = join(HERE, "../fixtures/faces");
 const truth = JSON.parse(readFileSync(join(DIR, "faces-seen.json"), "utf8")).faces;
-
-function iou(a, b) {
-  const x0 = Math.max(a[0], b[0]), y0 = Math.max(a[1], b[1]), x1 = Math.min(a[0] + a[2], b[0] + b[2]), y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const i = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  return i / (a[2] * a[3] + b[2] * b[3] - i);
-}
 
 /** Greedy one-to-one matching at IoU ≥ 0.3. */
 function score(found, faces) {
