@@ -1,5 +1,5 @@
 import { ArgumentError, ModelFormatError } from "./errors.js";
-import { compile, execute, type Program } from "./engine/compile.js";
+import { compile, execute, executeInPlace, type Program } from "./engine/compile.js";
 import type { NNVariant } from "./engine/wasm.js";
 import { INFERENCE_IDENTITY, InputLayer } from "./layers/core.js";
 import { size, type Layer, type Shape, SymbolicTensor } from "./layers/layer.js";
@@ -138,6 +138,18 @@ export class Model {
   predictOutputs(x: Float32Array | ArrayLike<number>, n?: number): Float32Array[] {
     const all = this.run(x, n);
     return this.split(all.values, all.count);
+  }
+
+  /**
+   * One example run in place, for callers that build a large input themselves (a detector's frame): `fill`
+   * writes the input (size(inputShape) floats, NHWC) straight into the engine's memory; each output comes back
+   * as a view of that memory, valid until this model runs again. No copies and no finiteness scan: `fill`
+   * answers for its values.
+   */
+  runInPlace(fill: (input: Float32Array) => void): Float32Array[] {
+    const packed = executeInPlace(this.compiled(), fill);
+    let off = 0;
+    return this.outputs.map((o) => packed.subarray(off, (off += size(o.shape))));
   }
 
   private split(packed: Float32Array, n: number): Float32Array[] {

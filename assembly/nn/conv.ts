@@ -1,4 +1,4 @@
-import { madd, storeLanes8 } from "./simd";
+import { madd, storeLanes8, clamp4 } from "./simd";
 
 // General convolution (TensorFlow semantics): any kernel, stride, dilation and asymmetric zero padding.
 //   in:  [H, W, C]
@@ -41,18 +41,20 @@ export function conv2d_4x8(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usiz
   oxLo = min(oxLo, Wo);
   oxHi = max(min(oxHi, Wo), oxLo);
   const tilesEnd = oxHi - oxLo >= 4 ? oxHi : oxLo;
-  for (let fb = 0; fb < blocks; fb++) {
-    const wb = w + <usize>fb * blockBytes;
-    const bias0 = v128.load(b + (<usize>fb << 5));
-    const bias1 = v128.load(b + (<usize>fb << 5), 16);
-    const n = min(8, F - (fb << 3));
-    for (let oy = 0; oy < Ho; oy++) {
-      const iy0 = oy * sh - padT;
-      // kernel rows inside the input: ky0..ky1-1
-      const ky0 = iy0 < 0 ? (dh - 1 - iy0) / dh : 0;
-      const ky1 = iy0 > H - 1 ? 0 : min(kh, (H - 1 - iy0) / dh + 1);
-      const nky = max(0, ky1 - ky0);
-      const xr = nky > 0 ? inp + <usize>(iy0 + ky0 * dh) * row : inp; // input row of kernel row ky0
+  // output rows outside, channel blocks inside: a row's input window stays in cache for all its blocks (the
+  // other order streamed a 640×480 image from memory once a block)
+  for (let oy = 0; oy < Ho; oy++) {
+    const iy0 = oy * sh - padT;
+    // kernel rows inside the input: ky0..ky1-1
+    const ky0 = iy0 < 0 ? (dh - 1 - iy0) / dh : 0;
+    const ky1 = iy0 > H - 1 ? 0 : min(kh, (H - 1 - iy0) / dh + 1);
+    const nky = max(0, ky1 - ky0);
+    const xr = nky > 0 ? inp + <usize>(iy0 + ky0 * dh) * row : inp; // input row of kernel row ky0
+    for (let fb = 0; fb < blocks; fb++) {
+      const wb = w + <usize>fb * blockBytes;
+      const bias0 = v128.load(b + (<usize>fb << 5));
+      const bias1 = v128.load(b + (<usize>fb << 5), 16);
+      const n = min(8, F - (fb << 3));
       const wr = wb + <usize>ky0 * wRow;
       let o = out + <usize>oy * outRow + (<usize>fb << 5);
       let ox = 0;
@@ -95,10 +97,10 @@ export function conv2d_4x8(inp: usize, H: i32, W: i32, C: i32, w: usize, b: usiz
           wk += wRow;
         }
         if (clamp) { // (WASM's min and max cost several x86 instructions each: not when unclamped)
-          a00 = f32x4.min(f32x4.max(a00, lo), hi); a01 = f32x4.min(f32x4.max(a01, lo), hi);
-          a10 = f32x4.min(f32x4.max(a10, lo), hi); a11 = f32x4.min(f32x4.max(a11, lo), hi);
-          a20 = f32x4.min(f32x4.max(a20, lo), hi); a21 = f32x4.min(f32x4.max(a21, lo), hi);
-          a30 = f32x4.min(f32x4.max(a30, lo), hi); a31 = f32x4.min(f32x4.max(a31, lo), hi);
+          a00 = clamp4(a00, lo, hi); a01 = clamp4(a01, lo, hi);
+          a10 = clamp4(a10, lo, hi); a11 = clamp4(a11, lo, hi);
+          a20 = clamp4(a20, lo, hi); a21 = clamp4(a21, lo, hi);
+          a30 = clamp4(a30, lo, hi); a31 = clamp4(a31, lo, hi);
         }
         storeLanes8(o, a00, a01, n);
         storeLanes8(o + outPx, a10, a11, n);
@@ -146,8 +148,8 @@ function pixel(xr: usize, wr: usize, W: i32, px: usize, tap: usize, wRow: usize,
     }
   }
   if (clamp) {
-    a0 = f32x4.min(f32x4.max(a0, lo), hi);
-    a1 = f32x4.min(f32x4.max(a1, lo), hi);
+    a0 = clamp4(a0, lo, hi);
+    a1 = clamp4(a1, lo, hi);
   }
   storeLanes8(o, a0, a1, n);
 }

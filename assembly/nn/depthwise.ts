@@ -1,4 +1,4 @@
-import { madd } from "./simd";
+import { madd, relu4 } from "./simd";
 
 // Depthwise 3×3 convolution, stride 1, one filter per channel (depth_multiplier 1).
 //   in:  [H, W, C]
@@ -51,9 +51,8 @@ export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usi
 
 // @ts-ignore: decorator
 @inline function reluInPlace(o: usize, n: i32): void {
-  const z = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(o + (<usize>i << 2), f32x4.max(v128.load(o + (<usize>i << 2)), z));
+  for (; i + 4 <= n; i += 4) v128.store(o + (<usize>i << 2), relu4(v128.load(o + (<usize>i << 2))));
   for (; i < n; i++) store<f32>(o + (<usize>i << 2), max<f32>(load<f32>(o + (<usize>i << 2)), 0));
 }
 
@@ -82,37 +81,92 @@ export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usi
 }
 
 // One output row, channels 0..C4-1 four at a time, kernel rows ky0..ky1-1 (constants where it is inlined, so
-// each case compiles to straight-line code). The 9 weight vectors and the bias stay in registers across the
-// row; the interior goes 4 output pixels a step, each input vector loaded once for the outputs it serves
-// (18 loads for 36 multiply-adds); with padding "same" the first and last pixels take taps kx 1..2 and 0..1.
+// each case compiles to straight-line code). Pixel-major: for each block of 4 output pixels every channel group
+// is done before moving on, so the block's 3×6 input pixels stay in L1 however many channels there are (going
+// channel-major, a 64-channel row left L1 between groups and ran at half the multiply-add rate). Each input
+// vector is loaded once for the outputs it serves (18 loads and 9 weight loads for 36 multiply-adds); with
+// padding "same" the first and last pixels take taps kx 1..2 and 0..1.
 //   r: input row iy (the window's first row), o: the output row, px: bytes per pixel (C·4).
 // @ts-ignore: decorator
 @inline function groupRow(r: usize, W: i32, C4: i32, px: usize, w: usize, b: usize, o: usize, pad: i32, Wo: i32, ky0: i32, ky1: i32, add: bool): void {
   const row = <usize>W * px;
-  for (let c = 0; c < C4; c += 4) {
-    const cb = <usize>c << 2;
-    const k0 = v128.load(w + cb), k1 = v128.load(w + px + cb), k2 = v128.load(w + 2 * px + cb);
-    const k3 = v128.load(w + 3 * px + cb), k4 = v128.load(w + 4 * px + cb), k5 = v128.load(w + 5 * px + cb);
-    const k6 = v128.load(w + 6 * px + cb), k7 = v128.load(w + 7 * px + cb), k8 = v128.load(w + 8 * px + cb);
-    const bias = b ? v128.load(b + cb) : f32x4.splat(0);
-    const r0 = r + cb, r1 = r0 + row, r2 = r1 + row;
-    let q = o + cb;
-    let x = 0;
-    if (pad) { // left border: input columns 0, 1 under taps kx = 1, 2
-      let a = add ? v128.load(q) : bias;
-      if (ky0 == 0) { a = madd(v128.load(r0), k1, a); a = madd(v128.load(r0 + px), k2, a); }
-      a = madd(v128.load(r1), k4, a); a = madd(v128.load(r1 + px), k5, a);
-      if (ky1 == 3) { a = madd(v128.load(r2), k7, a); a = madd(v128.load(r2 + px), k8, a); }
+  let x = 0;
+  if (pad) { // left border: input columns 0, 1 under taps kx = 1, 2
+    for (let c = 0; c < C4; c += 4) {
+      const cb = <usize>c << 2, q = o + cb, r0 = r + cb, r1 = r0 + row, r2 = r1 + row, wc = w + cb;
+      let a = add ? v128.load(q) : b ? v128.load(b + cb) : f32x4.splat(0);
+      if (ky0 == 0) { a = madd(v128.load(r0), v128.load(wc + px), a); a = madd(v128.load(r0 + px), v128.load(wc + 2 * px), a); }
+      a = madd(v128.load(r1), v128.load(wc + 4 * px), a); a = madd(v128.load(r1 + px), v128.load(wc + 5 * px), a);
+      if (ky1 == 3) { a = madd(v128.load(r2), v128.load(wc + 7 * px), a); a = madd(v128.load(r2 + px), v128.load(wc + 8 * px), a); }
       v128.store(q, a);
-      q += px;
-      x = 1;
     }
-    const x1 = Wo - pad;
-    let p = r0 + <usize>(x - pad) * px; // input column of tap kx = 0, kernel row 0
-    for (; x + 4 <= x1; x += 4) {
+    x = 1;
+  }
+  const x1 = Wo - pad;
+  for (; x + 8 <= x1; x += 8) {
+    const p0 = r + <usize>(x - pad) * px, q0 = o + <usize>x * px; // input column of tap kx = 0, kernel row 0
+    for (let c = 0; c < C4; c += 4) {
+      const cb = <usize>c << 2, p = p0 + cb, q = q0 + cb, wc = w + cb;
+      const bias = b ? v128.load(b + cb) : f32x4.splat(0);
+      let a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+      if (add) {
+        a0 = v128.load(q); a1 = v128.load(q + px); a2 = v128.load(q + 2 * px); a3 = v128.load(q + 3 * px);
+        a4 = v128.load(q + 4 * px); a5 = v128.load(q + 5 * px); a6 = v128.load(q + 6 * px); a7 = v128.load(q + 7 * px);
+      }
+      if (ky0 == 0) {
+        const k0 = v128.load(wc), k1 = v128.load(wc + px), k2 = v128.load(wc + 2 * px);
+        { const i = v128.load(p); a0 = madd(i, k0, a0); }
+        { const i = v128.load(p + px); a0 = madd(i, k1, a0); a1 = madd(i, k0, a1); }
+        { const i = v128.load(p + 2 * px); a0 = madd(i, k2, a0); a1 = madd(i, k1, a1); a2 = madd(i, k0, a2); }
+        { const i = v128.load(p + 3 * px); a1 = madd(i, k2, a1); a2 = madd(i, k1, a2); a3 = madd(i, k0, a3); }
+        { const i = v128.load(p + 4 * px); a2 = madd(i, k2, a2); a3 = madd(i, k1, a3); a4 = madd(i, k0, a4); }
+        { const i = v128.load(p + 5 * px); a3 = madd(i, k2, a3); a4 = madd(i, k1, a4); a5 = madd(i, k0, a5); }
+        { const i = v128.load(p + 6 * px); a4 = madd(i, k2, a4); a5 = madd(i, k1, a5); a6 = madd(i, k0, a6); }
+        { const i = v128.load(p + 7 * px); a5 = madd(i, k2, a5); a6 = madd(i, k1, a6); a7 = madd(i, k0, a7); }
+        { const i = v128.load(p + 8 * px); a6 = madd(i, k2, a6); a7 = madd(i, k1, a7); }
+        { const i = v128.load(p + 9 * px); a7 = madd(i, k2, a7); }
+      }
+      {
+        const p1 = p + row;
+        const k3 = v128.load(wc + 3 * px), k4 = v128.load(wc + 4 * px), k5 = v128.load(wc + 5 * px);
+        { const i = v128.load(p1); a0 = madd(i, k3, a0); }
+        { const i = v128.load(p1 + px); a0 = madd(i, k4, a0); a1 = madd(i, k3, a1); }
+        { const i = v128.load(p1 + 2 * px); a0 = madd(i, k5, a0); a1 = madd(i, k4, a1); a2 = madd(i, k3, a2); }
+        { const i = v128.load(p1 + 3 * px); a1 = madd(i, k5, a1); a2 = madd(i, k4, a2); a3 = madd(i, k3, a3); }
+        { const i = v128.load(p1 + 4 * px); a2 = madd(i, k5, a2); a3 = madd(i, k4, a3); a4 = madd(i, k3, a4); }
+        { const i = v128.load(p1 + 5 * px); a3 = madd(i, k5, a3); a4 = madd(i, k4, a4); a5 = madd(i, k3, a5); }
+        { const i = v128.load(p1 + 6 * px); a4 = madd(i, k5, a4); a5 = madd(i, k4, a5); a6 = madd(i, k3, a6); }
+        { const i = v128.load(p1 + 7 * px); a5 = madd(i, k5, a5); a6 = madd(i, k4, a6); a7 = madd(i, k3, a7); }
+        { const i = v128.load(p1 + 8 * px); a6 = madd(i, k5, a6); a7 = madd(i, k4, a7); }
+        { const i = v128.load(p1 + 9 * px); a7 = madd(i, k5, a7); }
+      }
+      if (ky1 == 3) {
+        const p2 = p + 2 * row;
+        const k6 = v128.load(wc + 6 * px), k7 = v128.load(wc + 7 * px), k8 = v128.load(wc + 8 * px);
+        { const i = v128.load(p2); a0 = madd(i, k6, a0); }
+        { const i = v128.load(p2 + px); a0 = madd(i, k7, a0); a1 = madd(i, k6, a1); }
+        { const i = v128.load(p2 + 2 * px); a0 = madd(i, k8, a0); a1 = madd(i, k7, a1); a2 = madd(i, k6, a2); }
+        { const i = v128.load(p2 + 3 * px); a1 = madd(i, k8, a1); a2 = madd(i, k7, a2); a3 = madd(i, k6, a3); }
+        { const i = v128.load(p2 + 4 * px); a2 = madd(i, k8, a2); a3 = madd(i, k7, a3); a4 = madd(i, k6, a4); }
+        { const i = v128.load(p2 + 5 * px); a3 = madd(i, k8, a3); a4 = madd(i, k7, a4); a5 = madd(i, k6, a5); }
+        { const i = v128.load(p2 + 6 * px); a4 = madd(i, k8, a4); a5 = madd(i, k7, a5); a6 = madd(i, k6, a6); }
+        { const i = v128.load(p2 + 7 * px); a5 = madd(i, k8, a5); a6 = madd(i, k7, a6); a7 = madd(i, k6, a7); }
+        { const i = v128.load(p2 + 8 * px); a6 = madd(i, k8, a6); a7 = madd(i, k7, a7); }
+        { const i = v128.load(p2 + 9 * px); a7 = madd(i, k8, a7); }
+      }
+      v128.store(q, a0); v128.store(q + px, a1); v128.store(q + 2 * px, a2); v128.store(q + 3 * px, a3);
+      v128.store(q + 4 * px, a4); v128.store(q + 5 * px, a5); v128.store(q + 6 * px, a6); v128.store(q + 7 * px, a7);
+    }
+  }
+  for (; x + 4 <= x1; x += 4) {
+    const p0 = r + <usize>(x - pad) * px, q0 = o + <usize>x * px; // input column of tap kx = 0, kernel row 0
+    for (let c = 0; c < C4; c += 4) {
+      const cb = <usize>c << 2, p = p0 + cb, q = q0 + cb, wc = w + cb;
+      const bias = b ? v128.load(b + cb) : f32x4.splat(0);
       let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
       if (add) { a0 = v128.load(q); a1 = v128.load(q + px); a2 = v128.load(q + 2 * px); a3 = v128.load(q + 3 * px); }
       if (ky0 == 0) {
+        const k0 = v128.load(wc), k1 = v128.load(wc + px), k2 = v128.load(wc + 2 * px);
         const i0 = v128.load(p), i1 = v128.load(p + px), i2 = v128.load(p + 2 * px);
         a0 = madd(i0, k0, a0); a1 = madd(i1, k0, a1); a2 = madd(i2, k0, a2);
         a0 = madd(i1, k1, a0); a1 = madd(i2, k1, a1);
@@ -125,6 +179,7 @@ export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usi
       }
       {
         const p1 = p + row;
+        const k3 = v128.load(wc + 3 * px), k4 = v128.load(wc + 4 * px), k5 = v128.load(wc + 5 * px);
         const i0 = v128.load(p1), i1 = v128.load(p1 + px), i2 = v128.load(p1 + 2 * px);
         a0 = madd(i0, k3, a0); a1 = madd(i1, k3, a1); a2 = madd(i2, k3, a2);
         a0 = madd(i1, k4, a0); a1 = madd(i2, k4, a1);
@@ -137,6 +192,7 @@ export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usi
       }
       if (ky1 == 3) {
         const p2 = p + 2 * row;
+        const k6 = v128.load(wc + 6 * px), k7 = v128.load(wc + 7 * px), k8 = v128.load(wc + 8 * px);
         const i0 = v128.load(p2), i1 = v128.load(p2 + px), i2 = v128.load(p2 + 2 * px);
         a0 = madd(i0, k6, a0); a1 = madd(i1, k6, a1); a2 = madd(i2, k6, a2);
         a0 = madd(i1, k7, a0); a1 = madd(i2, k7, a1);
@@ -151,23 +207,27 @@ export function depthwise3x3_rows_add(inp: usize, H: i32, W: i32, C: i32, w: usi
       v128.store(q + px, a1);
       v128.store(q + 2 * px, a2);
       v128.store(q + 3 * px, a3);
-      p += 4 * px;
-      q += 4 * px;
     }
-    for (; x < x1; x++) {
-      let a = add ? v128.load(q) : bias;
-      if (ky0 == 0) { a = madd(v128.load(p), k0, a); a = madd(v128.load(p + px), k1, a); a = madd(v128.load(p + 2 * px), k2, a); }
-      a = madd(v128.load(p + row), k3, a); a = madd(v128.load(p + row + px), k4, a); a = madd(v128.load(p + row + 2 * px), k5, a);
-      if (ky1 == 3) { a = madd(v128.load(p + 2 * row), k6, a); a = madd(v128.load(p + 2 * row + px), k7, a); a = madd(v128.load(p + 2 * row + 2 * px), k8, a); }
+  }
+  for (; x < x1; x++) {
+    const p0 = r + <usize>(x - pad) * px, q0 = o + <usize>x * px;
+    for (let c = 0; c < C4; c += 4) {
+      const cb = <usize>c << 2, p = p0 + cb, q = q0 + cb, wc = w + cb;
+      let a = add ? v128.load(q) : b ? v128.load(b + cb) : f32x4.splat(0);
+      if (ky0 == 0) { a = madd(v128.load(p), v128.load(wc), a); a = madd(v128.load(p + px), v128.load(wc + px), a); a = madd(v128.load(p + 2 * px), v128.load(wc + 2 * px), a); }
+      a = madd(v128.load(p + row), v128.load(wc + 3 * px), a); a = madd(v128.load(p + row + px), v128.load(wc + 4 * px), a); a = madd(v128.load(p + row + 2 * px), v128.load(wc + 5 * px), a);
+      if (ky1 == 3) { a = madd(v128.load(p + 2 * row), v128.load(wc + 6 * px), a); a = madd(v128.load(p + 2 * row + px), v128.load(wc + 7 * px), a); a = madd(v128.load(p + 2 * row + 2 * px), v128.load(wc + 8 * px), a); }
       v128.store(q, a);
-      p += px;
-      q += px;
     }
-    if (pad) { // right border: input columns W-2, W-1 (p is at W-2 now) under taps kx = 0, 1
-      let a = add ? v128.load(q) : bias;
-      if (ky0 == 0) { a = madd(v128.load(p), k0, a); a = madd(v128.load(p + px), k1, a); }
-      a = madd(v128.load(p + row), k3, a); a = madd(v128.load(p + row + px), k4, a);
-      if (ky1 == 3) { a = madd(v128.load(p + 2 * row), k6, a); a = madd(v128.load(p + 2 * row + px), k7, a); }
+  }
+  if (pad) { // right border: input columns W-2, W-1 under taps kx = 0, 1
+    const p0 = r + <usize>(W - 2) * px, q0 = o + <usize>(Wo - 1) * px;
+    for (let c = 0; c < C4; c += 4) {
+      const cb = <usize>c << 2, p = p0 + cb, q = q0 + cb, wc = w + cb;
+      let a = add ? v128.load(q) : b ? v128.load(b + cb) : f32x4.splat(0);
+      if (ky0 == 0) { a = madd(v128.load(p), v128.load(wc), a); a = madd(v128.load(p + px), v128.load(wc + px), a); }
+      a = madd(v128.load(p + row), v128.load(wc + 3 * px), a); a = madd(v128.load(p + row + px), v128.load(wc + 4 * px), a);
+      if (ky1 == 3) { a = madd(v128.load(p + 2 * row), v128.load(wc + 6 * px), a); a = madd(v128.load(p + 2 * row + px), v128.load(wc + 7 * px), a); }
       v128.store(q, a);
     }
   }

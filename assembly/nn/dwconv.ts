@@ -1,4 +1,4 @@
-import { madd } from "./simd";
+import { madd, clamp4 } from "./simd";
 
 // General depthwise convolution (depth_multiplier 1, TensorFlow semantics): any kernel, stride, dilation and
 // asymmetric zero padding.
@@ -80,9 +80,9 @@ export function depthwise_conv(inp: usize, H: i32, W: i32, C: i32, w: usize, b: 
           wk += wRow;
         }
         if (clamp) { // (WASM's min and max cost several x86 instructions each: not when unclamped)
-          a00 = f32x4.min(f32x4.max(a00, vlo), vhi); a01 = f32x4.min(f32x4.max(a01, vlo), vhi);
-          a10 = f32x4.min(f32x4.max(a10, vlo), vhi); a11 = f32x4.min(f32x4.max(a11, vlo), vhi);
-          a20 = f32x4.min(f32x4.max(a20, vlo), vhi); a21 = f32x4.min(f32x4.max(a21, vlo), vhi);
+          a00 = clamp4(a00, vlo, vhi); a01 = clamp4(a01, vlo, vhi);
+          a10 = clamp4(a10, vlo, vhi); a11 = clamp4(a11, vlo, vhi);
+          a20 = clamp4(a20, vlo, vhi); a21 = clamp4(a21, vlo, vhi);
         }
         const q = o + cb;
         v128.store(q, a00); v128.store(q, a01, 16);
@@ -109,7 +109,7 @@ export function depthwise_conv(inp: usize, H: i32, W: i32, C: i32, w: usize, b: 
           wk += wRow;
         }
         if (clamp) {
-          a0 = f32x4.min(f32x4.max(a0, vlo), vhi); a1 = f32x4.min(f32x4.max(a1, vlo), vhi); a2 = f32x4.min(f32x4.max(a2, vlo), vhi);
+          a0 = clamp4(a0, vlo, vhi); a1 = clamp4(a1, vlo, vhi); a2 = clamp4(a2, vlo, vhi);
         }
         v128.store(o + cb, a0);
         v128.store(o + px + cb, a1);
@@ -176,8 +176,8 @@ function pixel(xr: usize, wr: usize, b: usize, W: i32, C: i32, C4: i32, px: usiz
       wk += wRow;
     }
     if (clamp) {
-      a0 = f32x4.min(f32x4.max(a0, vlo), vhi);
-      a1 = f32x4.min(f32x4.max(a1, vlo), vhi);
+      a0 = clamp4(a0, vlo, vhi);
+      a1 = clamp4(a1, vlo, vhi);
     }
     v128.store(o + cb, a0);
     v128.store(o + cb, a1, 16);
@@ -197,7 +197,7 @@ function pixel(xr: usize, wr: usize, b: usize, W: i32, C: i32, C4: i32, px: usiz
       xk += yStep;
       wk += wRow;
     }
-    if (clamp) a = f32x4.min(f32x4.max(a, vlo), vhi);
+    if (clamp) a = clamp4(a, vlo, vhi);
     v128.store(o + cb, a);
     c += 4;
   }

@@ -1,10 +1,10 @@
+import { relu4 } from "./simd";
 // Element-wise kernels on flat arrays. n counts floats; vectors of 4, then a scalar tail.
 
 // out = max(x, 0)
 export function relu(x: usize, n: i32, out: usize): void {
-  const z = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), f32x4.max(v128.load(x + (<usize>i << 2)), z));
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), relu4(v128.load(x + (<usize>i << 2))));
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), max<f32>(load<f32>(x + (<usize>i << 2)), 0));
 }
 
@@ -12,10 +12,9 @@ export function relu(x: usize, n: i32, out: usize): void {
 export function add(a: usize, b: usize, n: i32, out: usize, relu: i32): void {
   let i = 0;
   if (relu) {
-    const z = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const k = <usize>i << 2;
-      v128.store(out + k, f32x4.max(f32x4.add(v128.load(a + k), v128.load(b + k)), z));
+      v128.store(out + k, relu4(f32x4.add(v128.load(a + k), v128.load(b + k))));
     }
     for (; i < n; i++) {
       const k = <usize>i << 2;

@@ -1,4 +1,4 @@
-import { madd, storeLanes8 } from "./simd";
+import { madd, storeLanes8, relu4 } from "./simd";
 
 // Pointwise (1×1) convolution, also Dense when the "pixels" are rows of a batch.
 //   in:  [P, C]  f32, pixels × input channels (NHWC flattened)
@@ -52,8 +52,8 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
           a1 = f32x4.add(a1, v128.load(rRow + (<usize>fb << 5), 16));
         }
         if (relu) {
-          a0 = f32x4.max(a0, f32x4.splat(0));
-          a1 = f32x4.max(a1, f32x4.splat(0));
+          a0 = relu4(a0);
+          a1 = relu4(a1);
         }
       }
       storeLanes8(oRow + (<usize>fb << 5), a0, a1, n);
@@ -106,9 +106,8 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
       a30 = f32x4.add(a30, v128.load(r + 3 * outStride)); a31 = f32x4.add(a31, v128.load(r + 3 * outStride, 16));
     }
     if (relu) {
-      const z = f32x4.splat(0);
-      a00 = f32x4.max(a00, z); a01 = f32x4.max(a01, z); a10 = f32x4.max(a10, z); a11 = f32x4.max(a11, z);
-      a20 = f32x4.max(a20, z); a21 = f32x4.max(a21, z); a30 = f32x4.max(a30, z); a31 = f32x4.max(a31, z);
+      a00 = relu4(a00); a01 = relu4(a01); a10 = relu4(a10); a11 = relu4(a11);
+      a20 = relu4(a20); a21 = relu4(a21); a30 = relu4(a30); a31 = relu4(a31);
     }
   }
   const o = oRow + (<usize>fb << 5);
@@ -126,13 +125,12 @@ export function pointwise_4x8(inp: usize, P: i32, C: i32, w: usize, b: usize, ou
 // o[i] = relu?(o[i] + res[i]) over n floats just written (still in L1).
 // @ts-ignore: decorator
 @inline function epilogue(o: usize, res: usize, n: i32, relu: i32): void {
-  const z = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const k = <usize>i << 2;
     let v = v128.load(o + k);
     if (res) v = f32x4.add(v, v128.load(res + k));
-    if (relu) v = f32x4.max(v, z);
+    if (relu) v = relu4(v);
     v128.store(o + k, v);
   }
   for (; i < n; i++) {

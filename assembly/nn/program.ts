@@ -58,17 +58,20 @@ export function execOp(op: usize): void {
 }
 
 // Runs nOps ops for each of `batch` images: image i is copied from batchIn + i·inBytes to the program's
-// input buffer, the ops run, and its output buffer is copied to batchOut + i·outBytes.
+// input buffer, the ops run, and its output buffer is copied to batchOut + i·outBytes. A batch of one whose
+// batchIn and batchOut are the program's own buffers is not copied at all (a caller that wrote the input in
+// place: a 640×480 frame is 3.7 MB).
 export function run(prog: usize, nOps: i32, batch: i32,
                     batchIn: usize, inBytes: i32, imageIn: usize,
                     batchOut: usize, outBytes: i32, imageOut: usize): void {
   for (let i = 0; i < batch; i++) {
-    memory.copy(imageIn, batchIn + <usize>i * <usize>inBytes, <usize>inBytes);
+    const src = batchIn + <usize>i * <usize>inBytes, dst = batchOut + <usize>i * <usize>outBytes;
+    if (src != imageIn) memory.copy(imageIn, src, <usize>inBytes);
     let op = prog;
     for (let k = 0; k < nOps; k++) {
       execOp(op);
       op += <usize>OP_WORDS << 2;
     }
-    memory.copy(batchOut + <usize>i * <usize>outBytes, imageOut, <usize>outBytes);
+    if (dst != imageOut) memory.copy(dst, imageOut, <usize>outBytes);
   }
 }

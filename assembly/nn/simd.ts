@@ -32,3 +32,17 @@
     storeLanes(p, v0, n);
   }
 }
+
+// max(v, 0) and clamp(v, lo, hi) as one x86 maxps / minps each. WASM's f32x4.max and min must order ±0 and
+// return a NaN from either operand, which V8 lowers to about eight instructions; pmax(v, lo) = v < lo ? lo : v
+// and pmin(v, hi) = hi < v ? hi : v give the same result for every v, a NaN in v included (it is kept), except
+// that −0 stays −0 (equal to +0 everywhere downstream).
+// @ts-ignore: decorator
+@inline export function relu4(v: v128): v128 {
+  return f32x4.pmax(v, f32x4.splat(0));
+}
+
+// @ts-ignore: decorator
+@inline export function clamp4(v: v128, lo: v128, hi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(v, lo), hi);
+}

@@ -1,4 +1,4 @@
-import { ModelFormatError, ResezapError } from "../errors.js";
+import { ArgumentError, ModelFormatError, ResezapError } from "../errors.js";
 import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
 import type { CTensor, Emitter, Fusion } from "./emitter.js";
 import { GraphPlan } from "./plan.js";
@@ -192,4 +192,16 @@ export function execute(p: Program, x: Float32Array, n: number): Float32Array {
     out.set(p.arena.f32.subarray(bout >> 2, (bout >> 2) + m * p.outSize), i * p.outSize);
   }
   return out;
+}
+
+/**
+ * One example run where it lies: `fill` writes the input straight into the program's input buffer (a view of
+ * WASM memory, inSize floats), and the result is a view of the output buffer, valid until the program runs
+ * again. For callers that build a large input themselves (a detector's frame): no copy in or out.
+ */
+export function executeInPlace(p: Program, fill: (input: Float32Array) => void): Float32Array {
+  if (p.rows !== 1) throw new ArgumentError(`executeInPlace: a program of ${p.rows} rows; expected one example a run`);
+  fill(p.arena.f32.subarray(p.inPtr >> 2, (p.inPtr >> 2) + p.inSize));
+  p.exports.run(p.prog, p.nOps, 1, p.inPtr, p.inSize * 4, p.inPtr, p.outPtr, p.outSize * 4, p.outPtr);
+  return p.arena.f32.subarray(p.outPtr >> 2, (p.outPtr >> 2) + p.outSize);
 }
