@@ -21,6 +21,7 @@ export { decodePng, encodePng } from "./image/png.js";
 export type { ImageLike, GreyImage } from "./image/types.js";
 export { createPool, type Pool } from "./pool.js";
 export { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from "./detect/pool.js";
+export type { YuNetDetectorPool, YuNetPoolOptions } from "./detect/yunet-pool.js";
 export { enableRelaxedSimd } from "./engine/relaxed.js";
 export { modelToArtifacts, saveLayersModel } from "./io/save.js";
 export { classifyFaces, preprocessFace, type Classification } from "./classify.js";

@@ -6,6 +6,7 @@ import { FaceDetector, finishBoxes, type FaceDetectorOptions } from "./detector.
 import type { Box } from "./group.js";
 import { resolveOptions, type DetectOptions } from "./options.js";
 import type { Scale } from "./scales.js";
+import { createYuNetPool, type YuNetDetectorPool, type YuNetPoolOptions } from "./yunet-pool.js";
 
 // Face detection on several cores: one frame's scales are shared between the calling thread and worker_threads,
 // each with its own FaceDetector (WASM instance, buffers, compiled cascade); the raw hits are merged in scale
@@ -29,7 +30,21 @@ export interface DetectorPoolOptions extends FaceDetectorOptions {
   workers?: number;
 }
 
-export async function createDetectorPool(options: DetectorPoolOptions = {}): Promise<DetectorPool> {
+/**
+ * Detection on worker threads. Haar (the default): each frame's scales shared between the calling thread and
+ * the workers, the boxes exactly FaceDetector.detect()'s. `detector: "yunet"`: whole frames to the least busy
+ * worker (src/detect/yunet-pool.ts), the faces exactly YuNetDetector.detect()'s.
+ */
+export async function createDetectorPool(options: YuNetPoolOptions & { detector: "yunet" }): Promise<YuNetDetectorPool>;
+export async function createDetectorPool(options?: DetectorPoolOptions & { detector?: "haar" }): Promise<DetectorPool>;
+export async function createDetectorPool(options: (DetectorPoolOptions | YuNetPoolOptions) & { detector?: "haar" | "yunet" } = {}): Promise<DetectorPool | YuNetDetectorPool> {
+  const { detector, ...rest } = options;
+  if (detector === "yunet") return createYuNetPool(rest as YuNetPoolOptions);
+  if (detector !== undefined && detector !== "haar") throw new ArgumentError(`createDetectorPool: detector must be "haar" or "yunet", found ${JSON.stringify(detector)}`);
+  return createHaarPool(rest as DetectorPoolOptions);
+}
+
+async function createHaarPool(options: DetectorPoolOptions): Promise<DetectorPool> {
   const os = await import("node:os");
   const n = options.workers ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new ArgumentError(`createDetectorPool: workers must be an integer in 1..64, found ${options.workers}`);

@@ -41,7 +41,8 @@ export interface YuNetOptions {
 
 const DEFAULTS = { scoreThreshold: 0.9, nmsThreshold: 0.3, topK: 5000 };
 
-function resolve(o: YuNetOptions): Required<Omit<YuNetOptions, "longestSide">> & { longestSide?: number } {
+/** The options with their defaults, each checked (one line naming the option when out of range). */
+export function resolveYuNetOptions(o: YuNetOptions): Required<Omit<YuNetOptions, "longestSide">> & { longestSide?: number } {
   // an option given as undefined takes its default
   const r = { ...DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & YuNetOptions;
   const unit = (v: unknown, what: string) => {
@@ -64,7 +65,7 @@ export type YuNetOutputs = Record<string, ArrayLike<number>>;
  * first, after the threshold and non-maximum suppression.
  */
 export function decodeYuNet(outputs: YuNetOutputs, height: number, width: number, options: YuNetOptions = {}): DetectedFace[] {
-  const o = resolve(options);
+  const o = resolveYuNetOptions(options);
   const found: DetectedFace[] = [];
   for (const s of STRIDES) {
     const cols = width / s, rows = height / s, n = rows * cols;
@@ -238,7 +239,7 @@ export class YuNetDetector {
 
   /** Faces in a frame (RGBA, RGB or grey), best first, boxes and landmarks in the frame's pixels. */
   detect(frame: ImageLike, options: YuNetOptions = {}): DetectedFace[] {
-    const o = resolve(options);
+    const o = resolveYuNetOptions(options);
     const longest = Math.max(frame.width, frame.height);
     const scale = o.longestSide !== undefined && longest > o.longestSide ? o.longestSide / longest : 1;
     const x = yunetInputSize(frame, scale);
