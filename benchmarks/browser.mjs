@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Browser benchmark: the real-time pipeline (Haar detection + ResEZAP, in a Web Worker, real-time settings
-// scaleFactor 1.2, minSize 60, minNeighbors 5) in headless Chromium on one 640×480 frame with one face, run n
-// times; medians of detection, classification and total ms per frame, and fps = 1000 / median total.
+// Browser benchmark: the real-time pipeline (face detection + ResEZAP, in a Web Worker) in headless Chromium on
+// one 640×480 frame with one face, run n times; medians of detection, classification and total ms per frame,
+// and fps = 1000 / median total. detector "yunet" (the demo's default, scoreThreshold 0.9) or "haar" (real-time
+// settings scaleFactor 1.2, minSize 60, minNeighbors 5).
 // Chromium is the system's (/usr/bin/chromium or CHROMIUM_PATH), driven by playwright-core (a devDependency).
 //
-//   node benchmarks/browser.mjs [--quick]     → JSON on stdout
-//   import { benchBrowser } from "./browser.mjs"; await benchBrowser({ quick })  → { skipped } without Chromium
+//   node benchmarks/browser.mjs [--quick] [--detector yunet|haar]     → JSON on stdout
+//   import { benchBrowser } from "./browser.mjs"; await benchBrowser({ quick, detector })  → { skipped } without Chromium
 //
 // Needs `npm run build` (the page imports dist/browser.js).
 import { dirname, resolve } from "node:path";
@@ -14,7 +15,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[browser]", ...a);
 
-export async function benchBrowser({ quick = false } = {}) {
+export async function benchBrowser({ quick = false, detector = "yunet" } = {}) {
   let chromium;
   try {
     chromium = await import(resolve(root, "scripts/chromium.mjs"));
@@ -36,8 +37,8 @@ export async function benchBrowser({ quick = false } = {}) {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    log(`${server.url}web/bench.html, n ${n}, warm-up ${warmup}`);
-    await page.goto(`${server.url}web/bench.html?n=${n}&warmup=${warmup}`);
+    log(`${server.url}web/bench.html, ${detector}, n ${n}, warm-up ${warmup}`);
+    await page.goto(`${server.url}web/bench.html?n=${n}&warmup=${warmup}&detector=${detector}`);
     await page.waitForFunction(() => window.resezapBench, null, { timeout: 300_000 });
     const r = await page.evaluate(() => window.resezapBench);
     if (r.error) throw new Error(`browser benchmark page: ${r.error}`);
@@ -49,6 +50,7 @@ export async function benchBrowser({ quick = false } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const result = await benchBrowser({ quick: process.argv.includes("--quick") });
+  const at = process.argv.indexOf("--detector");
+  const result = await benchBrowser({ quick: process.argv.includes("--quick"), detector: at > 0 ? process.argv[at + 1] : "yunet" });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -44,7 +44,8 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
   log("real time in the browser (headless Chromium)…");
   try {
     const { benchBrowser } = await import("./browser.mjs");
-    results.browser = await benchBrowser({ quick });
+    results.browser = await benchBrowser({ quick, detector: "haar" });
+    results.browser_yunet = await benchBrowser({ quick, detector: "yunet" });
   } catch (e) {
     results.browser = { skipped: `browser benchmark unavailable: ${e.message}` };
   }
@@ -75,6 +76,13 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
         log("head to head (ours and each peer alternating)…");
         const { benchHeadToHead } = await import("./head-to-head.mjs");
         results.headToHead = await benchHeadToHead({ quick });
+        log("face detectors on the 21 photos: ours and face-api's and Human's (TF.js WASM), in turn…");
+        try {
+          const { detectorQuality } = await import("./detector-quality.mjs");
+          results.detectors = await detectorQuality({ rounds: quick ? 1 : 3 });
+        } catch (e) {
+          results.detectors = { error: e.message };
+        }
         log("other networks (mini-Xception, an MLP, YuNet) against TF.js WASM and ORT Web…");
         try {
           const { benchGeneralModels } = await import("./general-models.mjs");
@@ -138,6 +146,8 @@ function summarize(r) {
     detect_realtime_ms: r.detect?.cases?.realtime?.oursMs ?? null,
     detect_realtime_ms_2threads: r.detect?.cases?.realtime?.poolMs ?? null,
     browser_fps: r.browser?.fps ?? null,
+    browser_yunet_fps: r.browser_yunet?.fps ?? null,
+    realtime_yunet_fps: r.realtime?.yunet?.fps ?? null,
     separable_speedup: r.separable.wasm.speedup,
     separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,
     mult_ratio: r.separable.mult_ratio,

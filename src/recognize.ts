@@ -12,7 +12,8 @@ import { loadLayersModel } from "./io/load.js";
 import type { Model } from "./model.js";
 import { DEFAULT_MODEL_JSON } from "./paths.js";
 
-// The paper's real-time system in one call: frame → faces (Haar, or YuNet) → crops → 48×48 grey → ResEZAP → labels.
+// The real-time system in one call: frame → faces (YuNet by default, or the paper's Haar cascade) → crops → 48×48
+// grey → ResEZAP → labels.
 // Preprocessing contract (the same as classifyFaces):
 //   grey   OpenCV 4.6's cvtColor RGB→GRAY, computed once per frame and shared by detection and cropping
 //   crop   the detector's box, grown by `margin` × its size on every side (default 0), clipped to the frame
@@ -30,8 +31,9 @@ export interface RecognizedFace extends Classification {
 export interface RecognizeOptions extends DetectOptions, YuNetOptions {
   model: Model;
   /**
-   * The face detector: "haar" (OpenCV's cascade, the default), "yunet" (the CNN, shipped in models/yunet), or a
-   * FaceDetector / YuNetDetector to reuse across frames (each keeps its WASM buffers).
+   * The face detector: "yunet" (the CNN shipped in models/yunet, the default), "haar" (OpenCV's cascade, the
+   * paper's detector), or a FaceDetector / YuNetDetector to reuse across frames (each keeps its WASM buffers).
+   * Each detector's options apply to it alone: one given for the other is refused.
    */
   detector?: FaceDetector | YuNetDetector | "haar" | "yunet";
   /** Fraction of the box size added on each side before cropping. Default 0. */
@@ -48,8 +50,12 @@ export function recognize(image: ImageLike, options: RecognizeOptions): Recogniz
   const { model, detector, margin = 0, preprocessing, align = false, scoreThreshold, nmsThreshold, topK, longestSide, ...detect } = options;
   if (!model) throw new ArgumentError("recognize: options.model is required (loadLayersModel(...) or EmotionRecognizer.load())");
   if (!(margin >= 0 && margin <= 1)) throw new ArgumentError(`recognize: margin must be in [0, 1], found ${margin}`);
-  const d = detector === "yunet" ? YuNetDetector.default() : detector === undefined || detector === "haar" ? (sharedDetector ??= new FaceDetector()) : detector;
+  if (detector !== undefined && !(detector instanceof FaceDetector || detector instanceof YuNetDetector) && detector !== "haar" && detector !== "yunet") {
+    throw new ArgumentError(`recognize: detector must be "yunet", "haar", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
+  }
+  const d = detector === undefined || detector === "yunet" ? YuNetDetector.default() : detector === "haar" ? (sharedDetector ??= new FaceDetector()) : detector;
   if (d instanceof YuNetDetector) {
+    refuseOptionsOf("recognize", "Haar", detect, "yunet");
     const faces = d.detect(image, { scoreThreshold, nmsThreshold, topK, longestSide });
     // whole pixels inside the frame for cropping; the exact box, score and landmarks go with the result
     const boxes = faces.map(({ box: [x, y, w, h] }) => {
@@ -60,10 +66,16 @@ export function recognize(image: ImageLike, options: RecognizeOptions): Recogniz
     return labelled.map((r, i) => ({ ...r, box: boxes[i], score: faces[i].score, landmarks: faces[i].landmarks }));
   }
   if (align) throw new ArgumentError("recognize: align needs landmarks, which the Haar detector does not give (use detector \"yunet\")");
-  if (detector !== undefined && typeof detector === "string" && detector !== "haar") {
-    throw new ArgumentError(`recognize: detector must be "haar", "yunet", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
-  }
+  refuseOptionsOf("recognize", "YuNet", { scoreThreshold, nmsThreshold, topK, longestSide }, "haar");
   return classifyBoxes(model, image, d.detect(image, detect), margin, preprocessing);
+}
+
+/** An option of one detector given while the other runs would be ignored: refused instead, naming it. */
+function refuseOptionsOf(where: string, kind: "Haar" | "YuNet", options: Record<string, unknown>, running: "haar" | "yunet"): void {
+  const given = Object.entries(options).find(([, v]) => v !== undefined);
+  if (given) {
+    throw new ArgumentError(`${where}: ${given[0]} is an option of the ${kind} detector, and this one runs ${running === "yunet" ? "YuNet" : "the Haar cascade"}; pass detector: "${kind === "Haar" ? "haar" : "yunet"}" to use it`);
+  }
 }
 
 function clampInt(v: number, max: number): number {
@@ -145,16 +157,21 @@ export class EmotionRecognizer {
 
   /**
    * model: a model, or where to load one (default: the package's model), any face input size, grey or RGB;
-   * preprocessing: its pixel scaling when its metadata does not say; detector: "haar" (default; cascade and the
-   * FaceDetector options apply) or "yunet" (the shipped YuNet; in a browser pass a YuNetDetector.fromBytes(...)).
+   * preprocessing: its pixel scaling when its metadata does not say; detector: "yunet" (default: the shipped
+   * YuNet; in a browser pass a YuNetDetector.fromBytes(...)) or "haar" (the paper's cascade; `cascade` and the
+   * FaceDetector options apply to it alone).
    */
   static async load(options: { model?: Model | string | URL; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
-    const { model, preprocessing = {}, detector = "haar", ...det } = options;
+    const { model, preprocessing = {}, detector = "yunet", ...det } = options;
+    if (detector instanceof FaceDetector) {
+      const given = Object.entries(det).find(([, v]) => v !== undefined);
+      if (given) throw new ArgumentError(`EmotionRecognizer.load: ${given[0]} goes to the FaceDetector passed as detector (new FaceDetector({ ${given[0]} }))`);
+    } else if (detector !== "haar") refuseOptionsOf("EmotionRecognizer.load", "Haar", det as Record<string, unknown>, "yunet");
     const m = model === undefined || typeof model === "string" || model instanceof URL ? await loadLayersModel(model ?? DEFAULT_MODEL_JSON) : model;
     faceInputOf(m, preprocessing, "EmotionRecognizer.load"); // refuse a model that is not a face model now, not at the first frame
     const d = detector === "haar" ? new FaceDetector(det) : detector === "yunet" ? YuNetDetector.default() : detector;
     if (!(d instanceof FaceDetector || d instanceof YuNetDetector)) {
-      throw new ArgumentError(`EmotionRecognizer.load: detector must be "haar", "yunet", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
+      throw new ArgumentError(`EmotionRecognizer.load: detector must be "yunet", "haar", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
     }
     return new EmotionRecognizer(m, d, preprocessing);
   }

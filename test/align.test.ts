@@ -78,6 +78,6 @@ describe("aligned crops", () => {
     const [viaClassify] = classifyFaces(model, [{ ...frame, landmarks: faces[0].landmarks }], { align: true });
     Object.values(viaClassify.probabilities).forEach((p, k) => expect(p).toBeCloseTo(want[k], 6));
     Object.values(faces[0].probabilities).forEach((p, k) => expect(p).toBeCloseTo(want[k], 6));
-    expect(() => recognize(frame, { model, align: true })).toThrow(/align needs landmarks, which the Haar detector does not give/);
+    expect(() => recognize(frame, { model, detector: "haar", align: true })).toThrow(/align needs landmarks, which the Haar detector does not give/);
   });
 });

@@ -25,8 +25,8 @@ const cases: [string, string[], RegExp][] = [
   ["unknown option", ["classify", "--frob", FACE], /^resezap: classify: unknown option --frob/],
   ["option missing its value", ["faces", PHOTO, "--min-size"], /^resezap: faces: --min-size needs a value/],
   ["flag given a value", ["classify", "--json=yes", FACE], /^resezap: classify: --json takes no value/],
-  ["bad option value: scale factor", ["faces", "--scale-factor", "0.5", PHOTO], /^resezap: faces: --scale-factor must be a number greater than 1, found "0.5"/],
-  ["bad option value: not a number", ["detect", "--min-neighbors", "lots", PHOTO], /^resezap: detect: --min-neighbors must be an integer ≥ 0, found "lots"/],
+  ["bad option value: scale factor", ["faces", "--detector", "haar", "--scale-factor", "0.5", PHOTO], /^resezap: faces: --scale-factor must be a number greater than 1, found "0.5"/],
+  ["bad option value: not a number", ["detect", "--detector", "haar", "--min-neighbors", "lots", PHOTO], /^resezap: detect: --min-neighbors must be an integer ≥ 0, found "lots"/],
   ["bad option value: margin", ["detect", "--margin", "-1", PHOTO], /^resezap: detect: --margin must be a fraction in \[0, 1\], found "-1"/],
   ["bad option value: conv", ["count", "--conv", "weird"], /^resezap: count: --conv/],
   ["no files", ["classify"], /^resezap: classify: expected one or more PNG or JPEG files/],
@@ -39,8 +39,10 @@ const cases: [string, string[], RegExp][] = [
   ["missing model folder", ["classify", "--model", "/nonexistent/model", FACE], /^resezap: \/nonexistent\/model: no such file or folder/],
   ["model folder without model.json", ["classify", "--model", "fixtures/faces48", FACE], /faces48\/model\.json: cannot read the model/],
   ["corrupt model.json", ["classify", "--model", join(dir, "badmodel"), FACE], /badmodel\/model\.json: not valid JSON/],
-  ["missing cascade", ["faces", "--cascade", "nowhere.xml", PHOTO], /^resezap: --cascade nowhere\.xml: cannot read \(ENOENT\)/],
-  ["corrupt cascade", ["faces", "--cascade", badCascade, PHOTO], /bad\.xml: truncated: <stageType>|bad\.xml: .*not closed/],
+  ["Haar option without --detector haar", ["faces", "--min-neighbors", "3", PHOTO], /^resezap: faces: --min-neighbors is an option of --detector haar \(the default detector is YuNet\)$/],
+  ["unknown detector", ["detect", "--detector", "blaze", PHOTO], /^resezap: detect: --detector must be yunet or haar, found "blaze"/],
+  ["missing cascade", ["faces", "--detector", "haar", "--cascade", "nowhere.xml", PHOTO], /^resezap: --cascade nowhere\.xml: cannot read \(ENOENT\)/],
+  ["corrupt cascade", ["faces", "--detector", "haar", "--cascade", badCascade, PHOTO], /bad\.xml: truncated: <stageType>|bad\.xml: .*not closed/],
 ];
 
 describe("CLI errors: exit 1, one line, no stack", () => {

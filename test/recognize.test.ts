@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  annotate, classifyFaces, decodeImage, decodePng, detectFaces, EmotionRecognizer, ImageError, loadLayersModel, recognize,
+  annotate, classifyFaces, decodeImage, decodePng, detectFaces, EmotionRecognizer, ImageError, loadLayersModel, recognize, FaceDetector, YuNetDetector,
   input, Conv2D, Dense, GlobalAveragePooling2D, Model,
 } from "../src/index.js";
 import { resizeToFloat } from "../src/image/resize.js";
@@ -20,7 +20,7 @@ describe("recognize", () => {
   it("finds OpenCV's faces and classifies each crop exactly as classifyFaces does, sorted left to right", async () => {
     const model = await loadLayersModel(join(ROOT, "models/reference"));
     const img = fixture("faces/knn_test_kit_with_rose.png");
-    const faces = recognize(img, { model, scaleFactor: 1.1, minNeighbors: 5, minSize: 30 });
+    const faces = recognize(img, { model, detector: "haar", scaleFactor: 1.1, minNeighbors: 5, minSize: 30 });
     expect(faces.map((f) => f.box)).toEqual(detectFaces(img, { scaleFactor: 1.1, minNeighbors: 5, minSize: 30 }));
     expect(faces.map((f) => f.box).sort()).toEqual([...boxes["knn_test_kit_with_rose.png"].opencv].sort());
     const xs = faces.map((f) => f.box[0]);
@@ -38,8 +38,8 @@ describe("recognize", () => {
     });
   });
 
-  it("EmotionRecognizer loads the package's model and cascade; a photo without faces gives []", async () => {
-    const r = await EmotionRecognizer.load();
+  it("EmotionRecognizer with detector haar: the package's model and cascade; a photo without faces gives []", async () => {
+    const r = await EmotionRecognizer.load({ detector: "haar" });
     const astro = r.recognize(fixture("faces/astronaut.png"));
     expect(astro).toHaveLength(1);
     expect(astro[0].box).toEqual(boxes["astronaut.png"].opencv[0]);
@@ -48,8 +48,23 @@ describe("recognize", () => {
     expect(() => r.recognize(fixture("faces/astronaut.png"), { margin: 2 })).toThrow(/margin must be in \[0, 1\]/);
   });
 
-  it("JPEG input, and annotate draws boxes in the emotion's colour", async () => {
+  it("EmotionRecognizer loads YuNet by default; each detector's options are refused for the other", async () => {
     const r = await EmotionRecognizer.load();
+    expect(r.detector).toBeInstanceOf(YuNetDetector);
+    const kit = r.recognize(fixture("faces/knn_test_kit_with_rose.png"));
+    expect(kit).toHaveLength(2);
+    for (const f of kit) expect(f.landmarks).toHaveLength(5);
+    expect(r.recognize(fixture("faces/baboon.png"))).toEqual([]);
+    expect(() => r.recognize(fixture("faces/astronaut.png"), { minNeighbors: 5 })).toThrow(/minNeighbors is an option of the Haar detector, and this one runs YuNet; pass detector: "haar"/);
+    await expect(EmotionRecognizer.load({ scaleFactor: 1.2 })).rejects.toThrow(/scaleFactor is an option of the Haar detector/);
+    await expect(EmotionRecognizer.load({ detector: new FaceDetector(), minSize: 60 })).rejects.toThrow(/minSize goes to the FaceDetector passed as detector/);
+    const model = r.model;
+    expect(() => recognize(fixture("faces/astronaut.png"), { model, detector: "haar", scoreThreshold: 0.5 })).toThrow(/scoreThreshold is an option of the YuNet detector, and this one runs the Haar cascade/);
+    expect(() => recognize(fixture("faces/astronaut.png"), { model, detector: "blaze" as "haar" })).toThrow(/detector must be "yunet", "haar", a FaceDetector or a YuNetDetector, found "blaze"/);
+  });
+
+  it("JPEG input, and annotate draws boxes in the emotion's colour", async () => {
+    const r = await EmotionRecognizer.load({ detector: "haar" });
     const img = fixture("faces-jpeg/astronaut.jpg");
     expect(img.width).toBe(512);
     const faces = r.recognize(img);
@@ -67,12 +82,13 @@ describe("recognize", () => {
 describe("resezap detect", () => {
   it("--json lists faces with box, label and seven probabilities; --out writes an annotated PNG", () => {
     const out = join(mkdtempSync(join(tmpdir(), "resezap-detect-")), "out.png");
-    const r = cli("detect", "--json", "--out", out, "fixtures/faces/astronaut.png");
+    const r = cli("detect", "--detector", "haar", "--json", "--out", out, "fixtures/faces/astronaut.png");
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j[0].file).toBe("fixtures/faces/astronaut.png");
     expect(j[0].faces[0].box).toEqual(boxes["astronaut.png"].opencv[0]);
     expect(Object.keys(j[0].faces[0].probabilities)).toEqual(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]);
+    expect(r.stderr).toBe(`fixtures/faces/astronaut.png: 1 face drawn in ${out}\n`);
     const png = decodePng(readFileSync(out), out);
     expect([png.width, png.height]).toEqual([512, 512]);
   });
@@ -80,8 +96,8 @@ describe("resezap detect", () => {
   it("bad input: one line, exit 1", () => {
     for (const [args, re] of [
       [["detect", "README.md"], /README\.md: not a PNG or JPEG file/],
-      [["detect", "--scale-factor", "0.9", "fixtures/faces/astronaut.png"], /--scale-factor must be a number in \(1, 4\]/],
-      [["detect", "--cascade", "/nonexistent.xml", "fixtures/faces/astronaut.png"], /--cascade \/nonexistent\.xml: cannot read/],
+      [["detect", "--detector", "haar", "--scale-factor", "0.9", "fixtures/faces/astronaut.png"], /--scale-factor must be a number in \(1, 4\]/],
+      [["detect", "--detector", "haar", "--cascade", "/nonexistent.xml", "fixtures/faces/astronaut.png"], /--cascade \/nonexistent\.xml: cannot read/],
     ] as [string[], RegExp][]) {
       const r = cli(...args);
       expect(r.status).toBe(1);
@@ -116,7 +132,7 @@ describe("resezap detect", () => {
       expect(viaMeta.probabilities[k]).toBe(viaOption.probabilities[k]);
     });
     // and recognize() crops the same face from the frame the same way
-    const faces = recognize(img, { model, scaleFactor: 1.1, minNeighbors: 5, minSize: 30 });
+    const faces = recognize(img, { model, detector: "haar", scaleFactor: 1.1, minNeighbors: 5, minSize: 30 });
     const same = faces.find((f) => f.box.join() === [bx, by, bw, bh].join())!;
     names.forEach((k) => expect(Math.abs(same.probabilities[k] - viaMeta.probabilities[k])).toBeLessThan(1e-6));
     // a model that is not a face model is refused by name

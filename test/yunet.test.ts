@@ -132,17 +132,21 @@ describe("YuNet in the library and the CLI", () => {
     expect(() => det.detect(frame, { scoreThreshold: 2 })).toThrow(/scoreThreshold: expected a number in \[0, 1\], found 2/);
     expect(() => detectFaces(frame, { detector: "cnn" } as never)).toThrow(ArgumentError);
   });
-  it("resezap faces --detector yunet --json prints boxes, scores and landmarks; a YuNet option without it is refused", () => {
+  it("resezap faces --json prints YuNet's boxes, scores and landmarks by default; a YuNet option with --detector haar is refused", () => {
     const cli = (...a: string[]) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...a], { cwd: ROOT, encoding: "utf8" });
-    const r = cli("faces", "--detector", "yunet", "--json", "fixtures/faces/knn_test_kit_with_rose.png");
+    const r = cli("faces", "--json", "fixtures/faces/knn_test_kit_with_rose.png");
     expect(r.status, r.stderr).toBe(0);
     const [out] = JSON.parse(r.stdout);
     expect(out.faces).toHaveLength(2);
     expect(Object.keys(out.faces[0]).sort()).toEqual(["box", "landmarks", "score"]);
-    const bad = cli("faces", "--score-threshold", "0.5", "fixtures/faces/knn_test_kit_with_rose.png");
+    const bad = cli("faces", "--detector", "haar", "--score-threshold", "0.5", "fixtures/faces/knn_test_kit_with_rose.png");
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe("resezap: faces: --score-threshold is an option of --detector yunet");
-    const det = cli("detect", "--detector", "yunet", "--json", "fixtures/faces/knn_test_kit_with_rose.png");
+    // JPEG too, one line a file as it finishes
+    const jpeg = cli("faces", "fixtures/faces-jpeg/astronaut.jpg");
+    expect(jpeg.status, jpeg.stderr).toBe(0);
+    expect(jpeg.stdout).toMatch(/^fixtures\/faces-jpeg\/astronaut\.jpg: 1 face \[[\d., ]+\] 0\.\d{3}\n$/);
+    const det = cli("detect", "--json", "fixtures/faces/knn_test_kit_with_rose.png");
     expect(det.status, det.stderr).toBe(0);
     const [d] = JSON.parse(det.stdout);
     expect(d.faces).toHaveLength(2);

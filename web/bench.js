@@ -1,11 +1,12 @@
 // Browser benchmark page (benchmarks/browser.mjs opens it): the demo's worker pipeline run n times on one
 // 640×480 frame, the same frame benchmarks/detect.mjs uses in Node (the centre of obama-480p.png), so the
 // numbers compare. The result goes to #result and window.resezapBench.
-import { Pipeline, REALTIME } from "./pipeline.js";
+import { Pipeline, DEFAULT_OPTIONS } from "./pipeline.js";
 import { median } from "./stats.js";
 
 const params = new URLSearchParams(location.search);
 const n = Number(params.get("n") ?? 100), warmup = Number(params.get("warmup") ?? 10);
+const detector = params.get("detector") === "haar" ? "haar" : "yunet";
 const out = document.getElementById("result");
 
 async function frame() {
@@ -24,14 +25,16 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 
 try {
   const pipeline = new Pipeline();
-  const { variant } = await pipeline.init();
-  const { runs, faces, scan } = await pipeline.bench(await frame(), { n, warmup, options: REALTIME });
+  const { variant } = await pipeline.init(location.href, detector);
+  const options = DEFAULT_OPTIONS[detector];
+  const { runs, faces, scan } = await pipeline.bench(await frame(), { n, warmup, options });
   const ms = { detect: r3(median(runs.map((r) => r.detectMs))), classify: r3(median(runs.map((r) => r.classifyMs))), total: r3(median(runs.map((r) => r.totalMs))) };
   window.resezapBench = {
     userAgent: navigator.userAgent,
     variant,
     frame: "fixtures/faces/obama-480p.png, centre 640×480",
-    settings: REALTIME,
+    detector,
+    settings: options,
     n,
     warmup,
     faces: faces.map(({ box, label }) => ({ box, label })),

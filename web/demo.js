@@ -2,7 +2,7 @@
 // picture. One frame is in the worker at a time; frames that arrive meanwhile are skipped, so the boxes lag the
 // video by at most one frame and the frames-per-second shown is what the pipeline really keeps up with.
 // The latest results are mirrored as JSON in #results and window.resezapDemo (test/web-e2e.test.ts reads them).
-import { Pipeline, REALTIME } from "./pipeline.js";
+import { Pipeline, DEFAULT_OPTIONS } from "./pipeline.js";
 import { drawFaces } from "./overlay.js";
 import { Rolling } from "./stats.js";
 
@@ -11,7 +11,9 @@ const video = $("video"), still = $("still"), overlay = $("overlay"), stage = $(
 const grab = document.createElement("canvas");
 const grabCtx = grab.getContext("2d", { willReadFrequently: true });
 
-const state = { status: "loading", mode: "webcam", frames: 0, fps: null, settings: { ...REALTIME }, latest: null, error: null };
+// YuNet unless the page is opened with ?detector=haar (the paper's cascade)
+const detector = new URLSearchParams(location.search).get("detector") === "haar" ? "haar" : "yunet";
+const state = { status: "loading", mode: "webcam", detector, frames: 0, fps: null, settings: { ...DEFAULT_OPTIONS[detector] }, latest: null, error: null };
 window.resezapDemo = state;
 
 const pipeline = new Pipeline();
@@ -28,8 +30,11 @@ function readSettings() {
     const v = Number($(id).value);
     return Number.isFinite(v) ? v : fallback;
   };
-  state.settings = { scaleFactor: num("scaleFactor", REALTIME.scaleFactor), minSize: Math.round(num("minSize", REALTIME.minSize)), minNeighbors: Math.round(num("minNeighbors", REALTIME.minNeighbors)) };
-  $("settings").textContent = `scaleFactor ${state.settings.scaleFactor}, minSize ${state.settings.minSize}, minNeighbors ${state.settings.minNeighbors}`;
+  const d = DEFAULT_OPTIONS[detector];
+  state.settings = detector === "haar"
+    ? { scaleFactor: num("scaleFactor", d.scaleFactor), minSize: Math.round(num("minSize", d.minSize)), minNeighbors: Math.round(num("minNeighbors", d.minNeighbors)) }
+    : { scoreThreshold: Math.min(1, Math.max(0, num("scoreThreshold", d.scoreThreshold))) };
+  $("settings").textContent = Object.entries(state.settings).map(([k, v]) => `${k} ${v}`).join(", ");
 }
 
 const fmt = (x, d = 1) => (x === null || !Number.isFinite(x) ? "–" : x.toFixed(d));
@@ -119,7 +124,12 @@ async function useImage(file) {
 
 $("file").addEventListener("change", (e) => useImage(e.target.files[0]));
 $("webcam").addEventListener("click", useWebcam);
-for (const id of ["scaleFactor", "minSize", "minNeighbors"]) $(id).addEventListener("change", readSettings);
+for (const id of ["scoreThreshold", "scaleFactor", "minSize", "minNeighbors"]) $(id).addEventListener("change", readSettings);
+$("yunetSettings").hidden = detector !== "yunet";
+$("haarSettings").hidden = detector !== "haar";
+$("detectorName").textContent = detector === "haar" ? "Haar cascade" : "YuNet";
+$("detectorSwitch").textContent = detector === "haar" ? "use YuNet" : "use the Haar cascade";
+$("detectorSwitch").href = detector === "haar" ? "?" : "?detector=haar";
 stage.addEventListener("dragover", (e) => {
   e.preventDefault();
   stage.classList.add("dragging");
@@ -134,8 +144,6 @@ stage.addEventListener("drop", (e) => {
 // ---- start ----
 readSettings();
 try {
-  // ?detector=yunet: the CNN detector instead of the Haar cascade
-  const detector = new URLSearchParams(location.search).get("detector") === "yunet" ? "yunet" : "haar";
   const info = await pipeline.init(location.href, detector);
   state.variant = info.variant;
   state.status = "ready";

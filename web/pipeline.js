@@ -1,5 +1,9 @@
 // The page's side of web/worker.js: one request at a time as a promise, frames transferred, not copied.
+// Each detector's default options in the demo: YuNet at OpenCV's threshold; the Haar cascade at the real-time
+// settings (OpenCV's defaults box false faces: see the README's detector table).
 export const REALTIME = Object.freeze({ scaleFactor: 1.2, minSize: 60, minNeighbors: 5 });
+export const YUNET = Object.freeze({ scoreThreshold: 0.9 });
+export const DEFAULT_OPTIONS = Object.freeze({ yunet: YUNET, haar: REALTIME });
 
 export class Pipeline {
   #worker;
@@ -31,10 +35,10 @@ export class Pipeline {
   }
 
   /**
-   * Fetches the detector (the cascade, or YuNet for detector "yunet") and the model in the worker; URLs are
+   * Fetches the detector (YuNet, or the cascade for detector "haar") and the model in the worker; URLs are
    * resolved against this page.
    */
-  init(base = location.href, detector = "haar") {
+  init(base = location.href, detector = "yunet") {
     return this.#call({
       type: "init",
       detector,
@@ -45,13 +49,13 @@ export class Pipeline {
   }
 
   /** ImageData in, { faces, detectMs, classifyMs, totalMs } out. The ImageData's buffer goes to the worker. */
-  recognize(image, options = REALTIME) {
+  recognize(image, options) {
     const { width, height } = image;
     const data = image.data.buffer;
     return this.#call({ type: "frame", width, height, data, options }, [data]);
   }
 
-  bench(image, { n, warmup, options = REALTIME }) {
+  bench(image, { n, warmup, options }) {
     const { width, height } = image;
     const data = image.data.buffer;
     return this.#call({ type: "bench", width, height, data, options, n, warmup }, [data]);

@@ -1,4 +1,4 @@
-// The demo's pipeline, off the main thread: face detection (the Haar cascade, or YuNet with ?detector=yunet) +
+// The demo's pipeline, off the main thread: face detection (YuNet, or the Haar cascade with ?detector=haar) +
 // ResEZAP classification on RGBA frames.
 // A worker because the detector and the network compile and run their WASM synchronously, which would
 // stall the page (and Chrome refuses synchronous compiles of large modules on the main thread).
@@ -18,14 +18,14 @@ async function fetchOk(url, what) {
   return res;
 }
 
-async function init({ cascadeUrl, modelUrl, detector = "haar", yunetUrl }) {
+async function init({ cascadeUrl, modelUrl, detector = "yunet", yunetUrl }) {
   // Browsers have no fs to read the shipped files: the cascade's XML text goes in as the cascade option, YuNet's
   // bytes into YuNetDetector.fromBytes.
-  if (detector === "yunet") {
+  if (detector === "haar") {
+    recognizer = await EmotionRecognizer.load({ model: modelUrl, detector: "haar", cascade: await (await fetchOk(cascadeUrl, "cascade")).text() });
+  } else {
     const yunet = YuNetDetector.fromBytes(new Uint8Array(await (await fetchOk(yunetUrl, "YuNet model")).arrayBuffer()), yunetUrl);
     recognizer = await EmotionRecognizer.load({ model: modelUrl, detector: yunet });
-  } else {
-    recognizer = await EmotionRecognizer.load({ model: modelUrl, cascade: await (await fetchOk(cascadeUrl, "cascade")).text() });
   }
   return { classNames: recognizer.model.classNames, variant: defaultNNVariant(), detector };
 }

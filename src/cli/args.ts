@@ -52,12 +52,16 @@ export function stringOption(p: Parsed, key: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-/** --detector haar|yunet (default haar) and YuNet's options, shared by `faces` and `detect`. */
+/** --detector yunet|haar (default yunet) and YuNet's options, shared by `faces` and `detect`. */
 export const DETECTOR_VALUES = ["detector", "score-threshold", "nms-threshold", "top-k", "longest-side"];
+/** The Haar cascade's options (OpenCV's detectMultiScale), which need --detector haar. */
+const HAAR_VALUES = ["scale-factor", "min-neighbors", "min-size", "max-size", "cascade"];
 
 export function detectorOptions(p: Parsed, command: string): { detector: "haar" | "yunet"; yunet: { scoreThreshold?: number; nmsThreshold?: number; topK?: number; longestSide?: number } } {
-  const d = stringOption(p, "detector") ?? (p.options.has("detector") ? "" : "haar");
-  if (d !== "haar" && d !== "yunet") throw new ArgumentError(`${command}: --detector must be haar or yunet, found ${JSON.stringify(p.options.get("detector"))}`);
+  const d = stringOption(p, "detector") ?? (p.options.has("detector") ? "" : "yunet");
+  if (d !== "haar" && d !== "yunet") throw new ArgumentError(`${command}: --detector must be yunet or haar, found ${JSON.stringify(p.options.get("detector"))}`);
+  const haar = HAAR_VALUES.find((k) => p.options.has(k));
+  if (d === "yunet" && haar) throw new ArgumentError(`${command}: --${haar} is an option of --detector haar (the default detector is YuNet)`);
   const unit = (v: number) => v >= 0 && v <= 1;
   const yunet = {
     scoreThreshold: numberOption(p, "score-threshold", command, unit, "a number in [0, 1]"),

@@ -32,6 +32,7 @@ export async function detectCommand(argv: string[]): Promise<void> {
   const model = await loadModel(modelDirOption(p));
   const detector = kind === "yunet" ? YuNetDetector.default() : new FaceDetector({ cascade });
   const out = stringOption(p, "out");
+  const json = p.options.has("json");
   const results = [];
   for (const file of p.positionals) {
     const img = await readImage(file);
@@ -41,19 +42,19 @@ export async function detectCommand(argv: string[]): Promise<void> {
       minSize: minSize === undefined ? undefined : [minSize, minSize],
       maxSize: maxSize === undefined ? undefined : [maxSize, maxSize],
     });
-    results.push({ file, faces });
+    // each file's lines as it finishes (with --json, one document at the end)
+    if (json) results.push({ file, faces });
+    else {
+      if (faces.length === 0) console.log(`${file}: no face`);
+      for (const f of faces) console.log(`${file}: [${f.box.join(", ")}]${f.score !== undefined ? ` (face ${f.score.toFixed(3)})` : ""} ${f.label} ${f.probabilities[f.label].toFixed(3)}`);
+    }
     if (out) {
       const target = p.positionals.length === 1 ? out : join(out, `${basename(file, extname(file))}-out.png`);
       if (p.positionals.length > 1) await (await import("node:fs/promises")).mkdir(out, { recursive: true });
       await writeFile(target, encodePng(annotate(img, faces)));
+      // (on stderr with --json, so stdout stays one JSON document)
+      (json ? console.error : console.log)(`${file}: ${faces.length} face${faces.length === 1 ? "" : "s"} drawn in ${target}`);
     }
   }
-  if (p.options.has("json")) {
-    console.log(JSON.stringify(results));
-    return;
-  }
-  for (const r of results) {
-    if (r.faces.length === 0) console.log(`${r.file}: no face`);
-    for (const f of r.faces) console.log(`${r.file}: [${f.box.join(", ")}]${f.score !== undefined ? ` (face ${f.score.toFixed(3)})` : ""} ${f.label} ${f.probabilities[f.label].toFixed(3)}`);
-  }
+  if (json) console.log(JSON.stringify(results));
 }

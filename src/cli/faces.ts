@@ -1,19 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { ArgumentError, ImageError, ModelFormatError } from "../errors.js";
-import { decodePng } from "../image/png.js";
+import { readImage } from "./read-image.js";
 import { FaceDetector, loadCascade, type Cascade } from "../detect/index.js";
-import { YuNetDetector, type DetectedFace, type YuNetOptions } from "../detect/yunet.js";
+import { YuNetDetector, type YuNetOptions } from "../detect/yunet.js";
 import { detectorOptions, DETECTOR_VALUES, numberOption, parseArgs, stringOption } from "./args.js";
 
-// `resezap faces <image...> [--json] [--detector haar|yunet]` and each detector's options
-// Face boxes [x, y, w, h] in each PNG, by the Haar cascade detector (OpenCV's defaults unless given) or YuNet (with
-// its score and five landmarks). One detector serves every file, so its WASM instance and buffers are reused.
+// `resezap faces <image...> [--json] [--detector yunet|haar]` and each detector's options
+// Faces in each PNG or JPEG, by YuNet (the default: box, score and five landmarks) or by the Haar cascade
+// (boxes, OpenCV's defaults unless given). One detector serves every file, so its WASM instance and buffers
+// are reused.
 
-const USAGE = "faces <image.png...> [--json] [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE] | [--detector yunet] [--score-threshold F] [--nms-threshold F] [--top-k N] [--longest-side PX]";
+const USAGE = "faces <image.png|jpg...> [--json] [--score-threshold F] [--nms-threshold F] [--top-k N] [--longest-side PX] | --detector haar [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]";
 
 export async function facesCommand(args: string[]): Promise<void> {
   const p = parseArgs(args, { flags: ["json"], values: ["scale-factor", "min-neighbors", "min-size", "max-size", "cascade", ...DETECTOR_VALUES] }, "faces");
-  if (p.positionals.length === 0) throw new ArgumentError(`faces: expected one or more PNG files (usage: ${USAGE})`);
+  if (p.positionals.length === 0) throw new ArgumentError(`faces: expected one or more PNG or JPEG files (usage: ${USAGE})`);
   const { detector: kind, yunet } = detectorOptions(p, "faces");
   if (kind === "yunet") return yunetFaces(p.positionals, yunet, p.options.has("json"));
   const px = (v: number) => Number.isInteger(v) && v >= 0;
@@ -24,33 +25,23 @@ export async function facesCommand(args: string[]): Promise<void> {
   const cascadeFile = stringOption(p, "cascade");
   const cascade = cascadeFile === undefined ? undefined : await readCascade(cascadeFile);
   const detector = new FaceDetector({ cascade, scaleFactor, minNeighbors, minSize, maxSize });
-  const results: { file: string; faces: number[][] }[] = [];
-  for (const file of p.positionals) {
-    const image = decodePng(await readBytes(file, ImageError), file);
-    results.push({ file, faces: detector.detect(image) });
-  }
-  if (p.options.has("json")) {
-    console.log(JSON.stringify(results));
-    return;
-  }
-  for (const r of results) {
-    const boxes = r.faces.map((b) => `[${b.join(", ")}]`).join(" ");
-    console.log(`${r.file}: ${r.faces.length} face${r.faces.length === 1 ? "" : "s"}${boxes ? " " + boxes : ""}`);
-  }
+  await eachFile(p.positionals, p.options.has("json"), async (file) => detector.detect(await readImage(file)), (b) => `[${b.join(", ")}]`);
 }
 
 async function yunetFaces(files: string[], options: YuNetOptions, json: boolean): Promise<void> {
   const detector = YuNetDetector.default();
-  const results: { file: string; faces: DetectedFace[] }[] = [];
-  for (const file of files) results.push({ file, faces: detector.detect(decodePng(await readBytes(file, ImageError), file), options) });
-  if (json) {
-    console.log(JSON.stringify(results));
-    return;
+  await eachFile(files, json, async (file) => detector.detect(await readImage(file), options), (f) => `[${f.box.map((v) => v.toFixed(1)).join(", ")}] ${f.score.toFixed(3)}`);
+}
+
+/** Each file's line as soon as it is done; with --json, one document at the end. */
+async function eachFile<F>(files: string[], json: boolean, detect: (file: string) => Promise<F[]>, show: (f: F) => string): Promise<void> {
+  const results: { file: string; faces: F[] }[] = [];
+  for (const file of files) {
+    const faces = await detect(file);
+    if (json) results.push({ file, faces });
+    else console.log(`${file}: ${faces.length} face${faces.length === 1 ? "" : "s"}${faces.length ? " " + faces.map(show).join(" ") : ""}`);
   }
-  for (const r of results) {
-    const boxes = r.faces.map((f) => `[${f.box.map((v) => v.toFixed(1)).join(", ")}] ${f.score.toFixed(3)}`).join(" ");
-    console.log(`${r.file}: ${r.faces.length} face${r.faces.length === 1 ? "" : "s"}${boxes ? " " + boxes : ""}`);
-  }
+  if (json) console.log(JSON.stringify(results));
 }
 
 async function readCascade(file: string): Promise<Cascade> {

@@ -14,10 +14,10 @@ commands:
   count [--json] [--conv normal]            multiplications and parameters of ResEZAP, per conv layer
   classify <image.png...> [--model DIR|FILE.onnx] [--json]
                                             emotion of each face crop (any size; grey, 48×48 area resize, /255)
-  faces <image...> [--json] [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]
-                                            Haar-cascade face boxes (OpenCV's detectMultiScale, box for box)
-        [--detector yunet] [--score-threshold F] [--nms-threshold F] [--top-k N] [--longest-side PX]
-                                            or YuNet's, with scores and five landmarks
+  faces <image.png|jpg...> [--json] [--score-threshold F] [--nms-threshold F] [--top-k N] [--longest-side PX]
+                                            YuNet's faces: boxes, scores and five landmarks
+        --detector haar [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]
+                                            or the Haar cascade's boxes (OpenCV's detectMultiScale, box for box)
   detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx] [--margin F] and the options of faces
                                             faces and their emotions; --out writes the image annotated
   train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--resume]
