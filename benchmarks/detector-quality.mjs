@@ -6,7 +6,7 @@
 // 21 photos on one thread: each photo's median of 3 rounds in which the detectors take turns, after a first run
 // (its size compiled, as for a stream of frames). A box is a hit when it overlaps a face not already matched by
 // IoU ≥ 0.3 (detectors frame a face differently: Haar's squares, YuNet's taller boxes).
-//   node --experimental-wasm-relaxed-simd benchmarks/detector-quality.mjs [--json | --markdown]
+//   node --experimental-wasm-relaxed-simd benchmarks/detector-quality.mjs [--json | --markdown] [--rounds N]
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,7 +86,8 @@ export async function detectorQuality({ peers = true, rounds = 3 } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await detectorQuality();
+  const at = process.argv.indexOf("--rounds");
+  const r = await detectorQuality({ rounds: at > 0 ? Number(process.argv[at + 1]) : 3 });
   if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 1));
   else if (process.argv.includes("--markdown")) {
     // per photo: the faces a person sees, then each detector's hits / misses / false boxes

@@ -67,6 +67,7 @@ export function renderResults(r) {
   const dq = r.detectors;
   if (dq && !dq.error) {
     L.push(`## Face detectors on the ${dq.photos} photos of fixtures/faces (one thread)`, "");
+    if (dq.date) L.push(`Measured ${dq.date} by \`npm run bench\` (${dq.source}).`, "");
     L.push(`Against the ${dq.faces} faces a person sees (fixtures/faces/faces-seen.json; a hit overlaps an unmatched face by IoU ≥ 0.3). Time: the sum over the photos of each one's median of ${dq.rounds} rounds in which the detectors take turns (\`benchmarks/detector-quality.mjs\`); the peers from their npm packages on TF.js's WASM backend.`, "");
     L.push("| detector | hits | misses | false boxes | time, all photos (ms) |", "|---|---:|---:|---:|---:|");
     for (const [name, d] of Object.entries(dq.detectors)) L.push(`| ${name} | ${d.hits} | ${d.misses} | ${d.false} | ${d.ms} |`);
@@ -78,15 +79,17 @@ export function renderResults(r) {
     L.push("| detector settings | faces | detection (ms) | classification (ms) | frame (ms) | frames/s |", "|---|---:|---:|---:|---:|---:|");
     for (const [k, v] of Object.entries(r.realtime)) {
       const set = Object.keys(v.settings).length ? Object.entries(v.settings).map(([a, b]) => `${a} ${b}`).join(", ") : "OpenCV defaults (scaleFactor 1.1, minNeighbors 3)";
-      L.push(`| ${k === "realtime" ? "real-time: " : ""}${set} | ${v.faces} | ${f(v.detect_ms)} | ${f(v.classify_ms)} | ${f(v.frame_ms)} | ${f(v.fps, 1)} |`);
+      L.push(`| ${k === "realtime" ? "real-time: " : ""}${set}${v.date ? ` (${v.date.slice(0, 16)} run)` : ""} | ${v.faces} | ${f(v.detect_ms)} | ${f(v.classify_ms)} | ${f(v.frame_ms)} | ${f(v.fps, 1)} |`);
     }
+    const later = Object.values(r.realtime).find((v) => v.source);
+    if (later) L.push("", `Rows marked with a run's date were measured then, by \`npm run bench\` on later code (${later.source}); the others in this file's run.`);
     if (r.browser && !r.browser.skipped) {
       const b = r.browser, m = b.medianMs ?? {};
       L.push("", `Browser (headless Chromium ${b.chromium ?? ""}, the web demo's pipeline in a worker, Haar at the real-time settings, the same frame, ${b.n} frames): detection ${f(m.detect)} ms, classification ${f(m.classify)} ms, frame ${f(m.total)} ms: **${f(b.fps, 1)} frames/s**${b.scan ? `; the worker's detector ran ${b.scan.compiledScales > 0 ? "compiled for the frame" : "its generic scan"} on the last frame` : ""}.`);
     } else if (r.browser?.skipped) L.push("", `Browser: ${r.browser.skipped}`);
     if (r.browser_yunet && !r.browser_yunet.skipped) {
       const b = r.browser_yunet, m = b.medianMs ?? {};
-      L.push("", `Browser with YuNet (the demo's default, the whole frame): detection ${f(m.detect)} ms, classification ${f(m.classify)} ms, frame ${f(m.total)} ms: **${f(b.fps, 1)} frames/s**.`);
+      L.push("", `Browser with YuNet (the demo's default, the whole frame${b.date ? `; ${b.date.slice(0, 16)} run, ${b.source}` : ""}): detection ${f(m.detect)} ms, classification ${f(m.classify)} ms, frame ${f(m.total)} ms: **${f(b.fps, 1)} frames/s**.`);
     }
     L.push("");
   }
@@ -190,6 +193,10 @@ export function renderResults(r) {
   }
   if (r.realtime) t.push(["≥ 30 frames/s at 640×480, real-time settings (Node, one core)", `${f(r.realtime.realtime.fps, 1)}`, r.realtime.realtime.fps >= 30]);
   if (r.browser?.fps) t.push(["≥ 30 frames/s at 640×480, real-time settings (browser worker)", `${f(r.browser.fps, 1)}`, r.browser.fps >= 30]);
+  for (const [key, size] of [["yunet", "640×480"], ["yunet320", "320×256"]]) {
+    const q = r.generalModels?.[key]?.ratios?.["ort-web"]?.batch1;
+    if (q) t.push([`YuNet ≥ ×3 ORT Web at ${size}, one thread (bound: the 128-bit f32 ceiling, see the notes)`, `×${f(q)}`, q >= 3]);
+  }
   if (r.realtime?.yunet) t.push(["YuNet default: ≥ 60 frames/s at 640×480, whole frame (Node, one core)", `${f(r.realtime.yunet.fps, 1)}`, r.realtime.yunet.fps >= 60]);
   if (r.browser_yunet?.fps) t.push(["YuNet default: ≥ 30 frames/s at 640×480 (browser worker)", `${f(r.browser_yunet.fps, 1)}`, r.browser_yunet.fps >= 30]);
   L.push("| target | measured | met |", "|---|---:|:---:|");

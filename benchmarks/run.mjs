@@ -77,9 +77,12 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
         const { benchHeadToHead } = await import("./head-to-head.mjs");
         results.headToHead = await benchHeadToHead({ quick });
         log("face detectors on the 21 photos: ours and face-api's and Human's (TF.js WASM), in turn…");
+        // in a child process: the peers' TF.js (face-api's and Human's builds) must not meet the TF.js the
+        // sections above loaded into this one (in-process, the run ended silently here)
         try {
-          const { detectorQuality } = await import("./detector-quality.mjs");
-          results.detectors = await detectorQuality({ rounds: quick ? 1 : 3 });
+          const { execFileSync } = await import("node:child_process");
+          const out = execFileSync(process.execPath, [...process.execArgv, join(HERE, "detector-quality.mjs"), "--json", "--rounds", quick ? "1" : "3"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+          results.detectors = JSON.parse(out);
         } catch (e) {
           results.detectors = { error: e.message };
         }
