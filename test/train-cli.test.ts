@@ -1,5 +1,5 @@
 // resezap train / eval (src/cli/train.ts, src/cli/eval.ts) on the fixture's rows: files written each
-// epoch, --resume continues from the checkpoint, eval --json's shape.
+// epoch, --until stops, --resume continues from the checkpoint, eval --json's shape.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,21 +10,21 @@ import { trainCommand } from "../src/cli/train.js";
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
 describe("train and eval commands", () => {
-  it("trains an epoch, resumes for a second, and evaluates the kept model", async () => {
+  it("trains an epoch of two, resumes for the second, and evaluates the kept model", async () => {
     const out = mkdtempSync(join(tmpdir(), "resezap-train-"));
     const base = ["--data", SAMPLE, "--out", out, "--batch", "32", "--workers", "0", "--limit", "64", "--quiet"];
-    await trainCommand([...base, "--epochs", "1"]);
+    await trainCommand([...base, "--epochs", "2", "--until", "1"]);
     for (const f of ["model.json", "group1-shard1of1.bin", "log.jsonl", "curves.png", "checkpoint/state.json", "checkpoint/optimizer.bin", "epochs/epoch-01/model.json"]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     expect(readFileSync(join(out, "curves.png")).subarray(1, 4).toString()).toBe("PNG");
-    await trainCommand([...base, "--epochs", "2", "--resume"]);
+    await trainCommand([...base, "--resume"]);
     const state = JSON.parse(readFileSync(join(out, "checkpoint/state.json"), "utf8"));
     expect(state.epoch).toBe(2);
     expect(state.globalStep).toBe(4);
     expect(state.optimizerStep).toBe(4);
     const log = readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(log.map((l) => l.event)).toEqual(["start", "epoch", "done", "resume", "epoch", "done"]);
+    expect(log.map((l) => l.event)).toEqual(["start", "epoch", "paused", "resume", "epoch", "done"]);
 
     const spy = vi.spyOn(console, "log").mockImplementation(() => {});
     try {

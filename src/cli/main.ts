@@ -20,8 +20,9 @@ commands:
                                             or the Haar cascade's boxes (OpenCV's detectMultiScale, box for box)
   detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx] [--margin F] and the options of faces
                                             faces and their emotions; --out writes the image annotated
-  train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--resume]
-                                            train ResEZAP on the FER2013 CSV (plain or gzipped) with this library
+  train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--until E] [--resume]
+                                            train ResEZAP on the FER2013 CSV (plain or gzipped) with this library;
+                                            --until E stops after epoch E, --resume continues (bit for bit)
   eval --data FILE [--split PublicTest] [--model DIR|FILE.onnx] [--tta] [--json] [--confusion FILE.png]
                                             accuracy, per-class accuracy and confusion matrix on a split
   bench [--quick] [--json] [--write] [--no-peers]

@@ -6,7 +6,7 @@
 //   DIR/epochs/epoch-NN/  every epoch's model
 //   DIR/model.json + shard: the epoch with the best PublicTest accuracy (model selection on PublicTest only)
 
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, ModelFormatError } from "../errors.js";
 import { loadLayersModel } from "../io/load.js";
 import { saveLayersModel } from "../io/save.js";
 import type { Model } from "../model.js";
@@ -33,6 +33,8 @@ export interface RunState {
   history: EpochRecord[];
   best: { epoch: number; testAcc: number } | null;
   optimizerStep: number;
+  /** the training data: the file's size and SHA-256, and --limit (older checkpoints lack it) */
+  data?: { bytes: number; sha256: string; limit: number | null };
 }
 
 export async function saveCheckpoint(dir: string, model: Model, opt: OptimizerState, state: RunState): Promise<void> {
@@ -55,15 +57,45 @@ export async function loadCheckpoint(dir: string): Promise<{ model: Model; opt: 
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   const fin = path.join(dir, "checkpoint");
-  let state: RunState, bin: Buffer;
+  const read = async (f: string): Promise<Buffer> => {
+    try {
+      return await fs.readFile(path.join(fin, f));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new ArgumentError(`${fin}: no checkpoint to resume from (state.json and optimizer.bin expected; ${f} is missing)`);
+      throw new ModelFormatError(`${path.join(fin, f)}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+    }
+  };
+  const stateText = (await read("state.json")).toString("utf8"), bin = await read("optimizer.bin");
+  // a damaged checkpoint is an error, never a silent restart from scratch
+  let state: RunState;
   try {
-    state = JSON.parse(await fs.readFile(path.join(fin, "state.json"), "utf8")) as RunState;
-    bin = await fs.readFile(path.join(fin, "optimizer.bin"));
-  } catch {
-    throw new ArgumentError(`${fin}: no checkpoint to resume from (state.json and optimizer.bin expected)`);
+    state = JSON.parse(stateText) as RunState;
+  } catch (e) {
+    throw new ModelFormatError(`${path.join(fin, "state.json")}: not valid JSON (${(e as Error).message})`);
+  }
+  const int = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  const bad = !state || typeof state !== "object" ? "not an object"
+    : !int(state.epoch) ? `epoch ${JSON.stringify(state.epoch)}`
+    : !int(state.globalStep) ? `globalStep ${JSON.stringify(state.globalStep)}`
+    : !int(state.optimizerStep) ? `optimizerStep ${JSON.stringify(state.optimizerStep)}`
+    : !(Number.isInteger(state.stepsPerEpoch) && state.stepsPerEpoch > 0) ? `stepsPerEpoch ${JSON.stringify(state.stepsPerEpoch)}`
+    : !state.config || typeof state.config !== "object" ? "no config"
+    : !Array.isArray(state.history) || state.history.length !== state.epoch ? `history of ${Array.isArray(state.history) ? state.history.length : "no"} epochs for epoch ${state.epoch}`
+    : null;
+  if (bad) throw new ModelFormatError(`${path.join(fin, "state.json")}: not a training state (${bad})`);
+  if (bin.byteLength === 0 || bin.byteLength % 8 !== 0) {
+    throw new ModelFormatError(`${path.join(fin, "optimizer.bin")}: ${bin.byteLength} bytes, expected two f32 arrays of equal length (m, then v)`);
   }
   const model = await loadLayersModel(fin);
   const f = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
   const half = f.length / 2;
   return { model, opt: { step: state.optimizerStep, m: f.slice(0, half), v: f.slice(half) }, state };
+}
+
+/** The size and SHA-256 of a training data file, which a resumed run must be given again. */
+export async function fingerprint(file: string): Promise<{ bytes: number; sha256: string }> {
+  const fs = await import("node:fs/promises");
+  const { createHash } = await import("node:crypto");
+  const bytes = await fs.readFile(file);
+  return { bytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
