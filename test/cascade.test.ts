@@ -106,6 +106,13 @@ describe("cascade XML", () => {
       stages: `<_><stageThreshold>0</stageThreshold><weakClassifiers><_><internalNodes>0 -1 7 0.25</internalNodes><leafValues>1 2</leafValues></_></weakClassifiers></_>`,
     });
     expectFormatError(() => loadCascade(feat), /feature index 7 is out of range \(2 features\)/);
+    // at the edge: index 1 of 2 features is the last valid one, 2 the first invalid one
+    const at = (f: number) => tinyCascade({
+      stages: `<_><stageThreshold>0</stageThreshold><weakClassifiers><_><internalNodes>0 -1 ${f} 0.25</internalNodes><leafValues>1 2</leafValues></_></weakClassifiers></_>`,
+    });
+    expect(Array.from(loadCascade(at(1)).nodeFeature)).toEqual([1]);
+    expectFormatError(() => loadCascade(at(2)), /feature index 2 is out of range \(2 features\)/);
+    expectFormatError(() => loadCascade(at(-1)), /feature index -1 is out of range \(2 features\)/);
     expectFormatError(() => loadCascade(`<opencv_storage><c type_id="opencv-haar-classifier"/></opencv_storage>`), /old-format cascade/);
   });
 

@@ -45,6 +45,10 @@ describe("FER2013 CSV", () => {
     await expect(loadFer2013(short, ["Training"])).rejects.toBeInstanceOf(ResezapError);
     const label = withRows((r) => (r[3] = "9" + r[3].slice(1)), "label.csv");
     await expect(loadFer2013(label, ["Training"])).rejects.toThrow(/row 3: emotion is "9"/);
+    // at the edge: 6 (neutral) is the last valid label, 7 the first invalid one
+    const six = await loadFer2013(withRows((r) => (r[3] = "6" + r[3].slice(1)), "six.csv"), ["Training"]);
+    expect(six.labels[2]).toBe(6);
+    await expect(loadFer2013(withRows((r) => (r[3] = "7" + r[3].slice(1)), "seven.csv"), ["Training"])).rejects.toThrow(/row 3: emotion is "7", expected an integer 0\.\.6/);
     const big = withRows((r) => (r[5] = r[5].replace(/,(\d+) /, ",256 ")), "big.csv");
     await expect(loadFer2013(big, ["Training"])).rejects.toThrow(/row 5: pixel 1 is over 255/);
     const chr = withRows((r) => (r[6] = r[6].replace(/ (\d+) /, " x ")), "chr.csv");
