@@ -1,7 +1,7 @@
 // The real-time system end to end: photo → Haar faces → 48×48 crops → ResEZAP → labels, in the library
 // and in `resezap detect`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -91,6 +91,33 @@ describe("resezap detect", () => {
     expect(r.stderr).toBe(`fixtures/faces/astronaut.png: 1 face drawn in ${out}\n`);
     const png = decodePng(readFileSync(out), out);
     expect([png.width, png.height]).toEqual([512, 512]);
+  });
+
+  it("--out is checked before any work: format, folder, several inputs, name clashes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "resezap-out-"));
+    try {
+      const a = "fixtures/faces/astronaut.png", b = "fixtures/faces/obama_small.png", jpg = "fixtures/faces-jpeg/astronaut.jpg";
+      for (const [args, re] of [
+        [["detect", "--out", join(dir, "x.jpg"), a], /--out .*x\.jpg: the picture is written as PNG; name it \.png/],
+        [["detect", "--out", join(dir, "missing", "x.png"), a], /--out .*x\.png: the folder .*missing does not exist/],
+        [["detect", "--out", join(dir, "two.png"), a, b], /--out .*two\.png: 2 inputs go into a folder, not one \.png file/],
+        [["detect", "--out", join(dir, "clash"), a, jpg], /astronaut\.png and .*astronaut\.jpg would both be drawn in .*astronaut-out\.png/],
+      ] as [string[], RegExp][]) {
+        const r = cli(...args);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(re);
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      }
+      // nothing was written by the refused runs
+      expect(readdirSync(dir)).toEqual([]);
+      // one input into an existing folder; several into a folder made for them
+      expect(cli("detect", "--out", dir, a).status).toBe(0);
+      expect(cli("detect", "--out", join(dir, "many"), a, b).status).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(["astronaut-out.png", "many"]);
+      expect(readdirSync(join(dir, "many")).sort()).toEqual(["astronaut-out.png", "obama_small-out.png"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("bad input: one line, exit 1", () => {

@@ -32,6 +32,7 @@ export async function detectCommand(argv: string[]): Promise<void> {
   const model = await loadModel(modelDirOption(p));
   const detector = kind === "yunet" ? YuNetDetector.default() : new FaceDetector({ cascade });
   const out = stringOption(p, "out");
+  const targets = out === undefined ? null : await outputTargets(out, p.positionals);
   const json = p.options.has("json");
   const results = [];
   for (const file of p.positionals) {
@@ -48,13 +49,42 @@ export async function detectCommand(argv: string[]): Promise<void> {
       if (faces.length === 0) console.log(`${file}: no face`);
       for (const f of faces) console.log(`${file}: [${f.box.join(", ")}]${f.score !== undefined ? ` (face ${f.score.toFixed(3)})` : ""} ${f.label} ${f.probabilities[f.label].toFixed(3)}`);
     }
-    if (out) {
-      const target = p.positionals.length === 1 ? out : join(out, `${basename(file, extname(file))}-out.png`);
-      if (p.positionals.length > 1) await (await import("node:fs/promises")).mkdir(out, { recursive: true });
+    if (targets) {
+      const target = targets.get(file)!;
       await writeFile(target, encodePng(annotate(img, faces)));
       // (on stderr with --json, so stdout stays one JSON document)
       (json ? console.error : console.log)(`${file}: ${faces.length} face${faces.length === 1 ? "" : "s"} drawn in ${target}`);
     }
   }
   if (json) console.log(JSON.stringify(results));
+}
+
+/**
+ * Where --out puts each input's picture, checked before any work. One input: --out is a .png file (its folder
+ * must exist), or an existing folder. Several inputs: --out is a folder (made if missing), each picture named
+ * <input name>-out.png there; two inputs of the same name would overwrite each other, so they are refused.
+ */
+async function outputTargets(out: string, files: string[]): Promise<Map<string, string>> {
+  const fs = await import("node:fs/promises");
+  const { dirname } = await import("node:path");
+  const kind = await fs.stat(out).then((st) => (st.isDirectory() ? "folder" : "file"), () => "none");
+  const inFolder = kind === "folder" || files.length > 1;
+  if (!inFolder) {
+    if (extname(out).toLowerCase() !== ".png") throw new ArgumentError(`detect: --out ${out}: the picture is written as PNG; name it .png`);
+    const parent = dirname(out);
+    if (!(await fs.stat(parent).then((st) => st.isDirectory(), () => false))) throw new ArgumentError(`detect: --out ${out}: the folder ${parent} does not exist`);
+    return new Map([[files[0], out]]);
+  }
+  if (kind === "file") throw new ArgumentError(`detect: --out ${out} is a file; ${files.length} inputs go into a folder`);
+  if (kind === "none" && extname(out).toLowerCase() === ".png") throw new ArgumentError(`detect: --out ${out}: ${files.length} inputs go into a folder, not one .png file`);
+  const targets = new Map<string, string>(), byTarget = new Map<string, string>();
+  for (const f of files) {
+    const t = join(out, `${basename(f, extname(f))}-out.png`);
+    const other = byTarget.get(t);
+    if (other !== undefined && other !== f) throw new ArgumentError(`detect: ${other} and ${f} would both be drawn in ${t}; rename one or run them apart`);
+    byTarget.set(t, f);
+    targets.set(f, t);
+  }
+  if (kind === "none") await fs.mkdir(out, { recursive: true });
+  return targets;
 }
