@@ -8,7 +8,7 @@ import { loadLayersModel } from "../src/io/load.js";
 import { saveLayersModel } from "../src/io/save.js";
 import { resezap } from "../src/resezap.js";
 import { NO_AUGMENT } from "../src/train/augment.js";
-import { loadCheckpoint, saveCheckpoint } from "../src/train/checkpoint.js";
+import { loadCheckpoint, saveCheckpoint, type EpochRecord } from "../src/train/checkpoint.js";
 import { loadFer2013 } from "../src/train/fer2013.js";
 import { REFERENCE_CONFIG, TrainingSession, type TrainConfig } from "../src/train/loop.js";
 import { packParams } from "../src/train/trainer.js";
@@ -23,13 +23,18 @@ describe("training loop", () => {
     const model = resezap({ seed: 3 });
     const s = new TrainingSession(model, cfg, 1, 0);
     const losses: number[] = [];
-    for (let e = 1; e <= 8; e++) losses.push((await s.epoch(d, e)).loss);
+    const history: EpochRecord[] = [];
+    for (let e = 1; e <= 8; e++) {
+      const r = await s.epoch(d, e);
+      losses.push(r.loss);
+      history.push({ epoch: e, trainLoss: r.loss, trainAcc: r.accuracy, testAcc: 0, lr: cfg.lr, seconds: 0, imagesPerSecond: 0 });
+    }
     await s.close();
     expect(losses[7]).toBeLessThan(losses[0] * 0.8);
     expect(s.opt.step).toBe(8);
 
     const dir = mkdtempSync(join(tmpdir(), "resezap-ckpt-"));
-    const state = { epoch: 8, globalStep: 8, stepsPerEpoch: 1, config: cfg, history: [], best: null, optimizerStep: 8 };
+    const state = { epoch: 8, globalStep: 8, stepsPerEpoch: 1, config: cfg, history, best: null, optimizerStep: 8 };
     await saveCheckpoint(dir, model, s.opt.getState(), state);
     await saveLayersModel(model, dir);
     const x = new Float32Array(d.pixels.slice(0, 4 * 2304)).map((v) => v / 255);
@@ -43,6 +48,7 @@ describe("training loop", () => {
     expect(ck.opt.m).toEqual(s.opt.getState().m);
     expect(ck.opt.v).toEqual(s.opt.getState().v);
     expect(ck.state.config.batch).toBe(16);
+    expect(ck.state.history).toEqual(history);
     // moving statistics travel with the model (they are not in the parameter block)
     expect(ck.model.getLayer("block1_bn1").weight("moving_mean")).toEqual(model.getLayer("block1_bn1").weight("moving_mean"));
   });
