@@ -25,7 +25,7 @@ const cases: [string, string[], RegExp][] = [
   ["unknown option", ["classify", "--frob", FACE], /^resezap: classify: unknown option --frob/],
   ["option missing its value", ["faces", PHOTO, "--min-size"], /^resezap: faces: --min-size needs a value/],
   ["flag given a value", ["classify", "--json=yes", FACE], /^resezap: classify: --json takes no value/],
-  ["bad option value: scale factor", ["faces", "--detector", "haar", "--scale-factor", "0.5", PHOTO], /^resezap: faces: --scale-factor must be a number greater than 1, found "0.5"/],
+  ["bad option value: scale factor", ["faces", "--detector", "haar", "--scale-factor", "0.5", PHOTO], /^resezap: faces: --scale-factor must be a number in \(1, 4\], found "0.5"/],
   ["bad option value: not a number", ["detect", "--detector", "haar", "--min-neighbors", "lots", PHOTO], /^resezap: detect: --min-neighbors must be an integer ≥ 0, found "lots"/],
   ["bad option value: margin", ["detect", "--margin", "-1", PHOTO], /^resezap: detect: --margin must be a fraction in \[0, 1\], found "-1"/],
   ["bad option value: conv", ["count", "--conv", "weird"], /^resezap: count: --conv/],
@@ -41,7 +41,7 @@ const cases: [string, string[], RegExp][] = [
   ["corrupt model.json", ["classify", "--model", join(dir, "badmodel"), FACE], /badmodel\/model\.json: not valid JSON/],
   ["Haar option without --detector haar", ["faces", "--min-neighbors", "3", PHOTO], /^resezap: faces: --min-neighbors is an option of --detector haar \(the default detector is YuNet\)$/],
   ["unknown detector", ["detect", "--detector", "blaze", PHOTO], /^resezap: detect: --detector must be yunet or haar, found "blaze"/],
-  ["missing cascade", ["faces", "--detector", "haar", "--cascade", "nowhere.xml", PHOTO], /^resezap: --cascade nowhere\.xml: cannot read \(ENOENT\)/],
+  ["missing cascade", ["faces", "--detector", "haar", "--cascade", "nowhere.xml", PHOTO], /^resezap: faces: --cascade nowhere\.xml: cannot read \(ENOENT\)/],
   ["corrupt cascade", ["faces", "--detector", "haar", "--cascade", badCascade, PHOTO], /bad\.xml: truncated: <stageType>|bad\.xml: .*not closed/],
 ];
 

@@ -114,3 +114,25 @@ describe("resezap CLI", () => {
     }
   });
 });
+
+describe("resezap <command> --help", () => {
+  it("every command lists every option it takes, each with its default, and exits 0", async () => {
+    const { COMMAND_SPECS, parserSpec } = await import("../src/cli/options.js");
+    for (const cmd of ["count", "classify", "faces", "detect", "train", "eval", "bench"]) {
+      const r = cli(cmd, "--help");
+      expect(r.status, `${cmd}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: resezap ${cmd} `));
+      const { flags, values } = parserSpec(cmd);
+      expect([...flags, ...values].sort()).toEqual([...COMMAND_SPECS[cmd].options].sort());
+      for (const o of COMMAND_SPECS[cmd].options) {
+        const line = r.stdout.split("\n").find((l: string) => new RegExp(`^\\s+--${o}\\s`).test(l));
+        expect(line, `${cmd} --${o}`).toBeDefined();
+        expect(line, `${cmd} --${o}`).toMatch(/\(default: [^)]+\)$/);
+      }
+    }
+    // an option a command does not list is unknown to it, named with the ones it knows
+    const bad = cli("faces", "--margin", "0.1", "x.png");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^resezap: faces: unknown option --margin \(known: --json, --detector/);
+  });
+});

@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { loadCascade, type Cascade } from "../detect/cascade.js";
 
 // A small argument parser: --flag, --key value, --key=value, and positionals. Unknown options are refused
 // by name so a typo never silently changes what runs.
@@ -52,17 +53,24 @@ export function stringOption(p: Parsed, key: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-/** --detector yunet|haar (default yunet) and YuNet's options, shared by `faces` and `detect`. */
-export const DETECTOR_VALUES = ["detector", "score-threshold", "nms-threshold", "top-k", "longest-side"];
 /** The Haar cascade's options (OpenCV's detectMultiScale), which need --detector haar. */
 const HAAR_VALUES = ["scale-factor", "min-neighbors", "min-size", "max-size", "cascade"];
 
-export function detectorOptions(p: Parsed, command: string): { detector: "haar" | "yunet"; yunet: { scoreThreshold?: number; nmsThreshold?: number; topK?: number; longestSide?: number } } {
+/**
+ * --detector yunet|haar (default yunet) and each detector's options, checked the same way for `faces` and
+ * `detect` (src/cli/options.ts describes them); an option of the detector that does not run is refused.
+ */
+export function detectorOptions(p: Parsed, command: string): {
+  detector: "haar" | "yunet";
+  yunet: { scoreThreshold?: number; nmsThreshold?: number; topK?: number; longestSide?: number };
+  haar: { scaleFactor?: number; minNeighbors?: number; minSize?: number; maxSize?: number; cascadeFile?: string };
+} {
   const d = stringOption(p, "detector") ?? (p.options.has("detector") ? "" : "yunet");
   if (d !== "haar" && d !== "yunet") throw new ArgumentError(`${command}: --detector must be yunet or haar, found ${JSON.stringify(p.options.get("detector"))}`);
-  const haar = HAAR_VALUES.find((k) => p.options.has(k));
-  if (d === "yunet" && haar) throw new ArgumentError(`${command}: --${haar} is an option of --detector haar (the default detector is YuNet)`);
+  const haarGiven = HAAR_VALUES.find((k) => p.options.has(k));
+  if (d === "yunet" && haarGiven) throw new ArgumentError(`${command}: --${haarGiven} is an option of --detector haar (the default detector is YuNet)`);
   const unit = (v: number) => v >= 0 && v <= 1;
+  const px = (v: number) => Number.isInteger(v) && v >= 0;
   const yunet = {
     scoreThreshold: numberOption(p, "score-threshold", command, unit, "a number in [0, 1]"),
     nmsThreshold: numberOption(p, "nms-threshold", command, unit, "a number in [0, 1]"),
@@ -73,5 +81,24 @@ export function detectorOptions(p: Parsed, command: string): { detector: "haar" 
     const given = Object.entries(yunet).find(([, v]) => v !== undefined);
     if (given) throw new ArgumentError(`${command}: --${given[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} is an option of --detector yunet`);
   }
-  return { detector: d, yunet };
+  const haar = {
+    scaleFactor: numberOption(p, "scale-factor", command, (v) => v > 1 && v <= 4, "a number in (1, 4]"),
+    minNeighbors: numberOption(p, "min-neighbors", command, px, "an integer ≥ 0"),
+    minSize: numberOption(p, "min-size", command, px, "a size in pixels (an integer ≥ 0)"),
+    maxSize: numberOption(p, "max-size", command, px, "a size in pixels (an integer ≥ 0)"),
+    cascadeFile: stringOption(p, "cascade"),
+  };
+  return { detector: d, yunet, haar };
+}
+
+/** --cascade FILE read and parsed (errors name the file), for `faces` and `detect` alike. */
+export async function readCascadeOption(file: string, command: string): Promise<Cascade> {
+  const { readFile } = await import("node:fs/promises");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new ArgumentError(`${command}: --cascade ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return loadCascade(text, file);
 }

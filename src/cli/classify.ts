@@ -4,6 +4,7 @@ import { readImage } from "./read-image.js";
 import { loadModel } from "../onnx/load.js";
 import { DEFAULT_MODEL_DIR } from "../paths.js";
 import { parseArgs, stringOption } from "./args.js";
+import { parserSpec } from "./options.js";
 import { fileURLToPath } from "node:url";
 
 export function modelDirOption(p: ReturnType<typeof parseArgs>): string {
@@ -11,7 +12,7 @@ export function modelDirOption(p: ReturnType<typeof parseArgs>): string {
 }
 
 export async function classifyCommand(argv: string[]): Promise<void> {
-  const p = parseArgs(argv, { flags: ["json"], values: ["model"] }, "classify");
+  const p = parseArgs(argv, parserSpec("classify"), "classify");
   if (p.positionals.length === 0) throw new ArgumentError("classify: expected one or more PNG or JPEG files");
   const model = await loadModel(modelDirOption(p));
   const images = [];

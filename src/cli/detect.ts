@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { ArgumentError } from "../errors.js";
 import { readImage } from "./read-image.js";
@@ -7,28 +7,18 @@ import { loadModel } from "../onnx/load.js";
 import { annotate, recognize } from "../recognize.js";
 import { FaceDetector } from "../detect/detector.js";
 import { YuNetDetector } from "../detect/yunet.js";
-import { detectorOptions, DETECTOR_VALUES, parseArgs, numberOption, stringOption } from "./args.js";
+import { detectorOptions, parseArgs, numberOption, readCascadeOption, stringOption } from "./args.js";
+import { parserSpec } from "./options.js";
 import { modelDirOption } from "./classify.js";
 
 // `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx]` plus the detector's options.
 export async function detectCommand(argv: string[]): Promise<void> {
-  const p = parseArgs(argv, { flags: ["json"], values: ["out", "model", "scale-factor", "min-neighbors", "min-size", "max-size", "margin", "cascade", ...DETECTOR_VALUES] }, "detect");
+  const p = parseArgs(argv, parserSpec("detect"), "detect");
   if (p.positionals.length === 0) throw new ArgumentError("detect: expected one or more PNG or JPEG files");
-  const { detector: kind, yunet } = detectorOptions(p, "detect");
-  const scaleFactor = numberOption(p, "scale-factor", "detect", (v) => v > 1 && v <= 4, "a number in (1, 4]");
-  const minNeighbors = numberOption(p, "min-neighbors", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0");
-  const minSize = numberOption(p, "min-size", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0 (pixels)");
-  const maxSize = numberOption(p, "max-size", "detect", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0 (pixels)");
+  const { detector: kind, yunet, haar } = detectorOptions(p, "detect");
+  const { scaleFactor, minNeighbors, minSize, maxSize, cascadeFile } = haar;
   const margin = numberOption(p, "margin", "detect", (v) => v >= 0 && v <= 1, "a fraction in [0, 1]");
-  const cascadeFile = stringOption(p, "cascade");
-  let cascade: string | undefined;
-  if (cascadeFile) {
-    try {
-      cascade = await readFile(cascadeFile, "utf8");
-    } catch (e) {
-      throw new ArgumentError(`detect: --cascade ${cascadeFile}: cannot read (${(e as NodeJS.ErrnoException).code})`);
-    }
-  }
+  const cascade = cascadeFile === undefined ? undefined : await readCascadeOption(cascadeFile, "detect");
   const model = await loadModel(modelDirOption(p));
   const detector = kind === "yunet" ? YuNetDetector.default() : new FaceDetector({ cascade });
   const out = stringOption(p, "out");

@@ -5,6 +5,7 @@ import { EMOTIONS } from "../resezap.js";
 import { evaluateFer, type EvalResult } from "../train/evaluate.js";
 import { loadFer2013 } from "../train/fer2013.js";
 import { parseArgs, stringOption } from "./args.js";
+import { parserSpec } from "./options.js";
 import { modelDirOption } from "./classify.js";
 
 // resezap eval --data FILE [--split PublicTest] [--model DIR|FILE.onnx] [--tta] [--json] [--confusion FILE.png]
@@ -13,7 +14,7 @@ import { modelDirOption } from "./classify.js";
 const CMD = "eval";
 
 export async function evalCommand(args: string[]): Promise<void> {
-  const p = parseArgs(args, { flags: ["tta", "json"], values: ["data", "split", "model", "confusion"] }, CMD);
+  const p = parseArgs(args, parserSpec("eval"), CMD);
   const data = stringOption(p, "data");
   if (!data) throw new ArgumentError(`${CMD}: --data FILE is required`);
   const split = stringOption(p, "split") ?? "PublicTest";

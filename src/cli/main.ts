@@ -7,29 +7,18 @@ import { facesCommand } from "./faces.js";
 import { trainCommand } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
+import { COMMAND_SPECS, commandHelp } from "./options.js";
 
-const USAGE = `usage: resezap <command> [options]
-
-commands:
-  count [--json] [--conv normal]            multiplications and parameters of ResEZAP, per conv layer
-  classify <image.png...> [--model DIR|FILE.onnx] [--json]
-                                            emotion of each face crop (any size; grey, 48×48 area resize, /255)
-  faces <image.png|jpg...> [--json] [--score-threshold F] [--nms-threshold F] [--top-k N] [--longest-side PX]
-                                            YuNet's faces: boxes, scores and five landmarks
-        --detector haar [--scale-factor F] [--min-neighbors N] [--min-size PX] [--max-size PX] [--cascade FILE]
-                                            or the Haar cascade's boxes (OpenCV's detectMultiScale, box for box)
-  detect <image.png|jpg...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx] [--margin F] and the options of faces
-                                            faces and their emotions; --out writes the image annotated
-  train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--until E] [--resume]
-                                            train ResEZAP on the FER2013 CSV (plain or gzipped) with this library;
-                                            --until E stops after epoch E, --resume continues (bit for bit)
-  eval --data FILE [--split PublicTest] [--model DIR|FILE.onnx] [--tta] [--json] [--confusion FILE.png]
-                                            accuracy, per-class accuracy and confusion matrix on a split
-  bench [--quick] [--json] [--write] [--no-peers]
-                                            the benchmark suite (ours; peers when run from a clone)
-
-options for every command: --debug (print stack traces)
-environment: RESEZAP_SIMD=plain uses the plain-SIMD kernels even where relaxed SIMD (FMA) is available`;
+// The command list comes from the option table, so it names what each command's --help and parser know.
+const USAGE = [
+  "usage: resezap <command> [options]",
+  "",
+  "commands:",
+  ...Object.values(COMMAND_SPECS).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+  "",
+  "resezap <command> --help lists a command's options and their defaults; --debug prints stack traces.",
+  "environment: RESEZAP_SIMD=plain uses the plain-SIMD kernels even where relaxed SIMD (FMA) is available",
+].join("\n");
 
 type Command = (args: string[]) => Promise<void>;
 
@@ -57,6 +46,10 @@ export async function runCli(argv: string[]): Promise<number> {
     console.error(`resezap: unknown command "${cmd}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
     return 1;
   }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(commandHelp(cmd));
+    return 0;
+  }
   try {
     // The CLI owns its process, so it may turn on relaxed SIMD in V8 (Node 20 keeps it behind a flag).
     if (process.env.RESEZAP_SIMD !== "plain") await enableRelaxedSimd();
@@ -68,8 +61,4 @@ export async function runCli(argv: string[]): Promise<number> {
     else console.error(`resezap ${cmd}: internal error: ${(e as Error)?.message ?? e} (rerun with --debug for details)`);
     return 1;
   }
-}
-
-export function registerCommand(name: string, run: Command): void {
-  COMMANDS[name] = run;
 }

@@ -8,6 +8,7 @@ import { loadFer2013Splits, type FerData } from "../train/fer2013.js";
 import { REFERENCE_CONFIG, TrainingSession, type TrainConfig } from "../train/loop.js";
 import { plotCurves } from "../train/plot.js";
 import { numberOption, parseArgs, stringOption } from "./args.js";
+import { parserSpec } from "./options.js";
 
 // resezap train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--until E] [--resume] …
 // Trains ResEZAP from scratch on the Training split with the reference recipe (Adam, one-cycle 4e-3, weight
@@ -21,10 +22,7 @@ import { numberOption, parseArgs, stringOption } from "./args.js";
 const CMD = "train";
 
 export async function trainCommand(args: string[]): Promise<void> {
-  const p = parseArgs(args, {
-    flags: ["resume", "no-augment", "quiet"],
-    values: ["data", "out", "epochs", "batch", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "ghost", "limit", "until"],
-  }, CMD);
+  const p = parseArgs(args, parserSpec("train"), CMD);
   const data = stringOption(p, "data"), out = stringOption(p, "out");
   if (!data || !out) throw new ArgumentError(`${CMD}: --data FILE and --out DIR are required`);
   const int = (k: string, min: number) => numberOption(p, k, CMD, (v) => Number.isInteger(v) && v >= min, `an integer ≥ ${min}`);
