@@ -82,7 +82,7 @@ export function preprocessFace(img: ImageLike, what = "image", out?: Float32Arra
   return dst;
 }
 
-export function labelsOf(model: Model): string[] {
+function labelsOf(model: Model): string[] {
   const n = model.outputShape[model.outputShape.length - 1];
   const names = model.classNames ?? (n === EMOTIONS.length ? [...EMOTIONS] : Array.from({ length: n }, (_, i) => `class_${i}`));
   return names;

@@ -313,6 +313,6 @@ function clipBoxes(boxes: Box[], W: number, H: number): Box[] {
   return out;
 }
 
-export function sortBoxes(b: Box[]): Box[] {
+function sortBoxes(b: Box[]): Box[] {
   return b.sort((p, q) => p[0] - q[0] || p[1] - q[1] || p[2] - q[2]);
 }
