@@ -22,6 +22,6 @@ describe("entries", () => {
 
   it("each entry adds only its own extras", () => {
     expect(extras(node)).toEqual(["createDetectorPool", "createPool", "decodeImage", "decodeJpeg", "decodePng", "enableRelaxedSimd", "encodePng", "saveLayersModel"]);
-    expect(extras(browser)).toEqual([]);
+    expect(extras(browser)).toEqual(["drawResults"]);
   });
 });
