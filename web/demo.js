@@ -44,7 +44,7 @@ function show(source, width, height, r) {
   state.frames++;
   rolling.push(performance.now(), r);
   state.fps = source === "webcam" ? rolling.fps : null;
-  state.latest = { source, width, height, faces: r.faces.map(({ box, label, score }) => ({ box, label, score: Math.round(score * 1000) / 1000 })), detectMs: r.detectMs, classifyMs: r.classifyMs, totalMs: r.totalMs };
+  state.latest = { source, width, height, faces: r.faces.map(({ box, label, score, landmarks }) => ({ box, label, score: Math.round(score * 1000) / 1000, ...(landmarks ? { landmarks } : {}) })), detectMs: r.detectMs, classifyMs: r.classifyMs, totalMs: r.totalMs };
   $("fps").textContent = fmt(state.fps);
   $("detectMs").textContent = fmt(rolling.mean("detectMs"));
   $("classifyMs").textContent = fmt(rolling.mean("classifyMs"));
@@ -144,7 +144,7 @@ stage.addEventListener("drop", (e) => {
 // ---- start ----
 readSettings();
 try {
-  const info = await pipeline.init(location.href, detector);
+  const info = await pipeline.init(detector);
   state.variant = info.variant;
   state.status = "ready";
   setStatus(`model loaded (${info.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}, ${info.detector === "yunet" ? "YuNet" : "Haar cascade"}); starting the webcam…`);
