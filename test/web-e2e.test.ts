@@ -186,6 +186,21 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
     expect(pageErrors).toEqual([]);
   }, 30_000);
 
+  it("a chosen file that is no image shows one error and keeps the picture; back to the webcam clears it", async () => {
+    const before = await page.evaluate(() => (window as any).resezapDemo.latest);
+    await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a picture") });
+    await page.waitForFunction(() => (window as any).resezapDemo.error !== null, null, { timeout: 10_000 });
+    const failed = await page.evaluate(() => ({ error: (window as any).resezapDemo.error, shown: document.getElementById("status")!.className, latest: (window as any).resezapDemo.latest }));
+    expect(failed.error).toMatch(/^notes\.txt: not an image this browser can decode/);
+    expect(failed.shown).toBe("error");
+    expect(failed.latest).toEqual(before);
+    await page.click("#webcam");
+    await page.waitForFunction(() => (window as any).resezapDemo.latest?.source === "webcam", null, { timeout: 20_000 });
+    const after = await page.evaluate(() => ({ error: (window as any).resezapDemo.error, shown: document.getElementById("status")!.className, text: document.getElementById("status")!.textContent }));
+    expect(after).toEqual({ error: null, shown: "", text: expect.stringMatching(/^running on the webcam/) });
+    expect(pageErrors).toEqual([]);
+  }, 40_000);
+
   it("with ?detector=haar the page runs the cascade at the real-time settings: a chosen image gives what recognize() with them gives in Node", async () => {
     const yPage = await browser.newPage();
     const errors: string[] = [];
