@@ -5,7 +5,7 @@
 // Node-only code stays behind dynamic import("node:…") on Node paths: kept as is, never reached in a browser.
 import { build } from "esbuild";
 import { readFile, stat } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -26,7 +26,22 @@ const ownUrl = {
   },
 };
 
-await build({
+// dist/generated/wasm.js embeds every WASM module, the training ones too, and engine/wasm.ts picks one by name,
+// so the bundler cannot drop any. A module stays when its name is a string literal in some other bundled file
+// (instantiateSync("haar"), "nnRelaxed" …): the browser entry never reaches the training code, whose two
+// modules are a quarter of the bundle.
+const GENERATED = join(dist, "generated", "wasm.js");
+const usedModules = (inputs) => async ({ path }) => {
+  const text = await readFile(path, "utf8");
+  const lines = text.split("\n").filter((l) => {
+    const name = l.match(/^export const (\w+) = /)?.[1];
+    return !name || inputs.some((t) => t.includes(JSON.stringify(name)));
+  });
+  return { contents: lines.join("\n"), loader: "js" };
+};
+
+const options = {
+  absWorkingDir: root,
   entryPoints: [join(dist, "browser.js")],
   outfile: BUNDLE,
   bundle: true,
@@ -35,8 +50,12 @@ await build({
   platform: "browser",
   target: "es2022",
   external: ["node:*"],
-  plugins: [ownUrl],
   logLevel: "warning",
   legalComments: "none",
-});
+};
+// a first pass lists the files the bundle takes in; the second drops the modules none of them names
+const { metafile } = await build({ ...options, write: false, metafile: true, plugins: [ownUrl] });
+const inputs = await Promise.all(Object.keys(metafile.inputs).map((f) => resolve(root, f)).filter((f) => f !== GENERATED).map((f) => readFile(f, "utf8")));
+const prune = { name: "used-wasm-modules", setup: (b) => b.onLoad({ filter: /generated[\\/]wasm\.js$/ }, usedModules(inputs)) };
+await build({ ...options, plugins: [prune, ownUrl] });
 console.log(`build-browser: ${relative(root, BUNDLE)} ${(await stat(BUNDLE)).size} bytes`);

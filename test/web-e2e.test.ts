@@ -47,9 +47,10 @@ describe("browser entry", () => {
     expect(checkBrowserGraph(bundle)).toEqual({ files: [bundle], bad: [] });
     const dynamic = [...text.matchAll(/import\(\s*"([^"]*)"\s*\)/g)].map((m) => m[1]);
     expect(dynamic.every((d) => d.startsWith("node:"))).toBe(true);
-    // the WASM is inside: the inference module's base64 from the build
-    const { nnSimd } = await import(join(root, "dist/generated/wasm.js"));
-    expect(text).toContain(nnSimd);
+    // the WASM is inside: the inference and detection modules' base64 from the build, and not the training ones
+    const wasm = await import(join(root, "dist/generated/wasm.js"));
+    for (const m of ["nnSimd", "nnRelaxed", "haar"]) expect(text.includes(wasm[m]), m).toBe(true);
+    for (const m of ["train", "trainRelaxed", "nnScalar"]) expect(text.includes(wasm[m]), m).toBe(false);
     const [min, entry] = await Promise.all([import(bundle), import(join(root, "dist/browser.js"))]);
     expect(Object.keys(min).sort()).toEqual(Object.keys(entry).sort());
   });
