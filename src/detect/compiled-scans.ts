@@ -1,3 +1,4 @@
+import { ResezapError } from "../errors.js";
 import type { HaarExports } from "../generated/exports.js";
 import type { Layout } from "./frame.js";
 import { compileCascade } from "./jit.js";
@@ -31,6 +32,8 @@ export class CompiledScans {
   /** frames scanned per frame size ("W×H"), for compile "auto"; the last few sizes */
   private readonly framesBySize = new Map<string, number>();
   private readonly cache = new Map<string, CompiledScan | null>();
+  /** the engine's message when it last refused to compile a scan synchronously; null while none was refused */
+  refused: string | null = null;
 
   constructor(private readonly mode: CompileMode, private readonly wasm: HaarExports, private readonly windowArea: number) {}
 
@@ -44,8 +47,8 @@ export class CompiledScans {
   }
 
   // The cascade compiled for this layout and step, once (with compile "auto", not before the size's
-  // COMPILE_AFTER_FRAMES-th frame); null where it cannot be (trees, a huge cascade, or
-  // an engine that refuses synchronous compilation, as browsers' main threads do for large modules). The code
+  // COMPILE_AFTER_FRAMES-th frame); null where it cannot be (trees, a huge cascade, or an engine that refuses
+  // synchronous compilation, as browsers' main threads do for large modules: see `refused`). The code
   // depends on the stride and the packed cascade's address, which a frame size always lays out the same way,
   // so the last few are kept across size changes (a stream alternating between sizes compiles each once).
   get(L: Layout, step: number, tuning: JitTuning): CompiledScan | null {
@@ -60,8 +63,14 @@ export class CompiledScans {
         try {
           const inst = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), { env: { memory: this.wasm.memory, stageExact: this.wasm.stumpStageExact } });
           f = { scan: inst.exports.scan as CompiledScan["scan"], run: inst.exports.run as CompiledScan["run"], stages: compiled.stages, end: compiled.end };
-        } catch {
-          f = null;
+        } catch (e) {
+          // An engine that will not compile synchronously (Chromium's main thread past its size limit) throws a
+          // RangeError: the generic scan runs, with the same results, and the refusal is kept for the caller to
+          // see. Anything else (CompileError, LinkError) is a module jit.ts wrote wrong: a bug, not a fallback.
+          if (!(e instanceof RangeError)) {
+            throw new ResezapError(`internal: the cascade compiled for stride ${L.stride}, step ${step} does not load: ${(e as Error).message}`);
+          }
+          this.refused = e.message;
         }
       }
       this.cache.set(key, f);

@@ -52,6 +52,14 @@ export class FaceDetector {
    */
   readonly lastScan: ScanStats = { compiledScales: 0, genericScales: 0, treeScales: 0 };
 
+  /**
+   * The engine's message when it last refused to compile a scan synchronously (as Chromium's main thread does
+   * past its size limit): those scans ran the generic SIMD scan instead, with the same boxes. Null while none was.
+   */
+  get compileRefused(): string | null {
+    return this.compiled.refused;
+  }
+
   constructor(options: FaceDetectorOptions = {}) {
     const c = options.cascade;
     this.cascade = c === undefined ? defaultCascade() : typeof c === "string" ? loadCascade(c) : c;

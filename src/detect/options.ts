@@ -57,7 +57,7 @@ export interface FaceDetectorOptions extends DetectOptions {
    * frame of a size compiles (tens of milliseconds), which a stream soon repays and a few images would not;
    * "always": at the first frame; "never" (also `false`): the generic SIMD scanner always.
    * Stump cascades and trees of up to three nodes (alt2's); needs synchronous WebAssembly compilation (Node,
-   * workers); elsewhere the generic scanner runs.
+   * workers); where the engine refuses it the generic scanner runs and FaceDetector.compileRefused says why.
    */
   compile?: boolean | "auto" | "always" | "never";
 }
