@@ -22,7 +22,7 @@ export { toGrey } from "./image/grey.js";
 export { resizeToFloat } from "./image/resize.js";
 export type { ImageLike, GreyImage } from "./image/types.js";
 export { modelToArtifacts } from "./io/save.js";
-export { classifyFaces, preprocessFace, type Classification } from "./classify.js";
+export { classifyFaces, predictFaces, preprocessFace, type Classification, type TestTimeAveraging } from "./classify.js";
 export { recognize, classifyBoxes, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
 export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, YuNetDetector, decodeYuNet, yunetUrl, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions, type DetectedFace, type YuNetOptions } from "./detect/index.js";
 export { drawBox, drawLabel } from "./image/draw.js";
