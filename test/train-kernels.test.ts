@@ -426,6 +426,39 @@ describe("loss and optimisers (WASM vs reference)", () => {
     });
   });
 
+  it("softmax cross-entropy with soft targets: rows of zeros train on the label alone; weight 0 is plain smoothing to the bit", () => {
+    const r = rng(12);
+    for (let t = 0; t < 24; t++) {
+      const N = r.int(1, 40), K = r.int(2, 9), eps = [0, 0.1][t % 2], w = [0, 0.3, 1][t % 3];
+      scoped(() => {
+        const z = r.vec(N * K, 6);
+        const labels = Int32Array.from({ length: N }, () => r.int(0, K - 1));
+        // each row a distribution, every third row all zeros (no soft target for that face)
+        const soft = new Float32Array(N * K);
+        for (let n = 0; n < N; n++) {
+          if (n % 3 === 2) continue;
+          let sum = 0;
+          for (let k = 0; k < K; k++) sum += soft[n * K + k] = Math.abs(r.vec(1, 1)[0]) + 0.01;
+          for (let k = 0; k < K; k++) soft[n * K + k] /= sum;
+        }
+        const pz = k.upload(z), pl = k.uploadI32(labels), ps = k.upload(soft), pd = out(N * K), pd0 = out(N * K);
+        const loss = k.softmaxCrossEntropy(pz, pl, N, K, eps, pd, ps, w);
+        const e = ref.softmaxCrossEntropy(z, labels, N, K, eps, soft, w);
+        // the kernel's closed form assumes Σ t = 1; f32 soft rows sum to 1 within ~1e-7, which moves the loss by that × lse
+        expect(Math.abs(loss - e.loss)).toBeLessThan(1e-6 * (1 + e.loss));
+        expectClose(k.read(pd, N * K), e.dLogits, 1e-6, `dLogits N${N} K${K} ε${eps} w${w}`);
+        const plain = k.softmaxCrossEntropy(pz, pl, N, K, eps, pd0);
+        if (w === 0) {
+          expect(loss).toBe(plain);
+          expect(Array.from(k.read(pd, N * K))).toEqual(Array.from(k.read(pd0, N * K)));
+        } else expect(loss).not.toBe(plain);
+      });
+    }
+    scoped(() => {
+      expect(() => k.softmaxCrossEntropy(k.upload([1, 2]), k.uploadI32([1]), 1, 2, 0, 0, k.upload([0.5, 0.5]), 1.01)).toThrow(/soft-target weight: expected a number in \[0, 1\], got 1\.01/);
+    });
+  });
+
   it("Adam (L2 and decoupled AdamW) over several steps", () => {
     const r = rng(11);
     for (const decoupled of [false, true]) {
@@ -549,6 +582,9 @@ describe("reference backward passes against central finite differences", () => {
     for (const eps of [0, 0.1]) {
       checkFD(z, () => ref.softmaxCrossEntropy(z, labels, N, K, eps).loss, null, ref.softmaxCrossEntropy(z, labels, N, K, eps).dLogits, `softmax CE ε${eps}`);
     }
+    // with soft targets (a row of zeros among them): the reference's gradient is its loss's
+    const soft = Float64Array.from([0.1, 0.2, 0.3, 0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 1, 0, 0, 0, 0, 0, 0]);
+    checkFD(z, () => ref.softmaxCrossEntropy(z, labels, N, K, 0.1, soft, 0.4).loss, null, ref.softmaxCrossEntropy(z, labels, N, K, 0.1, soft, 0.4).dLogits, "softmax CE soft w0.4");
     // sanity: with ε = 0 the loss is -log p(label); uniform logits give log K
     expect(ref.softmaxCrossEntropy(new Float64Array(K), [2], 1, K, 0.1).loss).toBeCloseTo(Math.log(K), 12);
   });

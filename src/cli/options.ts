@@ -41,6 +41,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   smoothing: { value: "S", default: "0.1", help: "label smoothing" },
   soft: { value: "FILE", default: "none", help: "soft targets for the Training faces: FER+ votes (fer2013new.csv) or a `resezap soft-targets` file" },
   "soft-weight": { value: "W", default: "0.5 with --soft", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
+  temperature: { value: "T", default: "1", help: "soften each teacher's probabilities to softmax(logits / T), T in (0, 100]" },
   "no-augment": { default: "off", help: "train without augmentation" },
   limit: { value: "N", default: "all", help: "train on the first N Training faces only" },
   until: { value: "E", default: "--epochs", help: "stop after epoch E (resume later with --resume)" },
@@ -65,8 +66,15 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   faces: { usage: "faces <image.png|jpg...> [options]", summary: "the faces in each image: YuNet's boxes, scores and landmarks, or the Haar cascade's boxes", options: ["json", ...DETECTOR] },
   detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "margin", "tta", ...DETECTOR] },
   train: { usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library", options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "soft", "soft-weight", "no-augment", "limit", "until", "resume", "quiet"] },
+  "soft-targets": { usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face", options: ["data", "out", "tta", "temperature"] },
   eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "tta", "json", "confusion"] },
   bench: { usage: "bench [options]", summary: "the benchmark suite (ours; peers when run from a clone)", options: ["quick", "json", "write", "no-peers"] },
+};
+
+/** What --out means for the commands where it is not a picture. */
+const OUT_OF: Record<string, { value: string; help: string }> = {
+  train: { value: "DIR", help: "the run's folder: model, checkpoints, log, curves" },
+  "soft-targets": { value: "FILE", help: "the soft-targets file to write (gzipped when it ends in .gz)" },
 };
 
 /** The parser's spec for a command: its flags and its options that take a value. */
@@ -80,10 +88,10 @@ export function commandHelp(command: string): string {
   const c = COMMAND_SPECS[command];
   const rows = c.options.map((n) => {
     const o = OPTIONS[n];
-    // the out option of train names the run's folder
-    const help = command === "train" && n === "out" ? "the run's folder: model, checkpoints, log, curves" : o.help;
-    const dflt = command === "train" && n === "out" ? "required" : o.default;
-    return [`--${n}${o.value ? ` ${o.value}` : ""}`, `${help} (default: ${dflt})`];
+    // --out is a folder of pictures for the image commands, the run's folder for train, a file for soft-targets
+    const own = n === "out" ? OUT_OF[command] : undefined;
+    const value = own?.value ?? o.value, help = own?.help ?? o.help, dflt = own ? "required" : o.default;
+    return [`--${n}${value ? ` ${value}` : ""}`, `${help} (default: ${dflt})`];
   });
   const w = Math.max(...rows.map((r) => r[0].length));
   return [`usage: resezap ${c.usage}`, "", c.summary, "", "options:", ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`), `  ${"--debug".padEnd(w)}  print stack traces (every command)`, `  ${"--help".padEnd(w)}  this text`].join("\n");

@@ -29,6 +29,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const workers = int("workers", 0) ?? Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
   const limit = int("limit", 1);
   const until = int("until", 1);
+  const soft = stringOption(p, "soft");
+  if (p.options.has("soft-weight") && !soft) throw new ArgumentError(`${CMD}: --soft-weight needs --soft FILE (the soft targets it weighs)`);
   const quiet = p.options.has("quiet");
 
   // the recipe from the options (defaults where not given); a resumed run compares what was given with its own
@@ -73,6 +75,8 @@ export async function trainCommand(args: string[]): Promise<void> {
       schedule: schedule as TrainConfig["schedule"],
       optimizer: optimizer === "adam" ? { kind: "adam", weightDecay: wd, eps: ref.optimizer.eps } : { kind: "sgd", weightDecay: wd, momentum: 0.9, nesterov: true },
       smoothing: pos("smoothing") ?? ref.smoothing,
+      // only a run with soft targets has the field, so a run without keeps the config it always had
+      ...(soft ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
       augment: p.options.has("no-augment") ? NO_AUGMENT : REFERENCE_AUGMENT,
     };
   }
@@ -80,9 +84,11 @@ export async function trainCommand(args: string[]): Promise<void> {
   const tty = process.stderr.isTTY;
   let images = 0, runLoss = 0, runAcc = 0, k = 0, epochShown = 0;
   await trainRun({
-    data, out, config: cfg, workers, limit, until, resumed, what: CMD,
-    onStart({ train, test, readSeconds }) {
-      if (!quiet) process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
+    data, out, config: cfg, workers, limit, until, resumed, soft, what: CMD,
+    onStart({ train, test, readSeconds, soft: st }) {
+      if (quiet) return;
+      process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
+      if (st) process.stderr.write(`train: soft targets from ${soft} (${st.format === "ferplus" ? "FER+ votes" : "teacher file"}), weight ${cfg.softWeight}; ${st.missing} of ${st.rows} faces have none and train on their label alone\n`);
     },
     onStep(epoch, s, e0) {
       if (epoch !== epochShown) [epochShown, images, runLoss, runAcc, k] = [epoch, 0, 0, 0, 0];
@@ -104,6 +110,9 @@ export async function trainCommand(args: string[]): Promise<void> {
   });
 }
 
+/** --soft-weight when --soft is given without it: half the target from the label, half from the soft target */
+const DEFAULT_SOFT_WEIGHT = 0.5;
+
 /** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
 const SGD_LR = 0.05;
 
@@ -118,6 +127,8 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   schedule: (c) => c.schedule,
   "weight-decay": (c) => c.optimizer.weightDecay,
   smoothing: (c) => c.smoothing,
+  // 0 where the run has no soft targets: resuming it with --soft-weight is refused as a change of recipe
+  "soft-weight": (c) => c.softWeight ?? 0,
   "no-augment": (c) => c.augment,
 };
 

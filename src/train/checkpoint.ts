@@ -1,8 +1,8 @@
 // Checkpoints of a training run in DIR:
 //   DIR/checkpoint/       the last finished epoch: model.json + shard (TF.js Layers format), optimizer.bin
 //                         (the optimiser's m then v, f32 little-endian), state.json (epoch, steps, config,
-//                         history, best); written to checkpoint.tmp then renamed, so a crash mid-write
-//                         leaves the previous one whole
+//                         history, best, the data and soft-target files' fingerprints); written to
+//                         checkpoint.tmp then renamed, so a crash mid-write leaves the previous one whole
 //   DIR/epochs/epoch-NN/  every epoch's model
 //   DIR/model.json + shard: the epoch with the best PublicTest accuracy (model selection on PublicTest only)
 
@@ -35,6 +35,8 @@ export interface RunState {
   optimizerStep: number;
   /** the training data: the file's size and SHA-256, and --limit (older checkpoints lack it) */
   data?: { bytes: number; sha256: string; limit: number | null };
+  /** the soft-target file (src/train/soft-targets.ts): its size and SHA-256; its weight is config.softWeight. Absent: none */
+  soft?: { bytes: number; sha256: string };
 }
 
 export async function saveCheckpoint(dir: string, model: Model, opt: OptimizerState, state: RunState): Promise<void> {

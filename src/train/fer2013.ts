@@ -8,11 +8,12 @@ export const FER_SIDE = 48;
 export const FER_PIXELS = FER_SIDE * FER_SIDE;
 export const FER_CLASSES = 7;
 
-/** n faces: pixels [n, 48, 48] grey 0–255, labels [n] in 0..6. */
+/** n faces: pixels [n, 48, 48] grey 0–255, labels [n] in 0..6; soft [n, 7] training targets when a run has them (src/train/soft-targets.ts). */
 export interface FerData {
   n: number;
   pixels: Uint8Array;
   labels: Uint8Array;
+  soft?: Float32Array;
 }
 
 export class DataError extends ArgumentError {}

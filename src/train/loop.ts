@@ -8,7 +8,7 @@ import { BatchNormalization } from "../layers/core.js";
 import type { Model } from "../model.js";
 import { Random } from "../util/random.js";
 import { augmentBatch, NO_AUGMENT, type AugmentOptions } from "./augment.js";
-import { FER_PIXELS, FER_SIDE, type FerData } from "./fer2013.js";
+import { FER_CLASSES, FER_PIXELS, FER_SIDE, type FerData } from "./fer2013.js";
 import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 import { createGradEngine, type GhostJob, type GhostResult, type GradEngine } from "./parallel.js";
 import { learningRate, type ScheduleOptions } from "./schedule.js";
@@ -25,6 +25,11 @@ export interface TrainConfig {
   warmup: number;
   optimizer: OptimizerOptions;
   smoothing: number;
+  /**
+   * Weight w of the Training rows' soft targets (FerData.soft: FER+ votes or a teacher's softmax): target =
+   * (1 - w)·(smoothed one-hot) + w·soft. Absent in a run without soft targets (the data then has none).
+   */
+  softWeight?: number;
   augment: AugmentOptions;
 }
 
@@ -106,13 +111,19 @@ export class TrainingSession {
       for (let g = 0; g < B; g += G) {
         const n = Math.min(G, B - g);
         const labels = Int32Array.from(idx.subarray(g, g + n), (i) => d.labels[i]);
-        jobs.push({ x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels, n, gradScale: n / B });
+        const job: GhostJob = { x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels, n, gradScale: n / B };
+        if (d.soft) {
+          const soft = new Float32Array(n * FER_CLASSES);
+          for (let j = 0; j < n; j++) soft.set(d.soft.subarray(idx[g + j] * FER_CLASSES, (idx[g + j] + 1) * FER_CLASSES), j * FER_CLASSES);
+          job.soft = soft;
+        }
+        jobs.push(job);
       }
       return jobs;
     };
     let next = steps > 0 ? batchOf(0) : [];
     for (let s = 0; s < steps; s++) {
-      const pending = this.engine!.run(this.opt.params(), next, c.smoothing);
+      const pending = this.engine!.run(this.opt.params(), next, c.smoothing, d.soft ? c.softWeight ?? 0 : 0);
       // the next batch is augmented while the workers compute this one (same order of random draws,
       // so the same batches as one after the other)
       if (s + 1 < steps) next = batchOf(s + 1);

@@ -16,10 +16,11 @@ import type { Model } from "../model.js";
 import { Trainer, type BnStats } from "./trainer.js";
 import { startWorkers } from "../util/workers.js";
 
-/** One ghost batch: x [n, 48, 48, 1], labels [n]; its loss is scaled by n / B (B: the whole batch). */
+/** One ghost batch: x [n, 48, 48, 1], labels [n], soft targets [n, 7] when the run has them; its loss is scaled by n / B (B: the whole batch). */
 export interface GhostJob {
   x: Float32Array;
   labels: Int32Array;
+  soft?: Float32Array;
   n: number;
   gradScale: number;
 }
@@ -34,16 +35,19 @@ export interface GhostResult {
 
 export interface GradEngine {
   readonly workers: number;
-  /** Runs the jobs with these parameters (flat, paramLayout); results in job order. */
-  run(params: Float32Array, jobs: GhostJob[], smoothing: number): Promise<GhostResult[]>;
+  /**
+   * Runs the jobs with these parameters (flat, paramLayout); results in job order. The loss: label smoothing, and
+   * the weight of the jobs' soft targets (Trainer's StepOptions; 0, the default, where they have none).
+   */
+  run(params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight?: number): Promise<GhostResult[]>;
   close(): Promise<void>;
 }
 
 /** The jobs on one Trainer, one after another. */
-export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number): GhostResult[] {
+export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0): GhostResult[] {
   t.setParams(params);
   return jobs.map((j) => {
-    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, gradScale: j.gradScale });
+    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft: j.soft, softWeight, gradScale: j.gradScale });
     return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats() };
   });
 }
@@ -53,20 +57,20 @@ export async function createGradEngine(model: Model, ghost: number, workers: num
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ArgumentError(`workers must be an integer in 0..64, found ${workers}`);
   if (workers === 0) {
     const t = new Trainer(model, ghost);
-    return { workers: 0, run: async (p, jobs, s) => runJobs(t, p, jobs, s), close: async () => {} };
+    return { workers: 0, run: async (p, jobs, s, w) => runJobs(t, p, jobs, s, w), close: async () => {} };
   }
   const { modelJSON, weightData } = modelToArtifacts(model);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
   const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost });
-  const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number) =>
-    (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing })).results;
-  await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0)));
+  const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight: number) =>
+    (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing, softWeight })).results;
+  await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0, 0)));
   return {
     workers,
-    async run(params, jobs, smoothing) {
+    async run(params, jobs, smoothing, softWeight = 0) {
       // contiguous runs of ghost batches per worker; results joined in job order
       const per = Math.ceil(jobs.length / workers);
-      const parts = await Promise.all(Array.from({ length: workers }, (_, i) => (i * per < jobs.length ? call(i, params, jobs.slice(i * per, (i + 1) * per), smoothing) : Promise.resolve([]))));
+      const parts = await Promise.all(Array.from({ length: workers }, (_, i) => (i * per < jobs.length ? call(i, params, jobs.slice(i * per, (i + 1) * per), smoothing, softWeight) : Promise.resolve([]))));
       return parts.flat();
     },
     close: () => pool.close(),

@@ -240,19 +240,23 @@ export function globalMaxPoolBackward(dy: Vec, argmax: ArrayLike<number>, N: num
 // ---- loss ----
 
 /**
- * Mean softmax cross-entropy over N rows of K logits, targets (1-ε)·onehot(label) + ε/K, and d(mean loss)/d(logits).
+ * Mean softmax cross-entropy over N rows of K logits, targets (1-w)·((1-ε)·onehot(label) + ε/K) + w·soft (soft [N,K]
+ * optional; a row of zeros has w = 0), and d(mean loss)/d(logits). Written as -Σ t·log p, independently of the
+ * kernel's closed form.
  */
-export function softmaxCrossEntropy(logits: Vec, labels: ArrayLike<number>, N: number, K: number, smoothing: number): { loss: number; dLogits: Float64Array } {
+export function softmaxCrossEntropy(logits: Vec, labels: ArrayLike<number>, N: number, K: number, smoothing: number, soft?: Vec, softWeight = 0): { loss: number; dLogits: Float64Array } {
   const dLogits = new Float64Array(N * K);
   let loss = 0;
   for (let n = 0; n < N; n++) {
     let m = -Infinity;
     for (let k = 0; k < K; k++) m = Math.max(m, logits[n * K + k]);
-    let s = 0;
+    let s = 0, qsum = 0;
     for (let k = 0; k < K; k++) s += Math.exp(logits[n * K + k] - m);
+    if (soft) for (let k = 0; k < K; k++) qsum += soft[n * K + k];
+    const w = qsum > 0 ? softWeight : 0;
     for (let k = 0; k < K; k++) {
       const logp = logits[n * K + k] - m - Math.log(s);
-      const t = (k === labels[n] ? 1 - smoothing : 0) + smoothing / K;
+      const t = (1 - w) * ((k === labels[n] ? 1 - smoothing : 0) + smoothing / K) + (w ? w * soft![n * K + k] : 0);
       loss -= t * logp;
       dLogits[n * K + k] = (Math.exp(logp) - t) / N;
     }

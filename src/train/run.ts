@@ -5,14 +5,15 @@ import { resezap } from "../resezap.js";
 import { fingerprint, saveCheckpoint, type EpochRecord, type RunState } from "./checkpoint.js";
 import type { OptimizerState } from "./optimizer.js";
 import { evaluateFerWithTta } from "./evaluate.js";
-import { FER_PIXELS, loadFer2013Splits, type FerData } from "./fer2013.js";
+import { FER_CLASSES, FER_PIXELS, loadFer2013Splits, type FerData } from "./fer2013.js";
+import { checkSoftRows, readSoftTargets } from "./soft-targets.js";
 import { TrainingSession, type StepInfo, type TrainConfig } from "./loop.js";
 import { plotCurves } from "./plot.js";
 
 // A training run in its folder: ResEZAP trained on FER2013's Training split epoch by epoch, PublicTest evaluated
 // after each, the best PublicTest epoch kept as OUT/model.json, a checkpoint every epoch, JSON lines in
 // OUT/log.jsonl and the curves in OUT/curves.png. A resumed run continues from its checkpoint and refuses another
-// data file or another epoch length. `train` (src/cli/train.ts) parses the options and prints the progress.
+// data file, another soft-target file, or another epoch length. `train` (src/cli/train.ts) parses the options and prints the progress.
 
 export interface TrainRunOptions {
   /** the FER2013 CSV, plain or .gz */
@@ -21,6 +22,8 @@ export interface TrainRunOptions {
   out: string;
   config: TrainConfig;
   workers: number;
+  /** soft targets for the Training rows (FER+ votes or a teacher file: src/train/soft-targets.ts), weighted by config.softWeight */
+  soft?: string;
   /** train on the first `limit` Training faces only */
   limit?: number;
   /** stop after this epoch (the run pauses; resume continues it) */
@@ -29,27 +32,48 @@ export interface TrainRunOptions {
   resumed: { model: Model; opt: OptimizerState; state: RunState } | null;
   /** where messages come from: the errors start with it */
   what?: string;
-  onStart?(info: { train: number; test: number; readSeconds: number }): void;
+  onStart?(info: { train: number; test: number; readSeconds: number; soft: { format: string; rows: number; missing: number } | null }): void;
   /** each step, with the epoch's start time (performance.now()) */
   onStep?(epoch: number, step: StepInfo, epochStart: number): void;
   onEpoch?(rec: EpochRecord, test: { accuracy: number; accuracyTta: number }, best: boolean): void;
 }
 
 export async function trainRun(o: TrainRunOptions): Promise<RunState> {
-  const { data, out, config: cfg, workers, limit, until, resumed, what = "train" } = o;
+  const { data, out, config: cfg, workers, limit, until, resumed, soft, what = "train" } = o;
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   const t0 = Date.now();
   const splits = await loadFer2013Splits(data, ["Training", "PublicTest"]);
-  const cut = (d: FerData, n?: number): FerData => (n && n < d.n ? { n, pixels: d.pixels.slice(0, n * FER_PIXELS), labels: d.labels.slice(0, n) } : d);
-  const train = cut(splits.Training, limit), test = splits.PublicTest;
+  let full = splits.Training;
+  let softInfo: { format: string; rows: number; missing: number } | null = null;
+  if (soft) {
+    const st = await readSoftTargets(soft);
+    checkSoftRows(st, soft, full.n, data);
+    full = { ...full, soft: st.probs };
+    softInfo = { format: st.format, rows: st.n, missing: st.missing };
+  } else if (cfg.softWeight !== undefined && !resumed) {
+    throw new ArgumentError(`${what}: the recipe has a soft-target weight (${cfg.softWeight}) but no soft-target file was given`);
+  }
+  const cut = (d: FerData, n?: number): FerData =>
+    n && n < d.n ? { n, pixels: d.pixels.slice(0, n * FER_PIXELS), labels: d.labels.slice(0, n), ...(d.soft ? { soft: d.soft.slice(0, n * FER_CLASSES) } : {}) } : d;
+  const train = cut(full, limit), test = splits.PublicTest;
   if (train.n < cfg.batch) throw new ArgumentError(`${what}: ${train.n} training faces, fewer than one batch of ${cfg.batch}`);
   const stepsPerEpoch = Math.floor(train.n / cfg.batch);
-  o.onStart?.({ train: train.n, test: test.n, readSeconds: (Date.now() - t0) / 1000 });
+  o.onStart?.({ train: train.n, test: test.n, readSeconds: (Date.now() - t0) / 1000, soft: softInfo });
   const dataPrint = { ...(await fingerprint(data)), limit: limit ?? null };
   const was = resumed?.state.data;
   if (was && (was.sha256 !== dataPrint.sha256 || was.bytes !== dataPrint.bytes)) {
     throw new ArgumentError(`${what}: --data ${data} is not the file the run in ${out} was trained on (${dataPrint.bytes} bytes, SHA-256 ${dataPrint.sha256.slice(0, 12)}…; the run's: ${was.bytes} bytes, ${was.sha256.slice(0, 12)}…)`);
+  }
+  // the soft targets are part of the run's identity, as the data file is: size and SHA-256 in the state
+  const softPrint = soft ? await fingerprint(soft) : null;
+  if (resumed) {
+    const had = resumed.state.soft ?? null;
+    if (!had && softPrint) throw new ArgumentError(`${what}: --soft ${soft}: the run in ${out} was trained without soft targets`);
+    if (had && !softPrint) throw new ArgumentError(`${what}: the run in ${out} was trained with soft targets (${had.bytes} bytes, SHA-256 ${had.sha256.slice(0, 12)}…): give its --soft file`);
+    if (had && softPrint && (had.sha256 !== softPrint.sha256 || had.bytes !== softPrint.bytes)) {
+      throw new ArgumentError(`${what}: --soft ${soft} is not the soft-target file the run in ${out} was trained on (${softPrint.bytes} bytes, SHA-256 ${softPrint.sha256.slice(0, 12)}…; the run's: ${had.bytes} bytes, ${had.sha256.slice(0, 12)}…)`);
+    }
   }
   if (resumed && resumed.state.stepsPerEpoch !== stepsPerEpoch) {
     throw new ArgumentError(`${what}: the checkpoint was made with ${resumed.state.stepsPerEpoch} steps an epoch, this data gives ${stepsPerEpoch}`);
@@ -61,6 +85,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
     ? resumed.state
     : { epoch: 0, globalStep: 0, stepsPerEpoch, config: cfg, history: [], best: null, optimizerStep: 0 };
   state.data = dataPrint;
+  if (softPrint) state.soft = softPrint;
   if (resumed) {
     session.opt.setState(resumed.opt);
     session.globalStep = resumed.state.globalStep;
@@ -68,7 +93,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
   await fs.mkdir(out, { recursive: true });
   const log = path.join(out, "log.jsonl");
   const append = (x: unknown) => fs.appendFile(log, JSON.stringify(x) + "\n");
-  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch });
+  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch, ...(softInfo ? { soft: { file: soft, ...softInfo } } : {}) });
 
   try {
     for (let epoch = state.epoch + 1; epoch <= (until ?? cfg.epochs); epoch++) {

@@ -56,6 +56,10 @@ export interface BnStats {
 export interface StepOptions {
   /** Label smoothing of the cross-entropy, default 0. */
   smoothing?: number;
+  /** Soft targets [n, classes] (a distribution per example; a row of zeros: none for that example), mixed in with softWeight. */
+  soft?: Float32Array;
+  /** target = (1 - softWeight)·(smoothed one-hot) + softWeight·soft; default 0 (assembly/train/loss.ts). */
+  softWeight?: number;
   /** Multiplies the loss (and so every gradient): n_k / B for a ghost batch k of a batch of B. Default 1. */
   gradScale?: number;
 }
@@ -110,6 +114,7 @@ export class Trainer {
   readonly grads: Ptr;
   private readonly inputPtr: Ptr;
   private readonly labelsPtr: Ptr;
+  private readonly softPtr: Ptr;
   private readonly logitsPtr: Ptr;
   private readonly dLogitsPtr: Ptr;
   private readonly classes: number;
@@ -143,6 +148,7 @@ export class Trainer {
     if (outShape.length !== 1) throw new ModelFormatError(`Trainer: the model's output must be a vector of class scores, found [${outShape.join(", ")}]`);
     this.classes = outShape[0];
     this.labelsPtr = k.alloc(B);
+    this.softPtr = k.alloc(B * this.classes);
     this.dLogitsPtr = k.alloc(B * this.classes);
 
     // ---- fusions (see the header and src/engine/plan.ts): which pads go into their pooling, which adds into their ReLU ----
@@ -253,7 +259,13 @@ export class Trainer {
     new Int32Array(k.arena.memory.buffer, this.labelsPtr, n).set(Array.prototype.slice.call(labels, 0, n) as number[]);
     for (const op of this.forwardOps) op(n);
     const K = this.classes;
-    const loss = k.softmaxCrossEntropy(this.logitsPtr, this.labelsPtr, n, K, o.smoothing ?? 0, this.dLogitsPtr);
+    let soft: Ptr = 0;
+    if (o.soft) {
+      if (o.soft.length < n * K) throw new ArgumentError(`Trainer: soft targets have ${o.soft.length} values, expected ${n * K}`);
+      k.write(this.softPtr, o.soft.subarray(0, n * K));
+      soft = this.softPtr;
+    }
+    const loss = k.softmaxCrossEntropy(this.logitsPtr, this.labelsPtr, n, K, o.smoothing ?? 0, this.dLogitsPtr, soft, o.softWeight ?? 0);
     const scale = o.gradScale ?? 1;
     const f = k.arena.f32;
     if (scale !== 1) for (let i = this.dLogitsPtr >> 2, e = i + n * K; i < e; i++) f[i] *= scale;
