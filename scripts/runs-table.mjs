@@ -34,6 +34,7 @@ for (const a of args) {
   const changes = Object.entries(flat).filter(([k, v]) => k !== "epochs" && REFERENCE[k] !== v).map(([k, v]) => `${k} ${v}`);
   if (c.softWeight !== undefined) changes.push(`soft ${start.soft?.format ?? "?"} (${start.soft?.file ?? "?"}) weight ${c.softWeight}`);
   if (c.augment && c.augment.flip === 0 && c.augment.rotation === 0) changes.push("no augmentation");
+  if (c.augment?.erase) changes.push(`random erasing ${c.augment.erase}`);
   const best = epochs.reduce((m, e) => (e.testAcc > m.testAcc ? e : m), epochs[0]);
   const last = epochs[epochs.length - 1];
   const done = ev.some((e) => e.event === "done");

@@ -81,6 +81,34 @@ describe("augmentation and schedules", () => {
     expect(diff / 2304).toBeGreaterThan(0.005);
   });
 
+  it("random erasing: off draws nothing (the reference's faces to the bit); on, one rectangle of 2–33 % becomes noise", async () => {
+    const d = await loadFer2013(SAMPLE, ["PublicTest"]);
+    const idx = Array.from({ length: 40 }, (_, i) => i);
+    expect(augmentBatch(d.pixels, idx, 48, new Random(3), { ...REFERENCE_AUGMENT, erase: 0 })).toEqual(augmentBatch(d.pixels, idx, 48, new Random(3), REFERENCE_AUGMENT));
+    // face by face, so each starts from the same random state with and without erasing
+    const rng = new Random(9);
+    for (const i of idx) {
+      const state = new Random(0);
+      Object.assign(state, structuredClone(rng));
+      const plain = augmentBatch(d.pixels, [i], 48, state, REFERENCE_AUGMENT);
+      const erased = augmentBatch(d.pixels, [i], 48, rng, { ...REFERENCE_AUGMENT, erase: 1 });
+      let r0 = 48, r1 = -1, q0 = 48, q1 = -1, changed = 0;
+      for (let p = 0; p < 2304; p++) {
+        if (erased[p] === plain[p]) continue;
+        changed++;
+        const r = Math.floor(p / 48), q = p % 48;
+        [r0, r1, q0, q1] = [Math.min(r0, r), Math.max(r1, r), Math.min(q0, q), Math.max(q1, q)];
+        expect(erased[p]).toBeGreaterThanOrEqual(0);
+        expect(erased[p]).toBeLessThan(1);
+      }
+      const box = (r1 - r0 + 1) * (q1 - q0 + 1);
+      // the changed pixels fill their bounding box (noise equal to the old value is a 2^-24 chance a pixel)
+      expect(changed, `face ${i}`).toBeGreaterThanOrEqual(box - 2);
+      expect(box / 2304, `face ${i}`).toBeGreaterThan(0.02 * 0.7);
+      expect(box / 2304, `face ${i}`).toBeLessThan(0.33 * 1.3);
+    }
+  });
+
   it("one-cycle rises from lr/25 to the peak at 15 % and falls to about lr/25e4; cosine falls to 0", () => {
     const o = { name: "one-cycle" as const, lr: 4e-3, total: 1000, warmup: 0.15 };
     expect(learningRate(o, 0)).toBeCloseTo(4e-3 / 25, 10);

@@ -43,6 +43,10 @@ describe("train in pieces", () => {
     await expect(trainCommand([...args(run), "--resume", "--optimizer", "sgd"])).rejects.toThrow(/--optimizer sgd differs from the run .*\(optimizer "adam"\)/);
     await expect(trainCommand([...args(run, { epochs: "4" }), "--resume"])).rejects.toThrow(/--epochs 4 differs from the run .*\(epochs 3\)/);
     await expect(trainCommand([...args(run), "--resume", "--no-augment"])).rejects.toThrow(/--no-augment differs from the run/);
+    await expect(trainCommand([...args(run), "--resume", "--erase", "0.5"])).rejects.toThrow(/--erase 0\.5 differs from the run .*\(erase 0\)/);
+    // a run's erasing is checked at its edges when it starts: 1 is the last valid probability
+    await expect(trainCommand([...args(join(root, "e1")), "--erase", "1.01"])).rejects.toThrow(/--erase must be a probability in \[0, 1\], found "1\.01"/);
+    await expect(trainCommand([...args(join(root, "e2")), "--erase", "0.5", "--no-augment"])).rejects.toThrow(/--erase 0\.5 with --no-augment/);
     await expect(trainCommand([...args(run, { limit: [] }), "--resume"])).rejects.toThrow(/--limit \(none\) differs from the run .*\(limit 48\)/);
     await expect(trainCommand([...args(run), "--resume", "--until", "1"])).rejects.toThrow(/--until must be an epoch after 1 and at most --epochs 3, found 1/);
     await expect(trainCommand([...args(join(root, "x")), "--until", "4"])).rejects.toThrow(/--until must be an epoch after 0 and at most --epochs 3, found 4/);

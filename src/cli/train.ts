@@ -58,6 +58,16 @@ export async function trainCommand(args: string[]): Promise<void> {
     throw new ArgumentError(`${CMD}: --until must be an epoch after ${resumed?.state.epoch ?? 0} and at most --epochs ${cfg.epochs}, found ${until}`);
   }
 
+  function augmentFromOptions(): TrainConfig["augment"] {
+    const erase = numberOption(p, "erase", CMD, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+    if (p.options.has("no-augment")) {
+      if (erase) throw new ArgumentError(`${CMD}: --erase ${erase} with --no-augment: erasing is an augmentation`);
+      return NO_AUGMENT;
+    }
+    // only a run that erases has the field, so the reference recipe's config stays as it was
+    return erase ? { ...REFERENCE_AUGMENT, erase } : REFERENCE_AUGMENT;
+  }
+
   function recipeFromOptions(): TrainConfig {
     const ref = REFERENCE_CONFIG;
     const optimizer = stringOption(p, "optimizer") ?? ref.optimizer.kind;
@@ -77,7 +87,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       smoothing: pos("smoothing") ?? ref.smoothing,
       // only a run with soft targets has the field, so a run without keeps the config it always had
       ...(soft ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
-      augment: p.options.has("no-augment") ? NO_AUGMENT : REFERENCE_AUGMENT,
+      augment: augmentFromOptions(),
     };
   }
 
@@ -129,7 +139,8 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   smoothing: (c) => c.smoothing,
   // 0 where the run has no soft targets: resuming it with --soft-weight is refused as a change of recipe
   "soft-weight": (c) => c.softWeight ?? 0,
-  "no-augment": (c) => c.augment,
+  "no-augment": (c) => c.augment.rotation === 0 && c.augment.shift === 0 && c.augment.zoom === 0 && c.augment.flip === 0 && c.augment.brightness === 0,
+  erase: (c) => c.augment.erase ?? 0,
 };
 
 function fmtTime(s: number): string {
