@@ -1,8 +1,8 @@
 import { ArgumentError } from "./errors.js";
 import { alignedCrop, type Landmarks } from "./image/align.js";
 import { channelsOf, toGrey } from "./image/grey.js";
-import { resizeToFloat } from "./image/resize.js";
-import type { ImageLike } from "./image/types.js";
+import { resizeToFloat, type Rect } from "./image/resize.js";
+import type { GreyImage, ImageLike } from "./image/types.js";
 import type { Model } from "./model.js";
 import { EMOTIONS } from "./resezap.js";
 
@@ -61,23 +61,35 @@ export function preprocessFace(img: ImageLike, what = "image", out?: Float32Arra
   const dst = out ?? new Float32Array(H * W * C);
   if (C === 1) {
     const g = toGrey(img, what);
-    resizeToFloat(g, { x: 0, y: 0, w: g.width, h: g.height }, W, H, dst);
-  } else {
-    // each of R, G, B resized as a plane, then interleaved (a grey image counts as R = G = B)
-    const ch = channelsOf(img, what), n = img.width * img.height;
-    const plane = new Float32Array(H * W);
-    for (let c = 0; c < 3; c++) {
-      const p = new Uint8Array(n);
-      const k = ch >= 3 ? c : 0;
-      for (let i = 0; i < n; i++) p[i] = img.data[i * ch + k];
-      resizeToFloat({ data: p, width: img.width, height: img.height }, { x: 0, y: 0, w: img.width, h: img.height }, W, H, plane);
-      for (let i = 0; i < H * W; i++) dst[i * 3 + c] = plane[i];
-    }
+    return greyFaceInput(g, { x: 0, y: 0, w: g.width, h: g.height }, dst, spec);
   }
-  // resizeToFloat gives value / 255
+  // each of R, G, B resized as a plane, then interleaved (a grey image counts as R = G = B)
+  const ch = channelsOf(img, what), n = img.width * img.height;
+  const plane = new Float32Array(H * W);
+  for (let c = 0; c < 3; c++) {
+    const p = new Uint8Array(n);
+    const k = ch >= 3 ? c : 0;
+    for (let i = 0; i < n; i++) p[i] = img.data[i * ch + k];
+    resizeToFloat({ data: p, width: img.width, height: img.height }, { x: 0, y: 0, w: img.width, h: img.height }, W, H, plane);
+    for (let i = 0; i < H * W; i++) dst[i * 3 + c] = plane[i];
+  }
+  return scaleInput(dst, spec);
+}
+
+/**
+ * A face's region of a grey frame to a one-channel model's input: the one path from grey to the network, for
+ * a whole crop (preprocessFace) and for a box in the frame the detector computed the grey of (recognize).
+ */
+export function greyFaceInput(grey: GreyImage, rect: Rect, out: Float32Array, spec: FaceInput): Float32Array {
+  resizeToFloat(grey, rect, spec.width, spec.height, out);
+  return scaleInput(out, spec);
+}
+
+// resizeToFloat gives value / 255: the model's scaling from there
+function scaleInput(dst: Float32Array, spec: FaceInput): Float32Array {
   if (spec.scale !== 1 / 255 || spec.offset !== 0) {
     const k = spec.scale * 255;
-    for (let i = 0; i < H * W * C; i++) dst[i] = dst[i] * k + spec.offset;
+    for (let i = 0; i < spec.height * spec.width * spec.channels; i++) dst[i] = dst[i] * k + spec.offset;
   }
   return dst;
 }

@@ -1,4 +1,4 @@
-import { faceInputOf, predictFaces, preprocessAligned, preprocessFace, toClassifications, ttaOf, type Classification, type Preprocessing, type TestTimeAveraging } from "./classify.js";
+import { faceInputOf, greyFaceInput, predictFaces, preprocessAligned, preprocessFace, toClassifications, ttaOf, type Classification, type Preprocessing, type TestTimeAveraging } from "./classify.js";
 import type { Landmarks } from "./image/align.js";
 import { ArgumentError } from "./errors.js";
 import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
@@ -7,8 +7,9 @@ import type { Box } from "./detect/group.js";
 import type { DetectOptions } from "./detect/options.js";
 import { colorOf } from "./draw-colors.js";
 import { drawBox, drawLabel } from "./image/draw.js";
-import { channelsOf } from "./image/grey.js";
-import type { ImageLike } from "./image/types.js";
+import { channelsOf, toGrey } from "./image/grey.js";
+import type { Rect } from "./image/resize.js";
+import type { GreyImage, ImageLike } from "./image/types.js";
 import { loadLayersModel } from "./io/load.js";
 import type { Model } from "./model.js";
 import { DEFAULT_MODEL_JSON } from "./paths.js";
@@ -16,7 +17,8 @@ import { DEFAULT_MODEL_JSON } from "./paths.js";
 // The real-time system in one call: frame → faces (YuNet by default, or the paper's Haar cascade) → crops → 48×48
 // grey → ResEZAP → labels.
 // Preprocessing contract (the same as classifyFaces):
-//   grey   OpenCV 4.6's cvtColor RGB→GRAY, computed once per frame and shared by detection and cropping
+//   grey   OpenCV 4.6's cvtColor RGB→GRAY: with the Haar cascade, the detector's grey of the frame, cropped;
+//          with YuNet (which looks at colour), the grey of each crop alone
 //   crop   the detector's box, grown by `margin` × its size on every side (default 0), clipped to the frame
 //   resize area averaging to 48×48 when shrinking (INTER_AREA), bilinear when growing
 //   scale  grey / 255
@@ -66,12 +68,13 @@ export function recognize(image: ImageLike, options: RecognizeOptions): Recogniz
       const x0 = clampInt(x, image.width - 1), y0 = clampInt(y, image.height - 1);
       return [x0, y0, Math.max(1, clampInt(x + w, image.width) - x0), Math.max(1, clampInt(y + h, image.height) - y0)] as Box;
     });
-    const labelled = align ? classifyAligned(model, image, faces.map((f) => f.landmarks), preprocessing ?? {}, tta) : classifyBoxes(model, image, boxes, margin, preprocessing, tta);
+    const labelled = align ? classifyAligned(model, image, faces.map((f) => f.landmarks), preprocessing ?? {}, tta) : classifyRegions(model, image, null, boxes, margin, preprocessing, tta);
     return labelled.map((r, i) => ({ ...r, box: boxes[i], score: faces[i].score, landmarks: faces[i].landmarks }));
   }
   if (align) throw new ArgumentError("recognize: align needs landmarks, which the Haar detector does not give (use detector \"yunet\")");
   refuseOptionsOf("recognize", "YuNet", { scoreThreshold, nmsThreshold, topK, longestSide }, "haar");
-  return classifyBoxes(model, image, d.detect(image, detect), margin, preprocessing, tta);
+  const boxes = d.detect(image, detect);
+  return classifyRegions(model, image, d.greyOf(image), boxes, margin, preprocessing, tta);
 }
 
 /** An option of one detector given while the other runs would be ignored: refused instead, naming it. */
@@ -98,30 +101,41 @@ function classifyAligned(model: Model, image: ImageLike, landmarks: Landmarks[],
 
 /** The second half of recognize(): crop each box (grown by margin), to the model's input, one batched predict. */
 export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
+  return classifyRegions(model, image, null, boxes, margin, preprocessing, tta);
+}
+
+/**
+ * classifyBoxes, given the frame's grey where the detector computed it (the Haar cascade's, in WASM memory): a
+ * one-channel model's crops are then resized straight out of it, so a face is classified from the grey it was
+ * found in. Without it, the grey of each crop alone is computed (YuNet looks at colour: no grey frame exists).
+ */
+function classifyRegions(model: Model, image: ImageLike, grey: GreyImage | null, boxes: Box[], margin: number, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
   const spec = faceInputOf(model, preprocessing, "recognize");
   ttaOf(tta, "classifyBoxes");
   if (boxes.length === 0) return [];
+  channelsOf(image);
   const per = spec.height * spec.width * spec.channels;
   const x = new Float32Array(boxes.length * per);
   boxes.forEach(([bx, by, bw, bh], i) => {
     const mx = Math.round(bw * margin), my = Math.round(bh * margin);
     const x0 = Math.max(0, bx - mx), y0 = Math.max(0, by - my);
-    const x1 = Math.min(image.width, bx + bw + mx), y1 = Math.min(image.height, by + bh + my);
-    // grey (or RGB) of the crop only, not of the whole frame
-    preprocessFace(cropImage(image, x0, y0, x1 - x0, y1 - y0), `face ${i}`, x.subarray(i * per, (i + 1) * per), spec);
+    const rect = { x: x0, y: y0, w: Math.min(image.width, bx + bw + mx) - x0, h: Math.min(image.height, by + bh + my) - y0 };
+    const slot = x.subarray(i * per, (i + 1) * per);
+    if (spec.channels === 3) preprocessFace(cropImage(image, rect), `face ${i}`, slot, spec);
+    else if (grey) greyFaceInput(grey, rect, slot, spec);
+    else greyFaceInput(toGrey(image, `face ${i}`, rect), { x: 0, y: 0, w: rect.w, h: rect.h }, slot, spec);
   });
   const labelled = toClassifications(model, predictFaces(model, x, boxes.length, spec, tta), boxes.length);
   return labelled.map((c, i) => ({ box: boxes[i], ...c }));
 }
 
-function cropImage(img: ImageLike, x: number, y: number, w: number, h: number): ImageLike {
+function cropImage(img: ImageLike, { x, y, w, h }: Rect): ImageLike {
   const ch = channelsOf(img);
   const data = new Uint8Array(w * h * ch);
   for (let r = 0; r < h; r++) data.set(img.data.subarray(((y + r) * img.width + x) * ch, ((y + r) * img.width + x + w) * ch), r * w * ch);
   return { data, width: w, height: h, channels: ch };
 }
 
-/** Colours per emotion for annotations. */
 /** A copy of the frame (as RGBA) with a box and "LABEL 87%" drawn for each face. */
 export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uint8ClampedArray; width: number; height: number } {
   const { width, height } = image;

@@ -2,7 +2,7 @@ import { ArgumentError } from "../errors.js";
 import type { HaarExports } from "../generated/exports.js";
 import { Arena, instantiateSync } from "../engine/wasm.js";
 import { channelsOf } from "../image/grey.js";
-import type { ImageLike } from "../image/types.js";
+import type { GreyImage, ImageLike } from "../image/types.js";
 import { loadCascade, type Cascade } from "./cascade.js";
 import { CompiledScans, type CompiledScan } from "./compiled-scans.js";
 import { defaultCascade } from "./default-cascade.js";
@@ -74,6 +74,8 @@ export class FaceDetector {
   private readonly wasm: HaarExports;
   private readonly arena: Arena;
   private layout: Layout | null = null;
+  /** the image whose grey is in layout.grey: the last one scanned, null once a later call scanned nothing */
+  private scanned: ImageLike | null = null;
   private readonly compiled: CompiledScans;
   private readonly firstStages: number;
   /** jit.ts's ambiguityScale for scans compiled from now on (tests set it through detectorInternals) */
@@ -118,6 +120,7 @@ export class FaceDetector {
 
   /** The raw window hits before grouping and clipping to the image, in scan order. */
   candidates(image: ImageLike, options?: DetectOptions): Box[] {
+    this.scanned = null;
     const scales = this.scales(image, options);
     return scales.length === 0 ? [] : this.scanScales(image, scales).flat();
   }
@@ -143,6 +146,7 @@ export class FaceDetector {
     const ch = channelsOf(image);
     const L = this.prepare(image.width, image.height);
     writeGrey(this.arena, this.wasm, image, ch, L);
+    this.scanned = image;
     this.compiled.countFrame(image.width, image.height);
     const stats = this.lastScan;
     stats.compiledScales = stats.genericScales = stats.treeScales = 0;
@@ -151,6 +155,16 @@ export class FaceDetector {
       compiledScan: (step: number) => this.compiledScan(L, step),
     };
     return scales.map((s) => scanScale(ctx, s));
+  }
+
+  /**
+   * The grey of `image` as the last detect() computed it (a copy out of WASM memory), so a caller can crop the
+   * faces from the very grey they were found in; null when that call did not scan this image.
+   */
+  greyOf(image: ImageLike): GreyImage | null {
+    const L = this.layout;
+    if (this.scanned !== image || !L) return null;
+    return { data: this.arena.u8.slice(L.grey, L.grey + L.width * L.height), width: L.width, height: L.height };
   }
 
   // Buffers for one frame size, laid out once and kept while frames keep that size.

@@ -1,4 +1,5 @@
 import { ImageError } from "../errors.js";
+import type { Rect } from "./resize.js";
 import type { GreyImage, ImageLike } from "./types.js";
 
 // Grey as OpenCV 4.6's cvtColor(RGB2GRAY) computes it for 8-bit images: fixed point with 15 fractional bits,
@@ -22,17 +23,24 @@ export function channelsOf(img: ImageLike, what = "image"): 1 | 3 | 4 {
   return ch as 1 | 3 | 4;
 }
 
-export function toGrey(img: ImageLike, what = "image"): GreyImage {
+/** The grey of `img`, or of the region `rect` of it (inside the image) when given. */
+export function toGrey(img: ImageLike, what = "image", rect?: Rect): GreyImage {
   const ch = channelsOf(img, what);
-  const n = img.width * img.height;
-  const out = new Uint8Array(n);
+  const { x, y, w, h } = rect ?? { x: 0, y: 0, w: img.width, h: img.height };
+  if (!([x, y, w, h].every(Number.isInteger) && w > 0 && h > 0 && x >= 0 && y >= 0 && x + w <= img.width && y + h <= img.height)) {
+    throw new ImageError(`${what}: region ${w}×${h} at (${x}, ${y}) is not inside the ${img.width}×${img.height} image`);
+  }
+  const out = new Uint8Array(w * h);
   const d = img.data;
-  if (ch === 1) {
-    out.set(d);
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += ch) {
+  for (let r = 0; r < h; r++) {
+    const row = (y + r) * img.width + x;
+    if (ch === 1) {
+      out.set(d.subarray(row, row + w), r * w);
+      continue;
+    }
+    for (let i = r * w, j = row * ch, end = i + w; i < end; i++, j += ch) {
       out[i] = (R_W * d[j] + G_W * d[j + 1] + B_W * d[j + 2] + 16384) >> 15;
     }
   }
-  return { data: out, width: img.width, height: img.height };
+  return { data: out, width: w, height: h };
 }
