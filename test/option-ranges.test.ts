@@ -1,0 +1,77 @@
+// Every numeric option's range at its edges: the last valid and the first invalid value, in the library
+// (the Haar cascade's and YuNet's options, recognize's margin) and in the CLI (the detectors' options, parsed as
+// `faces` and `detect` parse them, and `detect --margin` through the built CLI).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { detectorOptions, parseArgs } from "../src/cli/args.js";
+import { parserSpec } from "../src/cli/options.js";
+import { resolveOptions } from "../src/detect/options.js";
+import { resolveYuNetOptions } from "../src/detect/yunet.js";
+import { ArgumentError, loadLayersModel, recognize } from "../src/index.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** [value, accepted] pairs: each edge's last valid and first invalid value. */
+type Edges = [number, boolean][];
+
+function expectEdges(what: string, edges: Edges, run: (v: number) => unknown): void {
+  for (const [v, ok] of edges) {
+    if (ok) expect(() => run(v), `${what} ${v}`).not.toThrow();
+    else expect(() => run(v), `${what} ${v}`).toThrow(ArgumentError);
+  }
+}
+
+const UNIT: Edges = [[0, true], [-0.0001, false], [1, true], [1.0001, false]];
+
+describe("library options at their edges", () => {
+  it("Haar: scaleFactor > 1, minNeighbors an integer ≥ 0, minSize and maxSize 0..2^20", () => {
+    expectEdges("scaleFactor", [[1, false], [1 + 2 ** -52, true], [Infinity, false]], (v) => resolveOptions({ scaleFactor: v }));
+    expectEdges("minNeighbors", [[0, true], [-1, false], [0.5, false]], (v) => resolveOptions({ minNeighbors: v }));
+    for (const key of ["minSize", "maxSize"] as const) {
+      expectEdges(key, [[0, true], [-1, false], [2 ** 20, true], [2 ** 20 + 1, false]], (v) => resolveOptions({ [key]: v }));
+      expectEdges(`${key} height`, [[2 ** 20, true], [2 ** 20 + 1, false]], (v) => resolveOptions({ [key]: [1, v] }));
+    }
+  });
+
+  it("YuNet: thresholds in [0, 1], topK ≥ 1, longestSide 32..16384", () => {
+    expectEdges("scoreThreshold", UNIT, (v) => resolveYuNetOptions({ scoreThreshold: v }));
+    expectEdges("nmsThreshold", UNIT, (v) => resolveYuNetOptions({ nmsThreshold: v }));
+    expectEdges("topK", [[1, true], [0, false], [1.5, false]], (v) => resolveYuNetOptions({ topK: v }));
+    expectEdges("longestSide", [[32, true], [31, false], [16384, true], [16385, false]], (v) => resolveYuNetOptions({ longestSide: v }));
+  });
+
+  it("recognize: margin in [0, 1]", async () => {
+    const model = await loadLayersModel(join(ROOT, "models/reference"));
+    const blank = { data: new Uint8Array(64 * 64), width: 64, height: 64, channels: 1 as const };
+    expectEdges("margin", UNIT, (margin) => recognize(blank, { model, detector: "haar", margin }));
+  });
+});
+
+describe("CLI options at their edges", () => {
+  const parse = (command: "faces" | "detect", args: string[]) => detectorOptions(parseArgs(args, parserSpec(command), command), command);
+
+  for (const command of ["faces", "detect"] as const) {
+    it(`${command}: the same checks for the same detector options`, () => {
+      const yunet = (key: string, edges: Edges) => expectEdges(`${command} --${key}`, edges, (v) => parse(command, [`--${key}`, String(v)]));
+      const haar = (key: string, edges: Edges) => expectEdges(`${command} --${key}`, edges, (v) => parse(command, ["--detector", "haar", `--${key}`, String(v)]));
+      yunet("score-threshold", UNIT);
+      yunet("nms-threshold", UNIT);
+      yunet("top-k", [[1, true], [0, false], [1.5, false]]);
+      yunet("longest-side", [[32, true], [31, false], [16384, true], [16385, false]]);
+      haar("scale-factor", [[1, false], [1.0001, true], [4, true], [4.0001, false]]);
+      haar("min-neighbors", [[0, true], [-1, false], [0.5, false]]);
+      haar("min-size", [[0, true], [-1, false]]);
+      haar("max-size", [[0, true], [-1, false]]);
+    });
+  }
+
+  it("detect --margin: 1 is taken, 1.0001 refused; 0 taken, -0.0001 refused", () => {
+    const cli = (margin: string) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), "detect", "--json", "--margin", margin, "fixtures/faces48/00-angry.png"], { cwd: ROOT, encoding: "utf8" });
+    for (const [v, ok] of [["1", true], ["1.0001", false], ["0", true], ["-0.0001", false]] as const) {
+      const r = cli(v);
+      expect(r.status, `--margin ${v}: ${r.stderr}`).toBe(ok ? 0 : 1);
+      if (!ok) expect(r.stderr).toBe(`resezap: detect: --margin must be a fraction in [0, 1], found "${v}"\n`);
+    }
+  });
+});
