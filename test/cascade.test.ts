@@ -116,6 +116,48 @@ describe("cascade XML", () => {
     expectFormatError(() => loadCascade(`<opencv_storage><c type_id="opencv-haar-classifier"/></opencv_storage>`), /old-format cascade/);
   });
 
+  it("checks each range at its edge: the last valid and the first invalid value", () => {
+    // window 2..1024 a side: one 2×2 feature in a 2×2 window, then 1×1; 1024 and 1025 wide
+    const window = (w: number, h: number, rect: string) =>
+      tinyCascade({ stages: `<_><stageThreshold>0</stageThreshold><weakClassifiers><_><internalNodes>0 -1 0 0.25</internalNodes><leafValues>1 2</leafValues></_></weakClassifiers></_>` })
+        .replace("<height>20</height>", `<height>${h}</height>`).replace("<width>20</width>", `<width>${w}</width>`)
+        .replace(/<features>[\s\S]*<\/features>/, `<features><_><rects><_>${rect} 1.</_></rects><tilted>0</tilted></_></features>`);
+    expect(loadCascade(window(2, 2, "0 0 2 2")).width).toBe(2);
+    expectFormatError(() => loadCascade(window(1, 2, "0 0 1 1")), /window 1×2, expected 2 to 1024 pixels a side/);
+    expectFormatError(() => loadCascade(window(2, 1, "0 0 1 1")), /window 2×1, expected 2 to 1024/);
+    expect(loadCascade(window(1024, 1024, "0 0 2 2")).height).toBe(1024);
+    expectFormatError(() => loadCascade(window(1025, 20, "0 0 2 2")), /window 1025×20/);
+    expectFormatError(() => loadCascade(window(20, 1025, "0 0 2 2")), /window 20×1025/);
+
+    // 1 to 3 rectangles a feature
+    const rects = (n: number) => window(20, 20, "0 0 2 2").replace(/<rects>.*<\/rects>/, `<rects>${"<_>0 0 2 2 1.</_>".repeat(n)}</rects>`);
+    expect(loadCascade(rects(1)).featureRectCount[0]).toBe(1);
+    expect(loadCascade(rects(3)).featureRectCount[0]).toBe(3);
+    expectFormatError(() => loadCascade(rects(0)), /feature 0 has 0 rectangles, expected 1 to 3/);
+    expectFormatError(() => loadCascade(rects(4)), /feature 0 has 4 rectangles, expected 1 to 3/);
+
+    // an upright rectangle ends at the window's edge at most, on each side
+    for (const ok of ["0 0 20 20", "19 19 1 1"]) expect(loadCascade(window(20, 20, ok)).featureRects[2]).toBeGreaterThan(0);
+    for (const bad of ["-1 0 2 2", "0 -1 2 2", "1 0 20 2", "0 1 2 20"]) expectFormatError(() => loadCascade(window(20, 20, bad)), /feature 0 rectangle 0 .* is not inside the 20×20 window/);
+    // a tilted one reads x − h ≥ 0 and y + w + h ≤ height, x + w ≤ width
+    for (const ok of ["4 2 6 4", "8 10 6 4", "14 2 6 4"]) expect(loadCascade(tinyCascade({ rect: `${ok} -1.` })).featureTilted[0]).toBe(1);
+    for (const bad of ["3 2 6 4", "8 11 6 4", "15 2 6 4"]) expectFormatError(() => loadCascade(tinyCascade({ rect: `${bad} -1.` })), /tilted\) is not inside the 20×20 window/);
+
+    // a child is a later node (1..count − 1) or a leaf (0..count as −index)
+    const links = (l: number, r: number) => tinyCascade({
+      stages: `<_><stageThreshold>0</stageThreshold><weakClassifiers><_><internalNodes>${l} ${r} 0 0.25 -1 -2 1 -0.5</internalNodes><leafValues>1 2 3</leafValues></_></weakClassifiers></_>`,
+    });
+    expect(Array.from(loadCascade(links(-2, 1)).nodeLeft)).toEqual([-2, -1]);
+    expectFormatError(() => loadCascade(links(-3, 1)), /node 0: child -3 is not a later node or a leaf/);
+    expectFormatError(() => loadCascade(links(0, 2)), /node 0: child 2 is not a later node or a leaf/);
+  });
+
+  it("takes 10,000 stages and refuses 10,001", () => {
+    const stage = `<_><stageThreshold>0</stageThreshold><weakClassifiers><_><internalNodes>0 -1 1 0.25</internalNodes><leafValues>1 2</leafValues></_></weakClassifiers></_>`;
+    expect(loadCascade(tinyCascade({ stages: stage.repeat(10_000) })).stageTrees.length).toBe(10_000);
+    expectFormatError(() => loadCascade(tinyCascade({ stages: stage.repeat(10_001) })), /10001 stages, over the limit of 10000/);
+  });
+
   it("enforces the size limit before parsing", () => {
     expectFormatError(() => loadCascade(" ".repeat(MAX_CASCADE_XML_CHARS + 1)), /over the limit/);
   });

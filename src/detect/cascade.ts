@@ -10,7 +10,8 @@ import { parseXml, type XmlElement } from "./xml.js";
 /** Largest cascade XML accepted, in characters (OpenCV's biggest shipped cascade is under 3 MB). */
 export const MAX_CASCADE_XML_CHARS = 32 * 1024 * 1024;
 const MAX_STAGES = 10_000;
-const MAX_FEATURES = 1_000_000;
+// Features need no limit of their own: each takes three XML elements at least, so MAX_XML_ELEMENTS keeps them
+// under 333,334 (16 MB of tables).
 
 export interface Cascade {
   /** detection window, pixels */
@@ -117,7 +118,6 @@ export function loadCascade(xml: string, what = "cascade XML"): Cascade {
   const featsEl = r.child(top, "features");
   const nf = featsEl.children.length;
   if (nf === 0) r.fail(featsEl, "no features");
-  if (nf > MAX_FEATURES) r.fail(featsEl, `${nf} features, over the limit of ${MAX_FEATURES}`);
   const featureRects = new Int32Array(nf * 12), featureWeights = new Float32Array(nf * 3);
   const featureTilted = new Uint8Array(nf), featureRectCount = new Uint8Array(nf);
   featsEl.children.forEach((fe, fi) => {
