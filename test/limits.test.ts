@@ -1,5 +1,6 @@
-// Documented limits (src/limits.ts, the cascade reader's) are enforced before anything big is allocated, and
-// weights or graphs that cannot run are refused by name.
+// Documented limits (src/limits.ts, the cascade reader's, the FER2013 reader's) are enforced before anything big
+// is allocated, each tested at its edge (the limit itself passes, one more is refused), and weights or graphs
+// that cannot run are refused by name.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
@@ -7,6 +8,9 @@ import jpeg from "jpeg-js";
 import { describe, expect, it } from "vitest";
 import { decodeImage, decodeJpeg, decodePng, FaceDetector, ImageError, LIMITS, LimitError, loadCascade, loadLayersModel, ModelFormatError } from "../src/index.js";
 import { MAX_CASCADE_XML_CHARS } from "../src/detect/cascade.js";
+import { checkSize } from "../src/detect/frame.js";
+import { jpegSize } from "../src/image/jpeg.js";
+import { pngSize } from "../src/image/png.js";
 import { MAX_XML_ELEMENTS } from "../src/detect/xml.js";
 import { tempDir } from "./temp-dir.js";
 
@@ -112,6 +116,17 @@ describe("image size limits, checked on the header before decoding", () => {
     expect([img.width, img.height, img.data.length]).toEqual([w, h, w * h * 4]);
   });
 
+  it("at the edge: 16,384 px a side and 67,108,864 pixels pass the header check, one more is refused", () => {
+    const side = LIMITS.maxImageSide, rows = LIMITS.maxImagePixels / side;
+    for (const [w, h, ok] of [[side, 1, true], [side + 1, 1, false], [1, side, true], [1, side + 1, false], [side, rows, true], [side, rows + 1, false]] as const) {
+      for (const [what, f] of [["PNG", () => pngSize(pngHeader(w, h), "x.png")], ["JPEG", () => jpegSize(jpegClaiming(w, h), "x.jpg")], ["frame", () => checkSize({ data: new Uint8Array(0), width: w, height: h })]] as const) {
+        // at the limit: no LimitError (a JPEG this small may still be refused as unable to hold the pixels)
+        const { error } = thrown(f);
+        expect(error instanceof LimitError, `${what} ${w}×${h}: ${error?.message}`).toBe(!ok);
+      }
+    }
+  });
+
   it("images handed to the detector directly are held to the same limits", () => {
     const det = new FaceDetector();
     const img = { data: new Uint8Array(1), width: 60000, height: 60000, channels: 1 as const };
@@ -140,6 +155,20 @@ describe("model limits and refusals", () => {
     const layers = j.modelTopology.config.layers;
     while (layers.length <= LIMITS.maxLayers) layers.push({ ...layers[layers.length - 1], name: `pad${layers.length}` });
     await fails({ modelJSON: j, weightData: weights }, /^modelJSON: 4097 layers, over the limit of 4096/);
+  });
+
+  it("at the edge: model.json of exactly the limit, weights of exactly the limit, 4,096 layers are not refused for their size", async () => {
+    const notOver = async (src: any, re: RegExp) => {
+      const e = await loadLayersModel(src).then(() => null, (x) => x);
+      // refused for something else (these are no real models), but not for the size
+      expect(e?.message ?? "").not.toMatch(re);
+    };
+    await notOver({ modelJSON: " ".repeat(LIMITS.maxModelJsonBytes), weightData: new ArrayBuffer(0) }, /over the limit/);
+    await notOver({ modelJSON: modelJSON(), weightData: [new ArrayBuffer(LIMITS.maxWeightBytes)] }, /over the limit/);
+    const j = modelJSON();
+    const layers = j.modelTopology.config.layers;
+    while (layers.length < LIMITS.maxLayers) layers.push({ ...layers[layers.length - 1], name: `pad${layers.length}` });
+    await notOver({ modelJSON: j, weightData: weights }, /layers, over the limit/);
   });
 
   it("a weight declared larger than the shards is refused before its values are allocated", async () => {
@@ -206,6 +235,13 @@ describe("cascade limits and refusals", () => {
     expect(grewMB).toBeLessThan(80); // the string itself, not a tree
   });
 
+  it("at the edge: XML of exactly the character limit and of exactly the element limit is read (then refused as no cascade)", () => {
+    expect(() => loadCascade(" ".repeat(MAX_CASCADE_XML_CHARS), "at.xml")).toThrow(/^at\.xml: (?!.*over the limit)/);
+    // the root and MAX_XML_ELEMENTS - 1 children: read whole, then found to hold no cascade
+    const xml = `<opencv_storage>${"<_/>".repeat(MAX_XML_ELEMENTS - 1)}</opencv_storage>`;
+    expect(() => loadCascade(xml, "at.xml")).toThrow(/^at\.xml: (?!.*elements)/);
+  });
+
   it(`XML with over ${MAX_XML_ELEMENTS} elements is refused while parsing, before the tree grows past that`, () => {
     const xml = `<opencv_storage>${"<_/>".repeat(MAX_XML_ELEMENTS + 1)}</opencv_storage>`;
     expect(() => loadCascade(xml, "many.xml")).toThrow(/^many\.xml: line 1: over 1000000 elements/);
@@ -213,6 +249,47 @@ describe("cascade limits and refusals", () => {
 });
 
 describe("FER2013 CSV limits", () => {
+  it("at the edge: a line of MAX_FER_LINE characters is read, one more refused; MAX_FER_ROWS rows read, one more refused", async () => {
+    const { loadFer2013Splits, MAX_FER_LINE, MAX_FER_ROWS } = await import("../src/train/fer2013.js");
+    const { writeFileSync } = await import("node:fs");
+    const dir = tempDir("fer-edge");
+    const face = "0," + Array.from({ length: 2304 }, (_, i) => i % 256).join(" ") + ",Training";
+    const line = (n: number) => {
+      const head = "0,", tail = ",Training", fill = n - head.length - tail.length;
+      return head + "7 ".repeat(fill >> 1) + (fill & 1 ? "7" : "") + tail;
+    };
+    const at = join(dir, "at.csv"), over = join(dir, "over.csv");
+    writeFileSync(at, `emotion,pixels,Usage\n${line(MAX_FER_LINE)}\n`);
+    writeFileSync(over, `emotion,pixels,Usage\n${line(MAX_FER_LINE + 1)}\n`);
+    // read as a row (and refused as one: too many pixels), not refused as a line
+    await expect(loadFer2013Splits(at, ["Training"])).rejects.toThrow(/row 1: pixels has \d+ values, expected 2304$/);
+    await expect(loadFer2013Splits(over, ["Training"])).rejects.toThrow(/row 1: line (of 65537 characters, over the limit of|over) 65536/);
+    // rows of another split are counted, not parsed: MAX_FER_ROWS rows in all, then one more
+    const rows = (n: number) => `emotion,pixels,Usage\n${face}\n${"0,0,Other\n".repeat(n - 1)}`;
+    writeFileSync(at, rows(MAX_FER_ROWS));
+    writeFileSync(over, rows(MAX_FER_ROWS + 1));
+    expect((await loadFer2013Splits(at, ["Training"])).Training.n).toBe(1);
+    await expect(loadFer2013Splits(over, ["Training"])).rejects.toThrow(`row ${MAX_FER_ROWS + 1}: more than ${MAX_FER_ROWS} rows`);
+  });
+
+  it("a row's values at their edges: pixel 255 read, 256 refused; 2,304 values read, 2,303 and 2,305 refused; label 6 read, 7 refused", async () => {
+    const { loadFer2013 } = await import("../src/train/fer2013.js");
+    const { writeFileSync } = await import("node:fs");
+    const dir = tempDir("fer-row");
+    const row = (label: number, pixels: number[]) => `${label},${pixels.join(" ")},Training`;
+    const read = (r: string) => {
+      const f = join(dir, "r.csv");
+      writeFileSync(f, `emotion,pixels,Usage\n${r}\n`);
+      return loadFer2013(f, ["Training"]);
+    };
+    const ok = await read(row(6, new Array(2304).fill(255)));
+    expect([ok.labels[0], ok.pixels[0], ok.pixels[2303]]).toEqual([6, 255, 255]);
+    await expect(read(row(0, [256, ...new Array(2303).fill(0)]))).rejects.toThrow(/row 1: pixel 1 is over 255/);
+    await expect(read(row(0, new Array(2303).fill(0)))).rejects.toThrow(/row 1: pixels has 2303 values, expected 2304/);
+    await expect(read(row(0, new Array(2305).fill(0)))).rejects.toThrow(/row 1: pixels has 2305 values, expected 2304/);
+    await expect(read(row(7, new Array(2304).fill(0)))).rejects.toThrow(/row 1: emotion is "7", expected an integer 0\.\.6/);
+  });
+
   it("a line longer than MAX_FER_LINE is refused with its row, without buffering the rest of it", async () => {
     const { loadFer2013Splits, MAX_FER_LINE } = await import("../src/train/fer2013.js");
     const { writeFileSync } = await import("node:fs");
