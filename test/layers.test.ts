@@ -234,6 +234,11 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     expect(() => new SeparableConv2D({ name: "big", filters: 2, kernelSize: 33 })).toThrow(/big: kernel_size \[33,33\] is not supported \(each in 1..31\)/);
     expect(() => new Conv2D({ name: "fast", filters: 2, strides: 5 })).toThrow(/fast: strides \[5,5\] is not supported \(each in 1..4\)/);
     expect(() => new Conv2D({ name: "both", filters: 2, strides: 2, dilationRate: 2 })).toThrow(/both: strides \[2,2\] with dilation_rate \[2,2\]/);
+    // each at its edge: 1 and the maximum are taken, 0 and one past the maximum refused
+    for (const [field, key, max] of [["kernel_size", "kernelSize", 31], ["strides", "strides", 4], ["dilation_rate", "dilationRate", 8]] as const) {
+      for (const v of [1, max]) expect(() => new Conv2D({ filters: 2, [key]: [v, 1] }), `${key} ${v}`).not.toThrow();
+      for (const v of [0, max + 1]) expect(() => new Conv2D({ name: "edge", filters: 2, [key]: [1, v] })).toThrow(`layer edge: ${field} [1,${v}] is not supported (each in 1..${max})`);
+    }
     expect(() => new Add({ name: "join" }).apply([x0, new Conv2D({ filters: 3, padding: "same" }).apply(x0)])).toThrow(ModelFormatError);
     expect(() => new Dense({ name: "d", units: 0 })).toThrow(/layer d: units/);
     expect(() => new Activation({ name: "act", activation: "erf" as any })).toThrow(/act: activation "erf" is not supported \(expected one of linear, relu/);
