@@ -8,6 +8,6 @@ export const EMOTION_COLORS: Readonly<Record<string, RGB>> = {
 };
 
 /** Labels outside the seven emotions (a model with other classes) are drawn in green. */
-export const OTHER_COLOR: RGB = [0, 255, 0];
+const OTHER_COLOR: RGB = [0, 255, 0];
 
 export const colorOf = (label: string): RGB => EMOTION_COLORS[label] ?? OTHER_COLOR;

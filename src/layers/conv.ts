@@ -14,9 +14,9 @@ import { ActivatedLayer, expectImage, size, type LayerArgs, type Shape, type Wei
 // - 3×3 stride 1 no dilation: the ResEZAP kernels (depthwise3x3, conv3x3_4x8, the fused separable3x3);
 // - anything else: the general register-tiled conv2d_4x8 / depthwise_conv, activation clamped in their epilogue.
 
-export const MAX_KERNEL = 31;
-export const MAX_STRIDE = 4;
-export const MAX_DILATION = 8;
+const MAX_KERNEL = 31;
+const MAX_STRIDE = 4;
+const MAX_DILATION = 8;
 
 export interface ConvArgs extends LayerArgs {
   filters: number;

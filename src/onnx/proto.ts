@@ -126,13 +126,13 @@ export const AttributeType = Object.freeze({
 const DATA_LOCATION_EXTERNAL = 1;
 
 /** Name of a TensorProto.DataType number, for messages ("FLOAT", "type 99"). */
-export function dataTypeName(type: number): string {
+function dataTypeName(type: number): string {
   for (const [k, v] of Object.entries(DataType)) if (v === type) return k;
   return `type ${type}`;
 }
 
 /** Name of an AttributeProto.AttributeType number, for messages ("INTS", "type 99"). */
-export function attributeTypeName(type: number): string {
+function attributeTypeName(type: number): string {
   for (const [k, v] of Object.entries(AttributeType)) if (v === type) return k;
   return `type ${type}`;
 }
@@ -1058,7 +1058,7 @@ const scratchU32 = new Uint32Array(1);
 const scratchF32 = new Float32Array(scratchU32.buffer);
 
 /** IEEE 754 half-precision bits to a number. */
-export function float16ToNumber(h: number): number {
+function float16ToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const e = (h >>> 10) & 0x1f;
   const m = h & 0x3ff;
@@ -1068,7 +1068,7 @@ export function float16ToNumber(h: number): number {
 }
 
 /** bfloat16 bits (the high half of a float32) to a number. */
-export function bfloat16ToNumber(h: number): number {
+function bfloat16ToNumber(h: number): number {
   scratchU32[0] = (h & 0xffff) << 16;
   return scratchF32[0];
 }

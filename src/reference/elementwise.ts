@@ -3,7 +3,7 @@
 import { Act, BinaryKind } from "../abi/nn.js";
 
 /** erfc x for any x, to about 1e-15 relative: a positive-term series of erf below 2, a continued fraction above. */
-export function erfcRef(x: number): number {
+function erfcRef(x: number): number {
   if (x < 0) return 2 - erfcRef(-x);
   if (x < 2) return 1 - erfRef(x);
   // erfc x = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), evaluated from the tail
@@ -13,7 +13,7 @@ export function erfcRef(x: number): number {
 }
 
 /** erf x: 2/√π·e^{−x²}·Σ 2ⁿx^{2n+1}/(1·3·…·(2n+1)), all terms positive; 1 − erfc for |x| ≥ 2. */
-export function erfRef(x: number): number {
+function erfRef(x: number): number {
   if (x < 0) return -erfRef(-x);
   if (x >= 2) return 1 - erfcRef(x);
   let term = x, sum = x;
@@ -28,7 +28,7 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const clamp01 = (v: number) => Math.min(Math.max(v, 0), 1);
 
 /** One activation of kind (Act) with params [p0, p1, p2, p3], as documented in src/abi/nn.ts. */
-export function activationScalarRef(v: number, kind: number, params: ArrayLike<number>): number {
+function activationScalarRef(v: number, kind: number, params: ArrayLike<number>): number {
   const p0 = params[0], p1 = params[1], p2 = params[2];
   switch (kind) {
     case Act.Relu:
