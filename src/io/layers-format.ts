@@ -28,7 +28,7 @@ export interface ModelJSON {
 export function modelFromArtifacts(json: ModelJSON, groups: ArrayBuffer[], file = "model.json", inputShape?: number[]): Model {
   const model = buildTopology(withInputShape(json.modelTopology, inputShape, file), file);
   // a model whose declared input leaves dimensions free can be rebuilt for another shape (Model.forInputShape)
-  if (inputShape && hasFreeInput(json.modelTopology)) model.reshaper = (shape) => modelFromArtifacts(json, groups, file, shape);
+  if (inputShape && inputShapeHolders(json.modelTopology).free.length > 0) model.reshaper = (shape) => modelFromArtifacts(json, groups, file, shape);
   const entries = (json.weightsManifest ?? []).map((g) => g.weights);
   const weights = decodeWeights(entries, groups, file);
   assignWeights(model, weights, file);
@@ -47,24 +47,28 @@ export function modelFromArtifacts(json: ModelJSON, groups: ArrayBuffer[], file 
   return model;
 }
 
-/**
- * The topology with its input's free (null) dimensions set from `shape` (a copy; the original is not changed).
- * Without `shape`, a free dimension is refused here with the way out named.
- */
-function withInputShape(topology: any, shape: number[] | undefined, file: string): any {
+/** Where the input's batch shape is written (an InputLayer, a Sequential's first layer, or build_input_shape), and which of those leave dimensions free. */
+function inputShapeHolders(topology: any): { holders: { obj: any; key: string }[]; free: { obj: any; key: string }[] } {
   const root = topology?.model_config ?? topology;
   const config = root?.config;
   const layers: any[] | undefined = Array.isArray(config) ? config : config?.layers;
-  if (!Array.isArray(layers)) return topology;
-  // where the input's batch shape is written: an InputLayer, the first layer of a Sequential, or build_input_shape
   const holders: { obj: any; key: string }[] = [];
+  if (!Array.isArray(layers)) return { holders, free: [] };
   for (const l of layers) {
     const c = l?.config;
     if (!c) continue;
     for (const key of ["batch_input_shape", "batch_shape", "batchInputShape"]) if (Array.isArray(c[key]) && (l.class_name === "InputLayer" || l === layers[0])) holders.push({ obj: c, key });
   }
   if (!holders.length && Array.isArray(config?.build_input_shape)) holders.push({ obj: config, key: "build_input_shape" });
-  const free = holders.filter((h) => h.obj[h.key].slice(1).some((d: unknown) => d === null || d === -1));
+  return { holders, free: holders.filter((h) => h.obj[h.key].slice(1).some((d: unknown) => d === null || d === -1)) };
+}
+
+/**
+ * The topology with its input's free (null) dimensions set from `shape` (a copy; the original is not changed).
+ * Without `shape`, a free dimension is refused here with the way out named.
+ */
+function withInputShape(topology: any, shape: number[] | undefined, file: string): any {
+  const { holders, free } = inputShapeHolders(topology);
   if (!free.length) {
     if (shape) {
       const fixed = holders[0]?.obj[holders[0].key]?.slice(1);
@@ -89,15 +93,6 @@ function withInputShape(topology: any, shape: number[] | undefined, file: string
   }
   if (Array.isArray(cconfig?.build_input_shape)) set(cconfig, "build_input_shape");
   return copy;
-}
-
-function hasFreeInput(topology: any): boolean {
-  try {
-    withInputShape(topology, undefined, "");
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 function buildTopology(topology: any, file: string): Model {
