@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -100,6 +100,16 @@ function runSh(b: Block): void {
     expect(r.status, `README.md:${b.line}: "${c}" exited ${r.status}:\n${r.out}`).toBe(0);
   }
 }
+
+describe("README.md figures", () => {
+  it("the browser bundle's size is the build's, within 5 % (npm run build:browser prints it)", () => {
+    const row = readFileSync(join(ROOT, "README.md"), "utf8").split("\n").find((l) => l.startsWith("| browser bundle"));
+    const stated = Number(/\| ([\d,]+) KB \|/.exec(row ?? "")?.[1].replace(/,/g, ""));
+    expect(stated, `README.md's browser bundle row: ${row}`).toBeGreaterThan(0);
+    const built = statSync(join(ROOT, "dist", "resezap.browser.min.js")).size / 1000;
+    expect(Math.abs(stated - built) / built, `README.md says ${stated} KB, the build is ${built} KB`).toBeLessThan(0.05);
+  });
+});
 
 describe("README.md code blocks run as written", () => {
   it("dist/ is built (npm run build)", () => {
