@@ -100,7 +100,7 @@ export function renderResults(r) {
     L.push(`## Face detection: ${d.frame}, ${d.cascade}, ours vs OpenCV.js ${d.opencvjs}${nat ? ` and native OpenCV ${nat.opencv}` : ""} (same run, same parameters)`, "");
     L.push(
       "Medians in ms per frame, RGBA to boxes. *ours*: one thread, the cascade compiled for the frame (`FaceDetector({ compile: \"always\" })`: what a stream runs from its tenth frame of a size on); *generic*: one thread, `FaceDetector({ compile: false })`, what runs where compiling is refused; *2 threads*: `createDetectorPool({ workers: 1, compile: \"always\" })`, the calling thread and one worker. Engines alternate over " +
-        `${d.rounds ?? 1} round(s) to share the host's drift.`,
+        `${d.rounds ?? 1} round(s), so a drift in the machine's speed falls on each alike.`,
       "",
     );
     L.push("| settings | ours | generic | 2 threads | OpenCV.js | native OpenCV, 1 thread | vs OpenCV.js | vs native | same boxes |", "|---|---:|---:|---:|---:|---:|---:|---:|:---:|");
@@ -145,7 +145,7 @@ export function renderResults(r) {
 
   if (r.training) {
     const tr = r.training;
-    L.push("## Training throughput: whole steps of batch 64 on both cores (issue 6)", "");
+    L.push("## Training throughput: whole steps of batch 64 on both cores", "");
     L.push("Forward in training mode (ghost batch norm of 32), label-smoothed loss, backward, Adam; random faces in memory on both sides.",
       `Ours on ${tr.workers} worker_threads (\`${tr.resezap.build}\` build) and PyTorch on ${tr.workers} threads alternate in rounds of ${tr.steps_per_round} steps (medians; \`node --experimental-wasm-relaxed-simd benchmarks/train-speed.mjs\`).`, "");
     L.push("| engine | images/s | rounds | epoch of 28,709 faces |", "|---|---:|---|---:|");
@@ -188,14 +188,14 @@ export function renderResults(r) {
   }
   if (r.training) {
     const tr = r.training;
-    t.push(["training ≥ 240 images/s on both cores (issue's PyTorch figure, 120 s per epoch)", `${tr.resezap.images_per_s} (${tr.epoch_s} s per epoch)`, tr.resezap.images_per_s >= 240]);
+    t.push(["training ≥ 240 images/s on both cores (an epoch of FER2013 in 120 s)", `${tr.resezap.images_per_s} (${tr.epoch_s} s per epoch)`, tr.resezap.images_per_s >= 240]);
     if (tr.ratio) t.push(["training faster than PyTorch measured in the same run", `×${f(tr.ratio)}`, tr.ratio > 1]);
   }
   if (r.realtime) t.push(["≥ 30 frames/s at 640×480, real-time settings (Node, one core)", `${f(r.realtime.realtime.fps, 1)}`, r.realtime.realtime.fps >= 30]);
   if (r.browser?.fps) t.push(["≥ 30 frames/s at 640×480, real-time settings (browser worker)", `${f(r.browser.fps, 1)}`, r.browser.fps >= 30]);
   for (const [key, size] of [["yunet", "640×480"], ["yunet320", "320×256"]]) {
     const q = r.generalModels?.[key]?.ratios?.["ort-web"]?.batch1;
-    if (q) t.push([`YuNet ≥ ×3 ORT Web at ${size}, one thread (bound: the 128-bit f32 ceiling, see the notes)`, `×${f(q)}`, q >= 3]);
+    if (q) t.push([`YuNet ≥ ×3 ORT Web at ${size}, one thread (bounded by the 128-bit f32 ceiling: docs/benchmarks.md)`, `×${f(q)}`, q >= 3]);
   }
   if (r.realtime?.yunet) t.push(["YuNet default: ≥ 60 frames/s at 640×480, whole frame (Node, one core)", `${f(r.realtime.yunet.fps, 1)}`, r.realtime.yunet.fps >= 60]);
   if (r.browser_yunet?.fps) t.push(["YuNet default: ≥ 30 frames/s at 640×480 (browser worker)", `${f(r.browser_yunet.fps, 1)}`, r.browser_yunet.fps >= 30]);
@@ -228,11 +228,11 @@ function renderCeiling(r, best, h) {
     const sl = c.simd.load_gmacs === undefined ? "—" : f(c.simd.load_gmacs);
     L.push(`The plain-SIMD build (a multiply then an add) is held to the relaxed rate too: its multiplies issue where the fused ones do, and its loads' loop ran at ${sl} G MAC/s here. Its own run of the ceiling kernel, ${f(c.simd.gmacs)} G MAC/s, is not a bound: there the multiply sits in each chain with the add (a ← a·k + m, two latencies a step), while the kernels' products are independent of their sums.`, "");
   }
-  L.push("*With the pointwise's loads*: the same multiply-adds fed as the pointwise kernel's inner loop feeds them (two weight vectors and four broadcast inputs from L1 for every 8, into 8 sums; `multiplyAddLoadCeiling`), with no other work: where it falls short of the ceiling, loading from L1 costs on this host at that moment, whatever the kernels" +
+  L.push("*With the pointwise's loads*: the same multiply-adds fed as the pointwise kernel's inner loop feeds them (two weight vectors and four broadcast inputs from L1 for every 8, into 8 sums; `multiplyAddLoadCeiling`), with no other work: where it falls short of the ceiling, loading from L1 costs on this machine in this run, whatever the kernels" +
     (hc && hc.rounds_load_gmacs ? `; in the head-to-head rounds it ran at ${hc.rounds_load_gmacs.map((x, i) => `${f(x)} (${f((x / hc.rounds_gmacs[i]) * 100, 0)} %)`).join(", ")}.` : "."), "");
   const rows = [];
   const ours1 = h && !h.error ? h.engines.resezap.batch1_ms : best.batch1_ms;
-  rows.push(["resezap batch 1 now" + (h && !h.error ? " (head to head)" : ""), `${f(ours1, 3)} ms`, g(ours1)]);
+  rows.push(["resezap batch 1, this run" + (h && !h.error ? " (head to head)" : ""), `${f(ours1, 3)} ms`, g(ours1)]);
   rows.push(["target: ≤ 0.5 ms a face", "0.500 ms", g(0.5)]);
   if (h && !h.error) {
     const e = h.engines;
