@@ -6,6 +6,7 @@ import { detectCommand } from "./detect.js";
 import { facesCommand } from "./faces.js";
 import { trainCommand } from "./train.js";
 import { evalCommand } from "./eval.js";
+import { videoCommand } from "./video.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 import { COMMAND_SPECS, commandHelp } from "./options.js";
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   detect: detectCommand,
   train: trainCommand,
   eval: evalCommand,
+  video: videoCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */
