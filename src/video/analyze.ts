@@ -6,7 +6,7 @@ import type { Model } from "../model.js";
 import { loadModel } from "../onnx/load.js";
 import { DEFAULT_MODEL_JSON } from "../paths.js";
 import { annotate, recognize, type RecognizedFace } from "../recognize.js";
-import { decodeFrames, type DecodedFrame } from "./decode.js";
+import { decodeFrames, firstFrame, type DecodedFrame } from "./decode.js";
 import { checkOutputName, startEncoder, type FrameSink } from "./encode.js";
 import { probeVideo, type VideoInfo } from "./ffmpeg.js";
 import { argmaxLabel, ProbabilitySmoother } from "./smooth.js";
@@ -58,7 +58,9 @@ export function videoPlan(info: VideoInfo, o: AnalyzeVideoOptions): { every: num
   if (!(to > from)) throw new ArgumentError(`to: expected seconds after from (${from}), found ${to}`);
   if (from >= info.duration) throw new ArgumentError(`from: ${from} s is past the end of ${info.file} (${info.duration} s)`);
   const end = Math.min(to, Number.isNaN(info.duration) ? Infinity : info.duration);
-  return { every, from, to, total: Math.round((end - from) * info.fps) };
+  // the frames from the first at or after `from` to the last before `end` (NaN: the end is unknown)
+  const total = Number.isFinite(end) ? Math.max(0, Math.ceil(end * info.fps - 1e-6) - firstFrame(info, from)) : NaN;
+  return { every, from, to, total };
 }
 
 /** The analysed frames of a video file, in order; memory holds a few frames whatever the video's length. */
@@ -71,7 +73,7 @@ export async function* analyzeVideo(file: string, options: AnalyzeVideoOptions =
   const smoother = new ProbabilitySmoother(smooth);
   const model = modelOption === undefined || typeof modelOption === "string" ? await loadModel(modelOption ?? DEFAULT_MODEL_JSON) : modelOption;
   const detector = YuNetDetector.default();
-  const first = Math.round(from * info.fps);
+  const first = firstFrame(info, from);
   const sink: FrameSink | null = out === undefined ? null : startEncoder(out, info, { from, to });
   let faces: VideoFace[] = [];
   // an analysed frame is yielded once its span is known: at the next analysed frame, or at the end
@@ -81,7 +83,7 @@ export async function* analyzeVideo(file: string, options: AnalyzeVideoOptions =
     for await (const frame of decodeFrames(info, { from, to })) {
       decoded++;
       if (frame.index % every === 0) {
-        const time = round6(from + frame.index / info.fps);
+        const time = round6((first + frame.index) / info.fps);
         faces = analyse(frame, time);
         if (pending) yield pending;
         pending = { time, frame: first + frame.index, span: round6(every / info.fps), faces };

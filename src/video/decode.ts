@@ -12,7 +12,7 @@ export interface TimeRange {
   to: number;
 }
 
-/** A decoded frame: RGB, 3 bytes a pixel; index counts from the range's start. */
+/** A decoded frame: RGB, 3 bytes a pixel; index counts from the range's first frame (firstFrame). */
 export interface DecodedFrame {
   index: number;
   data: Uint8Array;
@@ -21,14 +21,27 @@ export interface DecodedFrame {
   channels: 3;
 }
 
-/** FFmpeg's input arguments for a range: -ss before -i seeks fast and, as frames are decoded, exactly. */
+/** The number of the first frame at or after `from` seconds (frame k is at k / fps). */
+export function firstFrame(info: VideoInfo, from: number): number {
+  return Math.max(0, Math.ceil(from * info.fps - 1e-6));
+}
+
+/**
+ * FFmpeg's input arguments for a range: -ss before -i seeks fast and, as frames are decoded, exactly. The seek
+ * lands just before the first frame's time, not at `from`: the constant-rate output starts its clock at the seek
+ * point, and a first frame half a frame after it would be doubled to fill the empty slot. The length ends just
+ * before the first frame at or after `to`, for the same reason.
+ */
 export function rangeInputArgs(info: VideoInfo, range: TimeRange): string[] {
-  return [...(range.from > 0 ? ["-ss", String(range.from)] : []), ...(Number.isFinite(range.to) ? ["-t", String(range.to - range.from)] : []), "-i", fileArg(info.file)];
+  const k = firstFrame(info, range.from), end = firstFrame(info, range.to);
+  const seek = k > 0 ? (k - 0.01) / info.fps : 0;
+  return [...(seek > 0 ? ["-ss", seek.toFixed(6)] : []), ...(Number.isFinite(range.to) ? ["-t", ((end - 0.01) / info.fps - seek).toFixed(6)] : []), "-i", fileArg(info.file)];
 }
 
 /**
  * The frames of `range` at a constant rate of info.fps (a variable-rate file's frames are repeated or dropped to
- * it, so frame i is at from + i / fps and an encoder fed these frames at that rate stays in step with the audio).
+ * it, so frame i is at (firstFrame + i) / fps and an encoder fed these frames at that rate stays in step with the
+ * audio).
  */
 export async function* decodeFrames(info: VideoInfo, range: TimeRange): AsyncGenerator<DecodedFrame> {
   const { width, height } = info;

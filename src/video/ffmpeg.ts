@@ -22,8 +22,7 @@ export interface VideoInfo {
 
 /** Spawns an FFmpeg tool; a missing binary becomes one ResezapError saying how to install it. */
 export function spawnTool(tool: "ffmpeg" | "ffprobe", args: string[]): ChildProcess {
-  const p = spawn(tool, ["-hide_banner", "-loglevel", "error", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-  return p;
+  return spawn(tool, ["-hide_banner", "-loglevel", "error", ...args], { stdio: ["pipe", "pipe", "pipe"] });
 }
 
 /** A path as FFmpeg must be given it: "file:" keeps a name with a colon or a leading dash from being read as a protocol or an option. */
