@@ -178,6 +178,7 @@ describe.skipIf(!HAS_FFMPEG)("resezap video", () => {
       ["--out not a video name", () => [clip, "--out", join(dir, "o.txt")], /^resezap: video: --out .*o\.txt: name the video \.mp4, /],
       ["--out in a missing folder", () => [clip, "--out", "/nonexistent/o.mp4"], /^resezap: video: --out \/nonexistent\/o\.mp4: the folder \/nonexistent does not exist$/],
       ["--out is the input", () => [clip, "--jsonl", clip], /^resezap: video: --jsonl .*clip\.mkv is the input video$/],
+      ["--jsonl a folder", () => [clip, "--every", "10", "--jsonl", dir], /^resezap: video: --jsonl .*: cannot write \(EISDIR\)$/],
       ["--timeline not .png", () => [clip, "--timeline", "t.jpg"], /^resezap: video: --timeline t\.jpg: the picture is written as PNG; name it \.png$/],
       ["--summary with --jsonl -", () => [clip, "--summary", "--jsonl", "-"], /^resezap: video: --summary and --jsonl - would both write on stdout/],
       ["a Haar option", () => [clip, "--min-neighbors", "3"], /^resezap: video: unknown option --min-neighbors/],

@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { stat, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { dirname } from "node:path";
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, ResezapError } from "../errors.js";
 import { loadModel } from "../onnx/load.js";
 import { analyzeVideo, videoPlan } from "../video/analyze.js";
 import { checkOutputName } from "../video/encode.js";
@@ -45,21 +45,38 @@ export async function videoCommand(argv: string[]): Promise<void> {
   const totals = summary || timeline ? new TrackSummary(model.classNames ?? []) : null;
   const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;
   let last = plan.from;
+  // a reader that stops early (`| head`) closes the pipe: stop quietly, as other command-line tools do
+  let readerGone = false;
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    readerGone = true;
+  };
+  if (lines === process.stdout) process.stdout.on("error", onStdoutError);
+  let writeError: NodeJS.ErrnoException | null = null;
+  if (lines && lines !== process.stdout) lines.on("error", (e: NodeJS.ErrnoException) => (writeError = e));
+  const checkWrites = () => {
+    if (writeError) throw new ResezapError(`video: --jsonl ${jsonl}: cannot write (${writeError.code ?? writeError.message})`);
+  };
   try {
     for await (const r of analyzeVideo(file, { info, model, every, from, to, smooth, trackMemory, out, ...yunet, onProgress: progress ? (d, t) => progress.update(d, t) : undefined })) {
+      if (readerGone) return;
+      checkWrites();
       if (lines) await writeLine(lines, JSON.stringify({ time: r.time, frame: r.frame, faces: r.faces.map(({ track, box, score, landmarks, label, probabilities }) => ({ track, box, score, landmarks, label, probabilities })) }));
       totals?.add(r.time, r.span, r.faces);
       last = r.time + r.span;
     }
   } finally {
+    process.stdout.off("error", onStdoutError);
     progress?.done();
-    if (lines && lines !== process.stdout) await new Promise((resolve) => (lines as WriteStream).end(resolve));
+    if (lines && lines !== process.stdout && !writeError) await new Promise((resolve) => (lines as WriteStream).end(resolve));
   }
+  checkWrites();
   if (totals && summary) console.log(formatSummary(totals.totals()));
   if (totals && timeline) await writeFile(timeline, timelinePng(totals.tracks(), totals.labelNames, plan.from, last));
 }
 
 /** One line, waiting when the stream's buffer is full, so a slow disk or pipe bounds memory. */
 async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<void> {
-  if (!stream.write(line + "\n")) await once(stream, "drain");
+  // (an error rejects `once`; the stream's error handler has the say on it)
+  if (!stream.write(line + "\n")) await once(stream, "drain").catch(() => {});
 }

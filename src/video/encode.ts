@@ -19,7 +19,8 @@ export interface FrameSink {
 export function startEncoder(out: string, info: VideoInfo, range: TimeRange): FrameSink {
   const raw = ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", `${info.width}x${info.height}`, "-r", String(info.fps), "-i", "pipe:0"];
   const audio = info.hasAudio ? [...rangeInputArgs(info, range), "-map", "0:v:0", "-map", "1:a:0", "-shortest"] : ["-map", "0:v:0"];
-  const p = spawnTool("ffmpeg", ["-y", ...raw, ...audio, "-pix_fmt", "yuv420p", fileArg(out)]);
+  // yuv420p needs even sides: an odd one gets a black row or column
+  const p = spawnTool("ffmpeg", ["-y", ...raw, ...audio, "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", fileArg(out)]);
   const exit = exitOf(p);
   exit.catch(() => {});
   const failed = async (): Promise<never> => {
