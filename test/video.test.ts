@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tempDir } from "./temp-dir.js";
 import { analyzeVideo, type VideoFrameResult } from "../src/video/analyze.js";
 import { probeVideo } from "../src/video/ffmpeg.js";
+import { decodeFrames } from "../src/video/decode.js";
 import { recognize } from "../src/recognize.js";
 import { YuNetDetector } from "../src/detect/yunet.js";
 import { loadModel } from "../src/onnx/load.js";
@@ -138,6 +139,21 @@ describe.skipIf(!HAS_FFMPEG)("resezap video", () => {
     expect(part.map((r) => [r.frame, r.time])).toEqual([[6, 0.6], [8, 0.8], [10, 1], [12, 1.2], [14, 1.4]]);
     expect(part.at(-1)!.span).toBe(0.1);
     for (const r of part) expect(r.faces.map((f) => f.box), `frame ${r.frame}`).toEqual(expected(r.frame).map((f) => f.box));
+  });
+
+  it("the decoder waits for its reader: a pause after the first frame leaves no frames piling up in memory", async () => {
+    // 60 frames of 640×480 (55 MB as RGB): without backpressure FFmpeg would pour them into memory while the
+    // reader waits
+    const big = join(dir, "big.mkv");
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=2", "-c:v", "libx264", "-preset", "ultrafast", big);
+    const info = await probeVideo(big);
+    for await (const f of decodeFrames(info, { from: 0, to: Infinity })) {
+      expect(f.data.length).toBe(640 * 480 * 3);
+      const before = process.memoryUsage().arrayBuffers;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 << 20);
+      break;
+    }
   });
 
   it("stopping early stops FFmpeg: a break ends the loop at once and leaves no process behind", async () => {
