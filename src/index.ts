@@ -1,6 +1,7 @@
 // resezap: facial emotion recognition (ResEZAP) on hand-written AssemblyScript SIMD kernels. The Node entry:
 // the shared API (api.ts) plus what needs Node: PNG/JPEG decoding and encoding (pngjs needs zlib and streams;
-// jpeg-js is a bare specifier), worker_threads pools, writing model files and setting V8's relaxed-SIMD flag.
+// jpeg-js is a bare specifier), worker_threads pools, writing model files, setting V8's relaxed-SIMD flag, and
+// video files (FFmpeg spawned as a process).
 export * from "./api.js";
 export { decodePng, encodePng } from "./image/png.js";
 export { decodeImage } from "./image/decode.js";
@@ -10,3 +11,9 @@ export { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from 
 export type { YuNetDetectorPool, YuNetPoolOptions } from "./detect/yunet-pool.js";
 export { enableRelaxedSimd } from "./engine/relaxed.js";
 export { saveLayersModel } from "./io/save.js";
+export { analyzeVideo, type AnalyzeVideoOptions, type VideoFrameResult, type VideoFace } from "./video/analyze.js";
+export { probeVideo, type VideoInfo } from "./video/ffmpeg.js";
+export { FaceTracker, type TrackerOptions, type TrackInput } from "./video/tracker.js";
+export { ProbabilitySmoother } from "./video/smooth.js";
+export { TrackSummary, type TrackTotals } from "./video/summary.js";
+export { timelinePng } from "./video/timeline.js";

@@ -7,6 +7,7 @@ import { facesCommand } from "./faces.js";
 import { trainCommand } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { softTargetsCommand } from "./soft-targets.js";
+import { videoCommand } from "./video.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 import { COMMAND_SPECS, commandHelp } from "./options.js";
 
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   eval: evalCommand,
   "soft-targets": softTargetsCommand,
+  video: videoCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */

@@ -51,12 +51,22 @@ export const OPTIONS: Record<string, OptionSpec> = {
   quick: { default: "off", help: "fewer samples" },
   write: { default: "off", help: "write benchmarks/results.json and RESULTS.md" },
   "no-peers": { default: "off", help: "leave out the peer engines" },
+  jsonl: { value: "FILE|-", default: "stdout when nothing else is asked for", help: "one JSON line per analysed frame: time, frame, faces (track, box, score, landmarks, label, probabilities)" },
+  every: { value: "N", default: "1", help: "analyse every Nth frame (--out still draws every frame, with the last faces found)" },
+  from: { value: "T", default: "0", help: "start at T seconds into the video" },
+  to: { value: "T", default: "the end", help: "stop at T seconds into the video" },
+  smooth: { value: "SECONDS", default: "0: none", help: "exponential smoothing of each face's probabilities over time, with this time constant" },
+  "track-memory": { value: "SECONDS", default: "1", help: "a face unseen this long loses its track id" },
+  summary: { default: "off", help: "print per face track its time on screen and the share of each emotion" },
+  timeline: { value: "FILE.png", default: "none", help: "draw each track's emotion over time as a PNG" },
 };
 
 export interface CommandSpec {
   usage: string;
   summary: string;
   options: string[];
+  /** an option whose meaning differs for this command: its placeholder, default and help here */
+  overrides?: Record<string, Partial<OptionSpec>>;
 }
 
 const DETECTOR = ["detector", "score-threshold", "nms-threshold", "top-k", "longest-side", "scale-factor", "min-neighbors", "min-size", "max-size", "cascade"];
@@ -66,16 +76,23 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "tta", "json"] },
   faces: { usage: "faces <image.png|jpg...> [options]", summary: "the faces in each image: YuNet's boxes, scores and landmarks, or the Haar cascade's boxes", options: ["json", ...DETECTOR] },
   detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "margin", "tta", ...DETECTOR] },
-  train: { usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library", options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "soft", "soft-weight", "erase", "no-augment", "limit", "until", "resume", "quiet"] },
-  "soft-targets": { usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face", options: ["data", "out", "tta", "temperature"] },
+  train: {
+    usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
+    overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
+    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "soft", "soft-weight", "erase", "no-augment", "limit", "until", "resume", "quiet"],
+  },
+  "soft-targets": {
+    usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",
+    overrides: { out: { value: "FILE", default: "required", help: "the soft-targets file to write (gzipped when it ends in .gz)" } },
+    options: ["data", "out", "tta", "temperature"],
+  },
   eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "tta", "json", "confusion"] },
   bench: { usage: "bench [options]", summary: "the benchmark suite (ours; peers when run from a clone)", options: ["quick", "json", "write", "no-peers"] },
-};
-
-/** What --out means for the commands where it is not a picture. */
-const OUT_OF: Record<string, { value: string; help: string }> = {
-  train: { value: "DIR", help: "the run's folder: model, checkpoints, log, curves" },
-  "soft-targets": { value: "FILE", help: "the soft-targets file to write (gzipped when it ends in .gz)" },
+  video: {
+    usage: "video <file> [options]", summary: "faces, track ids and emotions through a video file (FFmpeg decodes and encodes)",
+    options: ["out", "jsonl", "every", "from", "to", "smooth", "track-memory", "summary", "timeline", "model", "score-threshold", "nms-threshold", "top-k", "longest-side"],
+    overrides: { out: { value: "FILE.mp4", default: "no video", help: "the video with boxes, labels and track ids drawn, at the source's frame rate, with its audio" } },
+  },
 };
 
 /** The parser's spec for a command: its flags and its options that take a value. */
@@ -88,11 +105,8 @@ export function parserSpec(command: string): { flags: string[]; values: string[]
 export function commandHelp(command: string): string {
   const c = COMMAND_SPECS[command];
   const rows = c.options.map((n) => {
-    const o = OPTIONS[n];
-    // --out is a folder of pictures for the image commands, the run's folder for train, a file for soft-targets
-    const own = n === "out" ? OUT_OF[command] : undefined;
-    const value = own?.value ?? o.value, help = own?.help ?? o.help, dflt = own ? "required" : o.default;
-    return [`--${n}${value ? ` ${value}` : ""}`, `${help} (default: ${dflt})`];
+    const o = { ...OPTIONS[n], ...c.overrides?.[n] };
+    return [`--${n}${o.value ? ` ${o.value}` : ""}`, `${o.help} (default: ${o.default})`];
   });
   const w = Math.max(...rows.map((r) => r[0].length));
   return [`usage: resezap ${c.usage}`, "", c.summary, "", "options:", ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`), `  ${"--debug".padEnd(w)}  print stack traces (every command)`, `  ${"--help".padEnd(w)}  this text`].join("\n");
