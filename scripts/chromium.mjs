@@ -30,8 +30,12 @@ export async function launchChromium(extraArgs = []) {
       return page;
     },
     async close() {
-      await context.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
+      // the profile goes even when closing fails; the failure itself is the caller's to see
+      try {
+        await context.close();
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
     },
   };
 }
