@@ -228,6 +228,13 @@ describe("ONNX import refuses what it does not run, by name", () => {
     const yunet = await loadOnnxModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"));
     expect(() => yunet.run(new Float32Array(10), [1, 3, 4, 4])).toThrow(ArgumentError);
     expect(() => yunet.run(new Float32Array(2 * 16 * 16), [1, 2, 16, 16])).toThrow(/input input is \[1, 3, height, width\], found dims \[1, 2, 16, 16\]/);
+    // a free height or width at its edges: 16,384 is taken, 16,385 and 0 refused; 1 passes the range check and is
+    // refused by the graph itself (its pooling needs more)
+    for (const [h, w] of [[16384, 32], [32, 16384]]) expect(yunet.forSize(h, w).model.inputShape).toEqual([h, w, 3]);
+    expect(() => yunet.forSize(16385, 32)).toThrow(/input height must be an integer in 1\.\.16384, found 16385$/);
+    expect(() => yunet.forSize(32, 16385)).toThrow(/input width must be an integer in 1\.\.16384, found 16385$/);
+    expect(() => yunet.forSize(0, 32)).toThrow(/input height must be an integer in 1\.\.16384, found 0$/);
+    expect(() => yunet.forSize(1, 32)).toThrow(/node MaxPool_5 \(MaxPool\): .* input 1×16 is smaller/);
     await expect(loadModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"))).rejects.toThrow(/free height or width.*pass inputSize/);
     const m = await loadModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"), { inputSize: [64, 96] });
     expect(m.inputShape).toEqual([64, 96, 3]);

@@ -564,4 +564,26 @@ describe("hostile bytes end in ModelFormatError or LimitError", () => {
     fails(() => decodeModel(tiny([huge]), "huge.onnx"), LimitError, /^huge\.onnx: tensor "huge" at byte \d+: expected at most 67108864 elements \(LIMITS\.maxTensorElements\), found dims \[65536, 65536\]$/);
     expect(performance.now() - t0).toBeLessThan(50);
   });
+
+  it("limits at their edges: the limit itself passes the check, one more is refused", () => {
+    const notLimit = (f: () => unknown) => {
+      let error: unknown = null;
+      try {
+        f();
+      } catch (e) {
+        error = e;
+      }
+      expect(error instanceof LimitError, String(error)).toBe(false);
+    };
+    // exactly maxOnnxBytes: read (and refused as no ONNX), not refused for its size
+    notLimit(() => decodeModel(new Uint8Array(LIMITS.maxOnnxBytes), "at.onnx"));
+    const g = new ProtoWriter();
+    const relu = node("Relu", [], [], "");
+    for (let i = 0; i < LIMITS.maxOnnxNodes; i++) g.message(F.graph.node, relu);
+    expect(decodeModel(wrap(g), "nodes.onnx").graph.nodes.length).toBe(LIMITS.maxOnnxNodes);
+    // 8192 × 8192 is maxTensorElements exactly: past the element check (then refused: 4 bytes of data); 8192 × 8193 is not
+    const claim = (h: number) => new ProtoWriter().int(F.tensor.dims, 8192).int(F.tensor.dims, h).int(F.tensor.dataType, DataType.FLOAT).string(F.tensor.name, "t").lenDelimited(F.tensor.rawData, new Uint8Array(4));
+    notLimit(() => decodeModel(tiny([claim(8192)]), "at.onnx"));
+    fails(() => decodeModel(tiny([claim(8193)]), "over.onnx"), LimitError, /^over\.onnx: tensor "t" at byte \d+: expected at most 67108864 elements \(LIMITS\.maxTensorElements\), found dims \[8192, 8193\]$/);
+  });
 });
