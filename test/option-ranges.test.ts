@@ -66,6 +66,38 @@ describe("CLI options at their edges", () => {
     });
   }
 
+  it("train: each numeric option at its edges (a value taken gets as far as reading --data, which is missing)", async () => {
+    const { trainCommand } = await import("../src/cli/train.js");
+    const base = ["--data", join(ROOT, "no-such-fer2013.csv"), "--out", join(ROOT, "no-such-run"), "--quiet"];
+    const check = async (args: string[], ok: boolean) => {
+      const e = await trainCommand([...base, ...args]).then(() => null, (x: Error) => x);
+      if (ok) expect(e?.message, args.join(" ")).toMatch(/no-such-fer2013\.csv: cannot open/);
+      else expect(e?.message, args.join(" ")).toMatch(new RegExp(`^train: --${args[args.length - 2].slice(2)} (must be|with)`));
+    };
+    const cases: [string, string, boolean][] = [
+      ["epochs", "1", true], ["epochs", "0", false], ["batch", "1", true], ["batch", "0", false], ["ghost", "1", true], ["ghost", "0", false],
+      ["seed", "0", true], ["seed", "-1", false], ["workers", "0", true], ["workers", "-1", false], ["limit", "1", true], ["limit", "0", false],
+      ["lr", "0", true], ["lr", "-0.0001", false], ["weight-decay", "0", true], ["weight-decay", "-0.0001", false],
+      ["smoothing", "0", true], ["smoothing", "-0.0001", false], ["erase", "1", true], ["erase", "1.0001", false], ["erase", "-0.0001", false],
+    ];
+    for (const [key, v, ok] of cases) await check([`--${key}`, v], ok);
+    // --until: an epoch from 1 to --epochs
+    await check(["--epochs", "3", "--until", "3"], true);
+    await check(["--epochs", "3", "--until", "4"], false);
+    await check(["--epochs", "3", "--until", "0"], false);
+    // --soft-weight in [0, 1], with --soft (whose file is read after the data)
+    await check(["--soft", "votes.csv", "--soft-weight", "1"], true);
+    await check(["--soft", "votes.csv", "--soft-weight", "1.0001"], false);
+  });
+
+  it("soft-targets --temperature in (0, 100] (a value taken gets as far as checking --out's folder, which is missing)", async () => {
+    const { softTargetsCommand } = await import("../src/cli/soft-targets.js");
+    for (const [v, ok] of [["100", true], ["100.0001", false], ["0", false], ["1e-9", true]] as const) {
+      const e = await softTargetsCommand(["--data", "fer.csv", "--out", join(ROOT, "no-such-folder", "t.gz"), "--temperature", v, "models/fer2013"]).then(() => null, (x: Error) => x);
+      expect(e?.message, v).toMatch(ok ? /no-such-folder does not exist$/ : new RegExp(`^soft-targets: --temperature must be a number in \\(0, 100\\], found "${v}"$`));
+    }
+  });
+
   it("detect --margin: 1 is taken, 1.0001 refused; 0 taken, -0.0001 refused", () => {
     const cli = (margin: string) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), "detect", "--json", "--margin", margin, "fixtures/faces48/00-angry.png"], { cwd: ROOT, encoding: "utf8" });
     for (const [v, ok] of [["1", true], ["1.0001", false], ["0", true], ["-0.0001", false]] as const) {
