@@ -5,8 +5,8 @@ import type { Model } from "./model.js";
 // C_in, output channels C_out and output size H_out × W_out:
 //   normal    = H_out·W_out·C_in·9·C_out                       (a normal 3×3 convolution)
 //   depthwise = H_out·W_out·C_in·9,  pointwise = H_out·W_out·C_in·C_out,  separable = depthwise + pointwise
-// Parameters: the layer's own; and, for the whole model, also as if every separable layer were a normal one
-// (9·C_in·C_out weights + C_out biases in place of 9·C_in + C_in·C_out + C_out).
+// Parameters: the layer's own; and, for the whole model, both ways whichever it was built with: every 3×3 layer
+// normal (9·C_in·C_out weights + C_out biases) or separable (9·C_in + C_in·C_out + C_out).
 
 export interface ConvCount {
   name: string;
@@ -19,28 +19,32 @@ export interface ConvCount {
 
 export interface OpCount {
   layers: ConvCount[];
-  total: { normal: number; separable: number; params: number; paramsNormal: number };
+  /** params: the model as built; paramsNormal, paramsSeparable: with every 3×3 layer normal, or separable */
+  total: { normal: number; separable: number; params: number; paramsNormal: number; paramsSeparable: number };
 }
 
 export function countOps(model: Model): OpCount {
   const layers: ConvCount[] = [];
-  let paramsNormal = 0;
+  let paramsNormal = 0, paramsSeparable = 0;
   for (const l of model.layers) {
     const params = l.countParams();
     const isSep = l instanceof SeparableConv2D;
     const isConv3 = l instanceof Conv2D && l.kernel === 3;
     if (!isSep && !isConv3) {
       paramsNormal += params;
+      paramsSeparable += params;
       continue;
     }
     const Cin = l.inputShapes[0][2];
     const [Ho, Wo, Cout] = l.output!.shape;
     const depthwise = Ho * Wo * Cin * 9, pointwise = Ho * Wo * Cin * Cout;
     layers.push({ name: l.name, normal: Ho * Wo * Cin * 9 * Cout, separable: depthwise + pointwise, depthwise, pointwise, params });
-    paramsNormal += 9 * Cin * Cout + (l.useBias ? Cout : 0);
+    const bias = l.useBias ? Cout : 0;
+    paramsNormal += 9 * Cin * Cout + bias;
+    paramsSeparable += 9 * Cin + Cin * Cout + bias;
   }
   const sum = (k: "normal" | "separable") => layers.reduce((s, x) => s + x[k], 0);
-  return { layers, total: { normal: sum("normal"), separable: sum("separable"), params: model.countParams(), paramsNormal } };
+  return { layers, total: { normal: sum("normal"), separable: sum("separable"), params: model.countParams(), paramsNormal, paramsSeparable } };
 }
 
 /** The table `resezap count` prints. */
@@ -54,6 +58,7 @@ export function formatCount(c: OpCount): string {
   const lines = all.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(w[i]) : cell.padStart(w[i]))).join("  "));
   lines.push("");
   lines.push(`multiplications: normal ${f(c.total.normal)}, separable ${f(c.total.separable)}, difference ${f(c.total.normal - c.total.separable)} (${(c.total.normal / c.total.separable).toFixed(2)}×)`);
-  lines.push(`parameters: ${f(c.total.params)} as built; ${f(c.total.paramsNormal)} with normal 3×3 convolutions; difference ${f(c.total.paramsNormal - c.total.params)}`);
+  const t = c.total;
+  lines.push(`parameters: normal ${f(t.paramsNormal)}, separable ${f(t.paramsSeparable)}, difference ${f(t.paramsNormal - t.paramsSeparable)} (${f(t.params)} as built)`);
   return lines.join("\n");
 }

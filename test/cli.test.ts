@@ -16,7 +16,7 @@ describe("resezap CLI", () => {
     const r = cli("count", "--json");
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.total).toEqual({ normal: 130075776, separable: 16909540, params: 54480, paramsNormal: 345319 });
+    expect(j.total).toEqual({ normal: 130075776, separable: 16909540, params: 54480, paramsNormal: 345319, paramsSeparable: 54480 });
     expect(j.layers).toHaveLength(9);
     expect(Object.keys(j.layers[0])).toEqual(["name", "normal", "separable", "depthwise", "pointwise", "params"]);
   });

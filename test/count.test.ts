@@ -1,6 +1,6 @@
 // The paper's figures, computed from the built models' shapes (src/count.ts has no constants).
 import { describe, expect, it } from "vitest";
-import { countOps, resezap } from "../src/index.js";
+import { countOps, formatCount, resezap } from "../src/index.js";
 
 describe("countOps: the paper's multiplication and parameter counts", () => {
   const sep = countOps(resezap());
@@ -32,6 +32,11 @@ describe("countOps: the paper's multiplication and parameter counts", () => {
     expect(normal.total.params).toBe(345_319);
     expect(resezap({ conv: "normal" }).countParams()).toBe(345_319);
     expect(normal.total.normal).toBe(130_075_776);
+    // both ways, whichever way the model was built: a normal build does not print "difference 0"
+    for (const c of [sep, normal]) {
+      expect([c.total.paramsNormal, c.total.paramsSeparable]).toEqual([345_319, 54_480]);
+      expect(formatCount(c)).toMatch(/^parameters: normal 345,319, separable 54,480, difference 290,839 \(\d{2,3},\d{3} as built\)$/m);
+    }
   });
 
   it("counts follow the shapes: a narrower ResEZAP gives other numbers", () => {
