@@ -12,6 +12,17 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist
 const io = JSON.parse(readFileSync(join(ROOT, "fixtures/reference-model/io.json"), "utf8"));
 
 describe("resezap CLI", () => {
+  it("classify, faces and detect print each file's result as it finishes: a bad file after a good one fails after its line", () => {
+    const bad = join(tempDir("cli"), "notes.png");
+    writeFileSync(bad, "not an image");
+    for (const [command, good] of [["classify", "fixtures/faces48/00-angry.png"], ["faces", "fixtures/faces/astronaut.png"], ["detect", "fixtures/faces/astronaut.png"]]) {
+      const r = cli(command, good, bad);
+      expect(r.status, `${command}: ${r.stderr}`).toBe(1);
+      expect(r.stdout, command).toMatch(new RegExp(`^${good.replace(/[./]/g, "\\$&")}: `));
+      expect(r.stderr, command).toMatch(/notes\.png: not a PNG or JPEG file/);
+    }
+  });
+
   it("count --json prints the paper's totals", () => {
     const r = cli("count", "--json");
     expect(r.status).toBe(0);

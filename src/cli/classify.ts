@@ -15,15 +15,14 @@ export async function classifyCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, parserSpec("classify"), "classify");
   if (p.positionals.length === 0) throw new ArgumentError("classify: expected one or more PNG or JPEG files");
   const model = await loadModel(modelDirOption(p));
-  const images = [];
-  for (const f of p.positionals) images.push(await readImage(f));
-  const results = classifyFaces(model, images, { tta: p.options.has("tta") ? "flip" : "none" }).map((r, i) => ({ file: p.positionals[i], ...r }));
-  if (p.options.has("json")) {
-    console.log(JSON.stringify(results));
-    return;
+  const tta = p.options.has("tta") ? "flip" : "none";
+  const json = p.options.has("json");
+  const results = [];
+  // each file's line as it is done (with --json, one document at the end)
+  for (const file of p.positionals) {
+    const [r] = classifyFaces(model, [await readImage(file)], { tta });
+    if (json) results.push({ file, ...r });
+    else console.log(`${file}: ${r.label} (${Object.entries(r.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ")})`);
   }
-  for (const r of results) {
-    const probs = Object.entries(r.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ");
-    console.log(`${r.file}: ${r.label} (${probs})`);
-  }
+  if (json) console.log(JSON.stringify(results));
 }
