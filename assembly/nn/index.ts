@@ -13,6 +13,9 @@ export { activation, prelu } from "./activation";
 export { binary } from "./binary";
 export { blockCopy, crop2d, transpose4 } from "./copy";
 export { resizeNearest, resizeBilinear } from "./resize";
+export { pointwise_i8, pointwise_i16 } from "./qpointwise";
+export { depthwise3x3_i8 } from "./qdepthwise";
+export { add_u8, avgPool2x2_u8, quantize_u8, dequantize_u8 } from "./qelementwise";
 export { run, execOp } from "./program";
 export { multiplyAddCeiling, multiplyAddLoadCeiling } from "./ceiling";
 

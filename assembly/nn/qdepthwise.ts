@@ -1,0 +1,70 @@
+import { requant4, narrow8, storeBytes8 } from "./qsimd";
+
+// Integer depthwise 3×3 convolution, one filter per channel, any stride, zero padding given as the rows
+// above (padT) and columns left (padL) of the image; Ho, Wo given (valid, stride 1: H − 2; same, stride 1:
+// H with padT = 1; same, stride 2: ceil(H/2) with padT = ((Ho − 1)·2 + 3 − H) >> 1).
+//   in:  [H, W, C] u8 with zero point zIn. Each tap reads 8 bytes (up to 7 past a pixel's last channel:
+//        leave 16 bytes after the tensor); the extra ones meet zero weights.
+//   w:   packDepthwiseI16's layout: i16 [9 taps][Cp], Cp = ceil8(C), zero-padded.
+//   q:   packRequant's block for Cp: i32 bias32 [Cp] (0 unless a quantized bias is wanted), f32 mul, f32 add.
+//   out: [Ho, Wo, C] u8 = clamp(round(acc·mul + add), qmin, qmax), acc = bias32 + Σ w·(x − zIn) over the
+//        taps inside the image (a tap outside reads real 0: nothing to add).
+// The zero point is subtracted from each tap as it is read (the bytes widened to i16, then i16x8.sub), not
+// folded into a per-channel constant as the pointwise kernels do, since the border pixels have fewer taps.
+// Products: i32x4.extmul_low/high_i16x8_s of 8 channels (i16 values in −255..255 × weights in −127..127),
+// added into two i32x4 sums. Channels go 8 at a time, the group's 9 weight vectors held in registers
+// across a whole output row; interior pixels take all 9 taps unconditionally, border pixels (padding)
+// only the taps inside the image.
+export function depthwise3x3_i8(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w: usize, q: usize, out: usize,
+                                Ho: i32, Wo: i32, stride: i32, padT: i32, padL: i32, qmin: i32, qmax: i32): void {
+  if (C <= 0 || Ho <= 0 || Wo <= 0) return;
+  const Cp = (C + 7) & ~7;
+  const px = <usize>C, row = <usize>W * px;
+  const tapBytes = <usize>Cp << 1;
+  const zv = i16x8.splat(<i16>zIn);
+  const lo = i8x16.splat(<i8>qmin), hi = i8x16.splat(<i8>qmax);
+  for (let oy = 0; oy < Ho; oy++) {
+    const iy = oy * stride - padT;
+    const ky0 = max(0, -iy), ky1 = min(3, H - iy);
+    const fullRows = ky0 == 0 && ky1 == 3;
+    const orow = out + <usize>oy * <usize>Wo * px;
+    for (let c = 0; c < C; c += 8) {
+      const n = min(8, C - c);
+      const wc = w + (<usize>c << 1);
+      const k0 = v128.load(wc), k1 = v128.load(wc + tapBytes), k2 = v128.load(wc + 2 * tapBytes);
+      const k3 = v128.load(wc + 3 * tapBytes), k4 = v128.load(wc + 4 * tapBytes), k5 = v128.load(wc + 5 * tapBytes);
+      const k6 = v128.load(wc + 6 * tapBytes), k7 = v128.load(wc + 7 * tapBytes), k8 = v128.load(wc + 8 * tapBytes);
+      const qc = q + (<usize>c << 2);
+      const bias0 = v128.load(qc), bias1 = v128.load(qc, 16);
+      const m0 = v128.load(qc + (<usize>Cp << 2)), m1 = v128.load(qc + (<usize>Cp << 2), 16);
+      const b0 = v128.load(qc + (<usize>Cp << 3)), b1 = v128.load(qc + (<usize>Cp << 3), 16);
+      for (let ox = 0; ox < Wo; ox++) {
+        const ix = ox * stride - padL;
+        let a0 = bias0, a1 = bias1;
+        if (fullRows && ix >= 0 && ix + 3 <= W) {
+          const p = inp + (<usize>iy * <usize>W + <usize>ix) * px + <usize>c;
+          { const v = i16x8.sub(v128.load8x8_u(p), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k0)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k0)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k1)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k1)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + 2 * px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k2)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k2)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + row), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k3)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k3)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + row + px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k4)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k4)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + row + 2 * px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k5)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k5)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + 2 * row), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k6)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k6)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + 2 * row + px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k7)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k7)); }
+          { const v = i16x8.sub(v128.load8x8_u(p + 2 * row + 2 * px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k8)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k8)); }
+        } else {
+          const kx0 = max(0, -ix), kx1 = min(3, W - ix);
+          for (let ky = ky0; ky < ky1; ky++) {
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = i16x8.sub(v128.load8x8_u(inp + <usize>((iy + ky) * W + ix + kx) * px + <usize>c), zv);
+              const k = v128.load(wc + <usize>(ky * 3 + kx) * tapBytes);
+              a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k));
+              a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k));
+            }
+          }
+        }
+        storeBytes8(orow + <usize>ox * px + <usize>c, narrow8(requant4(a0, m0, b0), requant4(a1, m1, b1), lo, hi), n);
+      }
+    }
+  }
+}
