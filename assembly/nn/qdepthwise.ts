@@ -9,8 +9,9 @@ import { requant4, narrow8, storeBytes8 } from "./qsimd";
 //   q:   packRequant's block for Cp: i32 bias32 [Cp] (0 unless a quantized bias is wanted), f32 mul, f32 add.
 //   out: [Ho, Wo, C] u8 = clamp(round(acc·mul + add), qmin, qmax), acc = bias32 + Σ w·(x − zIn) over the
 //        taps inside the image (a tap outside reads real 0: nothing to add).
-// The zero point is subtracted from each tap as it is read (the bytes widened to i16, then i16x8.sub), not
-// folded into a per-channel constant as the pointwise kernels do, since the border pixels have fewer taps.
+// The zero point: an interior pixel (all 9 taps inside) starts from bias32 − zIn·Σ_t w[t, c], computed
+// once a row from the weights in registers, and multiplies the bytes as they are; a border pixel (padding)
+// has fewer taps, so there zIn is subtracted from each byte read (i16x8.sub) instead.
 // Products: i32x4.extmul_low/high_i16x8_s of 8 channels (i16 values in −255..255 × weights in −127..127),
 // added into two i32x4 sums. Channels go 8 at a time, the group's 9 weight vectors held in registers
 // across a whole output row; interior pixels take all 9 taps unconditionally, border pixels (padding)
@@ -38,20 +39,26 @@ export function depthwise3x3_i8(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w:
       const bias0 = v128.load(qc), bias1 = v128.load(qc, 16);
       const m0 = v128.load(qc + (<usize>Cp << 2)), m1 = v128.load(qc + (<usize>Cp << 2), 16);
       const b0 = v128.load(qc + (<usize>Cp << 3)), b1 = v128.load(qc + (<usize>Cp << 3), 16);
+      // interior pixels start from bias32 − zIn·Σ_t w[t] and multiply the bytes as they are
+      const ksum = i16x8.add(i16x8.add(i16x8.add(k0, k1), i16x8.add(k2, k3)), i16x8.add(i16x8.add(k4, k5), i16x8.add(i16x8.add(k6, k7), k8)));
+      const zi = i32x4.splat(zIn);
+      const full0 = i32x4.sub(bias0, i32x4.mul(i32x4.extend_low_i16x8_s(ksum), zi));
+      const full1 = i32x4.sub(bias1, i32x4.mul(i32x4.extend_high_i16x8_s(ksum), zi));
       for (let ox = 0; ox < Wo; ox++) {
         const ix = ox * stride - padL;
         let a0 = bias0, a1 = bias1;
         if (fullRows && ix >= 0 && ix + 3 <= W) {
           const p = inp + (<usize>iy * <usize>W + <usize>ix) * px + <usize>c;
-          { const v = i16x8.sub(v128.load8x8_u(p), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k0)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k0)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k1)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k1)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + 2 * px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k2)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k2)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + row), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k3)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k3)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + row + px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k4)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k4)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + row + 2 * px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k5)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k5)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + 2 * row), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k6)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k6)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + 2 * row + px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k7)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k7)); }
-          { const v = i16x8.sub(v128.load8x8_u(p + 2 * row + 2 * px), zv); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k8)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k8)); }
+          a0 = full0; a1 = full1;
+          { const v = v128.load8x8_u(p); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k0)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k0)); }
+          { const v = v128.load8x8_u(p + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k1)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k1)); }
+          { const v = v128.load8x8_u(p + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k2)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k2)); }
+          { const v = v128.load8x8_u(p + row); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k3)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k3)); }
+          { const v = v128.load8x8_u(p + row + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k4)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k4)); }
+          { const v = v128.load8x8_u(p + row + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k5)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k5)); }
+          { const v = v128.load8x8_u(p + 2 * row); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k6)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k6)); }
+          { const v = v128.load8x8_u(p + 2 * row + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k7)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k7)); }
+          { const v = v128.load8x8_u(p + 2 * row + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k8)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k8)); }
         } else {
           const kx0 = max(0, -ix), kx1 = min(3, W - ix);
           for (let ky = ky0; ky < ky1; ky++) {

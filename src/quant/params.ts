@@ -116,9 +116,10 @@ export function pointwiseRequant(wq: Int8Array, C: number, F: number, sw: ArrayL
 }
 
 /**
- * Constants of a depthwise layer (per channel: F = C). Its kernel subtracts the input zero point from
- * each tap it reads (the taps outside the image are skipped, so a correction folded per channel would
- * be wrong at the borders), so bias32 is 0.
+ * Constants of a depthwise layer (per channel: F = C). bias32 is 0: the kernel handles the input zero
+ * point itself, since a border pixel (padding) has fewer taps than an interior one, so no one constant
+ * per channel fits all pixels (depthwise3x3_i8 folds −zIn·Σw for interior pixels from the weights it
+ * holds, and subtracts zIn from each byte at the borders).
  */
 export function depthwiseRequant(C: number, sw: ArrayLike<number>, inp: QuantParams, bias: ArrayLike<number> | null, out: QuantParams | null): Requant {
   return requant(C, sw, inp, bias, out);
