@@ -1,33 +1,9 @@
-// resezap for browsers and workers: the entry package.json's "browser" condition points at (dist/browser.js).
-// Everything of index.ts except what needs Node: decodePng/encodePng/decodeImage (pngjs needs Node's zlib and
-// streams), decodeJpeg (it imports the bare specifier "jpeg-js", which an unbundled page cannot resolve;
-// browsers decode JPEG and PNG themselves with createImageBitmap), createPool (worker_threads; use Web Workers),
-// saveLayersModel (writes files) and enableRelaxedSimd (sets a V8 flag; Chrome has relaxed SIMD on already).
-// Nothing imported here statically reaches node: modules or bare specifiers, so it loads as plain ESM from a
-// static server; test/web-e2e.test.ts checks that by walking the built import graph.
+// resezap for browsers and workers: the entry package.json's "browser" condition points at (dist/browser.js), and
+// the one scripts/build-browser.mjs bundles into dist/resezap.browser.min.js. The shared API (api.ts) plus
+// drawResults for a canvas. Left out, as they need Node: decoding and encoding files (browsers decode PNG and JPEG
+// themselves with createImageBitmap), worker_threads pools (use Web Workers), saveLayersModel (writes files) and
+// enableRelaxedSimd (sets a V8 flag; Chrome has relaxed SIMD on already).
 // The default cascade is read with node:fs: browsers fetch models/haarcascades/haarcascade_frontalface_default.xml
 // (defaultCascadeUrl()) and pass its text as the `cascade` option.
-export { resezap, EMOTIONS, type Emotion, type ResEZAPOptions } from "./resezap.js";
-export { Model, input, type NamedWeight } from "./model.js";
-export { loadLayersModel, type MemorySource } from "./io/load.js";
-export { countOps, formatCount, type OpCount, type ConvCount } from "./count.js";
-export { Layer, SymbolicTensor, type Shape } from "./layers/layer.js";
-export { SeparableConv2D, Conv2D, DepthwiseConv2D } from "./layers/conv.js";
-export { BatchNormalization, Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax, Dense, Dropout, Flatten, Reshape, Permute, Rescaling, Normalization, InputLayer } from "./layers/core.js";
-export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate } from "./layers/merge.js";
-export { ZeroPadding2D, Cropping2D, UpSampling2D, AveragePooling2D, MaxPooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D } from "./layers/pooling.js";
-export { SUPPORTED_LAYERS } from "./layers/registry.js";
-export { loadOnnxModel, loadModel, type LoadModelOptions } from "./onnx/load.js";
-export { OnnxModel, type OnnxTensor } from "./onnx/model.js";
-export { ONNX_OPS } from "./onnx/convert.js";
-export { ResezapError, ModelFormatError, ImageError, ArgumentError, LimitError } from "./errors.js";
-export { LIMITS } from "./limits.js";
-export { relaxedSimdSupported, defaultNNVariant, type NNVariant } from "./engine/wasm.js";
-export { toGrey } from "./image/grey.js";
-export { resizeToFloat } from "./image/resize.js";
-export type { ImageLike, GreyImage } from "./image/types.js";
-export { modelToArtifacts } from "./io/save.js";
-export { classifyFaces, preprocessFace, type Classification } from "./classify.js";
-export { recognize, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
-export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, YuNetDetector, decodeYuNet, yunetUrl, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions, type DetectedFace, type YuNetOptions } from "./detect/index.js";
-export { drawBox, drawLabel } from "./image/draw.js";
+export * from "./api.js";
+export { drawResults, type CanvasLike, type DrawableResult } from "./draw-canvas.js";

@@ -82,7 +82,7 @@ export function preprocessFace(img: ImageLike, what = "image", out?: Float32Arra
   return dst;
 }
 
-export function labelsOf(model: Model): string[] {
+function labelsOf(model: Model): string[] {
   const n = model.outputShape[model.outputShape.length - 1];
   const names = model.classNames ?? (n === EMOTIONS.length ? [...EMOTIONS] : Array.from({ length: n }, (_, i) => `class_${i}`));
   return names;
@@ -115,15 +115,48 @@ export function preprocessAligned(img: ImageLike, landmarks: Landmarks, out?: Fl
   return dst;
 }
 
+/** Test-time averaging: "flip" also classifies each face mirrored left to right and averages the two results. */
+export type TestTimeAveraging = "none" | "flip";
+
+/** The tta option, checked: undefined is "none". */
+export function ttaOf(tta: unknown, what: string): TestTimeAveraging {
+  if (tta === undefined || tta === "none" || tta === false) return "none";
+  if (tta === "flip" || tta === true) return "flip";
+  throw new ArgumentError(`${what}: tta must be "none" or "flip", found ${JSON.stringify(tta)}`);
+}
+
+/**
+ * model.predict over n preprocessed faces (x: [n, H, W, C] as `spec` says). With tta "flip" the mirrored faces
+ * run as a second batch and each face's probabilities are the mean of its two rows: twice the model's time, the
+ * same averaging as `resezap eval --tta`.
+ */
+export function predictFaces(model: Model, x: Float32Array, n: number, spec: FaceInput, tta: TestTimeAveraging = "none"): Float32Array {
+  const p = model.predict(x, n);
+  if (tta === "none" || n === 0) return p;
+  const { height: H, width: W, channels: C } = spec;
+  const mirrored = new Float32Array(x.length);
+  for (let i = 0; i < n * H; i++) {
+    const row = i * W * C;
+    for (let c = 0; c < W; c++) {
+      for (let k = 0; k < C; k++) mirrored[row + c * C + k] = x[row + (W - 1 - c) * C + k];
+    }
+  }
+  const q = model.predict(mirrored, n);
+  for (let i = 0; i < p.length; i++) p[i] = (p[i] + q[i]) / 2;
+  return p;
+}
+
 /** A face crop, with the landmarks of its face (in the crop's pixels) where it is to be aligned. */
 export type FaceCrop = ImageLike & { landmarks?: Landmarks };
 
 /**
  * Classifies face crops (each any size, RGBA/RGB/grey) in one batched call, with any face model's input. With
- * align, a crop that carries landmarks is rotated and scaled by them first (a crop without is taken whole).
+ * align, a crop that carries landmarks is rotated and scaled by them first (a crop without is taken whole); with
+ * tta "flip", each face is also classified mirrored and the two averaged (predictFaces).
  */
-export function classifyFaces(model: Model, faces: FaceCrop[], options: { preprocessing?: Preprocessing; align?: boolean } = {}): Classification[] {
+export function classifyFaces(model: Model, faces: FaceCrop[], options: { preprocessing?: Preprocessing; align?: boolean; tta?: TestTimeAveraging } = {}): Classification[] {
   const spec = faceInputOf(model, options.preprocessing, "classifyFaces");
+  const tta = ttaOf(options.tta, "classifyFaces");
   const per = spec.height * spec.width * spec.channels;
   const x = new Float32Array(faces.length * per);
   faces.forEach((f, i) => {
@@ -131,5 +164,5 @@ export function classifyFaces(model: Model, faces: FaceCrop[], options: { prepro
     if (options.align && f.landmarks) preprocessAligned(f, f.landmarks, slot, spec);
     else preprocessFace(f, `face ${i}`, slot, spec);
   });
-  return toClassifications(model, model.predict(x, faces.length), faces.length);
+  return toClassifications(model, predictFaces(model, x, faces.length, spec, tta), faces.length);
 }

@@ -1,32 +1,12 @@
-// resezap: facial emotion recognition (ResEZAP) on hand-written AssemblyScript SIMD kernels.
-export { resezap, EMOTIONS, type Emotion, type ResEZAPOptions } from "./resezap.js";
-export { Model, input, type NamedWeight } from "./model.js";
-export { loadLayersModel, type MemorySource } from "./io/load.js";
-export { countOps, formatCount, type OpCount, type ConvCount } from "./count.js";
-export { Layer, SymbolicTensor, type Shape } from "./layers/layer.js";
-export { SeparableConv2D, Conv2D, DepthwiseConv2D } from "./layers/conv.js";
-export { BatchNormalization, Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax, Dense, Dropout, Flatten, Reshape, Permute, Rescaling, Normalization, InputLayer } from "./layers/core.js";
-export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate } from "./layers/merge.js";
-export { ZeroPadding2D, Cropping2D, UpSampling2D, AveragePooling2D, MaxPooling2D, GlobalMaxPooling2D, GlobalAveragePooling2D } from "./layers/pooling.js";
-export { SUPPORTED_LAYERS } from "./layers/registry.js";
-export { loadOnnxModel, loadModel, type LoadModelOptions } from "./onnx/load.js";
-export { OnnxModel, type OnnxTensor } from "./onnx/model.js";
-export { ONNX_OPS } from "./onnx/convert.js";
-export { ResezapError, ModelFormatError, ImageError, ArgumentError, LimitError } from "./errors.js";
-export { LIMITS } from "./limits.js";
-export { relaxedSimdSupported, defaultNNVariant, type NNVariant } from "./engine/wasm.js";
-export { toGrey } from "./image/grey.js";
-export { resizeToFloat } from "./image/resize.js";
+// resezap: facial emotion recognition (ResEZAP) on hand-written AssemblyScript SIMD kernels. The Node entry:
+// the shared API (api.ts) plus what needs Node: PNG/JPEG decoding and encoding (pngjs needs zlib and streams;
+// jpeg-js is a bare specifier), worker_threads pools, writing model files and setting V8's relaxed-SIMD flag.
+export * from "./api.js";
 export { decodePng, encodePng } from "./image/png.js";
-export type { ImageLike, GreyImage } from "./image/types.js";
+export { decodeImage } from "./image/decode.js";
+export { decodeJpeg } from "./image/jpeg.js";
 export { createPool, type Pool } from "./pool.js";
 export { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from "./detect/pool.js";
 export type { YuNetDetectorPool, YuNetPoolOptions } from "./detect/yunet-pool.js";
 export { enableRelaxedSimd } from "./engine/relaxed.js";
-export { modelToArtifacts, saveLayersModel } from "./io/save.js";
-export { classifyFaces, preprocessFace, type Classification } from "./classify.js";
-export { recognize, classifyBoxes, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
-export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, YuNetDetector, decodeYuNet, yunetUrl, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions, type DetectedFace, type YuNetOptions } from "./detect/index.js";
-export { decodeImage } from "./image/decode.js";
-export { decodeJpeg } from "./image/jpeg.js";
-export { drawBox, drawLabel } from "./image/draw.js";
+export { saveLayersModel } from "./io/save.js";

@@ -5,7 +5,8 @@ import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
 import { YuNetDetector, type YuNetOptions } from "./detect/yunet.js";
 import type { Box } from "./detect/group.js";
 import type { DetectOptions } from "./detect/options.js";
-import { drawBox, drawLabel, type Color } from "./image/draw.js";
+import { colorOf } from "./draw-colors.js";
+import { drawBox, drawLabel } from "./image/draw.js";
 import { channelsOf } from "./image/grey.js";
 import type { ImageLike } from "./image/types.js";
 import { loadLayersModel } from "./io/load.js";
@@ -117,11 +118,6 @@ function cropImage(img: ImageLike, x: number, y: number, w: number, h: number): 
 }
 
 /** Colours per emotion for annotations. */
-const COLORS: Record<string, Color> = {
-  angry: [230, 40, 40], disgust: [120, 170, 30], fear: [150, 60, 200], happy: [250, 200, 0],
-  sad: [40, 110, 230], surprise: [250, 120, 0], neutral: [200, 200, 200],
-};
-
 /** A copy of the frame (as RGBA) with a box and "LABEL 87%" drawn for each face. */
 export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uint8ClampedArray; width: number; height: number } {
   const { width, height } = image;
@@ -139,7 +135,7 @@ export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uin
   const thick = Math.max(2, Math.round(Math.min(width, height) / 200));
   const scale = Math.max(1, Math.round(Math.min(width, height) / 240));
   for (const f of faces) {
-    const c = COLORS[f.label] ?? [0, 255, 0];
+    const c = colorOf(f.label);
     drawBox(out, f.box, c, thick);
     const text = `${f.label} ${Math.round(f.probabilities[f.label] * 100)}%`;
     const h = 7 * scale + 2 * scale;

@@ -1,14 +1,14 @@
 // Every CLI error path: exit status 1, one readable line on stderr naming the file, field or argument, no stack
 // trace (unless --debug). Runs the built dist/cli.js as a user does.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...args], { cwd: ROOT, encoding: "utf8" });
-const dir = mkdtempSync(join(tmpdir(), "resezap-cli-errors-"));
+const dir = tempDir("cli-errors");
 const file = (name: string, data: string | Uint8Array) => (writeFileSync(join(dir, name), data), join(dir, name));
 
 const FACE = "fixtures/faces48/00-angry.png";

@@ -1,11 +1,11 @@
 // The CLI as a user runs it: the built dist/cli.js in a child process.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...args], { cwd: ROOT, encoding: "utf8" });
@@ -84,7 +84,7 @@ describe("resezap CLI", () => {
         big.data[d] = big.data[d + 1] = big.data[d + 2] = src.data[s];
         big.data[d + 3] = 255;
       }
-    const file = join(mkdtempSync(join(tmpdir(), "resezap-cli-")), "big.png");
+    const file = join(tempDir("cli"), "big.png");
     writeFileSync(file, PNG.sync.write(big));
     const r = cli("classify", "--json", "--model", "fixtures/reference-model", file);
     expect(r.status, r.stderr).toBe(0);
@@ -94,7 +94,7 @@ describe("resezap CLI", () => {
   });
 
   it("bad input: one readable line on stderr and exit 1", () => {
-    const d = mkdtempSync(join(tmpdir(), "resezap-cli-"));
+    const d = tempDir("cli");
     const bad = join(d, "bad.png");
     writeFileSync(bad, "not a png at all");
     const cases: [string[], RegExp][] = [

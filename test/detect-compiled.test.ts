@@ -267,11 +267,18 @@ describe("compiled stage sums: the f32 sum and its exact fallback", () => {
     return d;
   };
 
-  it("the cascade is as intended: exact sum below the threshold, its f32 rounding on it", () => {
+  it("the loaded stage is as intended: exact sum below the threshold, its f32 rounding on it and inside the band", () => {
     const c = loadCascade(xml);
-    expect(c.stageThreshold[0]).toBe(target);
-    expect(1 + 2 ** -24 + 2 ** -25).toBeLessThan(target);
-    expect(Math.fround(1 + 2 ** -24 + 2 ** -25)).toBe(target);
+    const thr = c.stageThreshold[0];
+    expect(thr).toBe(target);
+    const trees = Array.from({ length: c.stageTrees[0] }, (_, t) => c.treeFirstLeaf[c.stageFirstTree[0] + t]);
+    const exact = trees.reduce((a, l) => a + c.leaves[l + 1], 0); // both leaves of each stump are equal
+    expect(exact, "OpenCV's f64 sum rejects").toBeLessThan(thr);
+    const rights = Math.fround(exact), diffs = trees.map((l) => Math.fround(c.leaves[l] - c.leaves[l + 1]));
+    expect(rights, "the f32 sum would pass").toBe(thr);
+    const band = sumBand(rights, diffs, thr);
+    expect(band.lo <= rights && rights < band.hi, `band ${band.lo}..${band.hi}`).toBe(true);
+    expect(rights).toBeGreaterThanOrEqual(sumBand(rights, diffs, thr, 0).hi); // closed, the band lets the f32 sum decide
   });
 
   it("every window rejected, as the scalar scan rejects it; with no band, all would pass", () => {

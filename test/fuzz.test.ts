@@ -1,9 +1,7 @@
 // A few hundred mutated inputs per parser (scripts/fuzz.mjs runs 10,000+): each must give a valid result or
 // a ResezapError naming the file or field — never a WASM trap, another exception, or a case over the time bound.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as index from "../src/index.js";
 import * as fer from "../src/train/fer2013.js";
 // @ts-expect-error plain ESM helpers shared with scripts/fuzz.mjs
@@ -12,6 +10,7 @@ import { loadBases } from "../scripts/lib/fuzz/fixtures.mjs";
 import { runCase } from "../scripts/lib/fuzz/run-case.mjs";
 // @ts-expect-error
 import { makeTargets, PARSERS } from "../scripts/lib/fuzz/targets.mjs";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SEED = Number(process.env.FUZZ_SEED ?? 20240607);
@@ -20,10 +19,9 @@ const CASES: Record<string, number> = { model: 250, cascade: 300, png: 300, jpeg
 const CASE_MS = 3000;
 
 const lib = { ...index, ...fer };
-const tmp = mkdtempSync(join(tmpdir(), "resezap-fuzz-test-"));
+const tmp = tempDir("fuzz-test");
 const targets = makeTargets(lib, { tmp });
 const bases = loadBases(ROOT, lib);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe(`fuzz (seed ${SEED}; FUZZ_SEED=n to change)`, () => {
   for (const parser of PARSERS as string[]) {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { decodeImage, decodeJpeg, decodePng, FaceDetector, ImageError, LIMITS, LimitError, loadCascade, loadLayersModel, ModelFormatError } from "../src/index.js";
 import { MAX_CASCADE_XML_CHARS } from "../src/detect/cascade.js";
 import { MAX_XML_ELEMENTS } from "../src/detect/xml.js";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MODEL = join(ROOT, "fixtures/reference-model");
@@ -214,9 +215,8 @@ describe("cascade limits and refusals", () => {
 describe("FER2013 CSV limits", () => {
   it("a line longer than MAX_FER_LINE is refused with its row, without buffering the rest of it", async () => {
     const { loadFer2013Splits, MAX_FER_LINE } = await import("../src/train/fer2013.js");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const file = join(mkdtempSync(join(tmpdir(), "resezap-fer-")), "long.csv");
+    const { writeFileSync } = await import("node:fs");
+    const file = join(tempDir("fer"), "long.csv");
     writeFileSync(file, "emotion,pixels,Usage\n0," + "1 ".repeat(MAX_FER_LINE) + ",Training\n");
     await expect(loadFer2013Splits(file, ["Training"])).rejects.toThrow(/long\.csv: row 1: line over 65536 characters/);
   });

@@ -1,9 +1,9 @@
 // Bad model files: each refused with one clear message naming the layer, weight or file.
-import { readFileSync, mkdtempSync, writeFileSync, copyFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadLayersModel, ModelFormatError, ArgumentError } from "../src/index.js";
+import { tempDir } from "./temp-dir.js";
 
 const DIR = new URL("../fixtures/reference-model/", import.meta.url).pathname;
 const json = () => JSON.parse(readFileSync(join(DIR, "model.json"), "utf8"));
@@ -74,7 +74,7 @@ describe("loadLayersModel refuses bad input by name", () => {
 
   it("files on disk: missing folder, missing shard, not JSON", async () => {
     await expect(loadLayersModel("/nonexistent/model")).rejects.toThrow(ArgumentError);
-    const d = mkdtempSync(join(tmpdir(), "resezap-"));
+    const d = tempDir("loader");
     copyFileSync(join(DIR, "model.json"), join(d, "model.json"));
     await expect(loadLayersModel(d)).rejects.toThrow(/weight shard group1-shard1of1.bin is missing/);
     writeFileSync(join(d, "model.json"), "{ not json");

@@ -1,11 +1,10 @@
 // createPool (worker_threads) and saving: both run the built package (dist/), as users do.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-ignore: the built package, checked as users get it
 import * as lib from "../dist/index.js";
 import { Random } from "../src/util/random.js";
+import { tempDir } from "./temp-dir.js";
 
 const DIR = new URL("../fixtures/reference-model/", import.meta.url).pathname;
 
@@ -29,7 +28,7 @@ describe("createPool and saveLayersModel", () => {
 
   it("a saved model loads back (here and in TF.js's format) with identical outputs and metadata", async () => {
     const model = await lib.loadLayersModel(DIR);
-    const dir = mkdtempSync(join(tmpdir(), "resezap-save-"));
+    const dir = tempDir("save");
     await lib.saveLayersModel(model, dir);
     const back = await lib.loadLayersModel(dir);
     const x = new Random(3).fill(4 * 2304, 0, 1);

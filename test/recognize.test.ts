@@ -1,8 +1,7 @@
 // The real-time system end to end: photo → Haar faces → 48×48 crops → ResEZAP → labels, in the library
 // and in `resezap detect`.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,6 +9,7 @@ import {
   input, Conv2D, Dense, GlobalAveragePooling2D, Model,
 } from "../src/index.js";
 import { resizeToFloat } from "../src/image/resize.js";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const fixture = (f: string) => decodeImage(readFileSync(join(ROOT, "fixtures", f)), f);
@@ -81,7 +81,7 @@ describe("recognize", () => {
 
 describe("resezap detect", () => {
   it("--json lists faces with box, label and seven probabilities; --out writes an annotated PNG", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "resezap-detect-")), "out.png");
+    const out = join(tempDir("detect"), "out.png");
     const r = cli("detect", "--detector", "haar", "--json", "--out", out, "fixtures/faces/astronaut.png");
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -94,7 +94,7 @@ describe("resezap detect", () => {
   });
 
   it("--out is checked before any work: format, folder, several inputs, name clashes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "resezap-out-"));
+    const dir = tempDir("out");
     try {
       const a = "fixtures/faces/astronaut.png", b = "fixtures/faces/obama_small.png", jpg = "fixtures/faces-jpeg/astronaut.jpg";
       for (const [args, re] of [

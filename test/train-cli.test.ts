@@ -1,17 +1,17 @@
 // resezap train / eval (src/cli/train.ts, src/cli/eval.ts) on the fixture's rows: files written each
 // epoch, --until stops, --resume continues from the checkpoint, eval --json's shape.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { evalCommand } from "../src/cli/eval.js";
 import { trainCommand } from "../src/cli/train.js";
+import { tempDir } from "./temp-dir.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
 describe("train and eval commands", () => {
   it("trains an epoch of two, resumes for the second, and evaluates the kept model", async () => {
-    const out = mkdtempSync(join(tmpdir(), "resezap-train-"));
+    const out = tempDir("train");
     const base = ["--data", SAMPLE, "--out", out, "--batch", "32", "--workers", "0", "--limit", "64", "--quiet"];
     await trainCommand([...base, "--epochs", "2", "--until", "1"]);
     for (const f of ["model.json", "group1-shard1of1.bin", "log.jsonl", "curves.png", "checkpoint/state.json", "checkpoint/optimizer.bin", "epochs/epoch-01/model.json"]) {

@@ -1,6 +1,5 @@
 // FER2013 CSV reading (plain and gzipped, errors by row number), augmentation and schedules.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -9,9 +8,10 @@ import { augmentBatch, flipBatch, NO_AUGMENT, REFERENCE_AUGMENT } from "../src/t
 import { loadFer2013, loadFer2013Splits, toFloat } from "../src/train/fer2013.js";
 import { learningRate } from "../src/train/schedule.js";
 import { Random } from "../src/util/random.js";
+import { tempDir } from "./temp-dir.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), "resezap-fer-"));
+const tmp = tempDir("fer");
 const lines = gunzipSync(readFileSync(SAMPLE)).toString("utf8").trim().split("\n");
 
 function withRows(edit: (rows: string[]) => void, name: string): string {

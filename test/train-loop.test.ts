@@ -1,7 +1,5 @@
 // The training loop on the fixture's rows, on this thread: the loss falls over a few steps; a checkpoint
 // (model in the TF.js Layers format + optimiser state) reloads to the same outputs and state.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadLayersModel } from "../src/io/load.js";
@@ -12,6 +10,7 @@ import { loadCheckpoint, saveCheckpoint, type EpochRecord } from "../src/train/c
 import { loadFer2013 } from "../src/train/fer2013.js";
 import { REFERENCE_CONFIG, TrainingSession, type TrainConfig } from "../src/train/loop.js";
 import { packParams } from "../src/train/trainer.js";
+import { tempDir } from "./temp-dir.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 
@@ -33,7 +32,7 @@ describe("training loop", () => {
     expect(losses[7]).toBeLessThan(losses[0] * 0.8);
     expect(s.opt.step).toBe(8);
 
-    const dir = mkdtempSync(join(tmpdir(), "resezap-ckpt-"));
+    const dir = tempDir("ckpt");
     const state = { epoch: 8, globalStep: 8, stepsPerEpoch: 1, config: cfg, history, best: null, optimizerStep: 8 };
     await saveCheckpoint(dir, model, s.opt.getState(), state);
     await saveLayersModel(model, dir);

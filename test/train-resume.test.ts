@@ -1,16 +1,15 @@
 // A training run in pieces (resezap train --until, then --resume) ends bit for bit where one uninterrupted run
 // ends; a resume with another recipe, another data file, or a damaged checkpoint is refused with one line.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { trainCommand } from "../src/cli/train.js";
 import { ArgumentError, ModelFormatError } from "../src/errors.js";
+import { tempDir } from "./temp-dir.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
-const root = mkdtempSync(join(tmpdir(), "resezap-resume-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir("resume");
 
 const args = (out: string, { data = SAMPLE, epochs = "3", limit = ["--limit", "48"] } = {}) =>
   ["--data", data, "--out", out, "--epochs", epochs, "--batch", "16", "--workers", "0", ...limit, "--seed", "7", "--quiet"];

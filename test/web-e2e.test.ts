@@ -1,10 +1,12 @@
-// The browser demo end to end: scripts/serve.mjs serves the package, headless Chromium (the system's, via
-// playwright-core) opens web/ with a fake webcam playing a .y4m made here from fixtures/faces/astronaut.png,
-// and the page must draw a labelled box; then an image chosen in the file input must be recognised exactly
-// as recognize() does it in Node. Skips, saying so, where no Chromium is installed.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// The browser demo end to end: scripts/serve.mjs serves the files `npm pack` would ship (so the demo works from
+// an installed package), headless Chromium (the system's, via playwright-core) opens web/ with a fake webcam
+// playing a .y4m made here from fixtures/faces/astronaut.png, and the page must draw a labelled box; then an
+// image chosen in the file input must be recognised exactly as recognize() does it in Node. Skips, saying so,
+// where no Chromium is installed.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkBrowserGraph } from "../scripts/check-browser-graph.mjs";
@@ -39,6 +41,20 @@ describe("browser entry", () => {
     expect(bad).toEqual([]);
   });
 
+  it("dist/resezap.browser.min.js is one file: no static import, only node: modules imported dynamically, the entry's every export", async () => {
+    const bundle = join(root, "dist/resezap.browser.min.js");
+    const text = readFileSync(bundle, "utf8");
+    expect(checkBrowserGraph(bundle)).toEqual({ files: [bundle], bad: [] });
+    const dynamic = [...text.matchAll(/import\(\s*"([^"]*)"\s*\)/g)].map((m) => m[1]);
+    expect(dynamic.every((d) => d.startsWith("node:"))).toBe(true);
+    // the WASM is inside: the inference and detection modules' base64 from the build, and not the training ones
+    const wasm = await import(join(root, "dist/generated/wasm.js"));
+    for (const m of ["nnSimd", "nnRelaxed", "haar"]) expect(text.includes(wasm[m]), m).toBe(true);
+    for (const m of ["train", "trainRelaxed", "nnScalar"]) expect(text.includes(wasm[m]), m).toBe(false);
+    const [min, entry] = await Promise.all([import(bundle), import(join(root, "dist/browser.js"))]);
+    expect(Object.keys(min).sort()).toEqual(Object.keys(entry).sort());
+  });
+
   it("package.json sends browsers to dist/browser.js", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     expect(pkg.exports["."].browser).toEqual({ types: "./dist/browser.d.ts", default: "./dist/browser.js" });
@@ -56,7 +72,8 @@ if (!exe) {
 
 describe.skipIf(!exe)("web demo in Chromium", () => {
   let tmp: string;
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: Awaited<ReturnType<typeof startServer>>; // the packaged files
+  let repoServer: Awaited<ReturnType<typeof startServer>>; // the repository: the benchmark page reads fixtures/
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Awaited<ReturnType<typeof browser.newPage>>;
   const pageErrors: string[] = [];
@@ -65,7 +82,15 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
     tmp = mkdtempSync(join(tmpdir(), "resezap-web-e2e-"));
     const y4m = join(tmp, "astronaut.y4m");
     writeY4m(join(root, "fixtures/faces/astronaut.png"), y4m);
-    server = await startServer({ port: 0 });
+    // the files the tarball holds, as `npm pack` lists them, copied to a folder of their own
+    const shipped = join(tmp, "package");
+    const [{ files }] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" }));
+    for (const { path } of files as { path: string }[]) {
+      mkdirSync(dirname(join(shipped, path)), { recursive: true });
+      copyFileSync(join(root, path), join(shipped, path));
+    }
+    server = await startServer({ port: 0, root: shipped });
+    repoServer = await startServer({ port: 0 });
     browser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`]);
     page = await browser.newPage();
     page.on("pageerror", (e) => pageErrors.push(String(e)));
@@ -76,6 +101,7 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await repoServer?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -104,15 +130,17 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
       expect(f.box[2]).toBeGreaterThan(60); // the astronaut's face is about 90 px wide at 640×480
     }
     expect(JSON.parse(s.results!).faces).toEqual(s.latest.faces);
-    // the box is on the overlay: the left edge of the latest box, halfway down, is painted. Read in one
-    // evaluate, as the page draws and publishes each frame's boxes in one task, so the two agree.
+    // drawResults painted the overlay: the left edge of the latest box halfway down, its label's tag just above
+    // the box, and each landmark; and not the cheek just inside the edge. Read in one evaluate, as the page draws and
+    // publishes each frame's boxes in one task, so the two agree.
     const painted = await page.evaluate(() => {
       const d = (window as any).resezapDemo;
-      const f = d.latest.faces[0];
-      const [x, y, , h] = f.box;
-      return (document.getElementById("overlay") as HTMLCanvasElement).getContext("2d")!.getImageData(x + 1, y + (h >> 1), 1, 1).data[3];
+      const [x, y, , h] = d.latest.faces[0].box;
+      const g = (document.getElementById("overlay") as HTMLCanvasElement).getContext("2d")!;
+      const alpha = (px: number, py: number) => g.getImageData(Math.round(px), Math.round(py), 1, 1).data[3];
+      return { edge: alpha(x + 1, y + (h >> 1)), tag: alpha(x + 2, y - 2), inside: alpha(x + 8, y + (h >> 1)), landmarks: (d.latest.faces[0].landmarks ?? []).map(([lx, ly]: number[]) => alpha(lx, ly)) };
     });
-    expect(painted).toBe(255);
+    expect(painted).toEqual({ edge: 255, tag: 255, inside: 0, landmarks: [255, 255, 255, 255, 255] });
     const shot = join(tmp, "web-e2e.png");
     await page.screenshot({ path: shot });
     console.log(
@@ -126,7 +154,7 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
   it("compiles the Haar detector in the worker from a frame size's tenth frame (the benchmark page, ?detector=haar)", async () => {
     const bench = await browser.context.newPage(); // a second page: newPage() hands out the demo's
     try {
-      await bench.goto(`${server.url}web/bench.html?n=3&warmup=10&detector=haar`);
+      await bench.goto(`${repoServer.url}web/bench.html?n=3&warmup=10&detector=haar`);
       await bench.waitForFunction(() => (window as any).resezapBench, null, { timeout: 60_000 });
       const r = await bench.evaluate(() => (window as any).resezapBench);
       expect(r.error, r.error).toBeUndefined();
@@ -158,6 +186,21 @@ describe.skipIf(!exe)("web demo in Chromium", () => {
     await page.screenshot({ path: join(tmp, "web-e2e-image.png") });
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it("a chosen file that is no image shows one error and keeps the picture; back to the webcam clears it", async () => {
+    const before = await page.evaluate(() => (window as any).resezapDemo.latest);
+    await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a picture") });
+    await page.waitForFunction(() => (window as any).resezapDemo.error !== null, null, { timeout: 10_000 });
+    const failed = await page.evaluate(() => ({ error: (window as any).resezapDemo.error, shown: document.getElementById("status")!.className, latest: (window as any).resezapDemo.latest }));
+    expect(failed.error).toMatch(/^notes\.txt: not an image this browser can decode/);
+    expect(failed.shown).toBe("error");
+    expect(failed.latest).toEqual(before);
+    await page.click("#webcam");
+    await page.waitForFunction(() => (window as any).resezapDemo.latest?.source === "webcam", null, { timeout: 20_000 });
+    const after = await page.evaluate(() => ({ error: (window as any).resezapDemo.error, shown: document.getElementById("status")!.className, text: document.getElementById("status")!.textContent }));
+    expect(after).toEqual({ error: null, shown: "", text: expect.stringMatching(/^running on the webcam/) });
+    expect(pageErrors).toEqual([]);
+  }, 40_000);
 
   it("with ?detector=haar the page runs the cascade at the real-time settings: a chosen image gives what recognize() with them gives in Node", async () => {
     const yPage = await browser.newPage();

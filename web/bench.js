@@ -25,7 +25,7 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 
 try {
   const pipeline = new Pipeline();
-  const { variant } = await pipeline.init(location.href, detector);
+  const { variant } = await pipeline.init(detector);
   const options = DEFAULT_OPTIONS[detector];
   const { runs, faces, scan } = await pipeline.bench(await frame(), { n, warmup, options });
   const ms = { detect: r3(median(runs.map((r) => r.detectMs))), classify: r3(median(runs.map((r) => r.classifyMs))), total: r3(median(runs.map((r) => r.totalMs))) };

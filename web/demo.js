@@ -19,11 +19,15 @@ window.resezapDemo = state;
 const pipeline = new Pipeline();
 const rolling = new Rolling(30);
 
+// state.error is the error on screen now: null once a later status replaces it
 function setStatus(text, isError = false) {
   $("status").textContent = text;
   $("status").classList.toggle("error", isError);
-  if (isError) state.error = text;
+  state.error = isError ? text : null;
 }
+
+const variantName = () => (state.variant === "relaxed" ? "relaxed SIMD" : "SIMD");
+const runningStatus = () => setStatus(`running on the webcam (${variantName()}) — or choose or drop an image`);
 
 function readSettings() {
   const num = (id, fallback) => {
@@ -44,7 +48,7 @@ function show(source, width, height, r) {
   state.frames++;
   rolling.push(performance.now(), r);
   state.fps = source === "webcam" ? rolling.fps : null;
-  state.latest = { source, width, height, faces: r.faces.map(({ box, label, score }) => ({ box, label, score: Math.round(score * 1000) / 1000 })), detectMs: r.detectMs, classifyMs: r.classifyMs, totalMs: r.totalMs };
+  state.latest = { source, width, height, faces: r.faces.map(({ box, label, score, landmarks }) => ({ box, label, score: Math.round(score * 1000) / 1000, ...(landmarks ? { landmarks } : {}) })), detectMs: r.detectMs, classifyMs: r.classifyMs, totalMs: r.totalMs };
   $("fps").textContent = fmt(state.fps);
   $("detectMs").textContent = fmt(rolling.mean("detectMs"));
   $("classifyMs").textContent = fmt(rolling.mean("classifyMs"));
@@ -96,16 +100,24 @@ function useWebcam() {
   still.hidden = true;
   video.hidden = false;
   $("webcam").hidden = true;
+  runningStatus();
 }
 
 // ---- a chosen or dropped image ----
 async function useImage(file) {
   if (!file) return;
+  let bitmap;
+  try {
+    // the browser decodes (PNG, JPEG, WebP…) so the page needs no decoder of its own
+    bitmap = await createImageBitmap(file);
+  } catch (e) {
+    // not an image: say so and leave the picture as it was (the webcam keeps running)
+    setStatus(`${file.name}: not an image this browser can decode (${e.message})`, true);
+    return;
+  }
   state.mode = "image";
   rolling.clear();
   try {
-    // the browser decodes (PNG, JPEG, WebP…) so the page needs no decoder of its own
-    const bitmap = await createImageBitmap(file);
     still.width = bitmap.width;
     still.height = bitmap.height;
     still.getContext("2d").drawImage(bitmap, 0, 0);
@@ -144,14 +156,14 @@ stage.addEventListener("drop", (e) => {
 // ---- start ----
 readSettings();
 try {
-  const info = await pipeline.init(location.href, detector);
+  const info = await pipeline.init(detector);
   state.variant = info.variant;
   state.status = "ready";
-  setStatus(`model loaded (${info.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}, ${info.detector === "yunet" ? "YuNet" : "Haar cascade"}); starting the webcam…`);
+  setStatus(`model loaded (${variantName()}, ${info.detector === "yunet" ? "YuNet" : "Haar cascade"}); starting the webcam…`);
   try {
     await startWebcam();
     state.status = "running";
-    setStatus(`running on the webcam (${info.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}) — or choose or drop an image`);
+    runningStatus();
   } catch (e) {
     state.status = "no-webcam";
     setStatus(`no webcam (${e.message}): choose or drop an image instead`, true);

@@ -35,16 +35,17 @@ export class Pipeline {
   }
 
   /**
-   * Fetches the detector (YuNet, or the cascade for detector "haar") and the model in the worker; URLs are
-   * resolved against this page.
+   * Fetches the detector (YuNet, or the cascade for detector "haar") and the model in the worker, from the
+   * package's models/ beside web/, so the page works wherever the package is served from.
    */
-  init(base = location.href, detector = "yunet") {
+  init(detector = "yunet") {
+    const url = (path) => new URL(`../models/${path}`, import.meta.url).href;
     return this.#call({
       type: "init",
       detector,
-      cascadeUrl: new URL("/models/haarcascades/haarcascade_frontalface_default.xml", base).href,
-      yunetUrl: new URL("/models/yunet/face_detection_yunet.onnx", base).href,
-      modelUrl: new URL("/models/fer2013/model.json", base).href,
+      cascadeUrl: url("haarcascades/haarcascade_frontalface_default.xml"),
+      yunetUrl: url("yunet/face_detection_yunet.onnx"),
+      modelUrl: url("fer2013/model.json"),
     });
   }
 

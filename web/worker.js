@@ -8,7 +8,8 @@
 //   { type: "frame", width, height, data, options }  → { faces, detectMs, classifyMs, totalMs, data }
 //   { type: "bench", width, height, data, options, n, warmup } → { runs: [{ detectMs, classifyMs, totalMs }], faces, scan }
 // data is the frame's RGBA ArrayBuffer, transferred both ways so no frame is copied.
-import { EmotionRecognizer, YuNetDetector, defaultNNVariant, recognize } from "../dist/browser.js";
+// The library as one file: the minified bundle with the WASM inside (scripts/build-browser.mjs).
+import { EmotionRecognizer, YuNetDetector, defaultNNVariant, recognize } from "../dist/resezap.browser.min.js";
 
 let recognizer = null;
 

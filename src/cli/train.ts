@@ -1,17 +1,15 @@
 import { ArgumentError } from "../errors.js";
-import { saveLayersModel } from "../io/save.js";
 import { resezap } from "../resezap.js";
 import { NO_AUGMENT, REFERENCE_AUGMENT } from "../train/augment.js";
-import { fingerprint, loadCheckpoint, saveCheckpoint, type EpochRecord, type RunState } from "../train/checkpoint.js";
-import { evaluateFerWithTta } from "../train/evaluate.js";
-import { loadFer2013Splits, type FerData } from "../train/fer2013.js";
-import { REFERENCE_CONFIG, TrainingSession, type TrainConfig } from "../train/loop.js";
-import { plotCurves } from "../train/plot.js";
+import { loadCheckpoint } from "../train/checkpoint.js";
+import { REFERENCE_CONFIG, type TrainConfig } from "../train/loop.js";
+import { trainRun } from "../train/run.js";
 import { numberOption, parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
 
 // resezap train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--until E] [--resume] …
-// Trains ResEZAP from scratch on the Training split with the reference recipe (Adam, one-cycle 4e-3, weight
+// Parses the options into a recipe (defaults: REFERENCE_CONFIG), checks a resumed run's, prints the progress;
+// the run itself is src/train/run.ts's trainRun. Trains ResEZAP from scratch on the Training split with the reference recipe (Adam, one-cycle 4e-3, weight
 // decay 1e-4, label smoothing 0.1, Keras-style augmentation), evaluates PublicTest after each epoch, keeps
 // the best PublicTest epoch as DIR/model.json, checkpoints every epoch, logs JSON lines to DIR/log.jsonl and
 // draws DIR/curves.png. A run goes in pieces: --until E stops after epoch E, --resume continues from the last
@@ -28,8 +26,6 @@ export async function trainCommand(args: string[]): Promise<void> {
   const int = (k: string, min: number) => numberOption(p, k, CMD, (v) => Number.isInteger(v) && v >= min, `an integer ≥ ${min}`);
   const pos = (k: string) => numberOption(p, k, CMD, (v) => v >= 0, "a number ≥ 0");
   const os = await import("node:os");
-  const fs = await import("node:fs/promises");
-  const path = await import("node:path");
   const workers = int("workers", 0) ?? Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
   const limit = int("limit", 1);
   const until = int("until", 1);
@@ -61,103 +57,55 @@ export async function trainCommand(args: string[]): Promise<void> {
   }
 
   function recipeFromOptions(): TrainConfig {
-    const optimizer = stringOption(p, "optimizer") ?? "adam";
+    const ref = REFERENCE_CONFIG;
+    const optimizer = stringOption(p, "optimizer") ?? ref.optimizer.kind;
     if (optimizer !== "adam" && optimizer !== "sgd") throw new ArgumentError(`${CMD}: --optimizer must be adam or sgd, found ${JSON.stringify(optimizer)}`);
-    const schedule = stringOption(p, "schedule") ?? "one-cycle";
+    const schedule = stringOption(p, "schedule") ?? ref.schedule;
     if (!["one-cycle", "cosine", "constant"].includes(schedule)) throw new ArgumentError(`${CMD}: --schedule must be one-cycle, cosine or constant, found ${JSON.stringify(schedule)}`);
-    const wd = pos("weight-decay") ?? 1e-4;
+    const wd = pos("weight-decay") ?? ref.optimizer.weightDecay;
     return {
-      ...REFERENCE_CONFIG,
-      epochs: int("epochs", 1) ?? 25,
-      batch: int("batch", 1) ?? 64,
-      ghost: int("ghost", 1) ?? 32,
-      seed: int("seed", 0) ?? 1,
-      lr: pos("lr") ?? (optimizer === "adam" ? 4e-3 : 0.05),
+      ...ref,
+      epochs: int("epochs", 1) ?? ref.epochs,
+      batch: int("batch", 1) ?? ref.batch,
+      ghost: int("ghost", 1) ?? ref.ghost,
+      seed: int("seed", 0) ?? ref.seed,
+      lr: pos("lr") ?? (optimizer === ref.optimizer.kind ? ref.lr : SGD_LR),
       schedule: schedule as TrainConfig["schedule"],
-      optimizer: optimizer === "adam" ? { kind: "adam", weightDecay: wd, eps: 1e-8 } : { kind: "sgd", weightDecay: wd, momentum: 0.9, nesterov: true },
-      smoothing: pos("smoothing") ?? 0.1,
+      optimizer: optimizer === "adam" ? { kind: "adam", weightDecay: wd, eps: ref.optimizer.eps } : { kind: "sgd", weightDecay: wd, momentum: 0.9, nesterov: true },
+      smoothing: pos("smoothing") ?? ref.smoothing,
       augment: p.options.has("no-augment") ? NO_AUGMENT : REFERENCE_AUGMENT,
     };
   }
 
-  const t0 = Date.now();
-  const splits = await loadFer2013Splits(data, ["Training", "PublicTest"]);
-  const cut = (d: FerData, n?: number): FerData => (n && n < d.n ? { n, pixels: d.pixels.slice(0, n * 2304), labels: d.labels.slice(0, n) } : d);
-  const train = cut(splits.Training, limit), test = splits.PublicTest;
-  if (train.n < cfg.batch) throw new ArgumentError(`${CMD}: ${train.n} training faces, fewer than one batch of ${cfg.batch}`);
-  const stepsPerEpoch = Math.floor(train.n / cfg.batch);
-  if (!quiet) process.stderr.write(`train: ${train.n} Training faces, ${test.n} PublicTest, read in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
-  const dataPrint = { ...(await fingerprint(data)), limit: limit ?? null };
-  const was = resumed?.state.data;
-  if (was && (was.sha256 !== dataPrint.sha256 || was.bytes !== dataPrint.bytes)) {
-    throw new ArgumentError(`${CMD}: --data ${data} is not the file the run in ${out} was trained on (${dataPrint.bytes} bytes, SHA-256 ${dataPrint.sha256.slice(0, 12)}…; the run's: ${was.bytes} bytes, ${was.sha256.slice(0, 12)}…)`);
-  }
-  if (resumed && resumed.state.stepsPerEpoch !== stepsPerEpoch) {
-    throw new ArgumentError(`${CMD}: the checkpoint was made with ${resumed.state.stepsPerEpoch} steps an epoch, this data gives ${stepsPerEpoch}`);
-  }
-
-  const model = resumed ? resumed.model : resezap({ seed: cfg.seed });
-  const session = new TrainingSession(model, cfg, stepsPerEpoch, workers);
-  const state: RunState = resumed
-    ? resumed.state
-    : { epoch: 0, globalStep: 0, stepsPerEpoch, config: cfg, history: [], best: null, optimizerStep: 0 };
-  state.data = dataPrint;
-  if (resumed) {
-    session.opt.setState(resumed.opt);
-    session.globalStep = resumed.state.globalStep;
-  }
-  await fs.mkdir(out, { recursive: true });
-  const log = path.join(out, "log.jsonl");
-  const append = (o: unknown) => fs.appendFile(log, JSON.stringify(o) + "\n");
-  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch });
-
   const tty = process.stderr.isTTY;
-  try {
-    for (let epoch = state.epoch + 1; epoch <= (until ?? cfg.epochs); epoch++) {
-      const e0 = performance.now();
-      let images = 0, runLoss = 0, runAcc = 0, k = 0;
-      const res = await session.epoch(train, epoch, (s) => {
-        images += s.images;
-        k++;
-        runLoss += (s.loss - runLoss) / Math.min(k, 50);
-        runAcc += (s.accuracy - runAcc) / Math.min(k, 50);
-        const secs = (performance.now() - e0) / 1000, ips = images / secs;
-        const left = (s.stepsPerEpoch - s.step) * s.images / ips + (cfg.epochs - epoch) * s.stepsPerEpoch * s.images / ips;
-        const line = `epoch ${epoch}/${cfg.epochs} step ${s.step}/${s.stepsPerEpoch} loss ${runLoss.toFixed(4)} acc ${(100 * runAcc).toFixed(1)}% lr ${s.lr.toExponential(2)} ${ips.toFixed(0)} img/s ETA ${fmtTime(left)}`;
-        if (quiet) return;
-        if (tty) process.stderr.write(`\r${line}\x1b[K`);
-        else if (s.step % 50 === 0 || s.step === s.stepsPerEpoch) process.stderr.write(line + "\n");
-      });
-      const secs = (performance.now() - e0) / 1000;
-      const { plain: ev, tta: evT } = evaluateFerWithTta(model, test);
-      const rec: EpochRecord = {
-        epoch, trainLoss: res.loss, trainAcc: res.accuracy, testAcc: ev.accuracy, testAccTta: evT.accuracy,
-        lr: session.lrAt(session.globalStep - 1), seconds: secs, imagesPerSecond: (stepsPerEpoch * cfg.batch) / secs,
-      };
-      state.history.push(rec);
-      state.epoch = epoch;
-      state.globalStep = session.globalStep;
-      const best = !state.best || ev.accuracy > state.best.testAcc;
-      if (best) {
-        state.best = { epoch, testAcc: ev.accuracy };
-        model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), training: { epoch, publicTestAccuracy: ev.accuracy, publicTestAccuracyTta: evT.accuracy } };
-        await saveLayersModel(model, out);
-      }
-      await saveCheckpoint(out, model, session.opt.getState(), state);
-      await append({ event: "epoch", ...rec, best });
-      await fs.writeFile(path.join(out, "curves.png"), plotCurves({
-        trainLoss: state.history.map((h) => h.trainLoss), trainAcc: state.history.map((h) => h.trainAcc), testAcc: state.history.map((h) => h.testAcc),
-      }, cfg.epochs));
-      if (!quiet) {
-        process.stderr.write(`${tty ? "\r" : ""}epoch ${epoch}/${cfg.epochs}: train loss ${res.loss.toFixed(4)} acc ${(100 * res.accuracy).toFixed(2)}%, PublicTest ${(100 * ev.accuracy).toFixed(2)}% (TTA ${(100 * evT.accuracy).toFixed(2)}%)${best ? " best" : ""}, ${secs.toFixed(0)} s, ${rec.imagesPerSecond.toFixed(0)} img/s\x1b[K\n`.replace(tty ? "" : "\x1b[K", ""));
-      }
-    }
-  } finally {
-    await session.close();
-  }
-  if (state.epoch < cfg.epochs) await append({ event: "paused", time: new Date().toISOString(), epoch: state.epoch, of: cfg.epochs, best: state.best });
-  else await append({ event: "done", time: new Date().toISOString(), best: state.best });
+  let images = 0, runLoss = 0, runAcc = 0, k = 0, epochShown = 0;
+  await trainRun({
+    data, out, config: cfg, workers, limit, until, resumed, what: CMD,
+    onStart({ train, test, readSeconds }) {
+      if (!quiet) process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
+    },
+    onStep(epoch, s, e0) {
+      if (epoch !== epochShown) [epochShown, images, runLoss, runAcc, k] = [epoch, 0, 0, 0, 0];
+      images += s.images;
+      k++;
+      runLoss += (s.loss - runLoss) / Math.min(k, 50);
+      runAcc += (s.accuracy - runAcc) / Math.min(k, 50);
+      const secs = (performance.now() - e0) / 1000, ips = images / secs;
+      const left = (s.stepsPerEpoch - s.step) * s.images / ips + (cfg.epochs - epoch) * s.stepsPerEpoch * s.images / ips;
+      const line = `epoch ${epoch}/${cfg.epochs} step ${s.step}/${s.stepsPerEpoch} loss ${runLoss.toFixed(4)} acc ${(100 * runAcc).toFixed(1)}% lr ${s.lr.toExponential(2)} ${ips.toFixed(0)} img/s ETA ${fmtTime(left)}`;
+      if (quiet) return;
+      if (tty) process.stderr.write(`\r${line}\x1b[K`);
+      else if (s.step % 50 === 0 || s.step === s.stepsPerEpoch) process.stderr.write(line + "\n");
+    },
+    onEpoch(rec, ev, best) {
+      if (quiet) return;
+      process.stderr.write(`${tty ? "\r" : ""}epoch ${rec.epoch}/${cfg.epochs}: train loss ${rec.trainLoss.toFixed(4)} acc ${(100 * rec.trainAcc).toFixed(2)}%, PublicTest ${(100 * ev.accuracy).toFixed(2)}% (TTA ${(100 * ev.accuracyTta).toFixed(2)}%)${best ? " best" : ""}, ${rec.seconds.toFixed(0)} s, ${rec.imagesPerSecond.toFixed(0)} img/s\x1b[K\n`.replace(tty ? "" : "\x1b[K", ""));
+    },
+  });
 }
+
+/** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
+const SGD_LR = 0.05;
 
 /** The recipe's options on the command line and the config field each sets (what a resumed run must not change). */
 const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {

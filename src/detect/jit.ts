@@ -41,7 +41,7 @@ export interface JitGeometry {
 const STAGE_EXACT = 0, STAGE0 = 2;
 
 /** The generic path's first stages (scan4.ts, before the gathered queue): stages up to this many stumps. */
-export const GENERIC_FIRST_STUMPS = 60;
+const GENERIC_FIRST_STUMPS = 60;
 /**
  * Stages the compiled scan runs on every group, before the queue: the first alone. Past it, the queue's
  * regrouping packs the survivors tighter (3.0 live lanes a group at stage 1 on the benchmark frame, against 2.4
@@ -49,9 +49,9 @@ export const GENERIC_FIRST_STUMPS = 60;
  * settings: 11.41 / 10.63 / 11.35 ms with the first stage alone (9 stumps), 11.21 / 10.82 / 11.20 with two
  * (25 stumps), 11.74 / 11.33 / 11.29 with three (52 stumps); at OpenCV's defaults 41.7, 44.2 and 44.9 ms.
  */
-export const COMPILED_FIRST_STAGES = 1;
+const COMPILED_FIRST_STAGES = 1;
 /** Weak classifiers (stumps or trees) compiled in all (compiledStageCount). */
-export const JIT_TOTAL_STUMP_BUDGET = 600;
+const JIT_TOTAL_STUMP_BUDGET = 600;
 /** Largest cascade compiled (stages, stumps in a stage, stumps in all); a larger one uses the generic scanner. */
 const JIT_MAX_STAGES = 100, JIT_MAX_STAGE = 2_000, JIT_MAX_STUMPS = 10_000;
 
@@ -70,7 +70,7 @@ export interface CompiledCascade {
  * hold 80 % of frontalface_default's stumps and under a fifth of the queue's work): left to the generic queue,
  * they cost little, and the module and its compile time shrink about fivefold.
  */
-export function compiledStageCount(stageTrees: ArrayLike<number>, first: number, budget: number): number {
+function compiledStageCount(stageTrees: ArrayLike<number>, first: number, budget: number): number {
   let k = 0, stumps = 0;
   while (k < stageTrees.length && (k < first || stumps + stageTrees[k] <= budget)) stumps += stageTrees[k++];
   return k;

@@ -1,4 +1,6 @@
 import { ArgumentError } from "../errors.js";
+import type { Cascade } from "./cascade.js";
+import type { CompileMode } from "./compiled-scans.js";
 
 // Detection parameters, with OpenCV's detectMultiScale defaults:
 //   scaleFactor 1.1  — the window grows 10% between scales (must be > 1)
@@ -44,4 +46,26 @@ function size(v: number | readonly [number, number], name: string): [number, num
     throw new ArgumentError(`${name}: expected a size in pixels (an integer ≥ 0, or [width, height]), found ${JSON.stringify(v)}`);
   }
   return wh as [number, number];
+}
+
+export interface FaceDetectorOptions extends DetectOptions {
+  /** a parsed cascade, or cascade XML text; default: the shipped haarcascade_frontalface_default.xml */
+  cascade?: Cascade | string;
+  /**
+   * Compile the cascade to WebAssembly for a frame size: the same results, faster (benchmarks/RESULTS.md).
+   * "auto" (the default, also `true`): once frames of one size keep coming — the COMPILE_AFTER_FRAMES-th (10th)
+   * frame of a size compiles (tens of milliseconds), which a stream soon repays and a few images would not;
+   * "always": at the first frame; "never" (also `false`): the generic SIMD scanner always.
+   * Stump cascades and trees of up to three nodes (alt2's); needs synchronous WebAssembly compilation (Node,
+   * workers); where the engine refuses it the generic scanner runs and FaceDetector.compileRefused says why.
+   */
+  compile?: boolean | "auto" | "always" | "never";
+}
+
+/** FaceDetectorOptions.compile, checked, with true and false as the modes they stand for. */
+export function compileMode(mode: FaceDetectorOptions["compile"] = "auto"): CompileMode {
+  if (mode !== true && mode !== false && mode !== "auto" && mode !== "always" && mode !== "never") {
+    throw new ArgumentError(`compile: expected true, false, "auto", "always" or "never", found ${JSON.stringify(mode)}`);
+  }
+  return mode === true ? "auto" : mode === false ? "never" : mode;
 }

@@ -42,7 +42,7 @@ export function packedSize(c: Cascade): number {
  * lanes reach that leaf. Per leaf [node, went left (v < threshold)] steps from the root; null when a tree has
  * more than SIMD_TREE_NODES nodes.
  */
-export function treePaths(c: Cascade, t: number): { leaf: number; steps: [number, boolean][] }[] | null {
+function treePaths(c: Cascade, t: number): { leaf: number; steps: [number, boolean][] }[] | null {
   const n = c.treeNodeCount[t], first = c.treeFirstNode[t];
   if (n > SIMD_TREE_NODES) return null;
   const out: { leaf: number; steps: [number, boolean][] }[] = [];

@@ -19,7 +19,7 @@ export interface Scale {
   winH: number;
 }
 
-export const MAX_SCALES = 4096;
+const MAX_SCALES = 4096;
 
 export function scaleList(
   imgW: number,

@@ -164,7 +164,3 @@ function decodeEntities(s: string, pos: number, fail: (pos: number, msg: string)
   });
 }
 
-/** The child elements of el named name. */
-export function childrenNamed(el: XmlElement, name: string): XmlElement[] {
-  return el.children.filter((c) => c.name === name);
-}

@@ -142,7 +142,7 @@ export function yunetInput(frame: ImageLike, scale = 1): YuNetInputSize & { data
 }
 
 /** Writes the frame's YuNet input of `size` (from yunetInputSize) into `data`, every value of it. */
-export function fillYunetInput(frame: ImageLike, size: YuNetInputSize, data: Float32Array): void {
+function fillYunetInput(frame: ImageLike, size: YuNetInputSize, data: Float32Array): void {
   const ch = channelsOf(frame, "frame");
   const { width: W, height: H } = frame;
   const { scaledWidth: sw, scaledHeight: sh, width: pw } = size;

@@ -1,7 +1,7 @@
 import { ArgumentError, ModelFormatError, ResezapError } from "../errors.js";
 import { size, type Layer, type SymbolicTensor } from "../layers/layer.js";
 import type { CTensor, Emitter, Fusion } from "./emitter.js";
-import { GraphPlan } from "./plan.js";
+import { GraphPlan, type InferenceStep } from "./plan.js";
 import { Op, OP_WORDS } from "../abi/nn.js";
 import type { NnExports } from "../generated/exports.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
@@ -44,45 +44,75 @@ export interface Program {
 /**
  * Compiles the graph from input to outputs. Several outputs are written one after another into one buffer
  * at the end of each example's run, so run() copies one block an example and execute() returns them packed.
+ * The steps: buffers (BufferPool), the emitter each layer writes its ops through, each plan step placed and
+ * emitted (placeStep, residualAlias), the outputs joined (joinOutputs), the op list written (writeProgram).
  */
 export function compile(layers: Layer[], input: SymbolicTensor, outputs: SymbolicTensor | SymbolicTensor[], variant?: NNVariant, rows = 1): Program {
   const outList = Array.isArray(outputs) ? outputs : [outputs];
   // rows > 1: a row-wise model (rowWise()) compiled for `rows` examples at once, each tensor [rows, ...shape]: its
   // Dense layers become one GEMM over the rows instead of a matrix-vector product an example
   const shapeOf = (t: SymbolicTensor): readonly number[] => (rows > 1 ? [rows, ...t.shape] : t.shape);
-  const isOutput = new Set(outList);
   const name = nnModuleName(variant);
-  const inst = instantiateSync(name);
-  const ex = inst.exports as unknown as NnExports;
+  const ex = instantiateSync(name).exports as unknown as NnExports;
   const arena = new Arena(ex);
   const plan = new GraphPlan(layers, outList);
-  const free: { ptr: number; bytes: number }[] = [];
+  const pool = new BufferPool(arena);
   const ops: number[][] = [];
-  const weightCache = new Map<Float32Array, number>();
+  const emitter = makeEmitter(arena, pool, ops);
+  const g: GraphState = { plan, shapeOf, isOutput: new Set(outList), tensors: new Map(), pool };
+  const inSlot = g.pool.slot(shapeOf(input), plan.uses(input), true);
+  g.tensors.set(input, inSlot);
+  for (const step of plan.inferenceSteps(input)) placeStep(g, step, emitter);
+  const outSlot = joinOutputs(g, outList, arena, ops);
+  const prog = writeProgram(arena, ops);
+  return {
+    arena, exports: ex, prog, nOps: ops.length, variant: name === "nnRelaxed" ? "relaxed" : "simd",
+    inPtr: inSlot.ptr, inSize: inSlot.size, outPtr: outSlot.ptr, outSize: outSlot.size, mark: arena.mark(), rows,
+  };
+}
 
-  const take = (floats: number): { ptr: number; bytes: number } => {
+/** Arena memory for tensors and scratch: freed blocks are reused, the smallest that fits first. */
+class BufferPool {
+  private readonly free: { ptr: number; bytes: number }[] = [];
+  constructor(private readonly arena: Arena) {}
+
+  take(floats: number): { ptr: number; bytes: number } {
     const bytes = Math.max(16, floats * 4 + 16); // +16: kernels may read one vector past a tail
+    const free = this.free;
     let best = -1;
     for (let i = 0; i < free.length; i++) {
       if (free[i].bytes >= bytes && (best < 0 || free[i].bytes < free[best].bytes)) best = i;
     }
     if (best >= 0) return free.splice(best, 1)[0];
-    return { ptr: arena.alloc(bytes), bytes };
-  };
-  const release = (s: { ptr: number; bytes: number }) => free.push({ ptr: s.ptr, bytes: s.bytes });
+    return { ptr: this.arena.alloc(bytes), bytes };
+  }
 
-  const newSlot = (t: SymbolicTensor, pinned = false): Slot => {
-    const n = size(shapeOf(t));
-    const b = take(n);
-    return { ptr: b.ptr, shape: shapeOf(t), size: n, buf: { ...b, refs: plan.uses(t), pinned } };
-  };
+  release(s: { ptr: number; bytes: number }): void {
+    this.free.push({ ptr: s.ptr, bytes: s.bytes });
+  }
 
-  const tensors = new Map<SymbolicTensor, Slot>();
-  const inSlot = newSlot(input, true);
-  tensors.set(input, inSlot);
+  /** A new buffer for a tensor of this shape with `refs` consumers to come. */
+  slot(shape: readonly number[], refs: number, pinned = false): Slot {
+    const n = size(shape);
+    const b = this.take(n);
+    return { ptr: b.ptr, shape, size: n, buf: { ...b, refs, pinned } };
+  }
+}
+
+/** What placing the plan's steps shares: the plan, the tensors placed so far, the buffers. */
+interface GraphState {
+  plan: GraphPlan;
+  shapeOf(t: SymbolicTensor): readonly number[];
+  isOutput: Set<SymbolicTensor>;
+  tensors: Map<SymbolicTensor, Slot>;
+  pool: BufferPool;
+}
+
+/** The emitter a layer writes through: weights stored once each, scratch buffers for the op, checked ops. */
+function makeEmitter(arena: Arena, pool: BufferPool, ops: number[][]): Emitter & { releaseScratch(): void } {
+  const weightCache = new Map<Float32Array, number>();
   let scratch: { ptr: number; bytes: number }[] = [];
-
-  const ctx: Emitter = {
+  return {
     weights(values: Float32Array): number {
       let p = weightCache.get(values);
       if (p === undefined) {
@@ -93,7 +123,7 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
       return p;
     },
     scratch(floats: number): number {
-      const b = take(floats);
+      const b = pool.take(floats);
       scratch.push(b);
       return b.ptr;
     },
@@ -102,77 +132,90 @@ export function compile(layers: Layer[], input: SymbolicTensor, outputs: Symboli
       for (const a of args) if (!Number.isInteger(a) || a < 0 || a > 0x7fffffff) throw new ResezapError(`internal: op ${code} argument ${a}`);
       ops.push([code, ...args]);
     },
+    releaseScratch(): void {
+      for (const s of scratch) pool.release(s);
+      scratch = [];
+    },
   };
+}
 
-  for (const step of plan.inferenceSteps(input)) {
-    const { layer } = step;
-    const t = layer.output!;
-    const slotOf = (s: SymbolicTensor) => {
-      const slot = tensors.get(s);
-      if (!slot) throw new ModelFormatError(`layer ${layer.name}: input from ${s.layer.name} is not computed before it`);
-      return slot;
-    };
-    const ins = t.inputs.map(slotOf);
-    if (step.identity) {
-      const buf = ins[0].buf;
-      buf.refs += plan.uses(t) - 1;
-      if (isOutput.has(t)) buf.pinned = true;
-      tensors.set(t, { ptr: buf.ptr, shape: shapeOf(t), size: size(shapeOf(t)), buf });
-      continue;
-    }
-    const residualSlot = step.residual && slotOf(step.residual);
-    const fuse: Fusion = {
-      affine: step.bn?.affine(), residual: residualSlot?.ptr, activation: step.activation?.act,
-      pool: step.pool && { poolSize: step.pool.poolSize, strides: step.pool.strides },
-    };
-    const consumed = residualSlot ? [...ins, residualSlot] : ins;
-    const outT = step.output;
-    // The residual's last use is this op: write the output over it (one tensor less in cache; block 1 of
-    // ResEZAP reads two 271 KB tensors and writes a third). Safe because the pointwise epilogue reads each
-    // residual element just before it stores that element, and only for whole blocks of 8 channels (a
-    // partial block is finished from memory after its store), and only where the residual is not also an
-    // input of the op (a separable op reads input rows after it has written earlier output rows).
-    const aliasable = residualSlot && residualSlot.buf.refs === 1 && !residualSlot.buf.pinned && !ins.some((i) => i.buf === residualSlot!.buf) &&
-      residualSlot.size === size(shapeOf(outT)) && outT.shape[outT.shape.length - 1] % 8 === 0;
-    let out: Slot;
-    if (aliasable) {
-      const b = residualSlot!.buf;
-      out = { ptr: b.ptr, shape: shapeOf(outT), size: size(shapeOf(outT)), buf: { ptr: b.ptr, bytes: b.bytes, refs: plan.uses(outT), pinned: isOutput.has(outT) } };
-      b.pinned = true; // handed over to out: not released below
-    } else out = newSlot(outT, isOutput.has(outT));
-    tensors.set(outT, out);
-    layer.emit(ctx, ins, out, fuse);
-    for (const s of scratch) release(s);
-    scratch = [];
-    for (const slot of consumed) {
-      slot.buf.refs--;
-      if (slot.buf.refs === 0 && !slot.buf.pinned) release(slot.buf);
-    }
+/** One plan step: its output placed (an alias for identity layers), its ops emitted, buffers released after their last use. */
+function placeStep(g: GraphState, step: InferenceStep, emitter: ReturnType<typeof makeEmitter>): void {
+  const { plan, shapeOf, isOutput, tensors, pool } = g;
+  const { layer } = step;
+  const t = layer.output!;
+  const slotOf = (s: SymbolicTensor) => {
+    const slot = tensors.get(s);
+    if (!slot) throw new ModelFormatError(`layer ${layer.name}: input from ${s.layer.name} is not computed before it`);
+    return slot;
+  };
+  const ins = t.inputs.map(slotOf);
+  if (step.identity) {
+    const buf = ins[0].buf;
+    buf.refs += plan.uses(t) - 1;
+    if (isOutput.has(t)) buf.pinned = true;
+    tensors.set(t, { ptr: buf.ptr, shape: shapeOf(t), size: size(shapeOf(t)), buf });
+    return;
   }
+  const residualSlot = step.residual && slotOf(step.residual);
+  const fuse: Fusion = {
+    affine: step.bn?.affine(), residual: residualSlot?.ptr, activation: step.activation?.act,
+    pool: step.pool && { poolSize: step.pool.poolSize, strides: step.pool.strides },
+  };
+  const consumed = residualSlot ? [...ins, residualSlot] : ins;
+  const outT = step.output;
+  const out = (residualSlot && residualAlias(g, residualSlot, ins, outT)) || pool.slot(shapeOf(outT), plan.uses(outT), isOutput.has(outT));
+  tensors.set(outT, out);
+  layer.emit(emitter, ins, out, fuse);
+  emitter.releaseScratch();
+  for (const slot of consumed) {
+    slot.buf.refs--;
+    if (slot.buf.refs === 0 && !slot.buf.pinned) pool.release(slot.buf);
+  }
+}
+
+/**
+ * The residual's last use is this op: write the output over it (one tensor less in cache; block 1 of
+ * ResEZAP reads two 271 KB tensors and writes a third). Safe because the pointwise epilogue reads each
+ * residual element just before it stores that element, and only for whole blocks of 8 channels (a
+ * partial block is finished from memory after its store), and only where the residual is not also an
+ * input of the op (a separable op reads input rows after it has written earlier output rows).
+ * The output's slot over the residual's buffer, or null where that is not safe.
+ */
+function residualAlias(g: GraphState, residual: Slot, ins: Slot[], outT: SymbolicTensor): Slot | null {
+  const shape = g.shapeOf(outT);
+  const aliasable = residual.buf.refs === 1 && !residual.buf.pinned && !ins.some((i) => i.buf === residual.buf) &&
+    residual.size === size(shape) && outT.shape[outT.shape.length - 1] % 8 === 0;
+  if (!aliasable) return null;
+  const b = residual.buf;
+  b.pinned = true; // handed over to the output: not released after the op
+  return { ptr: b.ptr, shape, size: size(shape), buf: { ptr: b.ptr, bytes: b.bytes, refs: g.plan.uses(outT), pinned: g.isOutput.has(outT) } };
+}
+
+/** The output: the one tensor's buffer, or several copied one after another into one block by ops at the end. */
+function joinOutputs(g: GraphState, outList: SymbolicTensor[], arena: Arena, ops: number[][]): CTensor {
   const outSlots = outList.map((o) => {
-    const slot = tensors.get(o);
+    const slot = g.tensors.get(o);
     if (!slot) throw new ModelFormatError(`the model's output (layer ${o.layer.name}) is never computed`);
     return slot;
   });
-  let outSlot: CTensor = outSlots[0];
-  if (outSlots.length > 1) {
-    const total = outSlots.reduce((t, o) => t + o.size, 0);
-    const ptr = arena.alloc(total * 4 + 16);
-    let at = ptr;
-    for (const o of outSlots) {
-      ops.push([Op.Copy, o.ptr, at, o.size * 4]);
-      at += o.size * 4;
-    }
-    outSlot = { ptr, shape: [total], size: total };
+  if (outSlots.length === 1) return outSlots[0];
+  const total = outSlots.reduce((t, o) => t + o.size, 0);
+  const ptr = arena.alloc(total * 4 + 16);
+  let at = ptr;
+  for (const o of outSlots) {
+    ops.push([Op.Copy, o.ptr, at, o.size * 4]);
+    at += o.size * 4;
   }
+  return { ptr, shape: [total], size: total };
+}
 
+/** The op list into the arena, OP_WORDS i32 words an op (assembly/nn/program.ts reads it); its address. */
+function writeProgram(arena: Arena, ops: number[][]): number {
   const prog = arena.alloc(ops.length * OP_WORDS * 4);
   const i32 = arena.i32;
   ops.forEach((o, k) => i32.set(o, (prog >> 2) + k * OP_WORDS));
-  return {
-    arena, exports: ex, prog, nOps: ops.length, variant: name === "nnRelaxed" ? "relaxed" : "simd",
-    inPtr: inSlot.ptr, inSize: inSlot.size, outPtr: outSlot.ptr, outSize: outSlot.size, mark: arena.mark(), rows,
-  };
+  return prog;
 }
 
 /** Largest batch one run() call takes; bigger batches go in chunks, so memory stays bounded. */

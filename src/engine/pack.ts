@@ -2,9 +2,9 @@
 // are cut into blocks of 8 (two f32x4 accumulators), and each block's weights are laid out in the order
 // the kernel's inner loop reads them, zero-padded past the last channel so the kernel never branches.
 
-export const BLOCK = 8;
+const BLOCK = 8;
 
-export function ceilTo(n: number, m: number): number {
+function ceilTo(n: number, m: number): number {
   return Math.ceil(n / m) * m;
 }
 

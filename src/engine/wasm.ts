@@ -41,8 +41,8 @@ function moduleNameOf(variant: NNVariant): ModuleName {
   return variant === "relaxed" ? "nnRelaxed" : "nnSimd";
 }
 
-/** Compiles (once) synchronously: fine in Node and in workers; browsers' main threads should await compileModule first. */
-export function compileModuleSync(name: ModuleName): WebAssembly.Module {
+/** Compiles (once) synchronously: every module is loaded this way, in Node, workers and browsers alike. */
+function compileModuleSync(name: ModuleName): WebAssembly.Module {
   let m = moduleCache.get(name);
   if (!m) {
     const bytes = wasmBytes(name);
@@ -50,15 +50,6 @@ export function compileModuleSync(name: ModuleName): WebAssembly.Module {
       throw new ResezapError(`WASM module ${name} does not validate here: this engine lacks 128-bit SIMD (or relaxed SIMD)`);
     }
     m = new WebAssembly.Module(bytes);
-    moduleCache.set(name, m);
-  }
-  return m;
-}
-
-export async function compileModule(name: ModuleName): Promise<WebAssembly.Module> {
-  let m = moduleCache.get(name);
-  if (!m) {
-    m = await WebAssembly.compile(wasmBytes(name));
     moduleCache.set(name, m);
   }
   return m;

@@ -10,7 +10,8 @@ export interface RGBA {
 
 export type Color = [number, number, number];
 
-function fillRect(img: RGBA, x0: number, y0: number, w: number, h: number, c: Color): void {
+/** A filled rectangle, clipped to the image. */
+export function fillRect(img: RGBA, x0: number, y0: number, w: number, h: number, c: Color): void {
   const x1 = Math.min(img.width, x0 + w), y1 = Math.min(img.height, y0 + h);
   for (let y = Math.max(0, y0); y < y1; y++)
     for (let x = Math.max(0, x0); x < x1; x++) {
