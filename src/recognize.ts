@@ -1,4 +1,4 @@
-import { faceInputOf, preprocessAligned, preprocessFace, toClassifications, type Classification, type Preprocessing } from "./classify.js";
+import { faceInputOf, predictFaces, preprocessAligned, preprocessFace, toClassifications, ttaOf, type Classification, type Preprocessing, type TestTimeAveraging } from "./classify.js";
 import type { Landmarks } from "./image/align.js";
 import { ArgumentError } from "./errors.js";
 import { FaceDetector, type FaceDetectorOptions } from "./detect/detector.js";
@@ -43,14 +43,17 @@ export interface RecognizeOptions extends DetectOptions, YuNetOptions {
   preprocessing?: Preprocessing;
   /** With YuNet's landmarks: crop each face rotated and scaled so its eyes are level (src/image/align.ts). */
   align?: boolean;
+  /** "flip": also classify each face mirrored and average the two (twice the classification time). Default "none". */
+  tta?: TestTimeAveraging;
 }
 
 let sharedDetector: FaceDetector | null = null;
 
 export function recognize(image: ImageLike, options: RecognizeOptions): RecognizedFace[] {
-  const { model, detector, margin = 0, preprocessing, align = false, scoreThreshold, nmsThreshold, topK, longestSide, ...detect } = options;
+  const { model, detector, margin = 0, preprocessing, align = false, tta: ttaOption, scoreThreshold, nmsThreshold, topK, longestSide, ...detect } = options;
   if (!model) throw new ArgumentError("recognize: options.model is required (loadLayersModel(...) or EmotionRecognizer.load())");
   if (!(margin >= 0 && margin <= 1)) throw new ArgumentError(`recognize: margin must be in [0, 1], found ${margin}`);
+  const tta = ttaOf(ttaOption, "recognize");
   if (detector !== undefined && !(detector instanceof FaceDetector || detector instanceof YuNetDetector) && detector !== "haar" && detector !== "yunet") {
     throw new ArgumentError(`recognize: detector must be "yunet", "haar", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
   }
@@ -63,12 +66,12 @@ export function recognize(image: ImageLike, options: RecognizeOptions): Recogniz
       const x0 = clampInt(x, image.width - 1), y0 = clampInt(y, image.height - 1);
       return [x0, y0, Math.max(1, clampInt(x + w, image.width) - x0), Math.max(1, clampInt(y + h, image.height) - y0)] as Box;
     });
-    const labelled = align ? classifyAligned(model, image, faces.map((f) => f.landmarks), preprocessing ?? {}) : classifyBoxes(model, image, boxes, margin, preprocessing);
+    const labelled = align ? classifyAligned(model, image, faces.map((f) => f.landmarks), preprocessing ?? {}, tta) : classifyBoxes(model, image, boxes, margin, preprocessing, tta);
     return labelled.map((r, i) => ({ ...r, box: boxes[i], score: faces[i].score, landmarks: faces[i].landmarks }));
   }
   if (align) throw new ArgumentError("recognize: align needs landmarks, which the Haar detector does not give (use detector \"yunet\")");
   refuseOptionsOf("recognize", "YuNet", { scoreThreshold, nmsThreshold, topK, longestSide }, "haar");
-  return classifyBoxes(model, image, d.detect(image, detect), margin, preprocessing);
+  return classifyBoxes(model, image, d.detect(image, detect), margin, preprocessing, tta);
 }
 
 /** An option of one detector given while the other runs would be ignored: refused instead, naming it. */
@@ -84,18 +87,19 @@ function clampInt(v: number, max: number): number {
 }
 
 /** Aligned crops of the faces whose landmarks are given, to the model's input, one batched predict. */
-function classifyAligned(model: Model, image: ImageLike, landmarks: Landmarks[], preprocessing: Preprocessing): Classification[] {
+function classifyAligned(model: Model, image: ImageLike, landmarks: Landmarks[], preprocessing: Preprocessing, tta: TestTimeAveraging): Classification[] {
   const spec = faceInputOf(model, preprocessing, "recognize");
   if (landmarks.length === 0) return [];
   const per = spec.height * spec.width * spec.channels;
   const x = new Float32Array(landmarks.length * per);
   landmarks.forEach((l, i) => preprocessAligned(image, l, x.subarray(i * per, (i + 1) * per), spec));
-  return toClassifications(model, model.predict(x, landmarks.length), landmarks.length);
+  return toClassifications(model, predictFaces(model, x, landmarks.length, spec, tta), landmarks.length);
 }
 
 /** The second half of recognize(): crop each box (grown by margin), to the model's input, one batched predict. */
-export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0, preprocessing: Preprocessing = {}): RecognizedFace[] {
+export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
   const spec = faceInputOf(model, preprocessing, "recognize");
+  ttaOf(tta, "classifyBoxes");
   if (boxes.length === 0) return [];
   const per = spec.height * spec.width * spec.channels;
   const x = new Float32Array(boxes.length * per);
@@ -106,7 +110,7 @@ export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], marg
     // grey (or RGB) of the crop only, not of the whole frame
     preprocessFace(cropImage(image, x0, y0, x1 - x0, y1 - y0), `face ${i}`, x.subarray(i * per, (i + 1) * per), spec);
   });
-  const labelled = toClassifications(model, model.predict(x, boxes.length), boxes.length);
+  const labelled = toClassifications(model, predictFaces(model, x, boxes.length, spec, tta), boxes.length);
   return labelled.map((c, i) => ({ box: boxes[i], ...c }));
 }
 

@@ -75,6 +75,33 @@ describe("resezap CLI", () => {
     });
   });
 
+  it("--tta averages each face with its mirror image: classify and detect print what the API's tta: \"flip\" gives", async () => {
+    const files = ["fixtures/faces48/00-angry.png", "fixtures/faces48/05-happy.png"];
+    // @ts-ignore: the built package
+    const { loadLayersModel, classifyFaces, recognize, decodeImage } = await import("../dist/index.js");
+    // @ts-ignore
+    const { DEFAULT_MODEL_DIR } = await import("../dist/paths.js");
+    const model = await loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR));
+    const close = (got: any[], want: any[]) => {
+      expect(got).toHaveLength(want.length);
+      got.forEach((g, i) => {
+        expect(g.label).toBe(want[i].label);
+        for (const k of Object.keys(want[i].probabilities)) expect(Math.abs(g.probabilities[k] - want[i].probabilities[k])).toBeLessThan(1e-6);
+      });
+    };
+    const c = cli("classify", "--json", "--tta", ...files);
+    expect(c.status, c.stderr).toBe(0);
+    const images = files.map((f) => decodeImage(readFileSync(join(ROOT, f)), f));
+    close(JSON.parse(c.stdout), classifyFaces(model, images, { tta: "flip" }));
+    const photo = "fixtures/faces/knn_test_kit_with_rose.png";
+    const d = cli("detect", "--json", "--tta", photo);
+    expect(d.status, d.stderr).toBe(0);
+    const want = recognize(decodeImage(readFileSync(join(ROOT, photo)), photo), { model, detector: "yunet", tta: "flip" });
+    const got = JSON.parse(d.stdout)[0].faces;
+    expect(got.map((f: any) => f.box)).toEqual(want.map((f: any) => f.box));
+    close(got, want);
+  });
+
   it("classify takes any size and colour: the face blown up 3× as RGBA gives the same probabilities (area resize)", () => {
     const src = PNG.sync.read(readFileSync(join(ROOT, "fixtures/faces48/05-happy.png")));
     const big = new PNG({ width: 144, height: 144 });

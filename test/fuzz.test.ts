@@ -4,11 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as index from "../src/index.js";
 import * as fer from "../src/train/fer2013.js";
-// @ts-expect-error plain ESM helpers shared with scripts/fuzz.mjs
 import { loadBases } from "../scripts/lib/fuzz/fixtures.mjs";
-// @ts-expect-error
 import { runCase } from "../scripts/lib/fuzz/run-case.mjs";
-// @ts-expect-error
 import { makeTargets, PARSERS } from "../scripts/lib/fuzz/targets.mjs";
 import { tempDir } from "./temp-dir.js";
 
@@ -24,7 +21,7 @@ const targets = makeTargets(lib, { tmp });
 const bases = loadBases(ROOT, lib);
 
 describe(`fuzz (seed ${SEED}; FUZZ_SEED=n to change)`, () => {
-  for (const parser of PARSERS as string[]) {
+  for (const parser of PARSERS as (keyof typeof targets & keyof typeof bases)[]) {
     it(`${parser}: ${CASES[parser]} mutated inputs end in a valid result or a typed error`, async () => {
       const counts = { valid: 0, typed: 0, failure: 0 };
       const failures: string[] = [];

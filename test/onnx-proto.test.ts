@@ -26,7 +26,6 @@ import {
   type OnnxTensorProto,
 } from "../src/onnx/proto.js";
 import { Random } from "../src/util/random.js";
-// @ts-expect-error plain ESM module without type declarations
 import { readLayersModel } from "../scripts/lib/tfjs-layers-model.mjs";
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));

@@ -3,9 +3,7 @@
 // io.json. Only fixtures/ and benchmarks/models/ are read, so this passes on a fresh clone.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without type declarations
 import { exportOnnx } from "../scripts/export-onnx.mjs";
-// @ts-expect-error plain ESM module without type declarations
 import { loadReferenceIO, maxAbsDiff } from "../benchmarks/peers/reference-io.mjs";
 
 const modelDir = fileURLToPath(new URL("../fixtures/reference-model", import.meta.url));
@@ -45,7 +43,6 @@ describe("ONNX export of the reference model", () => {
 
 describe("TF.js Layers loader on the fixture", () => {
   it("loadLayersModel (CPU backend) reproduces io.json's probabilities within 1e-5", async () => {
-    // @ts-expect-error plain ESM module without type declarations
     const { createPeer } = await import("../benchmarks/peers/tfjs-cpu.mjs");
     const io = await loadReferenceIO(modelDir);
     const peer = await createPeer(modelDir);

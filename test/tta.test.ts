@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { classifyFaces, Conv2D, decodeImage, Dense, GlobalAveragePooling2D, input, loadLayersModel, Model, type Classification } from "../src/index.js";
+import { classifyFaces, Conv2D, recognize, decodeImage, Dense, GlobalAveragePooling2D, input, loadLayersModel, Model, type Classification } from "../src/index.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const photo = decodeImage(readFileSync(join(ROOT, "fixtures/faces/knn_test_kit_with_rose.png")), "photo");
@@ -65,5 +65,21 @@ describe("classifyFaces with tta: \"flip\"", () => {
   it("refuses another value, naming the option", async () => {
     const model = await loadLayersModel(join(ROOT, "models/fer2013"));
     expect(() => classifyFaces(model, [crop(0, 0, 48, 48)], { tta: "ten-crop" as "flip" })).toThrow(/classifyFaces: tta must be "none" or "flip", found "ten-crop"/);
+  });
+
+  it("recognize(): each detected face's crop averaged with its mirror, with the Haar and the YuNet detector", async () => {
+    const model = await loadLayersModel(join(ROOT, "models/fer2013"));
+    for (const detector of ["haar", "yunet"] as const) {
+      const plain = recognize(photo, { model, detector });
+      expect(plain.length, detector).toBeGreaterThan(0);
+      const tta = recognize(photo, { model, detector, tta: "flip" });
+      // the same boxes; each face's probabilities are those of classifyFaces on its crop, mirrored and averaged
+      expect(tta.map((f) => f.box)).toEqual(plain.map((f) => f.box));
+      const crops = plain.map((f) => crop(...(f.box as [number, number, number, number])));
+      const want = classifyFaces(model, crops, { tta: "flip" });
+      tta.forEach((f, i) => expectMean(f, want[i], want[i], 1e-6));
+      expect(recognize(photo, { model, detector, tta: "none" })).toEqual(plain);
+    }
+    expect(() => recognize(photo, { model, detector: "haar", tta: "ten" as "flip" })).toThrow(/recognize: tta must be "none" or "flip", found "ten"/);
   });
 });

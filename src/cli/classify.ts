@@ -17,7 +17,7 @@ export async function classifyCommand(argv: string[]): Promise<void> {
   const model = await loadModel(modelDirOption(p));
   const images = [];
   for (const f of p.positionals) images.push(await readImage(f));
-  const results = classifyFaces(model, images).map((r, i) => ({ file: p.positionals[i], ...r }));
+  const results = classifyFaces(model, images, { tta: p.options.has("tta") ? "flip" : "none" }).map((r, i) => ({ file: p.positionals[i], ...r }));
   if (p.options.has("json")) {
     console.log(JSON.stringify(results));
     return;

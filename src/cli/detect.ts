@@ -29,6 +29,7 @@ export async function detectCommand(argv: string[]): Promise<void> {
     const img = await readImage(file);
     const faces = recognize(img, {
       model, detector, margin, ...yunet,
+      tta: p.options.has("tta") ? "flip" : "none",
       scaleFactor, minNeighbors,
       minSize: minSize === undefined ? undefined : [minSize, minSize],
       maxSize: maxSize === undefined ? undefined : [maxSize, maxSize],

@@ -27,7 +27,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   margin: { value: "F", default: "0", help: "grow each box by F × its size on every side before cropping, in [0, 1]" },
   data: { value: "FILE", default: "required", help: "the FER2013 CSV, plain or gzipped" },
   split: { value: "NAME", default: "PublicTest", help: "the Usage rows to evaluate (Training, PublicTest, PrivateTest)" },
-  tta: { default: "off", help: "also average each face with its mirror image" },
+  tta: { default: "off", help: "also classify each face mirrored and average the two (twice the classification time)" },
   confusion: { value: "FILE.png", default: "none", help: "write the confusion matrix as a PNG" },
   epochs: { value: "N", default: "25", help: "epochs of the run" },
   batch: { value: "B", default: "64", help: "batch size" },
@@ -39,6 +39,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   schedule: { value: "one-cycle|cosine|constant", default: "one-cycle", help: "learning-rate schedule" },
   "weight-decay": { value: "WD", default: "0.0001", help: "L2 weight decay" },
   smoothing: { value: "S", default: "0.1", help: "label smoothing" },
+  soft: { value: "FILE", default: "none", help: "soft targets for the Training faces: FER+ votes (fer2013new.csv) or a `resezap soft-targets` file" },
+  "soft-weight": { value: "W", default: "0.5 with --soft", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
   "no-augment": { default: "off", help: "train without augmentation" },
   limit: { value: "N", default: "all", help: "train on the first N Training faces only" },
   until: { value: "E", default: "--epochs", help: "stop after epoch E (resume later with --resume)" },
@@ -59,10 +61,10 @@ const DETECTOR = ["detector", "score-threshold", "nms-threshold", "top-k", "long
 
 export const COMMAND_SPECS: Record<string, CommandSpec> = {
   count: { usage: "count [options]", summary: "multiplications and parameters of ResEZAP, per conv layer", options: ["json", "conv"] },
-  classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "json"] },
+  classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "tta", "json"] },
   faces: { usage: "faces <image.png|jpg...> [options]", summary: "the faces in each image: YuNet's boxes, scores and landmarks, or the Haar cascade's boxes", options: ["json", ...DETECTOR] },
-  detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "margin", ...DETECTOR] },
-  train: { usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library", options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "no-augment", "limit", "until", "resume", "quiet"] },
+  detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "margin", "tta", ...DETECTOR] },
+  train: { usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library", options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "soft", "soft-weight", "no-augment", "limit", "until", "resume", "quiet"] },
   eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "tta", "json", "confusion"] },
   bench: { usage: "bench [options]", summary: "the benchmark suite (ours; peers when run from a clone)", options: ["quick", "json", "write", "no-peers"] },
 };
