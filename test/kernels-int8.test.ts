@@ -70,7 +70,7 @@ for (const variant of variants) {
   describe(`int8 kernels (${variant})`, () => {
     const { ex, arena } = kernelHarness(variant);
     /** Bytes into memory, followed by SLACK random garbage bytes (read, never used). */
-    const putU8 = (a: Uint8Array | Int8Array | Int16Array, r: Random) => {
+    const putU8 = (a: Uint8Array | Int8Array | Int16Array | Uint16Array, r: Random) => {
       const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       const p = arena.alloc(b.length + SLACK);
       arena.u8.set(b, p);
@@ -84,6 +84,7 @@ for (const variant of variants) {
       return p;
     };
     const readU8 = (p: number, n: number) => arena.u8.slice(p, p + n);
+    const readU16 = (p: number, n: number) => new Uint16Array(arena.u8.slice(p, p + 2 * n).buffer);
     const untouched = (p: number, n: number, what: string) => {
       expect(Array.from(arena.u8.slice(p + n, p + n + SLACK)), `${what}: written past the end`).toEqual(new Array(SLACK).fill(SENTINEL));
     };
@@ -170,6 +171,74 @@ for (const variant of variants) {
         const what = `depthwise ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}`;
         expect(Array.from(readU8(o, Ho * Wo * C)), what).toEqual(Array.from(qref.depthwiseQRef(x, H, W, C, inp.zero, wq, rq, Ho, Wo, stride, padT, padL, qmin, out.qmax)));
         untouched(o, Ho * Wo * C, what);
+        cases++;
+      }
+      expect(cases).toBeGreaterThan(100);
+    });
+
+    // 16-bit activations (12- and 15-bit ranges) with int8 weights: pointwise_a16 and depthwise3x3_a16.
+    const wide = (r: Random) => (r.next() < 0.5 ? 4095 : 32767);
+    const words = (r: Random, n: number, hi: number) => Uint16Array.from({ length: n }, () => r.int(0, hi));
+
+    it("pointwise_a16 equals pointwiseQRef / pointwiseQF32Ref on 16-bit activations", () => {
+      const r = new Random(111);
+      let saturated = 0, total = 0;
+      for (let k = 0; k < 150; k++) {
+        arena.reset();
+        const P = r.int(1, 40) * (r.next() < 0.5 ? 1 : r.int(1, 6)), C = channels(r), F = channels(r);
+        const inp = params(r, wide(r));
+        const x = words(r, P * C, inp.qmax), wq = weights(r, C * F);
+        const sw = Float32Array.from({ length: F }, () => Math.exp(r.uniform(-8, -2)));
+        const bias = r.next() < 0.7 ? r.fill(F, -2, 2) : null;
+        const f32 = k % 5 === 4;
+        const out = outParams(r, inp.scale * sw[0] * Math.sqrt(C) * 127 * 40 / 255, wide(r));
+        const qmin = r.next() < 0.3 ? out.zero : 0;
+        const rq = pointwiseRequant(wq, C, F, sw, inp, bias, f32 ? null : out);
+        const what = `pointwise_a16 P=${P} C=${C} F=${F} zIn=${inp.zero}/${inp.qmax} ${f32 ? "f32" : `zOut=${out.zero}/${out.qmax} qmin=${qmin}`}`;
+        const xp = putU8(x, r), wp = putU8(packPointwiseI16(wq, C, F), r), qp = putU8(packRequant(rq, F), r);
+        if (f32) {
+          const o = outU8(4 * P * F);
+          ex.pointwise_a16(xp, P, C, wp, qp, o, F, 0, 0, 1);
+          expect(Array.from(arena.readF32(o, P * F)), what).toEqual(Array.from(qref.pointwiseQF32Ref(x, P, C, wq, F, rq)));
+          untouched(o, 4 * P * F, what);
+        } else {
+          const o = outU8(2 * P * F);
+          ex.pointwise_a16(xp, P, C, wp, qp, o, F, qmin, out.qmax, 0);
+          const want = qref.pointwiseQRef(x, P, C, wq, F, rq, qmin, out.qmax);
+          expect(want).toBeInstanceOf(Uint16Array);
+          expect(Array.from(readU16(o, P * F)), what).toEqual(Array.from(want));
+          untouched(o, 2 * P * F, what);
+          for (const v of want) { total++; if (v === qmin || v === out.qmax) saturated++; }
+        }
+      }
+      expect(saturated).toBeGreaterThan(total * 0.05);
+      expect(saturated).toBeLessThan(total * 0.9);
+    });
+
+    it("depthwise3x3_a16 equals depthwiseQRef on 16-bit activations (valid and same, strides 1 and 2)", () => {
+      const r = new Random(112);
+      let cases = 0;
+      for (let k = 0; k < 160; k++) {
+        arena.reset();
+        const H = size(r), W = size(r), C = channels(r, 70), stride = r.next() < 0.7 ? 1 : 2;
+        const same = r.next() < 0.6;
+        const Ho = same ? Math.ceil(H / stride) : Math.floor((H - 3) / stride) + 1;
+        const Wo = same ? Math.ceil(W / stride) : Math.floor((W - 3) / stride) + 1;
+        if (Ho <= 0 || Wo <= 0) continue;
+        const padT = same ? Math.max(0, (Ho - 1) * stride + 3 - H) >> 1 : 0;
+        const padL = same ? Math.max(0, (Wo - 1) * stride + 3 - W) >> 1 : 0;
+        const inp = params(r, wide(r));
+        const x = words(r, H * W * C, inp.qmax), wq = weights(r, 9 * C);
+        const sw = Float32Array.from({ length: C }, () => Math.exp(r.uniform(-8, -2)));
+        const bias = r.next() < 0.5 ? r.fill(C, -2, 2) : null;
+        const out = outParams(r, inp.scale * sw[0] * 127 * 3 * 40 / 255, wide(r));
+        const qmin = r.next() < 0.3 ? out.zero : 0;
+        const rq = depthwiseRequant(C, sw, inp, bias, out);
+        const o = outU8(2 * Ho * Wo * C);
+        ex.depthwise3x3_a16(putU8(x, r), H, W, C, inp.zero, putU8(packDepthwiseI16(wq, C), r), putU8(packRequant(rq, C), r), o, Ho, Wo, stride, padT, padL, qmin, out.qmax);
+        const what = `depthwise_a16 ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}/${inp.qmax}`;
+        expect(Array.from(readU16(o, Ho * Wo * C)), what).toEqual(Array.from(qref.depthwiseQRef(x, H, W, C, inp.zero, wq, rq, Ho, Wo, stride, padT, padL, qmin, out.qmax)));
+        untouched(o, 2 * Ho * Wo * C, what);
         cases++;
       }
       expect(cases).toBeGreaterThan(100);

@@ -66,3 +66,25 @@
     }
   }
 }
+
+// Eight i32 lanes (y0: 0..3, y1: 4..7) saturated to u16, then clamped to [lo, hi] (splatted u16): the
+// 16-bit activations of the *_a16 kernels.
+// @ts-ignore: decorator
+@inline export function narrowU16x8(y0: v128, y1: v128, lo: v128, hi: v128): v128 {
+  return i16x8.min_u(i16x8.max_u(i16x8.narrow_i32x4_u(y0, y1), lo), hi);
+}
+
+// Stores the low n (0..8) u16 lanes of v at p.
+// @ts-ignore: decorator
+@inline export function storeU16x8(p: usize, v: v128, n: i32): void {
+  if (n >= 8) {
+    v128.store(p, v);
+  } else {
+    let x = i64x2.extract_lane(v, 0);
+    for (let i = 0; i < n; i++) {
+      if (i == 4) x = i64x2.extract_lane(v, 1);
+      store<u16>(p + (<usize>i << 1), <u16>x);
+      x >>= 16;
+    }
+  }
+}

@@ -28,10 +28,15 @@ export function pointwiseAccRef(x: ArrayLike<number>, P: number, C: number, wq: 
   return acc;
 }
 
-/** Pointwise int8 → u8 [P, F] (what pointwise_i8 and pointwise_i16 write with outF32 = 0). */
-export function pointwiseQRef(x: ArrayLike<number>, P: number, C: number, wq: ArrayLike<number>, F: number, r: Requant, qmin: number, qmax: number): Uint8Array {
+/** u8 for 7- and 8-bit activations, u16 for the 16-bit ones of the *_a16 kernels (qmax above 255). */
+function activations(n: number, qmax: number): Uint8Array | Uint16Array {
+  return qmax > 255 ? new Uint16Array(n) : new Uint8Array(n);
+}
+
+/** Pointwise int8 → u8 [P, F] (what pointwise_i8 and pointwise_i16 write with outF32 = 0), or u16 (pointwise_a16, qmax > 255). */
+export function pointwiseQRef(x: ArrayLike<number>, P: number, C: number, wq: ArrayLike<number>, F: number, r: Requant, qmin: number, qmax: number): Uint8Array | Uint16Array {
   const acc = pointwiseAccRef(x, P, C, wq, F, r.bias);
-  const out = new Uint8Array(P * F);
+  const out = activations(P * F, qmax);
   for (let i = 0; i < P * F; i++) out[i] = requantRef(acc[i], r.mul[i % F], r.add[i % F], qmin, qmax);
   return out;
 }
@@ -52,11 +57,12 @@ export function windowOutSize(n: number, s: number, padTotal: number, k = 3): nu
 /**
  * Depthwise 3×3 int8 → u8 [Ho, Wo, C]: acc[oy, ox, c] = bias32[c] + Σ over the taps inside the image of
  * w[ky, kx, c]·(x[iy, ix, c] − zIn), with iy = oy·stride − padT + ky, ix = ox·stride − padL + kx. A tap
- * outside the image reads real 0 (zero padding), i.e. q = zIn, and adds nothing.
+ * outside the image reads real 0 (zero padding), i.e. q = zIn, and adds nothing. u16 out for qmax > 255
+ * (depthwise3x3_a16).
  */
 export function depthwiseQRef(x: ArrayLike<number>, H: number, W: number, C: number, zIn: number, wq: ArrayLike<number>, r: Requant,
-                              Ho: number, Wo: number, stride: number, padT: number, padL: number, qmin: number, qmax: number): Uint8Array {
-  const out = new Uint8Array(Ho * Wo * C);
+                              Ho: number, Wo: number, stride: number, padT: number, padL: number, qmin: number, qmax: number): Uint8Array | Uint16Array {
+  const out = activations(Ho * Wo * C, qmax);
   for (let oy = 0; oy < Ho; oy++)
     for (let ox = 0; ox < Wo; ox++)
       for (let c = 0; c < C; c++) {
