@@ -59,6 +59,10 @@ const d96 = L.dense_96, bnD = bnAffine(L.dense_bn), pred = L.predictions;
 for (const s of seps) {
   s.fdw = putF(s.dw); s.fpw = putF(packPointwise(s.pw, s.C, s.F)); s.fb = putF(packBias(s.bias, s.F));
   s.fd = alloc(4 * s.Ho * s.Wo * s.C); s.fy = alloc(4 * s.Ho * s.Wo * s.F);
+  // the same weights after int8 per-channel quantization, for --fake (weights are always quantized there)
+  const dq = quantizeWeights(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
+  s.fdwQ = putF(Float32Array.from(dq.q, (q, i) => q * dq.scale[i % s.C]));
+  s.fpwQ = putF(packPointwise(Float32Array.from(wq.q, (q, i) => q * wq.scale[i % s.F]), s.C, s.F));
 }
 const fin = alloc(4 * 48 * 48);
 const view = (p, n) => arena.f32.subarray(p >> 2, (p >> 2) + n);
@@ -84,8 +88,8 @@ function head(g) { // g: the 96 pooled features → class
 }
 function globalMax(x, P, C) { const g = new Float32Array(C).fill(-Infinity); for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) g[c] = Math.max(g[c], x[p * C + c]); return g; }
 
-/** f32 forward of face i; visit(name, values) sees every tensor the int8 path quantizes. */
-function forwardF32(pixels, visit) {
+/** f32 forward of face i; visit(name, values, channels) sees every tensor the int8 path quantizes; qw: int8-rounded weights. */
+function forwardF32(pixels, visit, qw = false) {
   const x = new Float32Array(2304);
   for (let i = 0; i < 2304; i++) x[i] = pixels[i] / 255;
   arena.writeF32(fin, x);
@@ -95,16 +99,16 @@ function forwardF32(pixels, visit) {
     let y1 = null;
     for (let l = 0; l < 3; l++) {
       const s = seps[3 * b + l];
-      ex.depthwise3x3(src, s.H, s.W, s.C, s.fdw, 0, s.fd, s.pad);
-      visit?.(`${s.name}.dw`, view(s.fd, s.Ho * s.Wo * s.C));
-      ex.pointwise_4x8(s.fd, s.Ho * s.Wo, s.C, s.fpw, s.fb, s.fy, s.F, 0, 0);
-      visit?.(`${s.name}.y`, view(s.fy, s.Ho * s.Wo * s.F));
+      ex.depthwise3x3(src, s.H, s.W, s.C, qw ? s.fdwQ : s.fdw, 0, s.fd, s.pad);
+      visit?.(`${s.name}.dw`, view(s.fd, s.Ho * s.Wo * s.C), s.C);
+      ex.pointwise_4x8(s.fd, s.Ho * s.Wo, s.C, qw ? s.fpwQ : s.fpw, s.fb, s.fy, s.F, 0, 0);
+      visit?.(`${s.name}.y`, view(s.fy, s.Ho * s.Wo * s.F), s.F);
       if (l === 0) y1 = view(s.fy, s.Ho * s.Wo * s.F);
       src = s.fy;
     }
     const s = seps[3 * b + 2], n = s.Ho * s.Wo * s.F, y3 = view(s.fy, n), z = new Float32Array(n);
     for (let i = 0; i < n; i++) z[i] = Math.max(0, y3[i] + y1[i]);
-    visit?.(`b${b + 1}.z`, z);
+    visit?.(`b${b + 1}.z`, z, s.F);
     const p = poolF(z, s.Ho, s.Wo, s.F);
     cur = p;
     if (b < 2) { src = alloc(4 * p.out.length); arena.writeF32(src, p.out); }
@@ -117,10 +121,11 @@ const calib = splits.Training, mark0 = arena.mark();
 const stats = new Map();
 for (let i = 0; i < Math.min(nCalib, calib.n); i++) {
   arena.reset(mark0);
-  forwardF32(calib.pixels.subarray(i * 2304, (i + 1) * 2304), (name, v) => {
+  forwardF32(calib.pixels.subarray(i * 2304, (i + 1) * 2304), (name, v, C) => {
     let st = stats.get(name);
-    if (!st) stats.set(name, (st = { min: Infinity, max: -Infinity, sample: [] }));
+    if (!st) stats.set(name, (st = { min: Infinity, max: -Infinity, sample: [], C, cmin: new Float64Array(C).fill(Infinity), cmax: new Float64Array(C).fill(-Infinity) }));
     for (let k = 0; k < v.length; k++) { const a = v[k]; if (a < st.min) st.min = a; if (a > st.max) st.max = a; }
+    for (let k = 0; k < v.length; k++) { const a = v[k], c = k % C; if (a < st.cmin[c]) st.cmin[c] = a; if (a > st.cmax[c]) st.cmax[c] = a; }
     if (pct < 100) { const step = Math.max(1, Math.ceil((v.length * nCalib) / 300000)); for (let k = i % step; k < v.length; k += step) st.sample.push(v[k]); }
   });
 }
@@ -184,11 +189,26 @@ function forwardInt8(pixels) {
 // ---- --fake REGEX: the f32 forward with only the matching tensors quantized and dequantized in place
 // (the calibrated parameters), to see which tensors cost the agreement ----
 const fake = args.includes("--fake") ? new RegExp(arg("--fake")) : null;
-const params = new Map([...stats.keys()].map((k) => [k, k.endsWith(".z") ? { ...P(k), zero: 0 } : P(k)]));
+// --fake-bits N: the fake-quantized tensors get N bits (any N: what a wider activation would give);
+// --wide REGEX: only those tensors get --fake-bits, the others --bits;
+// --per-channel REGEX: those tensors get one range per channel (min/max) instead of one per tensor.
+const fakeBits = Number(arg("--fake-bits", bits)), wide = new RegExp(arg("--wide", "."));
+const perChannel = args.includes("--per-channel") ? new RegExp(arg("--per-channel")) : null;
+function fparams(lo, hi, relu, FQ) {
+  lo = Math.min(lo, 0); hi = Math.max(hi, 0);
+  const scale = hi > lo ? (hi - lo) / FQ : 1, zero = relu ? 0 : Math.round(-lo / scale);
+  return { scale, zero, qmax: FQ };
+}
+const params = new Map([...stats.keys()].map((k) => {
+  const st = stats.get(k), relu = k.endsWith(".z"), FQ = 2 ** (wide.test(k) ? fakeBits : bits) - 1;
+  if (perChannel && perChannel.test(k)) return [k, Array.from({ length: st.C }, (_, c) => fparams(st.cmin[c], st.cmax[c], relu, FQ))];
+  const [lo, hi] = range(k), p = fparams(lo, hi, relu, FQ);
+  return [k, Array.from({ length: st.C }, () => p)];
+}));
 function fakeQuant(name, v) {
   if (!fake || !fake.test(name)) return;
-  const p = params.get(name);
-  for (let k = 0; k < v.length; k++) v[k] = p.scale * (Math.min(p.qmax, Math.max(0, Math.round(v[k] / p.scale) + p.zero)) - p.zero);
+  const ps = params.get(name), C = ps.length;
+  for (let k = 0; k < v.length; k++) { const p = ps[k % C]; v[k] = p.scale * (Math.min(p.qmax, Math.max(0, Math.round(v[k] / p.scale) + p.zero)) - p.zero); }
 }
 
 // ---- PublicTest ----
@@ -198,7 +218,7 @@ let okF = 0, okQ = 0, agree = 0, okModel = 0, modelAgree = 0;
 for (let i = 0; i < n; i++) {
   const px = test.pixels.subarray(i * 2304, (i + 1) * 2304), y = test.labels[i];
   arena.reset(mark1);
-  const f = forwardF32(px), q = fake ? forwardF32(px, fakeQuant) : forwardInt8(px);
+  const f = forwardF32(px), q = fake ? forwardF32(px, fakeQuant, true) : forwardInt8(px);
   const probs = model.predict(Float32Array.from(px, (v) => v / 255));
   let m = 0;
   for (let k = 1; k < 7; k++) if (probs[k] > probs[m]) m = k;
