@@ -10,7 +10,7 @@ import { relaxedSimdSupported, type ModuleName } from "../src/engine/wasm.js";
 import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import { packDepthwiseI16, packPointwiseI16, packPointwiseI8, packRequant } from "../src/quant/pack.js";
 import {
-  QMAX7, QMAX8, activationParams, depthwiseRequant, dequantizeTensor, pointwiseRequant, quantizeTensor, quantizeWeights,
+  QMAX7, QMAX8, QMAX12, activationBits, activationParams, depthwiseRequant, dequantizeTensor, pointwiseRequant, quantizeTensor, quantizeWeights,
   rescale, roundHalfEven, type QuantParams,
 } from "../src/quant/params.js";
 import * as qref from "../src/reference/quantized.js";
@@ -244,6 +244,50 @@ for (const variant of variants) {
       expect(cases).toBeGreaterThan(100);
     });
 
+    it("add_a16 equals addQRef on 16-bit activations, in place too", () => {
+      const r = new Random(113);
+      for (let k = 0; k < 120; k++) {
+        arena.reset();
+        const n = r.int(1, 400);
+        const pa = params(r, wide(r)), pb = params(r, wide(r));
+        const po = outParams(r, pa.scale + pb.scale, wide(r));
+        const a = words(r, n, pa.qmax), b = words(r, n, pb.qmax);
+        const ma = rescale(pa.scale, po.scale), mb = rescale(pb.scale, po.scale);
+        const relu = r.next() < 0.5, qmin = relu ? po.zero : 0;
+        const want = qref.addQRef(a, pa.zero, ma, b, pb.zero, mb, po.zero, qmin, po.qmax);
+        expect(want).toBeInstanceOf(Uint16Array);
+        const what = `add_a16 n=${n} za=${pa.zero} zb=${pb.zero} zo=${po.zero}/${po.qmax} relu=${relu}`;
+        const ap = putU8(a, r), bp = putU8(b, r);
+        const inPlace = k % 3 === 2, o = inPlace ? ap : outU8(2 * n);
+        ex.add_a16(ap, pa.zero, ma, bp, pb.zero, mb, n, o, po.zero, qmin, po.qmax);
+        expect(Array.from(readU16(o, n)), what).toEqual(Array.from(want));
+        if (!inPlace) untouched(o, 2 * n, what);
+      }
+    });
+
+    it("avgPool2x2_a16 equals avgPool2x2QRef on 16-bit activations", () => {
+      const r = new Random(114);
+      for (let k = 0; k < 120; k++) {
+        arena.reset();
+        const H = size(r, 30), W = size(r, 30), C = channels(r, 100);
+        const padT = r.int(0, 1), padB = r.int(0, 1), padL = r.int(0, 1), padR = r.int(0, 1);
+        const Ho = Math.floor((H + padT + padB - 2) / 2) + 1, Wo = Math.floor((W + padL + padR - 2) / 2) + 1;
+        if (Ho <= 0 || Wo <= 0) continue;
+        const inp = params(r, wide(r));
+        const sOut = r.next() < 0.5 ? inp.scale : Math.fround(inp.scale * Math.exp(r.uniform(-3, 1)));
+        const qmax = wide(r), zOut = r.next() < 0.5 ? Math.min(inp.zero, qmax) : r.int(0, qmax);
+        const m = rescale(inp.scale, 4 * sOut);
+        const x = words(r, H * W * C, inp.qmax);
+        const o = outU8(2 * Ho * Wo * C);
+        ex.avgPool2x2_a16(putU8(x, r), H, W, C, inp.zero, padT, padL, Ho, Wo, m, zOut, qmax, o);
+        const what = `avgPool_a16 ${H}x${W}x${C} pad ${padT},${padB},${padL},${padR} → ${Ho}x${Wo} zIn=${inp.zero}/${inp.qmax}`;
+        const want = qref.avgPool2x2QRef(x, H, W, C, inp.zero, padT, padL, Ho, Wo, m, zOut, qmax);
+        expect(want).toBeInstanceOf(Uint16Array);
+        expect(Array.from(readU16(o, Ho * Wo * C)), what).toEqual(Array.from(want));
+        untouched(o, 2 * Ho * Wo * C, what);
+      }
+    });
+
     it("add_u8 (residual join, ReLU as qmin) equals addQRef byte for byte, in place too", () => {
       const r = new Random(104);
       for (let k = 0; k < 120; k++) {
@@ -331,6 +375,9 @@ describe("quantization arithmetic (src/quant/params.ts)", () => {
       expect(p.scale * (qmax - p.zero)).toBeGreaterThanOrEqual(hi - p.scale);
     }
     expect(() => activationParams(-1, 1, 200)).toThrow(RangeError);
+    expect(() => activationParams(-1, 1, 65535)).toThrow(RangeError);
+    expect([63, 127, 255, 4095, 32767, 4096].map(activationBits)).toEqual([0, 7, 8, 12, 15, 0]);
+    expect(activationParams(-1, 3, QMAX12)).toEqual({ scale: Math.fround(4 / 4095), zero: 1024, qmax: 4095 });
     const w = new Float32Array([0.5, -2, 0, -0.25, 1, 0]); // [C=2, F=3]
     const { q, scale } = quantizeWeights(w, 3);
     expect(Array.from(scale)).toEqual([Math.fround(0.5 / 127), Math.fround(2 / 127), 1]);

@@ -1,7 +1,7 @@
-import { requant4, narrow8, narrow16, storeBytes8 } from "./qsimd";
+import { requant4, narrow8, narrow16, storeBytes8, narrowU16x8, storeU16x8 } from "./qsimd";
 
-// Integer element-wise kernels on u8 tensors (real = scale·(q − zero)): the residual add, the 2×2 average
-// pool after zero padding, and the conversions from and to f32. Each rounds as src/reference/quantized.ts
+// Integer element-wise kernels on u8 tensors (u16 for the *_a16 ones; real = scale·(q − zero)): the
+// residual add, the 2×2 average pool after zero padding, and the conversions from and to f32. Each rounds as src/reference/quantized.ts
 // and src/quant/params.ts do (plain f32 mul and add, f32x4.nearest: ties to even), so they are bit-exact
 // with those references in both builds. A tail of under 16 elements runs the same arithmetic in scalar
 // f32 (the same IEEE operations, hence the same bytes).
@@ -41,10 +41,7 @@ export function add_u8(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n
 // roundHalfEven(y) saturated to [lo, hi] as the vector chain does (NaN → 0 first).
 // @ts-ignore: decorator
 @inline function clampByte(y: f32, lo: i32, hi: i32): u8 {
-  let r = nearest<f32>(y);
-  if (r != r) r = 0;
-  r = min<f32>(max<f32>(r, <f32>lo), <f32>hi);
-  return <u8><i32>r;
+  return <u8>clampQ(y, lo, hi);
 }
 
 // Average pool 2×2, stride 2, of [H, W, C] u8 (zero point zIn) zero-padded by padT rows above and padL
@@ -118,4 +115,64 @@ export function dequantize_u8(q: usize, n: i32, scale: f32, zero: i32, out: usiz
     v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), sv), 48);
   }
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<i32>load<u8>(q + <usize>i) - zero) * scale);
+}
+
+// add_u8 on 16-bit activations (u16 in and out, every value and zero point ≤ 32767, so q − z fits an
+// i16 lane): 8 values a step, the same arithmetic lane for lane.
+export function add_a16(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: i32, out: usize, zOut: i32, qmin: i32, qmax: i32): void {
+  const zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb);
+  const mav = f32x4.splat(ma), mbv = f32x4.splat(mb), zo = f32x4.splat(<f32>zOut);
+  const lo = i16x8.splat(<i16>qmin), hi = i16x8.splat(<i16>qmax);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = <usize>i << 1;
+    const da = i16x8.sub(v128.load(a + p), zav), db = i16x8.sub(v128.load(b + p), zbv);
+    const y0 = addLanes(i32x4.extend_low_i16x8_s(da), i32x4.extend_low_i16x8_s(db), mav, mbv, zo);
+    const y1 = addLanes(i32x4.extend_high_i16x8_s(da), i32x4.extend_high_i16x8_s(db), mav, mbv, zo);
+    v128.store(out + p, narrowU16x8(y0, y1, lo, hi));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 1;
+    const fa = <f32>(<i32>load<u16>(a + p) - za) * ma;
+    const fb = <f32>(<i32>load<u16>(b + p) - zb) * mb;
+    const s: f32 = fa + fb;
+    store<u16>(out + p, <u16>clampQ(s + <f32>zOut, qmin, qmax));
+  }
+}
+
+// avgPool2x2_u8 on 16-bit activations (u16 in and out, values and zIn ≤ 32767): the sum of the taps in
+// i32. Reads up to 7 values (14 bytes) past a pixel's last channel, into lanes that are not stored.
+export function avgPool2x2_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, padT: i32, padL: i32, Ho: i32, Wo: i32, m: f32, zOut: i32, qmax: i32, out: usize): void {
+  if (C <= 0) return;
+  const zv = i16x8.splat(<i16>zIn);
+  const mv = f32x4.splat(m), zo = f32x4.splat(<f32>zOut);
+  const lo = i16x8.splat(0), hi = i16x8.splat(<i16>qmax);
+  const px = <usize>C << 1;
+  for (let oy = 0; oy < Ho; oy++) {
+    const iy = 2 * oy - padT;
+    const y0ok = iy >= 0 && iy < H, y1ok = iy + 1 >= 0 && iy + 1 < H;
+    for (let ox = 0; ox < Wo; ox++) {
+      const ix = 2 * ox - padL;
+      const x0ok = ix >= 0 && ix < W, x1ok = ix + 1 >= 0 && ix + 1 < W;
+      const o = out + (<usize>oy * <usize>Wo + <usize>ox) * px;
+      for (let c = 0; c < C; c += 8) {
+        let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
+        for (let ky = 0; ky < 2; ky++) {
+          if (ky == 0 ? !y0ok : !y1ok) continue;
+          const r = inp + <usize>(iy + ky) * <usize>W * px + (<usize>c << 1);
+          if (x0ok) { const d = i16x8.sub(v128.load(r + <usize>ix * px), zv); s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(d)); s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(d)); }
+          if (x1ok) { const d = i16x8.sub(v128.load(r + <usize>(ix + 1) * px), zv); s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(d)); s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(d)); }
+        }
+        storeU16x8(o + (<usize>c << 1), narrowU16x8(requant4(s0, mv, zo), requant4(s1, mv, zo), lo, hi), min(8, C - c));
+      }
+    }
+  }
+}
+
+// roundHalfEven(y) saturated to [lo, hi] as the vector chain does (NaN → 0 first).
+// @ts-ignore: decorator
+@inline function clampQ(y: f32, lo: i32, hi: i32): i32 {
+  let r = nearest<f32>(y);
+  if (r != r) r = 0;
+  return <i32>min<f32>(max<f32>(r, <f32>lo), <f32>hi);
 }

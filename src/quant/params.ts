@@ -19,6 +19,12 @@
 /** 7-bit activations (the relaxed int8 dot's second operand) and 8-bit ones (the i16 path). */
 export const QMAX7 = 127;
 export const QMAX8 = 255;
+/**
+ * 12-bit activations, stored as u16, for the *_a16 kernels (the i16 dot on activations as they are): ResEZAP's
+ * tensors between its batch norms are signed and need them (docs/int8.md). Any 2^b − 1 up to 15 bits works
+ * in those kernels while a pointwise layer's C·qmax·127 stays under 2^31.
+ */
+export const QMAX12 = 4095;
 /** Largest int8 weight magnitude: weights lie in −127..127. */
 export const WMAX = 127;
 
@@ -38,13 +44,19 @@ export function roundHalfEven(y: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
+/** The bit width b of an activation range 0..qmax with qmax = 2^b − 1, 7 ≤ b ≤ 15; 0 for any other qmax. */
+export function activationBits(qmax: number): number {
+  const b = Math.log2(qmax + 1);
+  return Number.isInteger(b) && b >= 7 && b <= 15 ? b : 0;
+}
+
 /**
  * The parameters of a tensor whose values lie in [min, max], spread over 0..qmax. The range is widened to
  * hold 0 (zero padding and a ReLU's floor must be exact), and the zero point is the integer nearest to
  * −min/scale, so real 0 is exactly q = zero. max = min = 0 gives scale 1.
  */
 export function activationParams(min: number, max: number, qmax: number): QuantParams {
-  if (!(qmax === QMAX7 || qmax === QMAX8)) throw new RangeError(`activationParams: qmax ${qmax} is not 127 or 255`);
+  if (!activationBits(qmax)) throw new RangeError(`activationParams: qmax ${qmax} is not 2^b − 1 with b in 7..15`);
   if (!(Number.isFinite(min) && Number.isFinite(max)) || min > max) throw new RangeError(`activationParams: range [${min}, ${max}] is not finite and ordered`);
   const lo = Math.min(min, 0), hi = Math.max(max, 0);
   if (hi === lo) return { scale: 1, zero: 0, qmax };

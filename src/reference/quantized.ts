@@ -81,10 +81,10 @@ export function depthwiseQRef(x: ArrayLike<number>, H: number, W: number, C: num
 /**
  * Residual add of two u8 tensors with their own parameters, into a third, with the ReLU as qmin = zOut:
  * q = clamp(roundHalfEven(fround(fround(fround((a − za)·ma) + fround((b − zb)·mb)) + zOut)), qmin, qmax),
- * ma = sa/sOut, mb = sb/sOut as f32.
+ * ma = sa/sOut, mb = sb/sOut as f32. u16 out for qmax > 255 (add_a16).
  */
-export function addQRef(a: ArrayLike<number>, za: number, ma: number, b: ArrayLike<number>, zb: number, mb: number, zOut: number, qmin: number, qmax: number): Uint8Array {
-  const out = new Uint8Array(a.length);
+export function addQRef(a: ArrayLike<number>, za: number, ma: number, b: ArrayLike<number>, zb: number, mb: number, zOut: number, qmin: number, qmax: number): Uint8Array | Uint16Array {
+  const out = activations(a.length, qmax);
   for (let i = 0; i < a.length; i++) {
     const y = fr(fr(fr((a[i] - za) * fr(ma)) + fr((b[i] - zb) * fr(mb))) + zOut);
     out[i] = clampQ(roundHalfEven(y), qmin, qmax);
@@ -96,11 +96,11 @@ export function addQRef(a: ArrayLike<number>, za: number, ma: number, b: ArrayLi
  * Average pool 2×2, stride 2, over the image zero-padded by padT rows above and padL columns left (Keras's
  * ZeroPadding2D then a valid AveragePooling2D, which divides by 4 whatever the padding): sum = Σ over the
  * window's taps inside the image of (x − zIn); q = clamp(roundHalfEven(fround(fround(sum·m) + zOut)), 0, qmax)
- * with m = sIn/(4·sOut) as f32.
+ * with m = sIn/(4·sOut) as f32. u16 out for qmax > 255 (avgPool2x2_a16).
  */
 export function avgPool2x2QRef(x: ArrayLike<number>, H: number, W: number, C: number, zIn: number, padT: number, padL: number,
-                               Ho: number, Wo: number, m: number, zOut: number, qmax: number): Uint8Array {
-  const out = new Uint8Array(Ho * Wo * C);
+                               Ho: number, Wo: number, m: number, zOut: number, qmax: number): Uint8Array | Uint16Array {
+  const out = activations(Ho * Wo * C, qmax);
   for (let oy = 0; oy < Ho; oy++)
     for (let ox = 0; ox < Wo; ox++)
       for (let c = 0; c < C; c++) {
