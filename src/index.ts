@@ -10,3 +10,5 @@ export { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from 
 export type { YuNetDetectorPool, YuNetPoolOptions } from "./detect/yunet-pool.js";
 export { enableRelaxedSimd } from "./engine/relaxed.js";
 export { saveLayersModel } from "./io/save.js";
+export { quantize, type QuantizeOptions } from "./quant/quantize.js";
+export type { QuantizedModel } from "./quant/program.js";

@@ -330,6 +330,32 @@ for (const variant of variants) {
       }
     });
 
+    it("quantize_a16 and dequantize_a16 equal quantizeTensor and dequantizeTensor on 16-bit activations", () => {
+      const r = new Random(115);
+      for (let k = 0; k < 60; k++) {
+        arena.reset();
+        const n = r.int(1, 300), p = params(r, wide(r));
+        const x = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const pick = r.next();
+          x[i] = pick < 0.2 ? (r.int(-300, 300) + 0.5) * p.scale : pick < 0.23 ? [NaN, Infinity, -Infinity][r.int(0, 2)]
+            : pick < 0.3 ? r.uniform(-1e6, 1e6) : r.uniform(-p.zero - 5, p.qmax - p.zero + 5) * p.scale;
+        }
+        const xp = arena.alloc(4 * n + SLACK);
+        arena.writeF32(xp, x);
+        const o = outU8(2 * n);
+        ex.quantize_a16(xp, n, Math.fround(1 / p.scale), p.zero, p.qmax, o);
+        const q = quantizeTensor(x, p);
+        expect(q).toBeInstanceOf(Uint16Array);
+        expect(Array.from(readU16(o, n)), `quantize_a16 n=${n} z=${p.zero}/${p.qmax}`).toEqual(Array.from(q));
+        untouched(o, 2 * n, "quantize_a16");
+        const d = outU8(4 * n);
+        ex.dequantize_a16(putU8(q as Uint16Array, r), n, p.scale, p.zero, d);
+        expect(Array.from(arena.readF32(d, n)), `dequantize_a16 n=${n}`).toEqual(Array.from(dequantizeTensor(q, p)));
+        untouched(d, 4 * n, "dequantize_a16");
+      }
+    });
+
     it("quantize_u8 and dequantize_u8 equal quantizeTensor and dequantizeTensor (ties, NaN, ±Infinity, saturation)", () => {
       const r = new Random(106);
       for (let k = 0; k < 60; k++) {
@@ -346,7 +372,7 @@ for (const variant of variants) {
         arena.writeF32(xp, x);
         const o = outU8(n);
         ex.quantize_u8(xp, n, Math.fround(1 / p.scale), p.zero, p.qmax, o);
-        const q = quantizeTensor(x, p);
+        const q = quantizeTensor(x, p) as Uint8Array;
         expect(Array.from(readU8(o, n)), `quantize n=${n} z=${p.zero}`).toEqual(Array.from(q));
         untouched(o, n, "quantize");
         const d = outU8(4 * n);

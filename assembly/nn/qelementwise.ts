@@ -176,3 +176,33 @@ export function avgPool2x2_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, pad
   if (r != r) r = 0;
   return <i32>min<f32>(max<f32>(r, <f32>lo), <f32>hi);
 }
+
+// quantize_u8 into u16 (qmax ≤ 32767), 8 values a step.
+export function quantize_a16(x: usize, n: i32, inv: f32, zero: i32, qmax: i32, out: usize): void {
+  const iv = f32x4.splat(inv), zv = f32x4.splat(<f32>zero);
+  const lo = i16x8.splat(0), hi = i16x8.splat(<i16>qmax);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 2);
+    const y0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(f32x4.mul(v128.load(p), iv), zv)));
+    const y1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(f32x4.mul(v128.load(p, 16), iv), zv)));
+    v128.store(out + (<usize>i << 1), narrowU16x8(y0, y1, lo, hi));
+  }
+  for (; i < n; i++) {
+    const t: f32 = load<f32>(x + (<usize>i << 2)) * inv;
+    store<u16>(out + (<usize>i << 1), <u16>clampQ(t + <f32>zero, 0, qmax));
+  }
+}
+
+// dequantize_u8 from u16 (values and zero ≤ 32767), 8 values a step.
+export function dequantize_a16(q: usize, n: i32, scale: f32, zero: i32, out: usize): void {
+  const sv = f32x4.splat(scale), zv = i16x8.splat(<i16>zero);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const d = i16x8.sub(v128.load(q + (<usize>i << 1)), zv);
+    const p = out + (<usize>i << 2);
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(d)), sv));
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(d)), sv), 16);
+  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<i32>load<u16>(q + (<usize>i << 1)) - zero) * scale);
+}

@@ -81,10 +81,13 @@ export function quantizeWeights(w: ArrayLike<number>, F: number): { q: Int8Array
   return { q, scale };
 }
 
-/** q = clamp(roundHalfEven(fround(fround(x · fround(1/scale)) + zero)), 0, qmax): what quantize_u8 computes. */
-export function quantizeTensor(x: ArrayLike<number>, p: QuantParams): Uint8Array {
+/**
+ * q = clamp(roundHalfEven(fround(fround(x · fround(1/scale)) + zero)), 0, qmax): what quantize_u8 computes
+ * (quantize_a16, and a Uint16Array, for qmax > 255).
+ */
+export function quantizeTensor(x: ArrayLike<number>, p: QuantParams): Uint8Array | Uint16Array {
   const inv = Math.fround(1 / p.scale);
-  const out = new Uint8Array(x.length);
+  const out = p.qmax > 255 ? new Uint16Array(x.length) : new Uint8Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const y = Math.fround(Math.fround(Math.fround(x[i]) * inv) + p.zero);
     out[i] = clampQ(roundHalfEven(y), 0, p.qmax);
@@ -92,7 +95,7 @@ export function quantizeTensor(x: ArrayLike<number>, p: QuantParams): Uint8Array
   return out;
 }
 
-/** real = fround(scale · (q − zero)): what dequantize_u8 computes. */
+/** real = fround(scale · (q − zero)): what dequantize_u8 (and dequantize_a16) computes. */
 export function dequantizeTensor(q: ArrayLike<number>, p: QuantParams): Float32Array {
   const s = Math.fround(p.scale);
   const out = new Float32Array(q.length);

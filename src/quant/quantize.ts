@@ -1,0 +1,85 @@
+// quantize(model, calibration): a model's integer part (graph.ts) with int8 weights per output channel
+// (symmetric, batch norm folded first) and activations of `bits` bits (12 by default, stored as u16: the
+// *_a16 kernels on the i16 dot product), each tensor's scale and zero point from its range over the
+// calibration examples (calibrate.ts: min/max). docs/int8.md gives the reasons: ResEZAP's tensors between its
+// batch norms are signed and long-tailed, and 8-bit ones lose 4 points of top-1 agreement with f32.
+import { ArgumentError } from "../errors.js";
+import { size } from "../layers/layer.js";
+import type { Model } from "../model.js";
+import type { NNVariant } from "../engine/wasm.js";
+import { calibrate } from "./calibrate.js";
+import { integerPlan, type IntegerPlan } from "./graph.js";
+import { activationBits, activationParams, depthwiseRequant, pointwiseRequant, quantizeWeights, rescale, WMAX, type QuantParams, type Requant } from "./params.js";
+import { QuantizedModel } from "./program.js";
+
+export interface QuantizeOptions {
+  /** activation bits, 7..15 (default 12) */
+  bits?: number;
+  /** the f32 kernels' build for the layers after the integer part */
+  variant?: NNVariant;
+}
+
+/** A separable step's integer constants: int8 weights and the requantization of each kernel. */
+export interface SeparableConstants {
+  kind: "separable";
+  dwq: Int8Array;
+  dRq: Requant;
+  pwq: Int8Array;
+  yRq: Requant;
+  /** the pointwise's lower clamp: y's zero point when a ReLU without residual is fused, else 0 */
+  yQmin: number;
+  /** the residual join: y and the residual read into out's scale; out's lower clamp (the ReLU) */
+  ma: number;
+  mb: number;
+  outQmin: number;
+}
+
+export interface PoolConstants {
+  kind: "pool";
+  /** s_in / (4·s_out) */
+  m: number;
+}
+
+/** Everything the integer part computes with: the plan, each tensor's parameters, each step's constants. */
+export interface IntegerSpec {
+  plan: IntegerPlan;
+  params: QuantParams[];
+  constants: (SeparableConstants | PoolConstants)[];
+}
+
+/**
+ * The quantized model of `model`, calibrated on n examples of `calibration` (n·inSize floats, the inputs the
+ * model takes, e.g. Training faces as grey/255). Throws when the model's first layer has no integer kernel.
+ */
+export function quantize(model: Model, calibration: Float32Array, options: QuantizeOptions = {}): QuantizedModel {
+  const bits = options.bits ?? 12, qmax = 2 ** bits - 1;
+  if (!Number.isInteger(bits) || !activationBits(qmax)) throw new ArgumentError(`quantize: bits ${options.bits} is not an integer in 7..15`);
+  const inSize = size(model.input.shape), n = calibration.length / inSize;
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`quantize: calibration holds ${calibration.length} floats, not a whole number (≥ 1) of ${inSize}-float examples`);
+  const plan = integerPlan(model);
+  for (const s of plan.steps) {
+    const C = s.x.shape[2];
+    if (s.kind === "separable" && C * qmax * WMAX >= 2 ** 31) throw new ArgumentError(`quantize: layer ${s.name}: ${C} input channels of ${bits}-bit activations could overflow the i32 sums; use fewer bits`);
+  }
+  const ranges = calibrate(plan, calibration, n);
+  const params: QuantParams[] = plan.tensors.map((t) => activationParams(ranges[t.id][0], ranges[t.id][1], qmax));
+  for (const s of plan.steps) if (s.kind === "pool") params[s.out.id] = params[s.x.id]; // averaging keeps the range
+  return new QuantizedModel(model, integerSpec(plan, params), options.variant);
+}
+
+/** The int8 weights and requantization constants of each step, for these tensor parameters. */
+export function integerSpec(plan: IntegerPlan, params: QuantParams[]): IntegerSpec {
+  const constants = plan.steps.map((s): SeparableConstants | PoolConstants => {
+    const pin = params[s.x.id], pout = params[s.out.id];
+    if (s.kind === "pool") return { kind: "pool", m: rescale(pin.scale, 4 * pout.scale) };
+    const C = s.x.shape[2], F = s.y.shape[2], pd = params[s.d.id], py = params[s.y.id];
+    const dq = quantizeWeights(s.dw, C), wq = quantizeWeights(s.pw, F);
+    const pr = s.residual ? params[s.residual.id] : null;
+    return {
+      kind: "separable", dwq: dq.q, dRq: depthwiseRequant(C, dq.scale, pin, null, pd), pwq: wq.q,
+      yRq: pointwiseRequant(wq.q, C, F, wq.scale, pd, s.bias, py), yQmin: s.relu && !s.residual ? py.zero : 0,
+      ma: rescale(py.scale, pout.scale), mb: pr ? rescale(pr.scale, pout.scale) : 0, outQmin: s.relu ? pout.zero : 0,
+    };
+  });
+  return { plan, params, constants };
+}
