@@ -3,12 +3,13 @@
 // see what the int8 format of issue #19 costs in accuracy before the engine carries it. Batch norm folded
 // into each pointwise layer; activation ranges calibrated on Training faces (min/max, or a percentile of
 // the values with --pct); every separable layer's depthwise output and batch-norm output quantized (7-bit:
-// pointwise_i8; or --bits 8: pointwise_i16), the block's residual join with add_u8 (ReLU as qmin), the pool
-// with avgPool2x2_u8; the first layer's input is the grey level /255 quantized to 7 bits; the head
-// (global max, dense, batch norm, dense) in f32 from the dequantized pooled tensor. Compared with the f32
-// model (model.predict) on PublicTest: accuracy of each and top-1 agreement.
+// pointwise_i8; --bits 8: pointwise_i16; --bits 9..15: u16 activations on the *_a16 kernels), the block's
+// residual join with add_u8 / add_a16 (ReLU as qmin), the pool with avgPool2x2_u8 / avgPool2x2_a16; the
+// first layer's input is the grey level itself (scale 1/255, exact); the head (global max, dense, batch
+// norm, dense) in f32 from the dequantized pooled tensor. Calibration on the first --calib Training faces.
+// Compared with the f32 model (model.predict) on PublicTest: accuracy of each and top-1 agreement.
 //   npm run build && node --experimental-wasm-relaxed-simd scripts/int8-sim.mjs --data ../shared/data/fer2013/fer2013.csv.gz
-//     [--model models/fer2013] [--calib 500] [--limit N] [--pct 99.99] [--bits 7|8] [--fake REGEX]
+//     [--model models/fer2013] [--calib 500] [--limit N] [--pct 99.99] [--bits 7|8|12] [--fake REGEX] [--split Training]
 // --fake REGEX runs the f32 forward with only the tensors whose name matches quantized and dequantized
 // (names: b1l1.dw, b1l1.y, …, b1.z), instead of the int8 kernels: which tensors cost the agreement.
 import { loadLayersModel } from "../dist/index.js";
@@ -17,18 +18,24 @@ import { Arena, instantiateSync, relaxedSimdSupported } from "../dist/engine/was
 import { enableRelaxedSimd } from "../dist/engine/relaxed.js";
 import { packBias, packPointwise } from "../dist/engine/pack.js";
 import { packDepthwiseI16, packPointwiseI16, packPointwiseI8, packRequant } from "../dist/quant/pack.js";
-import { QMAX7, QMAX8, activationParams, depthwiseRequant, pointwiseRequant, quantizeWeights, rescale } from "../dist/quant/params.js";
+import { QMAX7, activationBits, activationParams, depthwiseRequant, pointwiseRequant, quantizeWeights, quantizeWeights16, rescale } from "../dist/quant/params.js";
 
 const args = process.argv.slice(2);
 const arg = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const data = arg("--data", "../shared/data/fer2013/fer2013.csv.gz");
 const nCalib = Number(arg("--calib", 500)), limit = Number(arg("--limit", Infinity)), pct = Number(arg("--pct", 100));
-const bits = Number(arg("--bits", 7)), QMAX = bits === 8 ? QMAX8 : QMAX7;
+// --dw-wbits N: depthwise weights of N bits (8: int8; up to 12 in depthwise3x3_*'s i16 lanes)
+const dwBits = Number(arg("--dw-wbits", 8)), quantizeDw = (w, C) => (dwBits === 8 ? quantizeWeights(w, C) : quantizeWeights16(w, C, 2 ** (dwBits - 1) - 1));
+const bits = Number(arg("--bits", 7)), QMAX = 2 ** bits - 1, wideAct = bits > 8, E = wideAct ? 2 : 1;
+if (!activationBits(QMAX)) throw new RangeError(`int8-sim: --bits ${bits} is not in 7..15`);
 
 await enableRelaxedSimd();
 const model = await loadLayersModel(arg("--model", "models/fer2013"));
 const L = Object.fromEntries(model.layers.map((l) => [l.name, l]));
-const splits = await loadFer2013Splits(data, ["Training", "PublicTest"]);
+// --split Training: the last --limit Training faces (never the calibration ones), for choosing a scheme
+// without looking at PublicTest, which reports it
+const evalSplit = arg("--split", "PublicTest");
+const splits = await loadFer2013Splits(data, evalSplit === "Training" ? ["Training"] : ["Training", evalSplit]);
 const ex = instantiateSync(relaxedSimdSupported() ? "nnRelaxed" : "nnSimd").exports;
 const arena = new Arena(ex);
 const alloc = (bytes) => arena.alloc(bytes + 64);
@@ -60,11 +67,13 @@ for (const s of seps) {
   s.fdw = putF(s.dw); s.fpw = putF(packPointwise(s.pw, s.C, s.F)); s.fb = putF(packBias(s.bias, s.F));
   s.fd = alloc(4 * s.Ho * s.Wo * s.C); s.fy = alloc(4 * s.Ho * s.Wo * s.F);
   // the same weights after int8 per-channel quantization, for --fake (weights are always quantized there)
-  const dq = quantizeWeights(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
+  const dq = quantizeDw(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
   s.fdwQ = putF(Float32Array.from(dq.q, (q, i) => q * dq.scale[i % s.C]));
   s.fpwQ = putF(packPointwise(Float32Array.from(wq.q, (q, i) => q * wq.scale[i % s.F]), s.C, s.F));
 }
 const fin = alloc(4 * 48 * 48);
+// --keep-w REGEX (with --fake): those layers' weights stay f32 (names b1l1.dw, b1l1.pw, …)
+const keepW = new RegExp(arg("--keep-w", "^$"));
 const view = (p, n) => arena.f32.subarray(p >> 2, (p >> 2) + n);
 function poolF(x, H, W, C) { // ZeroPadding2D(1) then AveragePooling2D 2×2/2
   const Ho = Math.floor(H / 2) + 1, Wo = Math.floor(W / 2) + 1, out = new Float32Array(Ho * Wo * C);
@@ -99,9 +108,9 @@ function forwardF32(pixels, visit, qw = false) {
     let y1 = null;
     for (let l = 0; l < 3; l++) {
       const s = seps[3 * b + l];
-      ex.depthwise3x3(src, s.H, s.W, s.C, qw ? s.fdwQ : s.fdw, 0, s.fd, s.pad);
+      ex.depthwise3x3(src, s.H, s.W, s.C, qw && !keepW.test(`${s.name}.dw`) ? s.fdwQ : s.fdw, 0, s.fd, s.pad);
       visit?.(`${s.name}.dw`, view(s.fd, s.Ho * s.Wo * s.C), s.C);
-      ex.pointwise_4x8(s.fd, s.Ho * s.Wo, s.C, qw ? s.fpwQ : s.fpw, s.fb, s.fy, s.F, 0, 0);
+      ex.pointwise_4x8(s.fd, s.Ho * s.Wo, s.C, qw && !keepW.test(`${s.name}.pw`) ? s.fpwQ : s.fpw, s.fb, s.fy, s.F, 0, 0);
       visit?.(`${s.name}.y`, view(s.fy, s.Ho * s.Wo * s.F), s.F);
       if (l === 0) y1 = view(s.fy, s.Ho * s.Wo * s.F);
       src = s.fy;
@@ -139,50 +148,52 @@ function range(name) {
 const P = (name) => activationParams(...range(name), QMAX);
 
 // ---- the int8 program ----
-const pin = { scale: 1 / 127, zero: 0, qmax: QMAX7 }; // grey /255 in [0, 1], 7 bits either way
-const pw8 = QMAX === QMAX7 ? "pointwise_i8" : "pointwise_i16";
+const pin = { scale: 1 / 255, zero: 0, qmax: 255 }; // grey /255 in [0, 1]: the pixel itself, exact
+const pw8 = wideAct ? "pointwise_a16" : QMAX === QMAX7 ? "pointwise_i8" : "pointwise_i16";
+const dw8 = wideAct ? "depthwise3x3_a16" : "depthwise3x3_i8", add8 = wideAct ? "add_a16" : "add_u8", pool8 = wideAct ? "avgPool2x2_a16" : "avgPool2x2_u8";
 let inP = pin;
 const blocks = [];
 for (let b = 0; b < 3; b++) {
   const blk = { layers: [] };
   for (let l = 0; l < 3; l++) {
     const s = seps[3 * b + l], pd = P(`${s.name}.dw`), py = P(`${s.name}.y`);
-    const dq = quantizeWeights(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
+    const dq = quantizeDw(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
     blk.layers.push({
       s, pIn: inP, pd, py,
       w: putB(packDepthwiseI16(dq.q, s.C)), q: putB(packRequant(depthwiseRequant(s.C, dq.scale, inP, null, pd), s.C)),
       pw: putB(QMAX === QMAX7 ? packPointwiseI8(wq.q, s.C, s.F) : packPointwiseI16(wq.q, s.C, s.F)),
       pq: putB(packRequant(pointwiseRequant(wq.q, s.C, s.F, wq.scale, pd, s.bias, py), s.F)),
-      d: alloc(s.Ho * s.Wo * s.C), y: alloc(s.Ho * s.Wo * s.F),
+      d: alloc(E * s.Ho * s.Wo * s.C), y: alloc(E * s.Ho * s.Wo * s.F),
     });
     inP = py;
   }
   const s = seps[3 * b + 2];
   blk.pz = { ...P(`b${b + 1}.z`), zero: 0 }; // after the ReLU
-  blk.z = alloc(s.Ho * s.Wo * s.F);
+  blk.z = alloc(E * s.Ho * s.Wo * s.F);
   blk.Hp = Math.floor(s.Ho / 2) + 1; blk.Wp = Math.floor(s.Wo / 2) + 1;
-  blk.pool = alloc(blk.Hp * blk.Wp * s.F);
+  blk.pool = alloc(E * blk.Hp * blk.Wp * s.F);
   inP = blk.pz; // the pool keeps the scale: m = 1/4
   blocks.push(blk);
 }
-const qin = alloc(2304);
+const qin = alloc(E * 2304);
+const acts = (p, n) => (wideAct ? new Uint16Array(arena.u8.buffer, p, n) : arena.u8.subarray(p, p + n));
 function forwardInt8(pixels) {
-  for (let i = 0; i < 2304; i++) arena.u8[qin + i] = Math.round((pixels[i] * 127) / 255);
+  acts(qin, 2304).set(pixels);
   let src = qin;
   for (const blk of blocks) {
     for (const t of blk.layers) {
       const s = t.s;
-      ex.depthwise3x3_i8(src, s.H, s.W, s.C, t.pIn.zero, t.w, t.q, t.d, s.Ho, s.Wo, 1, s.pad, s.pad, 0, t.pd.qmax);
+      ex[dw8](src, s.H, s.W, s.C, t.pIn.zero, t.w, t.q, t.d, s.Ho, s.Wo, 1, s.pad, s.pad, 0, t.pd.qmax);
       ex[pw8](t.d, s.Ho * s.Wo, s.C, t.pw, t.pq, t.y, s.F, 0, t.py.qmax, 0);
       src = t.y;
     }
     const [l1, , l3] = blk.layers, s = l3.s, n = s.Ho * s.Wo * s.F;
-    ex.add_u8(l3.y, l3.py.zero, rescale(l3.py.scale, blk.pz.scale), l1.y, l1.py.zero, rescale(l1.py.scale, blk.pz.scale), n, blk.z, 0, 0, blk.pz.qmax);
-    ex.avgPool2x2_u8(blk.z, s.Ho, s.Wo, s.F, 0, 1, 1, blk.Hp, blk.Wp, 0.25, 0, blk.pz.qmax, blk.pool);
+    ex[add8](l3.y, l3.py.zero, rescale(l3.py.scale, blk.pz.scale), l1.y, l1.py.zero, rescale(l1.py.scale, blk.pz.scale), n, blk.z, 0, 0, blk.pz.qmax);
+    ex[pool8](blk.z, s.Ho, s.Wo, s.F, 0, 1, 1, blk.Hp, blk.Wp, 0.25, 0, blk.pz.qmax, blk.pool);
     src = blk.pool;
   }
-  const last = blocks[2], C = 96, Pn = last.Hp * last.Wp, g = new Float32Array(C);
-  for (let p = 0; p < Pn; p++) for (let c = 0; c < C; c++) g[c] = Math.max(g[c], arena.u8[last.pool + p * C + c]);
+  const last = blocks[2], C = 96, Pn = last.Hp * last.Wp, g = new Float32Array(C), q = acts(last.pool, Pn * C);
+  for (let p = 0; p < Pn; p++) for (let c = 0; c < C; c++) g[c] = Math.max(g[c], q[p * C + c]);
   return head(g.map((v) => v * last.pz.scale));
 }
 
@@ -212,11 +223,12 @@ function fakeQuant(name, v) {
 }
 
 // ---- PublicTest ----
-const test = splits.PublicTest, n = Math.min(limit, test.n);
+const test = splits[evalSplit], n = Math.min(limit, test.n), first = evalSplit === "Training" ? test.n - n : 0;
+if (first < Math.min(nCalib, calib.n) && evalSplit === "Training") throw new RangeError("int8-sim: --split Training: the faces evaluated overlap the calibration ones");
 const mark1 = arena.mark();
 let okF = 0, okQ = 0, agree = 0, okModel = 0, modelAgree = 0;
 for (let i = 0; i < n; i++) {
-  const px = test.pixels.subarray(i * 2304, (i + 1) * 2304), y = test.labels[i];
+  const px = test.pixels.subarray((first + i) * 2304, (first + i + 1) * 2304), y = test.labels[first + i];
   arena.reset(mark1);
   const f = forwardF32(px), q = fake ? forwardF32(px, fakeQuant, true) : forwardInt8(px);
   const probs = model.predict(Float32Array.from(px, (v) => v / 255));
@@ -226,6 +238,6 @@ for (let i = 0; i < n; i++) {
 }
 const pc = (k) => Math.round((1e4 * k) / n) / 100;
 console.log(JSON.stringify({
-  faces: n, ...(fake ? { fake_quantized: String(fake) } : {}), calibration: Math.min(nCalib, calib.n), statistic: pct >= 100 ? "min/max" : `percentile ${pct}`, bits, kernel: pw8,
+  split: evalSplit, faces: n, ...(fake ? { fake_quantized: String(fake) } : {}), calibration: Math.min(nCalib, calib.n), statistic: pct >= 100 ? "min/max" : `percentile ${pct}`, bits, depthwise_weight_bits: dwBits, kernel: pw8,
   f32_accuracy: pc(okF), int8_accuracy: pc(okQ), top1_agreement: pc(agree), model_predict_accuracy: pc(okModel), our_f32_vs_model_predict: pc(modelAgree),
 }, null, 1));

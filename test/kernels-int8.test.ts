@@ -228,15 +228,18 @@ for (const variant of variants) {
         const padT = same ? Math.max(0, (Ho - 1) * stride + 3 - H) >> 1 : 0;
         const padL = same ? Math.max(0, (Wo - 1) * stride + 3 - W) >> 1 : 0;
         const inp = params(r, wide(r));
-        const x = words(r, H * W * C, inp.qmax), wq = weights(r, 9 * C);
+        // int8 weights, or the 12-bit ones of quantizeWeights16 (all ±2047 sometimes: the largest sums)
+        const w12 = r.next() < 0.5, extreme = r.next() < 0.2;
+        const wq = w12 ? Int16Array.from({ length: 9 * C }, () => (extreme ? (r.next() < 0.5 ? -2047 : 2047) : r.int(-2047, 2047))) : weights(r, 9 * C);
+        const x = words(r, H * W * C, inp.qmax);
         const sw = Float32Array.from({ length: C }, () => Math.exp(r.uniform(-8, -2)));
         const bias = r.next() < 0.5 ? r.fill(C, -2, 2) : null;
-        const out = outParams(r, inp.scale * sw[0] * 127 * 3 * 40 / 255, wide(r));
+        const out = outParams(r, inp.scale * sw[0] * (w12 ? 2047 : 127) * 3 * 40 / 255, wide(r));
         const qmin = r.next() < 0.3 ? out.zero : 0;
         const rq = depthwiseRequant(C, sw, inp, bias, out);
         const o = outU8(2 * Ho * Wo * C);
         ex.depthwise3x3_a16(putU8(x, r), H, W, C, inp.zero, putU8(packDepthwiseI16(wq, C), r), putU8(packRequant(rq, C), r), o, Ho, Wo, stride, padT, padL, qmin, out.qmax);
-        const what = `depthwise_a16 ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}/${inp.qmax}`;
+        const what = `depthwise_a16 ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}/${inp.qmax} w12=${w12}`;
         expect(Array.from(readU16(o, Ho * Wo * C)), what).toEqual(Array.from(qref.depthwiseQRef(x, H, W, C, inp.zero, wq, rq, Ho, Wo, stride, padT, padL, qmin, out.qmax)));
         untouched(o, 2 * Ho * Wo * C, what);
         cases++;

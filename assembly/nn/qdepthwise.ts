@@ -21,8 +21,9 @@ export function depthwise3x3_i8(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w:
   depthwise3x3<u8>(inp, H, W, C, zIn, w, q, out, Ho, Wo, stride, padT, padL, qmin, qmax);
 }
 
-// The same with 16-bit activations (u16 in and out, qmax ≤ 32767; docs/int8.md: 12-bit activations keep
-// ResEZAP's top-1 agreement ≥ 99 % where 8-bit ones gave 95 %). (x − zIn)·w fits an i32 lane easily.
+// The same with 16-bit activations (u16 in and out, qmax ≤ 32767; docs/int8.md says why ResEZAP needs 12
+// bits) and weights up to ±3640 (quantizeWeights16: 9 of them still sum in an i16 lane). The i32 sums stay
+// exact while 9·qmax·max|w| < 2^31 (12-bit activations, 12-bit weights: 7.5·10^7).
 export function depthwise3x3_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w: usize, q: usize, out: usize,
                                  Ho: i32, Wo: i32, stride: i32, padT: i32, padL: i32, qmin: i32, qmax: i32): void {
   depthwise3x3<u16>(inp, H, W, C, zIn, w, q, out, Ho, Wo, stride, padT, padL, qmin, qmax);

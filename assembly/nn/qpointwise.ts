@@ -30,7 +30,7 @@ export function pointwise_i16(inp: usize, P: i32, C: i32, w: usize, q: usize, ou
 // pointwise_a16: 16-bit activations (u16 in and, unless outF32, out; qmax ≤ 32767) against the same int8
 // weights in packPointwiseI16's layout: the pixel's 2 values splatted as they are, i32x4.dot_i16x8_s. The
 // i32 sums cannot overflow while C·qmax·127 < 2^31 (C < 4128 at 12 bits); docs/int8.md says why 12-bit
-// activations (agreement with f32 ≥ 99 % where 8-bit gave 95 %).
+// activations.
 export function pointwise_a16(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32): void {
   pointwise<u16>(inp, P, C, w, q, out, F, qmin, qmax, outF32);
 }

@@ -55,10 +55,10 @@ export function packPointwiseI16(wq: Int8Array, C: number, F: number): Int16Arra
 }
 
 /**
- * int8 depthwise 3×3 kernel wq [3, 3, C] (Keras's [3, 3, C, 1]) → depthwise3x3_i8's layout: widened to i16,
- * [9 taps][ceil8(C)], channels zero-padded to a multiple of 8.
+ * Depthwise 3×3 kernel wq [3, 3, C] (Keras's [3, 3, C, 1]), int8 or the wider ones of quantizeWeights16 →
+ * depthwise3x3_i8's and depthwise3x3_a16's layout: i16 [9 taps][ceil8(C)], channels zero-padded to a multiple of 8.
  */
-export function packDepthwiseI16(wq: Int8Array, C: number): Int16Array {
+export function packDepthwiseI16(wq: Int8Array | Int16Array, C: number): Int16Array {
   const Cp = ceilTo(C, QBLOCK);
   const out = new Int16Array(9 * Cp);
   for (let t = 0; t < 9; t++) for (let c = 0; c < C; c++) out[t * Cp + c] = wq[t * C + c];

@@ -72,12 +72,27 @@ export function activationParams(min: number, max: number, qmax: number): QuantP
  * channel), q = clamp(roundHalfEven(w / scale), −127, 127).
  */
 export function quantizeWeights(w: ArrayLike<number>, F: number): { q: Int8Array; scale: Float32Array } {
+  return quantizeWeightsTo(w, F, WMAX, new Int8Array(w.length));
+}
+
+/**
+ * The same with wider weights, −wmax..wmax (wmax ≤ 32767), for the depthwise kernels, which hold their
+ * weights as i16 lanes anyway: 12-bit depthwise weights (DW_WMAX) cost nothing there (docs/int8.md).
+ */
+export function quantizeWeights16(w: ArrayLike<number>, F: number, wmax: number): { q: Int16Array; scale: Float32Array } {
+  if (!Number.isInteger(wmax) || wmax < 1 || wmax > 32767) throw new RangeError(`quantizeWeights16: wmax ${wmax} is not in 1..32767`);
+  return quantizeWeightsTo(w, F, wmax, new Int16Array(w.length));
+}
+
+/** 12-bit depthwise weights: −2047..2047. */
+export const DW_WMAX = 2047;
+
+function quantizeWeightsTo<T extends Int8Array | Int16Array>(w: ArrayLike<number>, F: number, wmax: number, q: T): { q: T; scale: Float32Array } {
   if (F <= 0 || w.length % F) throw new RangeError(`quantizeWeights: ${w.length} weights are not a multiple of ${F} channels`);
   const scale = new Float32Array(F);
   for (let i = 0; i < w.length; i++) scale[i % F] = Math.max(scale[i % F], Math.abs(w[i]));
-  for (let f = 0; f < F; f++) scale[f] = scale[f] > 0 ? Math.fround(scale[f] / WMAX) : 1;
-  const q = new Int8Array(w.length);
-  for (let i = 0; i < w.length; i++) q[i] = Math.min(WMAX, Math.max(-WMAX, roundHalfEven(w[i] / scale[i % F])));
+  for (let f = 0; f < F; f++) scale[f] = scale[f] > 0 ? Math.fround(scale[f] / wmax) : 1;
+  for (let i = 0; i < w.length; i++) q[i] = Math.min(wmax, Math.max(-wmax, roundHalfEven(w[i] / scale[i % F])));
   return { q, scale };
 }
 

@@ -1,15 +1,19 @@
-// quantize(model, calibration): a model's integer part (graph.ts) with int8 weights per output channel
-// (symmetric, batch norm folded first) and activations of `bits` bits (12 by default, stored as u16: the
-// *_a16 kernels on the i16 dot product), each tensor's scale and zero point from its range over the
-// calibration examples (calibrate.ts: min/max). docs/int8.md gives the reasons: ResEZAP's tensors between its
-// batch norms are signed and long-tailed, and 8-bit ones lose 4 points of top-1 agreement with f32.
+// quantize(model, calibration): a model's integer part (graph.ts) with weights per output channel, symmetric,
+// batch norm folded first (int8 pointwise weights; 12-bit depthwise ones, which the depthwise kernel holds
+// in i16 lanes anyway), and activations of `bits` bits (12 by default, stored as u16: the *_a16 kernels on
+// the i16 dot product), each tensor's scale and zero point from its range over the calibration examples
+// (calibrate.ts: min/max). docs/int8.md gives the measurements: ResEZAP's tensors between its batch norms
+// are signed and long-tailed, 8-bit ones lose 5 points of top-1 agreement with f32, and int8 depthwise
+// weights (9 a channel, the first layer's above all) cost another point on one of the two models.
 import { ArgumentError } from "../errors.js";
 import { size } from "../layers/layer.js";
 import type { Model } from "../model.js";
 import type { NNVariant } from "../engine/wasm.js";
 import { calibrate } from "./calibrate.js";
 import { integerPlan, type IntegerPlan } from "./graph.js";
-import { activationBits, activationParams, depthwiseRequant, pointwiseRequant, quantizeWeights, rescale, WMAX, type QuantParams, type Requant } from "./params.js";
+import {
+  activationBits, activationParams, depthwiseRequant, DW_WMAX, pointwiseRequant, quantizeWeights, quantizeWeights16, rescale, WMAX, type QuantParams, type Requant,
+} from "./params.js";
 import { QuantizedModel } from "./program.js";
 
 export interface QuantizeOptions {
@@ -22,7 +26,7 @@ export interface QuantizeOptions {
 /** A separable step's integer constants: int8 weights and the requantization of each kernel. */
 export interface SeparableConstants {
   kind: "separable";
-  dwq: Int8Array;
+  dwq: Int16Array;
   dRq: Requant;
   pwq: Int8Array;
   yRq: Requant;
@@ -73,7 +77,7 @@ export function integerSpec(plan: IntegerPlan, params: QuantParams[]): IntegerSp
     const pin = params[s.x.id], pout = params[s.out.id];
     if (s.kind === "pool") return { kind: "pool", m: rescale(pin.scale, 4 * pout.scale) };
     const C = s.x.shape[2], F = s.y.shape[2], pd = params[s.d.id], py = params[s.y.id];
-    const dq = quantizeWeights(s.dw, C), wq = quantizeWeights(s.pw, F);
+    const dq = quantizeWeights16(s.dw, C, DW_WMAX), wq = quantizeWeights(s.pw, F);
     const pr = s.residual ? params[s.residual.id] : null;
     return {
       kind: "separable", dwq: dq.q, dRq: depthwiseRequant(C, dq.scale, pin, null, pd), pwq: wq.q,
