@@ -26,6 +26,8 @@ const data = arg("--data", "../shared/data/fer2013/fer2013.csv.gz");
 const nCalib = Number(arg("--calib", 500)), limit = Number(arg("--limit", Infinity)), pct = Number(arg("--pct", 100));
 // --dw-wbits N: depthwise weights of N bits (8: int8; up to 12 in depthwise3x3_*'s i16 lanes)
 const dwBits = Number(arg("--dw-wbits", 8)), quantizeDw = (w, C) => (dwBits === 8 ? quantizeWeights(w, C) : quantizeWeights16(w, C, 2 ** (dwBits - 1) - 1));
+// --pw-wbits N: pointwise weights of N bits (i16 path only: pointwise_i16, pointwise_a16 widen them to i16 lanes anyway)
+const pwBits = Number(arg("--pw-wbits", 8)), quantizePw = (w, F) => (pwBits === 8 ? quantizeWeights(w, F) : quantizeWeights16(w, F, 2 ** (pwBits - 1) - 1));
 const bits = Number(arg("--bits", 7)), QMAX = 2 ** bits - 1, wideAct = bits > 8, E = wideAct ? 2 : 1;
 if (!activationBits(QMAX)) throw new RangeError(`int8-sim: --bits ${bits} is not in 7..15`);
 
@@ -67,7 +69,7 @@ for (const s of seps) {
   s.fdw = putF(s.dw); s.fpw = putF(packPointwise(s.pw, s.C, s.F)); s.fb = putF(packBias(s.bias, s.F));
   s.fd = alloc(4 * s.Ho * s.Wo * s.C); s.fy = alloc(4 * s.Ho * s.Wo * s.F);
   // the same weights after int8 per-channel quantization, for --fake (weights are always quantized there)
-  const dq = quantizeDw(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
+  const dq = quantizeDw(s.dw, s.C), wq = quantizePw(s.pw, s.F);
   s.fdwQ = putF(Float32Array.from(dq.q, (q, i) => q * dq.scale[i % s.C]));
   s.fpwQ = putF(packPointwise(Float32Array.from(wq.q, (q, i) => q * wq.scale[i % s.F]), s.C, s.F));
 }
@@ -157,7 +159,7 @@ for (let b = 0; b < 3; b++) {
   const blk = { layers: [] };
   for (let l = 0; l < 3; l++) {
     const s = seps[3 * b + l], pd = P(`${s.name}.dw`), py = P(`${s.name}.y`);
-    const dq = quantizeDw(s.dw, s.C), wq = quantizeWeights(s.pw, s.F);
+    const dq = quantizeDw(s.dw, s.C), wq = quantizePw(s.pw, s.F);
     blk.layers.push({
       s, pIn: inP, pd, py,
       w: putB(packDepthwiseI16(dq.q, s.C)), q: putB(packRequant(depthwiseRequant(s.C, dq.scale, inP, null, pd), s.C)),
@@ -238,6 +240,6 @@ for (let i = 0; i < n; i++) {
 }
 const pc = (k) => Math.round((1e4 * k) / n) / 100;
 console.log(JSON.stringify({
-  split: evalSplit, faces: n, ...(fake ? { fake_quantized: String(fake) } : {}), calibration: Math.min(nCalib, calib.n), statistic: pct >= 100 ? "min/max" : `percentile ${pct}`, bits, depthwise_weight_bits: dwBits, kernel: pw8,
+  split: evalSplit, faces: n, ...(fake ? { fake_quantized: String(fake) } : {}), calibration: Math.min(nCalib, calib.n), statistic: pct >= 100 ? "min/max" : `percentile ${pct}`, bits, depthwise_weight_bits: dwBits, pointwise_weight_bits: pwBits, kernel: pw8,
   f32_accuracy: pc(okF), int8_accuracy: pc(okQ), top1_agreement: pc(agree), model_predict_accuracy: pc(okModel), our_f32_vs_model_predict: pc(modelAgree),
 }, null, 1));

@@ -176,7 +176,7 @@ for (const variant of variants) {
       expect(cases).toBeGreaterThan(100);
     });
 
-    // 16-bit activations (12- and 15-bit ranges) with int8 weights: pointwise_a16 and depthwise3x3_a16.
+    // 16-bit activations (12- and 15-bit ranges) with int8 or 12-bit weights: pointwise_a16 and depthwise3x3_a16.
     const wide = (r: Random) => (r.next() < 0.5 ? 4095 : 32767);
     const words = (r: Random, n: number, hi: number) => Uint16Array.from({ length: n }, () => r.int(0, hi));
 
@@ -187,14 +187,17 @@ for (const variant of variants) {
         arena.reset();
         const P = r.int(1, 40) * (r.next() < 0.5 ? 1 : r.int(1, 6)), C = channels(r), F = channels(r);
         const inp = params(r, wide(r));
-        const x = words(r, P * C, inp.qmax), wq = weights(r, C * F);
+        // 12-bit weights too, with 12-bit activations (C·qmax·2047 < 2^31), all ±2047 sometimes
+        const w12 = inp.qmax === 4095 && r.next() < 0.5, extreme = r.next() < 0.2;
+        const wq = w12 ? Int16Array.from({ length: C * F }, () => (extreme ? (r.next() < 0.5 ? -2047 : 2047) : r.int(-2047, 2047))) : weights(r, C * F);
+        const x = words(r, P * C, inp.qmax);
         const sw = Float32Array.from({ length: F }, () => Math.exp(r.uniform(-8, -2)));
         const bias = r.next() < 0.7 ? r.fill(F, -2, 2) : null;
         const f32 = k % 5 === 4;
-        const out = outParams(r, inp.scale * sw[0] * Math.sqrt(C) * 127 * 40 / 255, wide(r));
+        const out = outParams(r, inp.scale * sw[0] * Math.sqrt(C) * (w12 ? 2047 : 127) * 40 / 255, wide(r));
         const qmin = r.next() < 0.3 ? out.zero : 0;
         const rq = pointwiseRequant(wq, C, F, sw, inp, bias, f32 ? null : out);
-        const what = `pointwise_a16 P=${P} C=${C} F=${F} zIn=${inp.zero}/${inp.qmax} ${f32 ? "f32" : `zOut=${out.zero}/${out.qmax} qmin=${qmin}`}`;
+        const what = `pointwise_a16 P=${P} C=${C} F=${F} zIn=${inp.zero}/${inp.qmax} w12=${w12} ${f32 ? "f32" : `zOut=${out.zero}/${out.qmax} qmin=${qmin}`}`;
         const xp = putU8(x, r), wp = putU8(packPointwiseI16(wq, C, F), r), qp = putU8(packRequant(rq, F), r);
         if (f32) {
           const o = outU8(4 * P * F);

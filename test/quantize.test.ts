@@ -45,7 +45,7 @@ function oddModel(seed: number): Model {
   return m;
 }
 
-describe("quantize (W8A12 on the integer kernels)", () => {
+describe("quantize (12-bit activations on the integer kernels)", () => {
   it("ResEZAP: the integer part is the reference's bit for bit, in both builds; the head's classes follow the f32 model's", async () => {
     const model = await loadLayersModel(MODEL);
     const data = await loadFer2013(SAMPLE, ["Training"]), test = await loadFer2013(SAMPLE, ["PublicTest"]);
@@ -83,8 +83,8 @@ describe("quantize (W8A12 on the integer kernels)", () => {
     expect(plan.tail.map((s) => s.layer.className)).toEqual(["Flatten", "Dense"]);
     const r = new Random(9);
     const x = Float32Array.from({ length: 20 * 13 * 11 * 5 }, () => r.uniform(-1, 2));
-    for (const bits of [9, 12, 15]) {
-      const qm = quantize(model, x.subarray(0, 16 * 715), { bits });
+    for (const [bits, weightBits] of [[9, 8], [12, 12], [15, 10]]) {
+      const qm = quantize(model, x.subarray(0, 16 * 715), { bits, weightBits });
       let differ = 0;
       for (let i = 16; i < 20; i++) {
         const face = x.subarray(i * 715, (i + 1) * 715);
@@ -104,9 +104,12 @@ describe("quantize (W8A12 on the integer kernels)", () => {
     const model = oddModel(1);
     expect(() => quantize(model, new Float32Array(715 * 2 + 1))).toThrow(/not a whole number .* of 715-float examples/);
     expect(() => quantize(model, new Float32Array(715), { bits: 16 })).toThrow(/bits 16 is not an integer in 7..15/);
+    expect(() => quantize(model, new Float32Array(715), { weightBits: 13 })).toThrow(/weightBits 13 is not an integer in 8..12/);
     const y0 = input({ shape: [3, 3, 600] });
     const wide = new Model({ inputs: y0, outputs: new SeparableConv2D({ filters: 2, padding: "same" }).apply(y0) });
     expect(() => quantize(wide, new Float32Array(5400), { bits: 15 })).toThrow(/600 input channels of 15-bit activations could overflow/);
-    expect(() => quantize(wide, new Float32Array(5400), { bits: 12 })).not.toThrow();
+    // 12-bit activations: the pointwise weights narrowed to what 600 channels allow, (2^31 − 1) / (600·4095) → ±874
+    const pw = quantize(wide, new Float32Array(5400), { bits: 12 }).spec.constants[0];
+    expect(pw.kind === "separable" && Math.max(...Array.from(pw.pwq, Math.abs))).toBe(874);
   });
 });

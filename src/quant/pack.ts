@@ -34,13 +34,13 @@ export function packPointwiseI8(wq: Int8Array, C: number, F: number): Int8Array 
 }
 
 /**
- * int8 pointwise kernel wq [C, F] → pointwise_i16's layout (i32x4.dot_i16x8_s, plain SIMD), widened to
- * i16: for each block of 8 output channels, for each step of 2 input channels, two i16x8 vectors, one per 4
+ * int8 (or, for pointwise_a16, up to 12-bit) pointwise kernel wq [C, F] → pointwise_i16's layout
+ * (i32x4.dot_i16x8_s, plain SIMD), widened to i16: for each block of 8 output channels, for each step of 2 input channels, two i16x8 vectors, one per 4
  * output channels: element 2·j + i of vector h is w[2·step + i, 8·block + 4·h + j]. The 2 input values go
  * in as an i16 pair splatted as an i32. Input channels zero-padded to a multiple of 2, outputs to 8.
  * Length ceil8(F)·ceil2(C) i16.
  */
-export function packPointwiseI16(wq: Int8Array, C: number, F: number): Int16Array {
+export function packPointwiseI16(wq: Int8Array | Int16Array, C: number, F: number): Int16Array {
   const blocks = Math.ceil(F / QBLOCK), steps = Math.ceil(C / 2);
   const out = new Int16Array(blocks * steps * 16);
   for (let fb = 0; fb < blocks; fb++)

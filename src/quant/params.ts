@@ -135,7 +135,7 @@ export interface Requant {
  * Constants of a pointwise (1×1 or dense) layer with int8 weights wq [C, F] of scales sw [F], real bias
  * [F] (or none), input parameters inp, and output parameters out (or null for an f32 output).
  */
-export function pointwiseRequant(wq: Int8Array, C: number, F: number, sw: ArrayLike<number>, inp: QuantParams, bias: ArrayLike<number> | null, out: QuantParams | null): Requant {
+export function pointwiseRequant(wq: Int8Array | Int16Array, C: number, F: number, sw: ArrayLike<number>, inp: QuantParams, bias: ArrayLike<number> | null, out: QuantParams | null): Requant {
   const r = requant(F, sw, inp, bias, out);
   for (let f = 0; f < F; f++) {
     let s = 0;
