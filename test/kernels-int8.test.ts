@@ -66,6 +66,18 @@ function outParams(r: Random, natural: number, qmax: number): QuantParams {
   return p;
 }
 
+/** A random depthwise 3×3 case: odd sizes, strides 1 and 2, Keras's geometry (valid: no padding; same: ceil(n/s) outputs, the padding split with the extra row below/right); null when the image is too small. */
+function depthwiseShape(r: Random) {
+  const H = size(r), W = size(r), C = channels(r, 70), stride = r.next() < 0.7 ? 1 : 2;
+  const same = r.next() < 0.6;
+  const Ho = same ? Math.ceil(H / stride) : Math.floor((H - 3) / stride) + 1;
+  const Wo = same ? Math.ceil(W / stride) : Math.floor((W - 3) / stride) + 1;
+  if (Ho <= 0 || Wo <= 0) return null;
+  const padT = same ? Math.max(0, (Ho - 1) * stride + 3 - H) >> 1 : 0;
+  const padL = same ? Math.max(0, (Wo - 1) * stride + 3 - W) >> 1 : 0;
+  return { H, W, C, stride, same, Ho, Wo, padT, padL };
+}
+
 for (const variant of variants) {
   describe(`int8 kernels (${variant})`, () => {
     const { ex, arena } = kernelHarness(variant);
@@ -151,14 +163,9 @@ for (const variant of variants) {
       let cases = 0;
       for (let k = 0; k < 160; k++) {
         arena.reset();
-        const H = size(r), W = size(r), C = channels(r, 70), stride = r.next() < 0.7 ? 1 : 2;
-        const same = r.next() < 0.6;
-        // Keras's geometry: valid → no padding; same → ceil(n/s) outputs, the padding split with the extra row below/right
-        const Ho = same ? Math.ceil(H / stride) : Math.floor((H - 3) / stride) + 1;
-        const Wo = same ? Math.ceil(W / stride) : Math.floor((W - 3) / stride) + 1;
-        if (Ho <= 0 || Wo <= 0) continue;
-        const padT = same ? Math.max(0, (Ho - 1) * stride + 3 - H) >> 1 : 0;
-        const padL = same ? Math.max(0, (Wo - 1) * stride + 3 - W) >> 1 : 0;
+        const g = depthwiseShape(r);
+        if (!g) continue;
+        const { H, W, C, stride, same, Ho, Wo, padT, padL } = g;
         const inp = params(r, r.next() < 0.5 ? QMAX7 : QMAX8);
         const x = bytes(r, H * W * C, 0, inp.qmax), wq = weights(r, 9 * C);
         const sw = Float32Array.from({ length: C }, () => Math.exp(r.uniform(-8, -2)));
@@ -223,13 +230,9 @@ for (const variant of variants) {
       let cases = 0;
       for (let k = 0; k < 160; k++) {
         arena.reset();
-        const H = size(r), W = size(r), C = channels(r, 70), stride = r.next() < 0.7 ? 1 : 2;
-        const same = r.next() < 0.6;
-        const Ho = same ? Math.ceil(H / stride) : Math.floor((H - 3) / stride) + 1;
-        const Wo = same ? Math.ceil(W / stride) : Math.floor((W - 3) / stride) + 1;
-        if (Ho <= 0 || Wo <= 0) continue;
-        const padT = same ? Math.max(0, (Ho - 1) * stride + 3 - H) >> 1 : 0;
-        const padL = same ? Math.max(0, (Wo - 1) * stride + 3 - W) >> 1 : 0;
+        const g = depthwiseShape(r);
+        if (!g) continue;
+        const { H, W, C, stride, same, Ho, Wo, padT, padL } = g;
         const inp = params(r, wide(r));
         // int8 weights, or the 12-bit ones of quantizeWeights16 (all ±2047 sometimes: the largest sums)
         const w12 = r.next() < 0.5, extreme = r.next() < 0.2;

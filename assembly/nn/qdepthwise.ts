@@ -1,4 +1,4 @@
-import { requant4, narrow8, storeBytes8, narrowU16x8, storeU16x8 } from "./qsimd";
+import { requant4, narrow8, storeBytes8, narrowU16x8, storeU16x8, loadLanes8 } from "./qsimd";
 
 // Integer depthwise 3×3 convolution, one filter per channel, any stride, zero padding given as the rows
 // above (padT) and columns left (padL) of the image; Ho, Wo given (valid, stride 1: H − 2; same, stride 1:
@@ -27,13 +27,6 @@ export function depthwise3x3_i8(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w:
 export function depthwise3x3_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w: usize, q: usize, out: usize,
                                  Ho: i32, Wo: i32, stride: i32, padT: i32, padL: i32, qmin: i32, qmax: i32): void {
   depthwise3x3<u16>(inp, H, W, C, zIn, w, q, out, Ho, Wo, stride, padT, padL, qmin, qmax);
-}
-
-// 8 channels of activations as i16 lanes: widened bytes (T = u8) or the u16 values as they are.
-// @ts-ignore: decorator
-@inline function load8<T>(p: usize): v128 {
-  if (sizeof<T>() == 1) return v128.load8x8_u(p);
-  return v128.load(p);
 }
 
 // @ts-ignore: decorator
@@ -72,20 +65,20 @@ export function depthwise3x3_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, w
         if (fullRows && ix >= 0 && ix + 3 <= W) {
           const p = inp + (<usize>iy * <usize>W + <usize>ix) * px + <usize>c * E;
           a0 = full0; a1 = full1;
-          { const v = load8<T>(p); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k0)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k0)); }
-          { const v = load8<T>(p + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k1)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k1)); }
-          { const v = load8<T>(p + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k2)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k2)); }
-          { const v = load8<T>(p + row); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k3)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k3)); }
-          { const v = load8<T>(p + row + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k4)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k4)); }
-          { const v = load8<T>(p + row + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k5)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k5)); }
-          { const v = load8<T>(p + 2 * row); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k6)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k6)); }
-          { const v = load8<T>(p + 2 * row + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k7)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k7)); }
-          { const v = load8<T>(p + 2 * row + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k8)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k8)); }
+          { const v = loadLanes8<T>(p); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k0)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k0)); }
+          { const v = loadLanes8<T>(p + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k1)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k1)); }
+          { const v = loadLanes8<T>(p + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k2)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k2)); }
+          { const v = loadLanes8<T>(p + row); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k3)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k3)); }
+          { const v = loadLanes8<T>(p + row + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k4)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k4)); }
+          { const v = loadLanes8<T>(p + row + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k5)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k5)); }
+          { const v = loadLanes8<T>(p + 2 * row); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k6)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k6)); }
+          { const v = loadLanes8<T>(p + 2 * row + px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k7)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k7)); }
+          { const v = loadLanes8<T>(p + 2 * row + 2 * px); a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k8)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k8)); }
         } else {
           const kx0 = max(0, -ix), kx1 = min(3, W - ix);
           for (let ky = ky0; ky < ky1; ky++) {
             for (let kx = kx0; kx < kx1; kx++) {
-              const v = i16x8.sub(load8<T>(inp + <usize>((iy + ky) * W + ix + kx) * px + <usize>c * E), zv);
+              const v = i16x8.sub(loadLanes8<T>(inp + <usize>((iy + ky) * W + ix + kx) * px + <usize>c * E), zv);
               const k = v128.load(wc + <usize>(ky * 3 + kx) * tapBytes);
               a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(v, k));
               a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(v, k));

@@ -1,4 +1,4 @@
-import { requant4, narrow8, narrow16, storeBytes8, narrowU16x8, storeU16x8 } from "./qsimd";
+import { requant4, narrow8, narrow16, storeBytes8, narrowU16x8, storeU16x8, loadLanes8 } from "./qsimd";
 
 // Integer element-wise kernels on u8 tensors (u16 for the *_a16 ones; real = scale·(q − zero)): the
 // residual add, the 2×2 average pool after zero padding, and the conversions from and to f32. Each rounds as src/reference/quantized.ts
@@ -46,16 +46,22 @@ export function add_u8(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n
 
 // Average pool 2×2, stride 2, of [H, W, C] u8 (zero point zIn) zero-padded by padT rows above and padL
 // columns left, into [Ho, Wo, C]: Keras's ZeroPadding2D then a valid AveragePooling2D (whole window, divided
-// by 4 whatever the padding). sum = Σ (x − zIn) over the taps inside the image (exact, in i16);
+// by 4 whatever the padding). sum = Σ (x − zIn) over the taps inside the image (exact);
 // out = clamp(round(fround(fround(sum)·m) + zOut), 0, qmax), m = sIn/(4·sOut) as f32.
 // 8 channels a step; reads up to 7 bytes past a pixel's last channel (leave 16 after the tensor), which
 // only go to lanes that are not stored.
 export function avgPool2x2_u8(inp: usize, H: i32, W: i32, C: i32, zIn: i32, padT: i32, padL: i32, Ho: i32, Wo: i32, m: f32, zOut: i32, qmax: i32, out: usize): void {
+  avgPool2x2<u8>(inp, H, W, C, zIn, padT, padL, Ho, Wo, m, zOut, qmax, out);
+}
+
+// T = u8 or u16: the taps' (x − zIn) summed in i32 (exact either way), 8 channels a step.
+// @ts-ignore: decorator
+@inline function avgPool2x2<T>(inp: usize, H: i32, W: i32, C: i32, zIn: i32, padT: i32, padL: i32, Ho: i32, Wo: i32, m: f32, zOut: i32, qmax: i32, out: usize): void {
   if (C <= 0) return;
+  const E = sizeof<T>();
   const zv = i16x8.splat(<i16>zIn);
   const mv = f32x4.splat(m), zo = f32x4.splat(<f32>zOut);
-  const lo = i8x16.splat(0), hi = i8x16.splat(<i8>qmax);
-  const px = <usize>C;
+  const px = <usize>C * E;
   for (let oy = 0; oy < Ho; oy++) {
     const iy = 2 * oy - padT;
     const y0ok = iy >= 0 && iy < H, y1ok = iy + 1 >= 0 && iy + 1 < H;
@@ -64,19 +70,16 @@ export function avgPool2x2_u8(inp: usize, H: i32, W: i32, C: i32, zIn: i32, padT
       const x0ok = ix >= 0 && ix < W, x1ok = ix + 1 >= 0 && ix + 1 < W;
       const o = out + (<usize>oy * <usize>Wo + <usize>ox) * px;
       for (let c = 0; c < C; c += 8) {
-        let s = i16x8.splat(0);
-        if (y0ok) {
-          const r = inp + <usize>iy * <usize>W * px + <usize>c;
-          if (x0ok) s = i16x8.add(s, i16x8.sub(v128.load8x8_u(r + <usize>ix * px), zv));
-          if (x1ok) s = i16x8.add(s, i16x8.sub(v128.load8x8_u(r + <usize>(ix + 1) * px), zv));
+        let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
+        for (let ky = 0; ky < 2; ky++) {
+          if (ky == 0 ? !y0ok : !y1ok) continue;
+          const r = inp + <usize>(iy + ky) * <usize>W * px + <usize>c * E;
+          if (x0ok) { const d = i16x8.sub(loadLanes8<T>(r + <usize>ix * px), zv); s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(d)); s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(d)); }
+          if (x1ok) { const d = i16x8.sub(loadLanes8<T>(r + <usize>(ix + 1) * px), zv); s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(d)); s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(d)); }
         }
-        if (y1ok) {
-          const r = inp + <usize>(iy + 1) * <usize>W * px + <usize>c;
-          if (x0ok) s = i16x8.add(s, i16x8.sub(v128.load8x8_u(r + <usize>ix * px), zv));
-          if (x1ok) s = i16x8.add(s, i16x8.sub(v128.load8x8_u(r + <usize>(ix + 1) * px), zv));
-        }
-        const y0 = requant4(i32x4.extend_low_i16x8_s(s), mv, zo), y1 = requant4(i32x4.extend_high_i16x8_s(s), mv, zo);
-        storeBytes8(o + <usize>c, narrow8(y0, y1, lo, hi), min(8, C - c));
+        const y0 = requant4(s0, mv, zo), y1 = requant4(s1, mv, zo), n = min(8, C - c);
+        if (E == 1) storeBytes8(o + <usize>c, narrow8(y0, y1, i8x16.splat(0), i8x16.splat(<i8>qmax)), n);
+        else storeU16x8(o + (<usize>c << 1), narrowU16x8(y0, y1, i16x8.splat(0), i16x8.splat(<i16>qmax)), n);
       }
     }
   }
@@ -140,33 +143,10 @@ export function add_a16(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, 
   }
 }
 
-// avgPool2x2_u8 on 16-bit activations (u16 in and out, values and zIn ≤ 32767): the sum of the taps in
-// i32. Reads up to 7 values (14 bytes) past a pixel's last channel, into lanes that are not stored.
+// avgPool2x2_u8 on 16-bit activations (u16 in and out, values and zIn ≤ 32767). Reads up to 7 values
+// (14 bytes) past a pixel's last channel, into lanes that are not stored.
 export function avgPool2x2_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, padT: i32, padL: i32, Ho: i32, Wo: i32, m: f32, zOut: i32, qmax: i32, out: usize): void {
-  if (C <= 0) return;
-  const zv = i16x8.splat(<i16>zIn);
-  const mv = f32x4.splat(m), zo = f32x4.splat(<f32>zOut);
-  const lo = i16x8.splat(0), hi = i16x8.splat(<i16>qmax);
-  const px = <usize>C << 1;
-  for (let oy = 0; oy < Ho; oy++) {
-    const iy = 2 * oy - padT;
-    const y0ok = iy >= 0 && iy < H, y1ok = iy + 1 >= 0 && iy + 1 < H;
-    for (let ox = 0; ox < Wo; ox++) {
-      const ix = 2 * ox - padL;
-      const x0ok = ix >= 0 && ix < W, x1ok = ix + 1 >= 0 && ix + 1 < W;
-      const o = out + (<usize>oy * <usize>Wo + <usize>ox) * px;
-      for (let c = 0; c < C; c += 8) {
-        let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
-        for (let ky = 0; ky < 2; ky++) {
-          if (ky == 0 ? !y0ok : !y1ok) continue;
-          const r = inp + <usize>(iy + ky) * <usize>W * px + (<usize>c << 1);
-          if (x0ok) { const d = i16x8.sub(v128.load(r + <usize>ix * px), zv); s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(d)); s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(d)); }
-          if (x1ok) { const d = i16x8.sub(v128.load(r + <usize>(ix + 1) * px), zv); s0 = i32x4.add(s0, i32x4.extend_low_i16x8_s(d)); s1 = i32x4.add(s1, i32x4.extend_high_i16x8_s(d)); }
-        }
-        storeU16x8(o + (<usize>c << 1), narrowU16x8(requant4(s0, mv, zo), requant4(s1, mv, zo), lo, hi), min(8, C - c));
-      }
-    }
-  }
+  avgPool2x2<u16>(inp, H, W, C, zIn, padT, padL, Ho, Wo, m, zOut, qmax, out);
 }
 
 // roundHalfEven(y) saturated to [lo, hi] as the vector chain does (NaN → 0 first).

@@ -88,3 +88,10 @@
     }
   }
 }
+
+// 8 activations as i16 lanes: widened bytes (T = u8) or u16 values as they are (≤ 32767).
+// @ts-ignore: decorator
+@inline export function loadLanes8<T>(p: usize): v128 {
+  if (sizeof<T>() == 1) return v128.load8x8_u(p);
+  return v128.load(p);
+}
