@@ -4,7 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { loadLayersModel } from "../src/io/load.js";
 import { SeparableConv2D, Conv2D } from "../src/layers/conv.js";
-import { Activation, BatchNormalization, Dense, Flatten } from "../src/layers/core.js";
+import { Activation, BatchNormalization, Dense, Dropout, Flatten } from "../src/layers/core.js";
 import { Add } from "../src/layers/merge.js";
 import { AveragePooling2D, ZeroPadding2D } from "../src/layers/pooling.js";
 import { input, Model } from "../src/model.js";
@@ -24,11 +24,11 @@ const MODEL = new URL("../models/fer2013", import.meta.url).pathname;
 const faces = (d: { pixels: Uint8Array }, from: number, n: number) => Float32Array.from(d.pixels.subarray(from * 2304, (from + n) * 2304), (v) => v / 255);
 const argmax = (p: Float32Array) => p.indexOf(Math.max(...p));
 
-/** A small model with what ResEZAP does not have: stride 2, "valid" then "same", a ReLU without residual, a one-sided pad, C not a multiple of 8. */
+/** A small model with what ResEZAP does not have: stride 2, "valid" then "same", a ReLU without residual, a one-sided pad, C not a multiple of 8, a Dropout (an identity) inside. */
 function oddModel(seed: number): Model {
   const x0 = input({ shape: [13, 11, 5] });
   const a = new BatchNormalization({ epsilon: 1e-3 }).apply(new SeparableConv2D({ filters: 12, strides: 2, padding: "same" }).apply(x0));
-  const b = new Activation({ activation: "relu" }).apply(new SeparableConv2D({ filters: 7, padding: "valid" }).apply(a));
+  const b = new Activation({ activation: "relu" }).apply(new SeparableConv2D({ filters: 7, padding: "valid" }).apply(new Dropout({ rate: 0.5 }).apply(a)));
   const c = new SeparableConv2D({ filters: 12, padding: "same" }).apply(new SeparableConv2D({ filters: 9, padding: "same" }).apply(b));
   const cropA = new SeparableConv2D({ filters: 12, padding: "valid" }).apply(a);
   let x = new Activation({ activation: "relu" }).apply(new Add().apply([c, cropA]));
@@ -105,6 +105,9 @@ describe("quantize (12-bit activations on the integer kernels)", () => {
     expect(() => quantize(model, new Float32Array(715 * 2 + 1))).toThrow(/not a whole number .* of 715-float examples/);
     expect(() => quantize(model, new Float32Array(715), { bits: 16 })).toThrow(/bits 16 is not an integer in 7..15/);
     expect(() => quantize(model, new Float32Array(715), { weightBits: 13 })).toThrow(/weightBits 13 is not an integer in 8..12/);
+    const nan = new Float32Array(715 * 2);
+    nan[715 + 3] = NaN;
+    expect(() => quantize(model, nan)).toThrow(/calibration float 718 \(example 1\) is NaN, not finite/);
     const y0 = input({ shape: [3, 3, 600] });
     const wide = new Model({ inputs: y0, outputs: new SeparableConv2D({ filters: 2, padding: "same" }).apply(y0) });
     expect(() => quantize(wide, new Float32Array(5400), { bits: 15 })).toThrow(/600 input channels of 15-bit activations could overflow/);

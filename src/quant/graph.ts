@@ -12,9 +12,10 @@ import { ZeroPadding2D } from "../layers/pooling.js";
 import { GraphPlan, type InferenceStep } from "../engine/plan.js";
 import type { Model } from "../model.js";
 
-/** A tensor of the integer part, [H, W, C]; `id` indexes calibration ranges and parameters. */
+/** A tensor of the integer part, [H, W, C]; `id` indexes calibration ranges and parameters; `name` for messages. */
 export interface QTensor {
   id: number;
+  name: string;
   shape: [number, number, number];
 }
 
@@ -68,14 +69,14 @@ export function integerPlan(model: Model): IntegerPlan {
   if (model.outputs.length !== 1) throw new ArgumentError(`quantize: model ${model.name} has ${model.outputs.length} outputs; one is supported`);
   const plan = new GraphPlan(model.layers, model.outputs);
   const tensors: QTensor[] = [];
-  const make = (shape: readonly number[]): QTensor => {
-    const t = { id: tensors.length, shape: shape as [number, number, number] };
+  const make = (name: string, shape: readonly number[]): QTensor => {
+    const t = { id: tensors.length, name, shape: shape as [number, number, number] };
     tensors.push(t);
     return t;
   };
   const inShape = model.input.shape;
   if (inShape.length !== 3) throw new ArgumentError(`quantize: model ${model.name} takes [${inShape}]; an image [H, W, C] is needed`);
-  const input = make(inShape);
+  const input = make("the input", inShape);
   const of = new Map<SymbolicTensor, QTensor>([[model.input, input]]);
   const steps: QStep[] = [];
   const all = plan.inferenceSteps(model.input);
@@ -102,7 +103,7 @@ export function integerPlan(model: Model): IntegerPlan {
   return { input, steps, tensors, of, tail, boundary };
 }
 
-function integerStep(step: InferenceStep, of: Map<SymbolicTensor, QTensor>, make: (shape: readonly number[]) => QTensor): QStep | null {
+function integerStep(step: InferenceStep, of: Map<SymbolicTensor, QTensor>, make: (name: string, shape: readonly number[]) => QTensor): QStep | null {
   const { layer } = step;
   const x = of.get(step.reads[0])!;
   const [H, W] = x.shape;
@@ -120,16 +121,16 @@ function integerStep(step: InferenceStep, of: Map<SymbolicTensor, QTensor>, make
     const bias = new Float32Array(F);
     for (let f = 0; f < F; f++) bias[f] = (b0 ? b0[f] : 0) * (affine ? affine.scale[f] : 1) + (affine ? affine.shift[f] : 0);
     const residual = step.residual ? of.get(step.residual) : undefined;
-    const d = make([Ho, Wo, C]), y = make([Ho, Wo, F]);
+    const d = make(`${layer.name}'s depthwise output`, [Ho, Wo, C]), y = make(`${layer.name}'s output`, [Ho, Wo, F]);
     return {
-      kind: "separable", name: layer.name, x, d, y, out: residual ? make([Ho, Wo, F]) : y, residual, relu: !!step.activation,
+      kind: "separable", name: layer.name, x, d, y, out: residual ? make(`${step.output.layer.name}'s output`, [Ho, Wo, F]) : y, residual, relu: !!step.activation,
       stride: sh, padT, padL, dw: Float32Array.from(layer.weight("depthwise_kernel")), pw, bias,
     };
   }
   if (layer instanceof ZeroPadding2D && step.pool && !step.activation) {
     const p = step.pool, [[t, b], [l, r]] = layer.padding;
     if (p.poolSize.join() !== "2,2" || p.strides.join() !== "2,2" || Math.max(t, b, l, r) > 1) return null;
-    return { kind: "pool", name: p.name, x, out: make(step.output.shape), padT: t, padL: l };
+    return { kind: "pool", name: p.name, x, out: make(`${p.name}'s output`, step.output.shape), padT: t, padL: l };
   }
   return null;
 }

@@ -63,6 +63,8 @@ export function quantize(model: Model, calibration: Float32Array, options: Quant
   if (!Number.isInteger(bits) || !activationBits(qmax)) throw new ArgumentError(`quantize: bits ${options.bits} is not an integer in 7..15`);
   const inSize = size(model.input.shape), n = calibration.length / inSize;
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`quantize: calibration holds ${calibration.length} floats, not a whole number (≥ 1) of ${inSize}-float examples`);
+  const bad = calibration.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ArgumentError(`quantize: calibration float ${bad} (example ${Math.floor(bad / inSize)}) is ${calibration[bad]}, not finite`);
   const weightBits = options.weightBits ?? 12;
   if (!Number.isInteger(weightBits) || weightBits < 8 || weightBits > 12) throw new ArgumentError(`quantize: weightBits ${options.weightBits} is not an integer in 8..12`);
   const plan = integerPlan(model);
@@ -71,7 +73,11 @@ export function quantize(model: Model, calibration: Float32Array, options: Quant
     if (s.kind === "separable" && C * qmax * WMAX >= 2 ** 31) throw new ArgumentError(`quantize: layer ${s.name}: ${C} input channels of ${bits}-bit activations could overflow the i32 sums; use fewer bits`);
   }
   const ranges = calibrate(plan, calibration, n);
-  const params: QuantParams[] = plan.tensors.map((t) => activationParams(ranges[t.id][0], ranges[t.id][1], qmax));
+  const params: QuantParams[] = plan.tensors.map((t) => {
+    const [lo, hi] = ranges[t.id];
+    if (!(Number.isFinite(lo) && Number.isFinite(hi))) throw new ArgumentError(`quantize: over the calibration examples, ${t.name} spans [${lo}, ${hi}]; finite values are needed`);
+    return activationParams(lo, hi, qmax);
+  });
   for (const s of plan.steps) if (s.kind === "pool") params[s.out.id] = params[s.x.id]; // averaging keeps the range
   return new QuantizedModel(model, integerSpec(plan, params, 2 ** (weightBits - 1) - 1), options.variant);
 }
