@@ -9,7 +9,9 @@
 // norm, dense) in f32 from the dequantized pooled tensor. Calibration on the first --calib Training faces.
 // Compared with the f32 model (model.predict) on PublicTest: accuracy of each and top-1 agreement.
 //   npm run build && node --experimental-wasm-relaxed-simd scripts/int8-sim.mjs --data ../shared/data/fer2013/fer2013.csv.gz
-//     [--model models/fer2013] [--calib 500] [--limit N] [--pct 99.99] [--bits 7|8|12] [--fake REGEX] [--split Training]
+//     [--model models/fer2013] [--calib 500] [--limit N] [--pct 99.99] [--bits 7|8|12] [--dw-wbits 12] [--pw-wbits 12]
+//     [--split Training] [--fake REGEX [--fake-bits N] [--wide REGEX] [--per-channel REGEX] [--keep-w REGEX]]
+// (each option is described where it is read). docs/int8.md lists what they measured.
 // --fake REGEX runs the f32 forward with only the tensors whose name matches quantized and dequantized
 // (names: b1l1.dw, b1l1.y, …, b1.z), instead of the int8 kernels: which tensors cost the agreement.
 import { loadLayersModel } from "../dist/index.js";
@@ -30,6 +32,7 @@ const dwBits = Number(arg("--dw-wbits", 8)), quantizeDw = (w, C) => (dwBits === 
 const pwBits = Number(arg("--pw-wbits", 8)), quantizePw = (w, F) => (pwBits === 8 ? quantizeWeights(w, F) : quantizeWeights16(w, F, 2 ** (pwBits - 1) - 1));
 const bits = Number(arg("--bits", 7)), QMAX = 2 ** bits - 1, wideAct = bits > 8, E = wideAct ? 2 : 1;
 if (!activationBits(QMAX)) throw new RangeError(`int8-sim: --bits ${bits} is not in 7..15`);
+if (pwBits > 8 && bits < 8) throw new RangeError("int8-sim: --pw-wbits above 8 needs the i16 path (--bits 8 or more)");
 
 await enableRelaxedSimd();
 const model = await loadLayersModel(arg("--model", "models/fer2013"));
