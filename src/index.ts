@@ -17,3 +17,5 @@ export { FaceTracker, type TrackerOptions, type TrackInput } from "./video/track
 export { ProbabilitySmoother } from "./video/smooth.js";
 export { TrackSummary, type TrackTotals } from "./video/summary.js";
 export { timelinePng } from "./video/timeline.js";
+export { quantize, type QuantizeOptions } from "./quant/quantize.js";
+export type { QuantizedModel } from "./quant/program.js";

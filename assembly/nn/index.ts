@@ -13,6 +13,9 @@ export { activation, prelu } from "./activation";
 export { binary } from "./binary";
 export { blockCopy, crop2d, transpose4 } from "./copy";
 export { resizeNearest, resizeBilinear } from "./resize";
+export { pointwise_i8, pointwise_i16, pointwise_a16 } from "./qpointwise";
+export { depthwise3x3_i8, depthwise3x3_a16 } from "./qdepthwise";
+export { add_u8, avgPool2x2_u8, add_a16, avgPool2x2_a16, quantize_u8, dequantize_u8, quantize_a16, dequantize_a16 } from "./qelementwise";
 export { run, execOp } from "./program";
 export { multiplyAddCeiling, multiplyAddLoadCeiling } from "./ceiling";
 

@@ -10,6 +10,9 @@ import { activation, prelu } from "./activation";
 import { binary } from "./binary";
 import { blockCopy, crop2d, transpose4 } from "./copy";
 import { resizeNearest, resizeBilinear } from "./resize";
+import { pointwise_a16 } from "./qpointwise";
+import { depthwise3x3_a16 } from "./qdepthwise";
+import { add_a16, avgPool2x2_a16, quantize_a16, dequantize_a16 } from "./qelementwise";
 import { Op, OP_WORDS } from "../../src/abi/nn";
 
 // A compiled network is a program: a list of ops, each OP_WORDS i32 words (opcode, then up to
@@ -21,6 +24,8 @@ import { Op, OP_WORDS } from "../../src/abi/nn";
 @inline function arg(op: usize, i: i32): i32 { return load<i32>(op + (<usize>(i + 1) << 2)); }
 // @ts-ignore: decorator
 @inline function ptr(op: usize, i: i32): usize { return <usize>load<u32>(op + (<usize>(i + 1) << 2)); }
+// @ts-ignore: decorator
+@inline function f32arg(op: usize, i: i32): f32 { return load<f32>(op + (<usize>(i + 1) << 2)); }
 
 export function execOp(op: usize): void {
   switch (load<i32>(op)) {
@@ -53,6 +58,14 @@ export function execOp(op: usize): void {
     case Op.ResizeNearest: resizeNearest(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), arg(op, 5), arg(op, 6), ptr(op, 7), ptr(op, 8)); break;
     case Op.ResizeBilinear: resizeBilinear(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), arg(op, 5), arg(op, 6), ptr(op, 7), ptr(op, 8)); break;
     case Op.Transpose: transpose4(ptr(op, 0), ptr(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), arg(op, 8), arg(op, 9)); break;
+    case Op.QQuantize: quantize_a16(ptr(op, 0), arg(op, 1), f32arg(op, 2), arg(op, 3), arg(op, 4), ptr(op, 5)); break;
+    case Op.QDequantize: dequantize_a16(ptr(op, 0), arg(op, 1), f32arg(op, 2), arg(op, 3), ptr(op, 4)); break;
+    case Op.QDepthwise: depthwise3x3_a16(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
+                                         arg(op, 8), arg(op, 9), arg(op, 10), arg(op, 11), arg(op, 12), arg(op, 13), arg(op, 14)); break;
+    case Op.QPointwise: pointwise_a16(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6), arg(op, 7), arg(op, 8), 0); break;
+    case Op.QAdd: add_a16(ptr(op, 0), arg(op, 1), f32arg(op, 2), ptr(op, 3), arg(op, 4), f32arg(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8), arg(op, 9), arg(op, 10)); break;
+    case Op.QPool: avgPool2x2_a16(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), arg(op, 8),
+                                  f32arg(op, 9), arg(op, 10), arg(op, 11), ptr(op, 12)); break;
     default: unreachable();
   }
 }

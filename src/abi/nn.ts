@@ -30,6 +30,13 @@ export const enum Op {
   ResizeNearest = 20, // in, H, W, C, out, Ho, Wo, ytab (i32[Ho] source rows), xtab (i32[Wo] source columns)
   ResizeBilinear = 21, // in, H, W, C, out, Ho, Wo, ytab, xtab (per entry i32 i0, i32 i1, f32 weight of i1)
   Transpose = 22, // in, out, n0, n1, n2, n3, s0, s1, s2, s3: out row-major over [n0..n3] from in at Σ index·stride (floats)
+  // The integer path (src/quant/quantize.ts) on u16 activations (12-bit): "f" marks an f32 passed as its i32 bits.
+  QQuantize = 23, // x (f32), n, inv f, zero, qmax, out (u16)
+  QDequantize = 24, // q (u16), n, scale f, zero, out (f32)
+  QDepthwise = 25, // in, H, W, C, zIn, wPacked, requant, out, Ho, Wo, stride, padT, padL, qmin, qmax  (3×3, int8 weights)
+  QPointwise = 26, // in, P, C, wPacked, requant, out, F, qmin, qmax
+  QAdd = 27, // a, za, ma f, b, zb, mb f, n, out, zOut, qmin, qmax
+  QPool = 28, // in, H, W, C, zIn, padT, padL, Ho, Wo, m f, zOut, qmax, out  (2×2/2 average of the zero-padded image)
 }
 
 /** Pool's mode bits. */

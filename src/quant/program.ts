@@ -1,0 +1,153 @@
+// A quantized model compiled into one program of ops (src/abi/nn.ts), as compile() does for the f32 model, run
+// by the same run(): the input quantized to u16 (QQuantize), the integer steps on the *_a16 kernels
+// (QDepthwise, QPointwise, QAdd, QPool), the tensors the f32 layers after them read dequantized (QDequantize),
+// then those layers' own f32 ops (each layer's emit(), with the plan's fusions). Every tensor has its own
+// buffer: ResEZAP's integer tensors are 2 bytes a value and few.
+import { ArgumentError, ResezapError } from "../errors.js";
+import { Op, OP_WORDS } from "../abi/nn.js";
+import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
+import { Arena, instantiateSync, nnModuleName, type NNVariant } from "../engine/wasm.js";
+import type { NnExports } from "../generated/exports.js";
+import { size, type SymbolicTensor } from "../layers/layer.js";
+import type { Model } from "../model.js";
+import type { IntegerSpec } from "./quantize.js";
+import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
+
+/** An f32 as the i32 with its bits: how an op carries a float argument. */
+function f32bits(x: number): number {
+  return new Int32Array(Float32Array.of(x).buffer)[0];
+}
+
+export class QuantizedModel {
+  private readonly ex: NnExports;
+  private readonly arena: Arena;
+  private readonly prog: number;
+  private readonly nOps: number;
+  private readonly inPtr: number;
+  private readonly outPtr: number;
+  readonly inSize: number;
+  readonly outSize: number;
+  /** the dequantized boundary tensors' f32 buffers, in spec.plan.boundary's order */
+  private readonly boundaryPtrs: number[];
+  private readonly mark: number;
+
+  constructor(readonly model: Model, readonly spec: IntegerSpec, variant?: NNVariant) {
+    this.ex = instantiateSync(nnModuleName(variant)).exports as unknown as NnExports;
+    const arena = (this.arena = new Arena(this.ex));
+    const ops: number[][] = [];
+    const op = (code: Op, ...args: number[]) => {
+      if (args.length > OP_WORDS - 1) throw new ResezapError(`internal: op ${code} has ${args.length} arguments`);
+      for (const a of args) if (!Number.isInteger(a) || a < 0 || a > 0x7fffffff) throw new ResezapError(`internal: op ${code} argument ${a}`);
+      ops.push([code, ...args]);
+    };
+    const bytes = (b: Uint8Array | Int16Array) => {
+      const u = new Uint8Array(b.buffer, b.byteOffset, b.byteLength), p = arena.alloc(u.length + 16);
+      arena.u8.set(u, p);
+      return p;
+    };
+    const { plan, params, constants } = spec;
+    this.inSize = size(model.input.shape);
+    this.outSize = size(model.output.shape);
+    this.inPtr = arena.alloc(4 * this.inSize + 16);
+    const q = plan.tensors.map((t) => arena.alloc(2 * size(t.shape) + 16)); // the kernels read up to 14 bytes past a tensor
+    const pIn = params[plan.input.id];
+    op(Op.QQuantize, this.inPtr, this.inSize, f32bits(1 / pIn.scale), pIn.zero, pIn.qmax, q[plan.input.id]);
+    plan.steps.forEach((s, k) => {
+      const c = constants[k], px = params[s.x.id], po = params[s.out.id];
+      const [H, W, C] = s.x.shape;
+      if (s.kind === "pool" && c.kind === "pool") {
+        const [Ho, Wo] = s.out.shape;
+        op(Op.QPool, q[s.x.id], H, W, C, px.zero, s.padT, s.padL, Ho, Wo, f32bits(c.m), po.zero, po.qmax, q[s.out.id]);
+      } else if (s.kind === "separable" && c.kind === "separable") {
+        const [Ho, Wo, F] = s.y.shape, pd = params[s.d.id], py = params[s.y.id];
+        op(Op.QDepthwise, q[s.x.id], H, W, C, px.zero, bytes(packDepthwiseI16(c.dwq, C)), bytes(packRequant(c.dRq, C)), q[s.d.id],
+          Ho, Wo, s.stride, s.padT, s.padL, 0, pd.qmax);
+        op(Op.QPointwise, q[s.d.id], Ho * Wo, C, bytes(packPointwiseI16(c.pwq, C, F)), bytes(packRequant(c.yRq, F)), q[s.y.id], F, c.yQmin, py.qmax);
+        if (s.residual) {
+          const pr = params[s.residual.id];
+          op(Op.QAdd, q[s.y.id], py.zero, f32bits(c.ma), q[s.residual.id], pr.zero, f32bits(c.mb), Ho * Wo * F, q[s.out.id], po.zero, c.outQmin, po.qmax);
+        }
+      }
+    });
+    // where the integer part ends: its tensors that f32 ops read, dequantized
+    const f32 = new Map<SymbolicTensor, CTensor>();
+    this.boundaryPtrs = plan.boundary.map((t) => {
+      const p = params[t.id], ptr = arena.alloc(4 * size(t.shape) + 16);
+      op(Op.QDequantize, q[t.id], size(t.shape), f32bits(p.scale), p.zero, ptr);
+      for (const [sym, qt] of plan.of) if (qt === t) f32.set(sym, { ptr, shape: t.shape, size: size(t.shape) });
+      return ptr;
+    });
+    emitTail(spec, arena, op, f32);
+    const out = f32.get(model.output);
+    if (!out) throw new ResezapError(`internal: quantize: the output of model ${model.name} is never computed`);
+    this.outPtr = out.ptr;
+    this.prog = arena.alloc(ops.length * OP_WORDS * 4);
+    ops.forEach((o, k) => arena.i32.set(o, (this.prog >> 2) + k * OP_WORDS));
+    this.nOps = ops.length;
+    this.mark = arena.mark();
+  }
+
+  /** The model's output for n examples of x (n·inSize floats), n·outSize floats. */
+  predict(x: Float32Array | ArrayLike<number>, n = 1): Float32Array {
+    if (x.length !== n * this.inSize) throw new ArgumentError(`QuantizedModel.predict: ${x.length} floats for ${n} examples of ${this.inSize}`);
+    const xs = x instanceof Float32Array ? x : Float32Array.from(x);
+    const out = new Float32Array(n * this.outSize);
+    const chunk = Math.min(n, 64);
+    this.arena.reset(this.mark);
+    const bin = this.arena.alloc(4 * chunk * this.inSize), bout = this.arena.alloc(4 * chunk * this.outSize);
+    for (let i = 0; i < n; i += chunk) {
+      const m = Math.min(chunk, n - i);
+      this.arena.f32.set(xs.subarray(i * this.inSize, (i + m) * this.inSize), bin >> 2);
+      this.ex.run(this.prog, this.nOps, m, bin, 4 * this.inSize, this.inPtr, bout, 4 * this.outSize, this.outPtr);
+      out.set(this.arena.f32.subarray(bout >> 2, (bout >> 2) + m * this.outSize), i * this.outSize);
+    }
+    return out;
+  }
+
+  /**
+   * The dequantized tensors where the integer part hands over to f32 (spec.plan.boundary's order) for one
+   * example: what src/reference/quantized-model.ts computes, bit for bit.
+   */
+  boundary(x: Float32Array): Float32Array[] {
+    this.predict(x, 1);
+    return this.spec.plan.boundary.map((t, k) => this.arena.f32.slice(this.boundaryPtrs[k] >> 2, (this.boundaryPtrs[k] >> 2) + size(t.shape)));
+  }
+}
+
+/** The f32 steps after the integer part, each layer's emit() with the plan's fusions, into buffers of their own. */
+function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: number[]) => void, f32: Map<SymbolicTensor, CTensor>): void {
+  const weights = new Map<Float32Array, number>();
+  const emitter: Emitter = {
+    weights(values) {
+      let p = weights.get(values);
+      if (p === undefined) {
+        p = arena.alloc(4 * values.length + 16);
+        arena.writeF32(p, values);
+        weights.set(values, p);
+      }
+      return p;
+    },
+    scratch: (floats) => arena.alloc(4 * floats + 16),
+    op,
+  };
+  const get = (t: SymbolicTensor) => {
+    const c = f32.get(t);
+    if (!c) throw new ResezapError(`internal: quantize: tensor of ${t.layer.name} read before it is computed`);
+    return c;
+  };
+  for (const step of spec.plan.tail) {
+    const ins = step.layer.output!.inputs.map(get);
+    if (step.identity) {
+      f32.set(step.output, { ...ins[0], shape: step.output.shape });
+      continue;
+    }
+    const fuse: Fusion = {
+      affine: step.bn?.affine(), residual: step.residual && get(step.residual).ptr, activation: step.activation?.act,
+      pool: step.pool && { poolSize: step.pool.poolSize, strides: step.pool.strides },
+    };
+    const n = size(step.output.shape);
+    const out: CTensor = { ptr: arena.alloc(4 * n + 16), shape: step.output.shape, size: n };
+    step.layer.emit(emitter, ins, out, fuse);
+    f32.set(step.output, out);
+  }
+}
