@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten,
   GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
-  ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization, Rescaling, PReLU,
+  ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization, Rescaling, PReLU, Concatenate,
 } from "../src/index.js";
 import { BinaryKind, Op, OP_WORDS } from "../src/abi/nn.js";
 import { ConstantOp } from "../src/layers/merge.js";
@@ -227,6 +227,22 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
         check(m, 3, r, 1e-6);
       }
     }
+  });
+
+  it("layer arguments at their edges: the last valid value taken, the first invalid refused", () => {
+    const edges = (what: string, make: (v: number) => unknown, ok: number[], bad: number[]) => {
+      for (const v of ok) expect(() => make(v), `${what} ${v}`).not.toThrow();
+      for (const v of bad) expect(() => make(v), `${what} ${v}`).toThrow(ModelFormatError);
+    };
+    edges("Dropout rate", (rate) => new Dropout({ rate }), [0, 0.9999], [-0.0001, 1]);
+    edges("BatchNormalization epsilon", (epsilon) => new BatchNormalization({ epsilon }), [1e-30], [0]);
+    edges("UpSampling2D size", (v) => new UpSampling2D({ size: [v, 1] }), [1], [0]);
+    // a pair of integers in 0..16384 (pairOf, every kernel, stride, pool and padding)
+    edges("ZeroPadding2D padding", (v) => new ZeroPadding2D({ padding: [v, 0] } as never), [0, 16384], [-1, 16385]);
+    edges("Resize size", (v) => new Resize({ size: [v, 4], mode: "nearest", coord: "asymmetric" }), [1, 16384], [0, 16385]);
+    // Concatenate's axis on inputs of rank 3 (4 with the batch): 1..3 or -3..-1; 0 is the batch
+    const a = input({ shape: [4, 4, 2] }), b = input({ shape: [4, 4, 2] });
+    edges("Concatenate axis", (axis) => new Concatenate({ axis }).apply([a, b]), [1, 3, -1, -3], [0, 4, -4]);
   });
 
   it("refuses what does not fit, naming the layer", () => {
