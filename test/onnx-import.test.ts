@@ -228,6 +228,10 @@ describe("ONNX import refuses what it does not run, by name", () => {
     const yunet = await loadOnnxModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"));
     expect(() => yunet.run(new Float32Array(10), [1, 3, 4, 4])).toThrow(ArgumentError);
     expect(() => yunet.run(new Float32Array(2 * 16 * 16), [1, 2, 16, 16])).toThrow(/input input is \[1, 3, height, width\], found dims \[1, 2, 16, 16\]/);
+    // opset 7 is the oldest read, 6 is refused
+    const relu = (opset: number) => build({ input: [1, 2, 3, 3], nodes: [node("Relu", ["x"], ["y"], "relu")], outputs: ["y"], opset });
+    expect((await loadOnnxModel(relu(7))).run(new Float32Array(18).fill(-1), [1, 2, 3, 3]).y.data.every((v) => v === 0)).toBe(true);
+    await expect(loadOnnxModel(relu(6))).rejects.toThrow(/: opset 6 is not supported \(7 and later/);
     // a free height or width at its edges: 16,384 is taken, 16,385 and 0 refused; 1 passes the range check and is
     // refused by the graph itself (its pooling needs more)
     for (const [h, w] of [[16384, 32], [32, 16384]]) expect(yunet.forSize(h, w).model.inputShape).toEqual([h, w, 3]);
