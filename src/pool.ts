@@ -2,7 +2,7 @@ import { ArgumentError } from "./errors.js";
 import { modelToArtifacts } from "./io/save.js";
 import { size } from "./layers/layer.js";
 import type { Model } from "./model.js";
-import { startWorkers } from "./util/workers.js";
+import { startWorkers, workerCount } from "./util/workers.js";
 
 // Data-parallel inference on worker_threads: each worker holds its own copy of the model (its own WASM
 // instance and memory); a batch is cut into one contiguous slice per worker, and the slices' outputs are
@@ -16,8 +16,7 @@ export interface Pool {
 
 export async function createPool(model: Model, options: { workers?: number } = {}): Promise<Pool> {
   const os = await import("node:os");
-  const n = options.workers ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ArgumentError(`createPool: workers must be an integer in 1..256, found ${options.workers}`);
+  const n = workerCount(options.workers, Math.max(1, os.availableParallelism?.() ?? os.cpus().length), 256, "createPool");
   const { modelJSON, weightData } = modelToArtifacts(model);
   const per = size(model.inputShape), outPer = size(model.outputShape);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./pool-worker.ts" : "./pool-worker.js", import.meta.url);

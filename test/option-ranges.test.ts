@@ -48,6 +48,20 @@ describe("library options at their edges", () => {
   });
 });
 
+describe("pool sizes at their edges", () => {
+  it("workers: 1 and the maximum taken, 0 and one past it refused; createPool allows 256, createDetectorPool 64", async () => {
+    const { workerCount } = await import("../src/util/workers.js");
+    expectEdges("workers", [[1, true], [0, false], [256, true], [257, false], [1.5, false]], (v) => workerCount(v, 1, 256, "pool"));
+    expect(workerCount(undefined, 3, 64, "pool")).toBe(3);
+    // the pools refuse one past their maximum before starting any worker
+    const { createPool, createDetectorPool } = await import("../src/index.js");
+    const model = await loadLayersModel(join(ROOT, "models/reference"));
+    await expect(createPool(model, { workers: 257 })).rejects.toThrow(/^createPool: workers must be an integer in 1\.\.256, found 257$/);
+    await expect(createDetectorPool({ workers: 65 })).rejects.toThrow(/^createDetectorPool: workers must be an integer in 1\.\.64, found 65$/);
+    await expect(createDetectorPool({ detector: "yunet", workers: 65 })).rejects.toThrow(/^createDetectorPool: workers must be an integer in 1\.\.64, found 65$/);
+  });
+});
+
 describe("CLI options at their edges", () => {
   const parse = (command: "faces" | "detect", args: string[]) => detectorOptions(parseArgs(args, parserSpec(command), command), command);
 

@@ -1,7 +1,7 @@
 import { ArgumentError } from "../errors.js";
 import { channelsOf } from "../image/grey.js";
 import type { ImageLike } from "../image/types.js";
-import { startWorkers } from "../util/workers.js";
+import { startWorkers, workerCount } from "../util/workers.js";
 import { FaceDetector, finishBoxes, type FaceDetectorOptions } from "./detector.js";
 import type { Box } from "./group.js";
 import { resolveOptions, type DetectOptions } from "./options.js";
@@ -46,8 +46,7 @@ export async function createDetectorPool(options: (DetectorPoolOptions | YuNetPo
 
 async function createHaarPool(options: DetectorPoolOptions): Promise<DetectorPool> {
   const os = await import("node:os");
-  const n = options.workers ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ArgumentError(`createDetectorPool: workers must be an integer in 1..64, found ${options.workers}`);
+  const n = workerCount(options.workers, Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1), 64, "createDetectorPool");
   const { workers: _, ...detectorOptions } = options;
   const local = new FaceDetector(detectorOptions); // parses the cascade once; grey, scale lists and a share here
   const defaults = resolveOptions(detectorOptions);

@@ -1,7 +1,6 @@
-import { ArgumentError } from "../errors.js";
 import { channelsOf } from "../image/grey.js";
 import type { ImageLike } from "../image/types.js";
-import { startWorkers } from "../util/workers.js";
+import { startWorkers, workerCount } from "../util/workers.js";
 import { readPackageFile } from "../util/package-file.js";
 import { resolveYuNetOptions, YuNetDetector, yunetInputSize, yunetUrl, YUNET_FILE, type DetectedFace, type YuNetOptions } from "./yunet.js";
 
@@ -28,8 +27,7 @@ export interface YuNetPoolOptions extends YuNetOptions {
 
 export async function createYuNetPool(options: YuNetPoolOptions = {}): Promise<YuNetDetectorPool> {
   const os = await import("node:os");
-  const n = options.workers ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ArgumentError(`createDetectorPool: workers must be an integer in 1..64, found ${options.workers}`);
+  const n = workerCount(options.workers, Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1), 64, "createDetectorPool");
   const { workers: _, model, ...detectOptions } = options;
   const defaults = resolveYuNetOptions(detectOptions);
   const bytes = model ?? readPackageFile({ url: yunetUrl(), file: YUNET_FILE, what: "YuNet", kind: "model", instead: `pass the bytes of ${YUNET_FILE} as options.model` });

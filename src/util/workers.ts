@@ -4,13 +4,20 @@
 // that dies rejects everything still in flight.
 
 import type { Worker as WorkerT } from "node:worker_threads";
-import { ResezapError } from "../errors.js";
+import { ArgumentError, ResezapError } from "../errors.js";
 
 export interface WorkerSet {
   readonly size: number;
   /** Posts { id, ...msg } to worker i; resolves with its answer. */
   call<A>(i: number, msg: object, transfer?: readonly ArrayBuffer[]): Promise<A>;
   close(): Promise<void>;
+}
+
+/** How many workers a pool starts: `given`, else `dflt`; refused unless an integer in 1..max. */
+export function workerCount(given: number | undefined, dflt: number, max: number, what: string): number {
+  const n = given ?? dflt;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ArgumentError(`${what}: workers must be an integer in 1..${max}, found ${given}`);
+  return n;
 }
 
 export async function startWorkers(url: URL, n: number, workerData: unknown): Promise<WorkerSet> {
