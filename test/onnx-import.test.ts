@@ -224,6 +224,13 @@ describe("ONNX import refuses what it does not run, by name", () => {
     await expect(loadOnnxModel(new Uint8Array([8, 1, 0x3a, 0xff, 0xff]))).rejects.toThrow(ModelFormatError);
   });
 
+  it("Conv pads at their edges: 0 and 1024 taken, -1 and 1025 refused", async () => {
+    const conv = (p: number) => loadOnnxModel(one(node("Conv", ["x", "w"], ["y"], "c", { pads: [p, 0, 0, 0] }), { w: w(1, 4, 1, 1) })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]));
+    expect((await conv(0)).y.dims).toEqual([1, 1, 8, 8]);
+    expect((await conv(1024)).y.dims).toEqual([1, 1, 1032, 8]);
+    for (const p of [-1, 1025]) await expect(conv(p)).rejects.toThrow(new RegExp(`node c \\(Conv\\): pads \\[${p},0,0,0\\] must be 4 integers in 0\\.\\.1024`));
+  });
+
   it("wrong input sizes, and loadModel picks the format by content", async () => {
     const yunet = await loadOnnxModel(join(ROOT, "models/yunet/face_detection_yunet.onnx"));
     expect(() => yunet.run(new Float32Array(10), [1, 3, 4, 4])).toThrow(ArgumentError);
