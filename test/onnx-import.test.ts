@@ -224,6 +224,19 @@ describe("ONNX import refuses what it does not run, by name", () => {
     await expect(loadOnnxModel(new Uint8Array([8, 1, 0x3a, 0xff, 0xff]))).rejects.toThrow(ModelFormatError);
   });
 
+  it("Gather indices at their edges (folded at load): 3 and -4 of a rank-4 shape taken, 4 and -5 refused", async () => {
+    // y = x reshaped to [1, shape(x)[k], -1]
+    const gather = (k: number) => loadOnnxModel(build({
+      input: [1, 4, 8, 8],
+      nodes: [node("Shape", ["x"], ["shp"], "shp"), node("Gather", ["shp", "k"], ["g"], "gat", { axis: 0 }), node("Concat", ["one", "g", "m1"], ["to"], "cat", { axis: 0 }), node("Reshape", ["x", "to"], ["y"], "r")],
+      inits: { k: i64(k), one: i64(1), m1: i64(-1) },
+      outputs: ["y"],
+    })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]).y.dims);
+    expect(await gather(3)).toEqual([1, 8, 32]);
+    expect(await gather(-4)).toEqual([1, 1, 256]);
+    for (const k of [4, -5]) await expect(gather(k)).rejects.toThrow(`node gat (Gather): Gather index ${k} outside [0, 4)`);
+  });
+
   it("Conv pads at their edges: 0 and 1024 taken, -1 and 1025 refused", async () => {
     const conv = (p: number) => loadOnnxModel(one(node("Conv", ["x", "w"], ["y"], "c", { pads: [p, 0, 0, 0] }), { w: w(1, 4, 1, 1) })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]));
     expect((await conv(0)).y.dims).toEqual([1, 1, 8, 8]);
