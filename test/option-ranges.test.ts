@@ -92,7 +92,8 @@ describe("CLI options at their edges", () => {
       ["epochs", "1", true], ["epochs", "0", false], ["batch", "1", true], ["batch", "0", false], ["ghost", "1", true], ["ghost", "0", false],
       ["seed", "0", true], ["seed", "-1", false], ["workers", "0", true], ["workers", "-1", false], ["limit", "1", true], ["limit", "0", false],
       ["lr", "0", true], ["lr", "-0.0001", false], ["weight-decay", "0", true], ["weight-decay", "-0.0001", false],
-      ["smoothing", "0", true], ["smoothing", "-0.0001", false], ["erase", "1", true], ["erase", "1.0001", false], ["erase", "-0.0001", false],
+      ["smoothing", "0", true], ["smoothing", "-0.0001", false], ["smoothing", "1", true], ["smoothing", "1.0001", false],
+      ["warmup", "0", true], ["warmup", "0.9999", true], ["warmup", "1", false], ["warmup", "-0.0001", false], ["erase", "1", true], ["erase", "1.0001", false], ["erase", "-0.0001", false],
     ];
     for (const [key, v, ok] of cases) await check([`--${key}`, v], ok);
     // --until: an epoch from 1 to --epochs

@@ -44,6 +44,7 @@ describe("train in pieces", () => {
     await expect(trainCommand([...args(run, { epochs: "4" }), "--resume"])).rejects.toThrow(/--epochs 4 differs from the run .*\(epochs 3\)/);
     await expect(trainCommand([...args(run), "--resume", "--no-augment"])).rejects.toThrow(/--no-augment differs from the run/);
     await expect(trainCommand([...args(run), "--resume", "--erase", "0.5"])).rejects.toThrow(/--erase 0\.5 differs from the run .*\(erase 0\)/);
+    await expect(trainCommand([...args(run), "--resume", "--warmup", "0.3"])).rejects.toThrow(/--warmup 0\.3 differs from the run .*\(warmup 0\.15\)/);
     // a run's erasing is checked at its edges when it starts: 1 is the last valid probability
     await expect(trainCommand([...args(join(root, "e1")), "--erase", "1.01"])).rejects.toThrow(/--erase must be a probability in \[0, 1\], found "1\.01"/);
     await expect(trainCommand([...args(join(root, "e2")), "--erase", "0.5", "--no-augment"])).rejects.toThrow(/--erase 0\.5 with --no-augment/);

@@ -38,7 +38,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   optimizer: { value: "adam|sgd", default: "adam", help: "Adam, or SGD with Nesterov momentum 0.9" },
   schedule: { value: "one-cycle|cosine|constant", default: "one-cycle", help: "learning-rate schedule" },
   "weight-decay": { value: "WD", default: "0.0001", help: "L2 weight decay" },
-  smoothing: { value: "S", default: "0.1", help: "label smoothing" },
+  smoothing: { value: "S", default: "0.1", help: "label smoothing, in [0, 1]" },
+  warmup: { value: "F", default: "0.15", help: "one-cycle: the fraction of the steps spent rising to the peak learning rate, in [0, 1)" },
   soft: { value: "FILE", default: "none", help: "soft targets for the Training faces: FER+ votes (fer2013new.csv) or a `resezap soft-targets` file" },
   "soft-weight": { value: "W", default: "0.5 with --soft", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
   temperature: { value: "T", default: "1", help: "soften each teacher's probabilities to softmax(logits / T), T in (0, 100]" },
@@ -79,7 +80,7 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   train: {
     usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
     overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
-    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "soft", "soft-weight", "erase", "no-augment", "limit", "until", "resume", "quiet"],
+    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "soft-weight", "erase", "no-augment", "limit", "until", "resume", "quiet"],
   },
   "soft-targets": {
     usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",

@@ -84,7 +84,8 @@ export async function trainCommand(args: string[]): Promise<void> {
       lr: pos("lr") ?? (optimizer === ref.optimizer.kind ? ref.lr : SGD_LR),
       schedule: schedule as TrainConfig["schedule"],
       optimizer: optimizer === "adam" ? { kind: "adam", weightDecay: wd, eps: ref.optimizer.eps } : { kind: "sgd", weightDecay: wd, momentum: 0.9, nesterov: true },
-      smoothing: pos("smoothing") ?? ref.smoothing,
+      smoothing: numberOption(p, "smoothing", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? ref.smoothing,
+      warmup: numberOption(p, "warmup", CMD, (v) => v >= 0 && v < 1, "a fraction in [0, 1)") ?? ref.warmup,
       // only a run with soft targets has the field, so a run without keeps the config it always had
       ...(soft ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
       augment: augmentFromOptions(),
@@ -137,6 +138,7 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   schedule: (c) => c.schedule,
   "weight-decay": (c) => c.optimizer.weightDecay,
   smoothing: (c) => c.smoothing,
+  warmup: (c) => c.warmup,
   // 0 where the run has no soft targets: resuming it with --soft-weight is refused as a change of recipe
   "soft-weight": (c) => c.softWeight ?? 0,
   "no-augment": (c) => c.augment.rotation === 0 && c.augment.shift === 0 && c.augment.zoom === 0 && c.augment.flip === 0 && c.augment.brightness === 0,
