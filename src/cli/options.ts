@@ -9,7 +9,7 @@ export interface OptionSpec {
   help: string;
 }
 
-export const OPTIONS: Record<string, OptionSpec> = {
+const OPTIONS: Record<string, OptionSpec> = {
   json: { default: "off", help: "print JSON on stdout" },
   model: { value: "DIR|FILE.onnx", default: "the package's models/fer2013", help: "the emotion model (TF.js Layers folder or model.json, or ONNX)" },
   conv: { value: "separable|normal", default: "separable", help: "count ResEZAP as printed, or with every separable conv a normal 3×3 one" },

@@ -5,7 +5,7 @@
 import type { Requant } from "./params.js";
 
 /** Output channels per block: two i32x4 accumulators. */
-export const QBLOCK = 8;
+const QBLOCK = 8;
 
 export function ceilTo(n: number, m: number): number {
   return Math.ceil(n / m) * m;

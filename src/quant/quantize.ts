@@ -86,7 +86,7 @@ export function quantize(model: Model, calibration: Float32Array, options: Quant
  * The weights and requantization constants of each step, for these tensor parameters: pointwise weights in
  * −wmax..wmax (less where C·qmax·wmax could reach 2^31), depthwise ones in −DW_WMAX..DW_WMAX.
  */
-export function integerSpec(plan: IntegerPlan, params: QuantParams[], wmax: number): IntegerSpec {
+function integerSpec(plan: IntegerPlan, params: QuantParams[], wmax: number): IntegerSpec {
   const constants = plan.steps.map((s): SeparableConstants | PoolConstants => {
     const pin = params[s.x.id], pout = params[s.out.id];
     if (s.kind === "pool") return { kind: "pool", m: rescale(pin.scale, 4 * pout.scale) };

@@ -34,7 +34,7 @@ export const REFERENCE_AUGMENT: AugmentOptions = { rotation: 10, shift: 0.1, zoo
 export const NO_AUGMENT: AugmentOptions = { rotation: 0, shift: 0, zoom: 0, flip: 0, brightness: 0 };
 
 // src: one face, side×side grey 0–255; out: side×side floats in [0, 1] at outOffset
-export function augmentOne(src: Uint8Array, srcOffset: number, side: number, rng: Random, o: AugmentOptions, out: Float32Array, outOffset: number): void {
+function augmentOne(src: Uint8Array, srcOffset: number, side: number, rng: Random, o: AugmentOptions, out: Float32Array, outOffset: number): void {
   const theta = (rng.uniform(-o.rotation, o.rotation) * Math.PI) / 180;
   const ty = rng.uniform(-o.shift, o.shift) * side; // rows
   const tx = rng.uniform(-o.shift, o.shift) * side; // columns
@@ -64,7 +64,7 @@ export function augmentOne(src: Uint8Array, srcOffset: number, side: number, rng
 }
 
 /** Fills one random rectangle of the face [side, side] at offset with uniform noise in [0, 1) (random erasing). */
-export function eraseRectangle(out: Float32Array, offset: number, side: number, rng: Random): void {
+function eraseRectangle(out: Float32Array, offset: number, side: number, rng: Random): void {
   const area = rng.uniform(ERASE_AREA[0], ERASE_AREA[1]) * side * side;
   const aspect = Math.exp(rng.uniform(Math.log(ERASE_ASPECT[0]), Math.log(ERASE_ASPECT[1])));
   const h = Math.min(side, Math.max(1, Math.round(Math.sqrt(area * aspect))));

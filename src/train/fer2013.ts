@@ -16,7 +16,7 @@ export interface FerData {
   soft?: Float32Array;
 }
 
-export class DataError extends ArgumentError {}
+class DataError extends ArgumentError {}
 
 /** Parses one CSV line (without its newline); `row` names it in errors. Returns null when its Usage is not wanted. */
 export function parseFerRow(line: string, row: number, want: (usage: string) => boolean, pixelsOut: Uint8Array, at: number): { label: number; usage: string } | null {

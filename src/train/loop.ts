@@ -49,7 +49,7 @@ export interface StepInfo {
 }
 
 /** An integer from a few integers: independent seeds for shuffling and augmentation of each epoch. */
-export function mixSeed(...xs: number[]): number {
+function mixSeed(...xs: number[]): number {
   let h = 0x9e3779b9;
   for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x85ebca6b) ^ (Math.imul(h, 0xc2b2ae35) >>> 13);
   return h >>> 0;

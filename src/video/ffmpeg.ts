@@ -5,7 +5,7 @@ import { ImageError, ResezapError } from "../errors.js";
 // FFmpeg as a separate process (Debian's `ffmpeg` and `ffprobe` on the PATH), never as a compiled binding: the
 // library only spawns it and moves raw frames over pipes.
 
-export const NO_FFMPEG = "ffmpeg not found on the PATH: install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)";
+const NO_FFMPEG = "ffmpeg not found on the PATH: install FFmpeg (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)";
 
 /** What ffprobe says about a video file. */
 export interface VideoInfo {
