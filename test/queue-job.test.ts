@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { jobId, kindOf, resultFile, validateJob } from "../src/queue/job.js";
-import { parseRedisUrl, redactedUrl } from "../src/queue/connection.js";
+import { loadPeer, parseRedisUrl, redactedUrl } from "../src/queue/connection.js";
 import { reasonOf } from "../src/queue/worker.js";
 import { ArgumentError, ImageError } from "../src/errors.js";
 import { runCli } from "../src/cli/main.js";
@@ -66,6 +66,9 @@ describe("Redis URLs", () => {
     expect(() => parseRedisUrl("not a url")).toThrow(/^--redis not a url: not a URL/);
     expect(() => parseRedisUrl("redis://h/queue")).toThrow(/the path must be a database number, found "queue"$/);
     expect(redactedUrl("redis://u:secret@h:1")).toBe("redis://u:***@h:1");
+  });
+  it("a missing BullMQ or ioredis is one line saying what to install", async () => {
+    await expect(loadPeer("resezap-no-such-package", "worker")).rejects.toThrow(/^worker: the job queue needs BullMQ and ioredis \(optional\): npm install bullmq ioredis$/);
   });
 });
 

@@ -33,7 +33,8 @@ export function redactedUrl(url: string): string {
   }
 }
 
-async function loadPeer<T>(name: string, command: string): Promise<T> {
+/** An optional peer dependency; missing, one line saying what to install. */
+export async function loadPeer<T>(name: string, command: string): Promise<T> {
   try {
     return (await import(name)) as T;
   } catch (e) {
