@@ -182,8 +182,12 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       expect(again.status, again.stderr).toBe(0);
       expect(again.stdout).toContain("queue resezap: 0 jobs added, 5 already there");
       expect(await queue.getJobCounts("waiting", "completed")).toEqual({ waiting: 0, completed: 4 });
+      // SIGTERM: a clean exit; --drain on an empty queue: exits by itself
       b.proc.kill("SIGTERM");
       expect((await once(b.proc, "exit"))[0]).toBe(0);
+      const drain = spawnSync(process.execPath, [CLI, "worker", "--redis", url, "--drain"], { cwd: ROOT, encoding: "utf8", env: ENV, timeout: 10_000 });
+      expect(drain.status, drain.stderr).toBe(0);
+      expect(drain.stdout).toMatch(/^worker \d+: taking jobs from queue resezap\n$/);
     } finally {
       await queue.close();
       await results.close();
