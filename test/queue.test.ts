@@ -123,7 +123,6 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       const a = startWorker();
       await waitFor("the first worker to take the video", async () => (await queue.getJobState(videoJob.id)) === "active");
       const b = startWorker();
-      await sleep(300);
       // still running: the kill lands mid-job
       expect(await queue.getJobState(videoJob.id)).toBe("active");
       expect(existsSync(videoJob.output.jsonl)).toBe(false);
