@@ -8,6 +8,9 @@ import { trainCommand } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { softTargetsCommand } from "./soft-targets.js";
 import { videoCommand } from "./video.js";
+import { enqueueCommand } from "./enqueue.js";
+import { workerCommand } from "./worker.js";
+import { queueStatusCommand } from "./queue-status.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 import { COMMAND_SPECS, commandHelp } from "./options.js";
 
@@ -34,6 +37,9 @@ const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   "soft-targets": softTargetsCommand,
   video: videoCommand,
+  enqueue: enqueueCommand,
+  worker: workerCommand,
+  "queue-status": queueStatusCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */

@@ -60,6 +60,14 @@ const OPTIONS: Record<string, OptionSpec> = {
   "track-memory": { value: "SECONDS", default: "1", help: "a face unseen this long loses its track id" },
   summary: { default: "off", help: "print per face track its time on screen and the share of each emotion" },
   timeline: { value: "FILE.png", default: "none", help: "draw each track's emotion over time as a PNG" },
+  redis: { value: "URL", default: "required", help: "the Redis server of the job queue: redis://[user:password@]host[:port][/db], rediss:// for TLS" },
+  queue: { value: "NAME", default: "resezap", help: "the queue's name (Redis keys bull:NAME:*)" },
+  "out-dir": { value: "DIR", default: "each input's folder", help: "where workers write each input's result, DIR/<name>.<id>.jsonl (a path as the workers see it)" },
+  "results-queue": { value: "NAME", default: "none: files", help: "put each result as a job on this queue instead of in a file" },
+  concurrency: { value: "N", default: "1", help: "jobs at once in this process (one thread: run more workers to use more cores)" },
+  "lock-duration": { value: "MS", default: "30000", help: "a job whose worker stops renewing its lock this long is stalled, and runs again" },
+  "stalled-interval": { value: "MS", default: "30000", help: "how often this worker looks for stalled jobs" },
+  drain: { default: "off", help: "exit once the queue has no job waiting, delayed or running (a Kubernetes Job's workers)" },
 };
 
 export interface CommandSpec {
@@ -70,7 +78,8 @@ export interface CommandSpec {
   overrides?: Record<string, Partial<OptionSpec>>;
 }
 
-const DETECTOR = ["detector", "score-threshold", "nms-threshold", "top-k", "longest-side", "scale-factor", "min-neighbors", "min-size", "max-size", "cascade"];
+const YUNET = ["score-threshold", "nms-threshold", "top-k", "longest-side"];
+const DETECTOR = ["detector", ...YUNET, "scale-factor", "min-neighbors", "min-size", "max-size", "cascade"];
 
 export const COMMAND_SPECS: Record<string, CommandSpec> = {
   count: { usage: "count [options]", summary: "multiplications and parameters of ResEZAP, per conv layer", options: ["json", "conv"] },
@@ -91,8 +100,21 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   bench: { usage: "bench [options]", summary: "the benchmark suite (ours; peers when run from a clone)", options: ["quick", "json", "write", "no-peers"] },
   video: {
     usage: "video <file> [options]", summary: "faces, track ids and emotions through a video file (FFmpeg decodes and encodes)",
-    options: ["out", "jsonl", "every", "from", "to", "smooth", "track-memory", "summary", "timeline", "model", "score-threshold", "nms-threshold", "top-k", "longest-side"],
+    options: ["out", "jsonl", "every", "from", "to", "smooth", "track-memory", "summary", "timeline", "model", ...YUNET],
     overrides: { out: { value: "FILE.mp4", default: "no video", help: "the video with boxes, labels and track ids drawn, at the source's frame rate, with its audio" } },
+  },
+  enqueue: {
+    usage: "enqueue --redis URL <file...|@list.txt> [options]", summary: "one job per picture or video on a Redis queue (BullMQ), for `resezap worker`s",
+    options: ["redis", "queue", "out-dir", "results-queue", "json", "model", "every", "from", "to", "smooth", "track-memory", ...YUNET],
+    overrides: { json: { help: "print each job's id, file and whether it was added as JSON" } },
+  },
+  worker: {
+    usage: "worker --redis URL [options]", summary: "run the queue's jobs (pictures and videos) until stopped (SIGTERM, SIGINT) or, with --drain, the queue is empty",
+    options: ["redis", "queue", "concurrency", "lock-duration", "stalled-interval", "drain"],
+  },
+  "queue-status": {
+    usage: "queue-status --redis URL [options]", summary: "the queue's waiting, active, completed and failed jobs, and each failed job's reason",
+    options: ["redis", "queue", "json"],
   },
 };
 

@@ -10,7 +10,9 @@ import { probeVideo } from "../video/ffmpeg.js";
 import { Progress } from "../video/progress.js";
 import { formatSummary, TrackSummary } from "../video/summary.js";
 import { timelinePng } from "../video/timeline.js";
-import { detectorOptions, numberOption, parseArgs, stringOption } from "./args.js";
+import { detectorOptions, parseArgs, stringOption } from "./args.js";
+import { videoOptions } from "./video-options.js";
+import { frameRecord } from "../video/record.js";
 import { modelDirOption } from "./classify.js";
 import { parserSpec } from "./options.js";
 
@@ -21,12 +23,7 @@ export async function videoCommand(argv: string[]): Promise<void> {
   if (p.positionals.length !== 1) throw new ArgumentError(`video: expected one video file, found ${p.positionals.length}`);
   const file = p.positionals[0];
   const { yunet } = detectorOptions(p, "video");
-  const seconds = (v: number) => v >= 0, secondsText = "a number of seconds ≥ 0";
-  const every = numberOption(p, "every", "video", (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1");
-  const from = numberOption(p, "from", "video", seconds, secondsText);
-  const to = numberOption(p, "to", "video", (v) => v > (from ?? 0), `seconds after --from (${from ?? 0})`);
-  const smooth = numberOption(p, "smooth", "video", seconds, secondsText);
-  const trackMemory = numberOption(p, "track-memory", "video", seconds, secondsText);
+  const { every, from, to, smooth, trackMemory } = videoOptions(p, "video");
   const out = stringOption(p, "out"), timeline = stringOption(p, "timeline"), summary = p.options.has("summary");
   // with nothing else asked for, the frames' lines go to stdout
   const jsonl = stringOption(p, "jsonl") ?? (out || summary || timeline ? undefined : "-");
@@ -61,7 +58,7 @@ export async function videoCommand(argv: string[]): Promise<void> {
     for await (const r of analyzeVideo(file, { info, model, every, from, to, smooth, trackMemory, out, ...yunet, onProgress: progress ? (d, t) => progress.update(d, t) : undefined })) {
       if (readerGone) return;
       checkWrites();
-      if (lines) await writeLine(lines, JSON.stringify({ time: r.time, frame: r.frame, faces: r.faces.map(({ track, box, score, landmarks, label, probabilities }) => ({ track, box, score, landmarks, label, probabilities })) }));
+      if (lines) await writeLine(lines, JSON.stringify(frameRecord(r)));
       totals?.add(r.time, r.span, r.faces);
       last = r.time + r.span;
     }
