@@ -8,6 +8,7 @@ import { trainCommand } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { softTargetsCommand } from "./soft-targets.js";
 import { videoCommand } from "./video.js";
+import { quantizeCommand } from "./quantize.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 import { COMMAND_SPECS, commandHelp } from "./options.js";
 
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   "soft-targets": softTargetsCommand,
   video: videoCommand,
+  quantize: quantizeCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */
