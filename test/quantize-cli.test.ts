@@ -8,6 +8,7 @@ import { loadQuantizedModel } from "../src/quant/saved.js";
 import { loadLayersModel } from "../src/io/load.js";
 import { quantize } from "../src/quant/quantize.js";
 import { classifyFaces } from "../src/classify.js";
+import { recognize } from "../src/recognize.js";
 import { evaluateFer } from "../src/train/evaluate.js";
 import { loadFer2013, toFloat } from "../src/train/fer2013.js";
 import { readImage } from "../src/cli/read-image.js";
@@ -48,6 +49,12 @@ describe("resezap quantize", () => {
     expect(cl.status, cl.stderr).toBe(0);
     const crops = await Promise.all(files.map((f) => readImage(join(ROOT, f))));
     expect(JSON.parse(cl.stdout).map((c: { probabilities: unknown }) => c.probabilities)).toEqual(classifyFaces(qm, crops).map((c) => c.probabilities));
+
+    const photo = "fixtures/faces/astronaut.png";
+    const dt = cli("detect", "--json", "--model", out, photo);
+    expect(dt.status, dt.stderr).toBe(0);
+    const found = JSON.parse(dt.stdout)[0].faces;
+    expect(found.map((f: { probabilities: unknown }) => f.probabilities)).toEqual(recognize(await readImage(join(ROOT, photo)), { model: qm }).map((f) => f.probabilities));
   });
 
   it("--help says what calibrates; bad or missing options are refused in one line", () => {

@@ -13,6 +13,8 @@ import { quantize } from "../src/quant/quantize.js";
 import { loadQuantizedModel, loadRunnableModel, quantizedArtifacts, saveQuantizedModel, QUANT_KEY } from "../src/quant/saved.js";
 import { QuantizedModel } from "../src/quant/program.js";
 import { loadFer2013 } from "../src/train/fer2013.js";
+import { decodeImage } from "../src/image/decode.js";
+import { EmotionRecognizer, recognize } from "../src/recognize.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
 const MODEL = new URL("../models/fer2013", import.meta.url).pathname;
@@ -52,6 +54,25 @@ describe("saveQuantizedModel / loadQuantizedModel", () => {
       let worst = 0;
       for (let i = 0; i < f32.length; i++) worst = Math.max(worst, Math.abs(tp[i] - f32[i]));
       expect(worst).toBeLessThan(1e-4);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("EmotionRecognizer.load({ model: folder }) runs the quantized model; recognize() takes a QuantizedModel", async () => {
+    const model = await loadLayersModel(MODEL);
+    const qm = quantize(model, faces(await loadFer2013(SAMPLE, ["Training"]), 0, 20));
+    const dir = await mkdtemp(join(tmpdir(), "resezap-qsave-"));
+    try {
+      await saveQuantizedModel(qm, dir);
+      const r = await EmotionRecognizer.load({ model: dir });
+      expect(r.model).toBeInstanceOf(QuantizedModel);
+      const file = "fixtures/faces/astronaut.png", image = decodeImage(await readFile(new URL(`../${file}`, import.meta.url)), file);
+      const got = r.recognize(image), want = recognize(image, { model: qm }), f32 = recognize(image, { model });
+      expect(got.length).toBe(1);
+      expect(got).toEqual(want);
+      expect(got[0].probabilities).not.toEqual(f32[0].probabilities);
+      expect(got[0].label).toBe(f32[0].label);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -107,9 +107,13 @@ export async function loadQuantizedModel(source: string | URL | MemorySource, op
  * loadModel(), then the quantized model when the file carries a quantization block: what the CLI runs, so
  * `--model` takes a quantized folder as it takes an f32 one.
  */
-export async function loadRunnableModel(source: string, options: LoadModelOptions = {}): Promise<Model | QuantizedModel> {
+export async function loadRunnableModel(source: string | URL, options: LoadModelOptions = {}): Promise<Model | QuantizedModel> {
   const model = await loadModel(source, options);
-  if (!isQuantized(model)) return model;
-  if (options.inputShape) throw new ArgumentError(`${source}: a quantized model runs at the input shape it was quantized for; inputShape is not supported`);
-  return quantizedFromModel(model, source);
+  if (isQuantized(model) && options.inputShape) throw new ArgumentError(`${source}: a quantized model runs at the input shape it was quantized for; inputShape is not supported`);
+  return runnable(model, String(source));
+}
+
+/** A loaded model as it runs: the QuantizedModel its quantization block describes, else the model itself. */
+export function runnable(model: Model, file = "model.json"): Model | QuantizedModel {
+  return isQuantized(model) ? quantizedFromModel(model, file) : model;
 }
