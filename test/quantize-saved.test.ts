@@ -10,7 +10,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { loadLayersModel } from "../src/io/load.js";
 import { quantize } from "../src/quant/quantize.js";
-import { loadQuantizedModel, loadRunnableModel, quantizedArtifacts, saveQuantizedModel, QUANT_KEY } from "../src/quant/saved.js";
+import { loadQuantizedModel, loadRunnableModel, quantizedArtifacts, quantizedFromModel, saveQuantizedModel, QUANT_KEY } from "../src/quant/saved.js";
+import { input, Model } from "../src/model.js";
+import { Conv2D } from "../src/layers/conv.js";
 import { QuantizedModel } from "../src/quant/program.js";
 import { loadFer2013 } from "../src/train/fer2013.js";
 import { decodeImage } from "../src/image/decode.js";
@@ -73,6 +75,7 @@ describe("saveQuantizedModel / loadQuantizedModel", () => {
       expect(got).toEqual(want);
       expect(got[0].probabilities).not.toEqual(f32[0].probabilities);
       expect(got[0].label).toBe(f32[0].label);
+      await expect(loadRunnableModel(dir, { inputShape: [48, 48, 1] })).rejects.toThrow(/a quantized model runs at the input shape it was quantized for/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -100,5 +103,10 @@ describe("saveQuantizedModel / loadQuantizedModel", () => {
     expect(await refused((b) => (b.activations[4].qmax = 100))).toMatch(/\.activations\[4\]\.qmax is 100, not 2\^b − 1/);
     expect(await refused((b) => (b.activations[4].zero = 4096))).toMatch(/\.activations\[4\]\.zero is 4096, not an integer in 0\.\.qmax \(4095\)/);
     expect(await refused((b) => (b.activations[0] = null))).toMatch(/\.activations\[0\] is null, not an object/);
+    // a block on a model of which this engine runs no layer on integers
+    const x0 = input({ shape: [8, 8, 2] });
+    const conv = new Model({ inputs: x0, outputs: new Conv2D({ filters: 4, kernelSize: 3 }).apply(x0) });
+    conv.userDefinedMetadata = { [QUANT_KEY]: modelJSON.userDefinedMetadata![QUANT_KEY] };
+    expect(() => quantizedFromModel(conv, "m.json")).toThrow(/^m\.json: userDefinedMetadata\.resezapQuantization: this engine runs no layer of the model on integers \(quantize: the first layer/);
   });
 });
