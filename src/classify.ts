@@ -3,7 +3,7 @@ import { alignedCrop, type Landmarks } from "./image/align.js";
 import { channelsOf, toGrey } from "./image/grey.js";
 import { resizeToFloat, type Rect } from "./image/resize.js";
 import type { GreyImage, ImageLike } from "./image/types.js";
-import type { Model } from "./model.js";
+import type { Predictor } from "./model.js";
 import { EMOTIONS } from "./resezap.js";
 
 // Face crops in, emotions out. The preprocessing contract, the same for every caller:
@@ -37,7 +37,7 @@ export interface FaceInput {
 const RESEZAP_INPUT: FaceInput = { height: 48, width: 48, channels: 1, scale: 1 / 255, offset: 0 };
 
 /** The face input of a model: [H, W, 1] or [H, W, 3], preprocessing from `options`, else the model's metadata, else [0, 1]. */
-export function faceInputOf(model: Model, options: Preprocessing = {}, what = "model"): FaceInput {
+export function faceInputOf(model: Predictor, options: Preprocessing = {}, what = "model"): FaceInput {
   const s = model.inputShape;
   if (s.length !== 3 || (s[2] !== 1 && s[2] !== 3)) {
     throw new ArgumentError(`${what}: the model takes [${s.join(", ")}]; a face model takes [height, width, 1] (grey) or [height, width, 3] (RGB)`);
@@ -94,14 +94,14 @@ function scaleInput(dst: Float32Array, spec: FaceInput): Float32Array {
   return dst;
 }
 
-function labelsOf(model: Model): string[] {
+function labelsOf(model: Predictor): string[] {
   const n = model.outputShape[model.outputShape.length - 1];
   const names = model.classNames ?? (n === EMOTIONS.length ? [...EMOTIONS] : Array.from({ length: n }, (_, i) => `class_${i}`));
   return names;
 }
 
 /** Turns n rows of probabilities into labelled results. */
-export function toClassifications(model: Model, probs: Float32Array, n: number): Classification[] {
+export function toClassifications(model: Predictor, probs: Float32Array, n: number): Classification[] {
   const names = labelsOf(model);
   const k = names.length;
   const out: Classification[] = [];
@@ -142,7 +142,7 @@ export function ttaOf(tta: unknown, what: string): TestTimeAveraging {
  * run as a second batch and each face's probabilities are the mean of its two rows: twice the model's time, the
  * same averaging as `resezap eval --tta`.
  */
-export function predictFaces(model: Model, x: Float32Array, n: number, spec: FaceInput, tta: TestTimeAveraging = "none"): Float32Array {
+export function predictFaces(model: Predictor, x: Float32Array, n: number, spec: FaceInput, tta: TestTimeAveraging = "none"): Float32Array {
   const p = model.predict(x, n);
   if (tta === "none" || n === 0) return p;
   const { height: H, width: W, channels: C } = spec;
@@ -166,7 +166,7 @@ export type FaceCrop = ImageLike & { landmarks?: Landmarks };
  * align, a crop that carries landmarks is rotated and scaled by them first (a crop without is taken whole); with
  * tta "flip", each face is also classified mirrored and the two averaged (predictFaces).
  */
-export function classifyFaces(model: Model, faces: FaceCrop[], options: { preprocessing?: Preprocessing; align?: boolean; tta?: TestTimeAveraging } = {}): Classification[] {
+export function classifyFaces(model: Predictor, faces: FaceCrop[], options: { preprocessing?: Preprocessing; align?: boolean; tta?: TestTimeAveraging } = {}): Classification[] {
   const spec = faceInputOf(model, options.preprocessing, "classifyFaces");
   const tta = ttaOf(options.tta, "classifyFaces");
   const per = spec.height * spec.width * spec.channels;

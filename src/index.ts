@@ -19,3 +19,4 @@ export { TrackSummary, type TrackTotals } from "./video/summary.js";
 export { timelinePng } from "./video/timeline.js";
 export { quantize, type QuantizeOptions } from "./quant/quantize.js";
 export type { QuantizedModel } from "./quant/program.js";
+export { saveQuantizedModel, loadQuantizedModel, quantizedArtifacts, quantizedFromModel, type QuantizationBlock } from "./quant/saved.js";

@@ -26,6 +26,9 @@ export interface NamedWeight {
   trainable: boolean;
 }
 
+/** What running a model for its answers reads: a Model, or a QuantizedModel (src/quant/program.ts). */
+export type Predictor = Pick<Model, "predict" | "inputShape" | "outputShape" | "classNames" | "userDefinedMetadata">;
+
 /**
  * A functional model: a graph of layers from one input to one or more outputs (branches and merges allowed).
  * predict() runs a whole batch through WASM in one call per chunk of MAX_CHUNK examples.

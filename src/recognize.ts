@@ -11,7 +11,8 @@ import { channelsOf, toGrey } from "./image/grey.js";
 import type { Rect } from "./image/resize.js";
 import type { GreyImage, ImageLike } from "./image/types.js";
 import { loadLayersModel } from "./io/load.js";
-import type { Model } from "./model.js";
+import type { Predictor } from "./model.js";
+import { runnable } from "./quant/saved.js";
 import { DEFAULT_MODEL_JSON } from "./paths.js";
 
 // The real-time system in one call: frame → faces (YuNet by default, or the paper's Haar cascade) → crops → 48×48
@@ -32,7 +33,8 @@ export interface RecognizedFace extends Classification {
 }
 
 export interface RecognizeOptions extends DetectOptions, YuNetOptions {
-  model: Model;
+  /** a Model, or a QuantizedModel (loadQuantizedModel) */
+  model: Predictor;
   /**
    * The face detector: "yunet" (the CNN shipped in models/yunet, the default), "haar" (OpenCV's cascade, the
    * paper's detector), or a FaceDetector / YuNetDetector to reuse across frames (each keeps its WASM buffers).
@@ -90,7 +92,7 @@ function clampInt(v: number, max: number): number {
 }
 
 /** Aligned crops of the faces whose landmarks are given, to the model's input, one batched predict. */
-function classifyAligned(model: Model, image: ImageLike, landmarks: Landmarks[], preprocessing: Preprocessing, tta: TestTimeAveraging): Classification[] {
+function classifyAligned(model: Predictor, image: ImageLike, landmarks: Landmarks[], preprocessing: Preprocessing, tta: TestTimeAveraging): Classification[] {
   const spec = faceInputOf(model, preprocessing, "recognize");
   if (landmarks.length === 0) return [];
   const per = spec.height * spec.width * spec.channels;
@@ -100,7 +102,7 @@ function classifyAligned(model: Model, image: ImageLike, landmarks: Landmarks[],
 }
 
 /** The second half of recognize(): crop each box (grown by margin), to the model's input, one batched predict. */
-export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], margin = 0, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
+export function classifyBoxes(model: Predictor, image: ImageLike, boxes: Box[], margin = 0, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
   return classifyRegions(model, image, null, boxes, margin, preprocessing, tta);
 }
 
@@ -109,7 +111,7 @@ export function classifyBoxes(model: Model, image: ImageLike, boxes: Box[], marg
  * one-channel model's crops are then resized straight out of it, so a face is classified from the grey it was
  * found in. Without it, the grey of each crop alone is computed (YuNet looks at colour: no grey frame exists).
  */
-function classifyRegions(model: Model, image: ImageLike, grey: GreyImage | null, boxes: Box[], margin: number, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
+function classifyRegions(model: Predictor, image: ImageLike, grey: GreyImage | null, boxes: Box[], margin: number, preprocessing: Preprocessing = {}, tta: TestTimeAveraging = "none"): RecognizedFace[] {
   const spec = faceInputOf(model, preprocessing, "recognize");
   ttaOf(tta, "classifyBoxes");
   if (boxes.length === 0) return [];
@@ -167,21 +169,23 @@ export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uin
 
 /** A model and a face detector, loaded once, for recognising faces frame after frame (face-api.js style). */
 export class EmotionRecognizer {
-  private constructor(readonly model: Model, readonly detector: FaceDetector | YuNetDetector, readonly preprocessing: Preprocessing) {}
+  private constructor(readonly model: Predictor, readonly detector: FaceDetector | YuNetDetector, readonly preprocessing: Preprocessing) {}
 
   /**
-   * model: a model, or where to load one (default: the package's model), any face input size, grey or RGB;
+   * model: a model (a QuantizedModel too), or where to load one (default: the package's model; a folder
+   * `resezap quantize` wrote loads as its QuantizedModel), any face input size, grey or RGB;
    * preprocessing: its pixel scaling when its metadata does not say; detector: "yunet" (default: the shipped
    * YuNet; in a browser pass a YuNetDetector.fromBytes(...)) or "haar" (the paper's cascade; `cascade` and the
    * FaceDetector options apply to it alone).
    */
-  static async load(options: { model?: Model | string | URL; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
+  static async load(options: { model?: Predictor | string | URL; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
     const { model, preprocessing = {}, detector = "yunet", ...det } = options;
     if (detector instanceof FaceDetector) {
       const given = Object.entries(det).find(([, v]) => v !== undefined);
       if (given) throw new ArgumentError(`EmotionRecognizer.load: ${given[0]} goes to the FaceDetector passed as detector (new FaceDetector({ ${given[0]} }))`);
     } else if (detector !== "haar") refuseOptionsOf("EmotionRecognizer.load", "Haar", det as Record<string, unknown>, "yunet");
-    const m = model === undefined || typeof model === "string" || model instanceof URL ? await loadLayersModel(model ?? DEFAULT_MODEL_JSON) : model;
+    const source = model === undefined || typeof model === "string" || model instanceof URL ? model ?? DEFAULT_MODEL_JSON : null;
+    const m = source === null ? (model as Predictor) : runnable(await loadLayersModel(source), String(source));
     faceInputOf(m, preprocessing, "EmotionRecognizer.load"); // refuse a model that is not a face model now, not at the first frame
     const d = detector === "haar" ? new FaceDetector(det) : detector === "yunet" ? YuNetDetector.default() : detector;
     if (!(d instanceof FaceDetector || d instanceof YuNetDetector)) {

@@ -21,7 +21,7 @@ describe("entries", () => {
   });
 
   it("each entry adds only its own extras", () => {
-    expect(extras(node)).toEqual(["FaceTracker", "ProbabilitySmoother", "TrackSummary", "analyzeVideo", "createDetectorPool", "createPool", "decodeImage", "decodeJpeg", "decodePng", "enableRelaxedSimd", "encodePng", "probeVideo", "quantize", "saveLayersModel", "timelinePng"]);
+    expect(extras(node)).toEqual(["FaceTracker", "ProbabilitySmoother", "TrackSummary", "analyzeVideo", "createDetectorPool", "createPool", "decodeImage", "decodeJpeg", "decodePng", "enableRelaxedSimd", "encodePng", "loadQuantizedModel", "probeVideo", "quantize", "quantizedArtifacts", "quantizedFromModel", "saveLayersModel", "saveQuantizedModel", "timelinePng"]);
     expect(extras(browser)).toEqual(["drawResults"]);
   });
 });

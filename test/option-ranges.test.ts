@@ -105,6 +105,19 @@ describe("CLI options at their edges", () => {
     await check(["--soft", "votes.csv", "--soft-weight", "1.0001"], false);
   });
 
+  it("quantize: --calibration an integer ≥ 1, --weight-bits 8 or 12 (a value taken gets as far as reading --data, which is missing)", async () => {
+    const { quantizeCommand } = await import("../src/cli/quantize.js");
+    const base = ["--data", join(ROOT, "no-such-fer2013.csv"), "--out", join(ROOT, "no-such-quantized")];
+    const cases: [string, string, boolean][] = [
+      ["calibration", "1", true], ["calibration", "0", false], ["calibration", "1.5", false],
+      ["weight-bits", "8", true], ["weight-bits", "12", true], ["weight-bits", "7", false], ["weight-bits", "10", false], ["weight-bits", "13", false],
+    ];
+    for (const [key, v, ok] of cases) {
+      const e = await quantizeCommand([...base, `--${key}`, v]).then(() => null, (x: Error) => x);
+      expect(e?.message, `${key} ${v}`).toMatch(ok ? /no-such-fer2013\.csv: cannot open/ : new RegExp(`^quantize: --${key} must be`));
+    }
+  });
+
   it("soft-targets --temperature in (0, 100] (a value taken gets as far as checking --out's folder, which is missing)", async () => {
     const { softTargetsCommand } = await import("../src/cli/soft-targets.js");
     for (const [v, ok] of [["100", true], ["100.0001", false], ["0", false], ["1e-9", true]] as const) {

@@ -1,7 +1,7 @@
 import { classifyFaces } from "../classify.js";
 import { ArgumentError } from "../errors.js";
 import { readImage } from "./read-image.js";
-import { loadModel } from "../onnx/load.js";
+import { loadRunnableModel } from "../quant/saved.js";
 import { DEFAULT_MODEL_DIR } from "../paths.js";
 import { parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
@@ -14,7 +14,7 @@ export function modelDirOption(p: ReturnType<typeof parseArgs>): string {
 export async function classifyCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, parserSpec("classify"), "classify");
   if (p.positionals.length === 0) throw new ArgumentError("classify: expected one or more PNG or JPEG files");
-  const model = await loadModel(modelDirOption(p));
+  const model = await loadRunnableModel(modelDirOption(p));
   const tta = p.options.has("tta") ? "flip" : "none";
   const json = p.options.has("json");
   const results = [];

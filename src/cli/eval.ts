@@ -1,5 +1,5 @@
 import { ArgumentError } from "../errors.js";
-import { loadModel } from "../onnx/load.js";
+import { loadRunnableModel } from "../quant/saved.js";
 import { EMOTIONS } from "../resezap.js";
 import { confusionPng } from "../train/confusion-png.js";
 import { evaluateFer } from "../train/evaluate.js";
@@ -18,7 +18,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const data = stringOption(p, "data");
   if (!data) throw new ArgumentError(`${CMD}: --data FILE is required`);
   const split = stringOption(p, "split") ?? "PublicTest";
-  const model = await loadModel(modelDirOption(p));
+  const model = await loadRunnableModel(modelDirOption(p));
   const d = await loadFer2013(data, [split]);
   const r = evaluateFer(model, d, p.options.has("tta"));
   const names = model.classNames ?? [...EMOTIONS];

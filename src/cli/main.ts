@@ -11,6 +11,7 @@ import { videoCommand } from "./video.js";
 import { enqueueCommand } from "./enqueue.js";
 import { workerCommand } from "./worker.js";
 import { queueStatusCommand } from "./queue-status.js";
+import { quantizeCommand } from "./quantize.js";
 import { enableRelaxedSimd } from "../engine/relaxed.js";
 import { COMMAND_SPECS, commandHelp } from "./options.js";
 
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, Command> = {
   enqueue: enqueueCommand,
   worker: workerCommand,
   "queue-status": queueStatusCommand,
+  quantize: quantizeCommand,
 };
 
 /** Runs the CLI; returns the exit code. Errors print as one line (stack with --debug). */

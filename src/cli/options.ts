@@ -11,7 +11,7 @@ export interface OptionSpec {
 
 const OPTIONS: Record<string, OptionSpec> = {
   json: { default: "off", help: "print JSON on stdout" },
-  model: { value: "DIR|FILE.onnx", default: "the package's models/fer2013", help: "the emotion model (TF.js Layers folder or model.json, or ONNX)" },
+  model: { value: "DIR|FILE.onnx", default: "the package's models/fer2013", help: "the emotion model (TF.js Layers folder or model.json, f32 or made by `resezap quantize`, or ONNX)" },
   conv: { value: "separable|normal", default: "separable", help: "count ResEZAP as printed, or with every separable conv a normal 3×3 one" },
   detector: { value: "yunet|haar", default: "yunet", help: "the face detector: YuNet (CNN), or OpenCV's Haar cascade (the paper's)" },
   "score-threshold": { value: "F", default: "0.9", help: "YuNet: faces scoring below are dropped, in [0, 1]" },
@@ -68,6 +68,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   "lock-duration": { value: "MS", default: "30000", help: "a job whose worker stops renewing its lock this long is stalled, and runs again" },
   "stalled-interval": { value: "MS", default: "30000", help: "how often this worker looks for stalled jobs" },
   drain: { default: "off", help: "exit once the queue has no job waiting, delayed or running (a Kubernetes Job's workers)" },
+  calibration: { value: "N", default: "2000", help: "calibrate each tensor's range (min/max) on the first N Training faces of --data" },
+  "weight-bits": { value: "8|12", default: "12", help: "pointwise weight bits (depthwise ones are 12-bit): 12 keeps more accuracy at the same speed, 8 is int8" },
 };
 
 export interface CommandSpec {
@@ -97,6 +99,14 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
     options: ["data", "out", "tta", "temperature"],
   },
   eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "tta", "json", "confusion"] },
+  quantize: {
+    usage: "quantize --data FILE --out DIR [options]", summary: "the model on integer kernels (12-bit activations), calibrated on Training faces, saved for --model",
+    overrides: {
+      out: { value: "DIR", default: "required", help: "the quantized model's folder (model.json with the f32 weights and the quantization, and its shard)" },
+      model: { help: "the f32 model to quantize (TF.js Layers folder or model.json, or ONNX)" },
+    },
+    options: ["data", "out", "model", "calibration", "weight-bits"],
+  },
   bench: { usage: "bench [options]", summary: "the benchmark suite (ours; peers when run from a clone)", options: ["quick", "json", "write", "no-peers"] },
   video: {
     usage: "video <file> [options]", summary: "faces, track ids and emotions through a video file (FFmpeg decodes and encodes)",

@@ -3,7 +3,7 @@ import { stat, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { dirname } from "node:path";
 import { ArgumentError, ResezapError } from "../errors.js";
-import { loadModel } from "../onnx/load.js";
+import { loadRunnableModel } from "../quant/saved.js";
 import { analyzeVideo, videoPlan } from "../video/analyze.js";
 import { checkOutputName } from "../video/encode.js";
 import { probeVideo } from "../video/ffmpeg.js";
@@ -37,7 +37,7 @@ export async function videoCommand(argv: string[]): Promise<void> {
   }
   const info = await probeVideo(file);
   const plan = videoPlan(info, { every, from, to });
-  const model = await loadModel(modelDirOption(p));
+  const model = await loadRunnableModel(modelDirOption(p));
   const lines = jsonl === undefined ? null : jsonl === "-" ? process.stdout : createWriteStream(jsonl);
   const totals = summary || timeline ? new TrackSummary(model.classNames ?? []) : null;
   const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;

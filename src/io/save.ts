@@ -35,9 +35,13 @@ export function modelToArtifacts(model: Model, shard = "group1-shard1of1.bin"): 
 
 /** Node: writes model.json and its shard into dir (created if needed). */
 export async function saveLayersModel(model: Model, dir: string): Promise<void> {
+  await writeArtifacts(modelToArtifacts(model), dir);
+}
+
+/** Node: writes modelToArtifacts()'s model.json and weights (one shard) into dir (created if needed). */
+export async function writeArtifacts({ modelJSON, weightData }: { modelJSON: ModelJSON; weightData: ArrayBuffer }, dir: string): Promise<void> {
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
-  const { modelJSON, weightData } = modelToArtifacts(model);
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, "model.json"), JSON.stringify(modelJSON));
   await fs.writeFile(path.join(dir, "group1-shard1of1.bin"), new Uint8Array(weightData));

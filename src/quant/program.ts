@@ -8,7 +8,7 @@ import { Op, OP_WORDS } from "../abi/nn.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "../engine/wasm.js";
 import type { NnExports } from "../generated/exports.js";
-import { size, type SymbolicTensor } from "../layers/layer.js";
+import { size, type Shape, type SymbolicTensor } from "../layers/layer.js";
 import type { Model } from "../model.js";
 import type { IntegerSpec } from "./quantize.js";
 import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
@@ -87,9 +87,26 @@ export class QuantizedModel {
     this.mark = arena.mark();
   }
 
-  /** The model's output for n examples of x (n·inSize floats), n·outSize floats. */
-  predict(x: Float32Array | ArrayLike<number>, n = 1): Float32Array {
-    if (x.length !== n * this.inSize) throw new ArgumentError(`QuantizedModel.predict: ${x.length} floats for ${n} examples of ${this.inSize}`);
+  // What classifying and evaluating read of a Model (src/classify.ts, src/train/evaluate.ts), the f32 model's.
+  get name(): string {
+    return this.model.name;
+  }
+  get inputShape(): Shape {
+    return this.model.inputShape;
+  }
+  get outputShape(): Shape {
+    return this.model.outputShape;
+  }
+  get classNames(): string[] | undefined {
+    return this.model.classNames;
+  }
+  get userDefinedMetadata(): Record<string, unknown> | undefined {
+    return this.model.userDefinedMetadata;
+  }
+
+  /** The model's output for n examples of x (n·inSize floats; n from x's length when not given), n·outSize floats. */
+  predict(x: Float32Array | ArrayLike<number>, n = x.length / this.inSize): Float32Array {
+    if (!Number.isInteger(n) || n < 1 || x.length !== n * this.inSize) throw new ArgumentError(`QuantizedModel.predict: ${x.length} floats for ${n} examples of ${this.inSize}`);
     const xs = x instanceof Float32Array ? x : Float32Array.from(x);
     const out = new Float32Array(n * this.outSize);
     const chunk = Math.min(n, 64);

@@ -52,6 +52,8 @@ export interface IntegerSpec {
   plan: IntegerPlan;
   params: QuantParams[];
   constants: (SeparableConstants | PoolConstants)[];
+  /** the pointwise weights' bit width asked for (8..12); a layer may use fewer (integerSpec) */
+  weightBits: number;
 }
 
 /**
@@ -79,14 +81,17 @@ export function quantize(model: Model, calibration: Float32Array, options: Quant
     return activationParams(lo, hi, qmax);
   });
   for (const s of plan.steps) if (s.kind === "pool") params[s.out.id] = params[s.x.id]; // averaging keeps the range
-  return new QuantizedModel(model, integerSpec(plan, params, 2 ** (weightBits - 1) - 1), options.variant);
+  return new QuantizedModel(model, integerSpec(plan, params, weightBits), options.variant);
 }
 
 /**
- * The weights and requantization constants of each step, for these tensor parameters: pointwise weights in
- * −wmax..wmax (less where C·qmax·wmax could reach 2^31), depthwise ones in −DW_WMAX..DW_WMAX.
+ * The weights and requantization constants of each step, for these tensor parameters: pointwise weights of
+ * weightBits bits, −wmax..wmax with wmax = 2^(weightBits − 1) − 1 (less where C·qmax·wmax could reach 2^31),
+ * depthwise ones in −DW_WMAX..DW_WMAX. A function of the model's f32 weights and the parameters alone, so a
+ * saved model (saved.ts) keeps only the parameters.
  */
-function integerSpec(plan: IntegerPlan, params: QuantParams[], wmax: number): IntegerSpec {
+export function integerSpec(plan: IntegerPlan, params: QuantParams[], weightBits: number): IntegerSpec {
+  const wmax = 2 ** (weightBits - 1) - 1;
   const constants = plan.steps.map((s): SeparableConstants | PoolConstants => {
     const pin = params[s.x.id], pout = params[s.out.id];
     if (s.kind === "pool") return { kind: "pool", m: rescale(pin.scale, 4 * pout.scale) };
@@ -100,5 +105,5 @@ function integerSpec(plan: IntegerPlan, params: QuantParams[], wmax: number): In
       ma: rescale(py.scale, pout.scale), mb: pr ? rescale(pr.scale, pout.scale) : 0, outQmin: s.relu ? pout.zero : 0,
     };
   });
-  return { plan, params, constants };
+  return { plan, params, constants, weightBits };
 }

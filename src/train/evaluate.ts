@@ -1,7 +1,7 @@
 // Accuracy, per-class accuracy and the confusion matrix of a model on FER data, through the inference
 // engine (model.predict: BN with the moving statistics), optionally averaging with the flipped face (TTA).
 
-import type { Model } from "../model.js";
+import type { Predictor } from "../model.js";
 import { flipBatch } from "./augment.js";
 import { FER_CLASSES, FER_SIDE, toFloat, type FerData } from "./fer2013.js";
 
@@ -16,7 +16,7 @@ export interface EvalResult {
 
 // probabilities [n, classes] in chunks of 512 faces, so memory stays small for the whole split; with tta
 // also the average with the flipped face (plain ones in the first array, averaged in the second)
-function predictBoth(model: Model, d: FerData, tta: boolean): [Float32Array, Float32Array | null] {
+function predictBoth(model: Predictor, d: FerData, tta: boolean): [Float32Array, Float32Array | null] {
   const K = FER_CLASSES, out = new Float32Array(d.n * K), outT = tta ? new Float32Array(d.n * K) : null, chunk = 512;
   for (let s = 0; s < d.n; s += chunk) {
     const m = Math.min(chunk, d.n - s);
@@ -33,7 +33,7 @@ function predictBoth(model: Model, d: FerData, tta: boolean): [Float32Array, Flo
   return [out, outT];
 }
 
-export function predictFer(model: Model, d: FerData, tta = false): Float32Array {
+export function predictFer(model: Predictor, d: FerData, tta = false): Float32Array {
   const [p, pT] = predictBoth(model, d, tta);
   return pT ?? p;
 }
@@ -51,12 +51,12 @@ export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: num
   return { n, accuracy: n ? correct / n : NaN, perClass, confusion };
 }
 
-export function evaluateFer(model: Model, d: FerData, tta = false): EvalResult {
+export function evaluateFer(model: Predictor, d: FerData, tta = false): EvalResult {
   return scorePredictions(predictFer(model, d, tta), d.labels, d.n);
 }
 
 /** Plain and flip-averaged results from one pass (the plain predictions are the TTA's first half). */
-export function evaluateFerWithTta(model: Model, d: FerData): { plain: EvalResult; tta: EvalResult } {
+export function evaluateFerWithTta(model: Predictor, d: FerData): { plain: EvalResult; tta: EvalResult } {
   const [p, pT] = predictBoth(model, d, true);
   return { plain: scorePredictions(p, d.labels, d.n), tta: scorePredictions(pT!, d.labels, d.n) };
 }

@@ -2,8 +2,8 @@ import { ArgumentError, ImageError } from "../errors.js";
 import { drawLabel } from "../image/draw.js";
 import { colorOf } from "../draw-colors.js";
 import { YuNetDetector, type YuNetOptions } from "../detect/yunet.js";
-import type { Model } from "../model.js";
-import { loadModel } from "../onnx/load.js";
+import type { Predictor } from "../model.js";
+import { loadRunnableModel } from "../quant/saved.js";
 import { DEFAULT_MODEL_JSON } from "../paths.js";
 import { annotate, recognize, type RecognizedFace } from "../recognize.js";
 import { decodeFrames, firstFrame, type DecodedFrame } from "./decode.js";
@@ -18,7 +18,7 @@ import { FaceTracker } from "./tracker.js";
 
 export interface AnalyzeVideoOptions extends YuNetOptions {
   /** the emotion model, or where to load it (default: the package's model) */
-  model?: Model | string;
+  model?: Predictor | string;
   /** analyse every Nth frame (default 1: all) */
   every?: number;
   /** seconds from the file's start: the part to analyse (default: all of it) */
@@ -71,7 +71,7 @@ export async function* analyzeVideo(file: string, options: AnalyzeVideoOptions =
   const { every, from, to, total } = videoPlan(info, options);
   const tracker = new FaceTracker({ memory: trackMemory });
   const smoother = new ProbabilitySmoother(smooth);
-  const model = modelOption === undefined || typeof modelOption === "string" ? await loadModel(modelOption ?? DEFAULT_MODEL_JSON) : modelOption;
+  const model = modelOption === undefined || typeof modelOption === "string" ? await loadRunnableModel(modelOption ?? DEFAULT_MODEL_JSON) : modelOption;
   const detector = YuNetDetector.default();
   const first = firstFrame(info, from);
   const sink: FrameSink | null = out === undefined ? null : startEncoder(out, info, { from, to });
