@@ -44,6 +44,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   "soft-weight": { value: "W", default: "0.5 with --soft", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
   temperature: { value: "T", default: "1", help: "soften each teacher's probabilities to softmax(logits / T), T in (0, 100]" },
   erase: { value: "P", default: "0", help: "random erasing: with probability P a rectangle of 2–33 % of the face becomes noise" },
+  mixup: { value: "ALPHA", default: "off", help: "mixup: blend each face with another of its batch, λ ~ Beta(ALPHA, ALPHA), ALPHA in (0, 10]" },
+  cutmix: { value: "ALPHA", default: "off", help: "cutmix: paste a box of 1 − λ of another face, λ ~ Beta(ALPHA, ALPHA), ALPHA in (0, 10]; with --mixup, each mixed batch picks one" },
+  "mix-prob": { value: "P", default: "1 with --mixup or --cutmix", help: "the fraction of batches mixed, in [0, 1]" },
   "no-augment": { default: "off", help: "train without augmentation" },
   limit: { value: "N", default: "all", help: "train on the first N Training faces only" },
   until: { value: "E", default: "--epochs", help: "stop after epoch E (resume later with --resume)" },
@@ -91,7 +94,7 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   train: {
     usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
     overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
-    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "soft-weight", "erase", "no-augment", "limit", "until", "resume", "quiet"],
+    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "soft-weight", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "limit", "until", "resume", "quiet"],
   },
   "soft-targets": {
     usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",

@@ -89,7 +89,20 @@ export async function trainCommand(args: string[]): Promise<void> {
       // only a run with soft targets has the field, so a run without keeps the config it always had
       ...(soft ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
       augment: augmentFromOptions(),
+      ...mixFromOptions(),
     };
+  }
+
+  // only a run that mixes has the field, so a run without keeps the config it always had
+  function mixFromOptions(): { mix?: TrainConfig["mix"] } {
+    const alpha = (k: string) => numberOption(p, k, CMD, (v) => v > 0 && v <= MAX_MIX_ALPHA, `a number in (0, ${MAX_MIX_ALPHA}]`);
+    const mixup = alpha("mixup"), cutmix = alpha("cutmix");
+    const prob = numberOption(p, "mix-prob", CMD, (v) => v >= 0 && v <= 1, "a probability in [0, 1]");
+    if (mixup === undefined && cutmix === undefined) {
+      if (prob !== undefined) throw new ArgumentError(`${CMD}: --mix-prob ${prob} needs --mixup ALPHA or --cutmix ALPHA (the mixing it makes occasional)`);
+      return {};
+    }
+    return { mix: { ...(mixup !== undefined ? { mixup } : {}), ...(cutmix !== undefined ? { cutmix } : {}), prob: prob ?? 1 } };
   }
 
   const tty = process.stderr.isTTY;
@@ -99,6 +112,8 @@ export async function trainCommand(args: string[]): Promise<void> {
     onStart({ train, test, readSeconds, soft: st }) {
       if (quiet) return;
       process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
+      const m = cfg.mix;
+      if (m) process.stderr.write(`train: ${[m.mixup && `mixup α ${m.mixup}`, m.cutmix && `cutmix α ${m.cutmix}`].filter(Boolean).join(" or ")} on ${100 * m.prob} % of batches\n`);
       if (st) process.stderr.write(`train: soft targets from ${soft} (${st.format === "ferplus" ? "FER+ votes" : "teacher file"}), weight ${cfg.softWeight}; ${st.missing} of ${st.rows} faces have none and train on their label alone\n`);
     },
     onStep(epoch, s, e0) {
@@ -124,6 +139,9 @@ export async function trainCommand(args: string[]): Promise<void> {
 /** --soft-weight when --soft is given without it: half the target from the label, half from the soft target */
 const DEFAULT_SOFT_WEIGHT = 0.5;
 
+/** The largest mixup or cutmix α taken: Beta(10, 10) already keeps λ within 0.5 ± 0.2 nearly always. */
+const MAX_MIX_ALPHA = 10;
+
 /** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
 const SGD_LR = 0.05;
 
@@ -143,6 +161,10 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   "soft-weight": (c) => c.softWeight ?? 0,
   "no-augment": (c) => c.augment.rotation === 0 && c.augment.shift === 0 && c.augment.zoom === 0 && c.augment.flip === 0 && c.augment.brightness === 0,
   erase: (c) => c.augment.erase ?? 0,
+  // 0 where the run does not mix
+  mixup: (c) => c.mix?.mixup ?? 0,
+  cutmix: (c) => c.mix?.cutmix ?? 0,
+  "mix-prob": (c) => c.mix?.prob ?? 0,
 };
 
 function fmtTime(s: number): string {

@@ -1,16 +1,17 @@
 // The training loop: seeded shuffling, augmentation, ghost batches on a GradEngine, the optimiser step
 // and the moving batch-norm statistics on the main thread, learning-rate schedule. An epoch's randomness
-// (order and augmentation) derives from (seed, epoch) alone, so a run resumed at an epoch boundary from
+// (order, augmentation, mixing) derives from (seed, epoch) alone, so a run resumed at an epoch boundary from
 // its checkpoint continues exactly as it would have.
 
 import { ArgumentError } from "../errors.js";
 import { BatchNormalization } from "../layers/core.js";
 import type { Model } from "../model.js";
-import { Random } from "../util/random.js";
+import { Random, shuffle } from "../util/random.js";
 import { augmentBatch, NO_AUGMENT, type AugmentOptions } from "./augment.js";
 import { FER_CLASSES, FER_PIXELS, FER_SIDE, type FerData } from "./fer2013.js";
 import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 import { createGradEngine, type GhostJob, type GhostResult, type GradEngine } from "./parallel.js";
+import { drawMix, mixPixels, mixTargets, type MixOptions } from "./mix.js";
 import { learningRate, type ScheduleOptions } from "./schedule.js";
 import { packParams, unpackParams } from "./trainer.js";
 
@@ -31,6 +32,8 @@ export interface TrainConfig {
    */
   softWeight?: number;
   augment: AugmentOptions;
+  /** mixup and cutmix (src/train/mix.ts); absent in a run without them, which then draws no random number for them */
+  mix?: MixOptions;
 }
 
 export const REFERENCE_CONFIG: Omit<TrainConfig, "augment"> = {
@@ -53,18 +56,6 @@ function mixSeed(...xs: number[]): number {
   let h = 0x9e3779b9;
   for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x85ebca6b) ^ (Math.imul(h, 0xc2b2ae35) >>> 13);
   return h >>> 0;
-}
-
-/** Fisher–Yates permutation of 0..n-1. */
-export function shuffle(n: number, rng: Random): Int32Array {
-  const p = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
 }
 
 export class TrainingSession {
@@ -102,28 +93,38 @@ export class TrainingSession {
     const c = this.cfg, B = c.batch, G = Math.min(c.ghost, B);
     const order = shuffle(d.n, new Random(mixSeed(c.seed, epoch, 1)));
     const aug = new Random(mixSeed(c.seed, epoch, 2));
+    const mixRng = c.mix ? new Random(mixSeed(c.seed, epoch, 3)) : null;
     const steps = Math.min(this.stepsPerEpoch, Math.floor(d.n / B));
     let lossSum = 0, correct = 0, seen = 0;
-    const batchOf = (s: number) => {
+    const softWeight = d.soft ? c.softWeight ?? 0 : 0;
+    // a batch's ghost jobs and the soft-target weight they go with: a mixed batch carries each row's whole target
+    // as its soft target, weight 1
+    const batchOf = (s: number): { jobs: GhostJob[]; softWeight: number } => {
       const idx = order.subarray(s * B, (s + 1) * B);
-      const x = augmentBatch(d.pixels, idx, FER_SIDE, aug, c.augment ?? NO_AUGMENT);
+      let x = augmentBatch(d.pixels, idx, FER_SIDE, aug, c.augment ?? NO_AUGMENT);
+      const labels = Int32Array.from(idx, (i) => d.labels[i]);
+      let soft: Float32Array | undefined;
+      if (d.soft) {
+        soft = new Float32Array(B * FER_CLASSES);
+        for (let j = 0; j < B; j++) soft.set(d.soft.subarray(idx[j] * FER_CLASSES, (idx[j] + 1) * FER_CLASSES), j * FER_CLASSES);
+      }
+      const mix = mixRng ? drawMix(c.mix!, B, FER_SIDE, mixRng) : null;
+      if (mix) {
+        x = mixPixels(x, B, FER_SIDE, mix);
+        soft = mixTargets(labels, soft, FER_CLASSES, c.smoothing, softWeight, mix);
+      }
       const jobs: GhostJob[] = [];
       for (let g = 0; g < B; g += G) {
         const n = Math.min(G, B - g);
-        const labels = Int32Array.from(idx.subarray(g, g + n), (i) => d.labels[i]);
-        const job: GhostJob = { x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels, n, gradScale: n / B };
-        if (d.soft) {
-          const soft = new Float32Array(n * FER_CLASSES);
-          for (let j = 0; j < n; j++) soft.set(d.soft.subarray(idx[g + j] * FER_CLASSES, (idx[g + j] + 1) * FER_CLASSES), j * FER_CLASSES);
-          job.soft = soft;
-        }
+        const job: GhostJob = { x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels: labels.slice(g, g + n), n, gradScale: n / B };
+        if (soft) job.soft = soft.slice(g * FER_CLASSES, (g + n) * FER_CLASSES);
         jobs.push(job);
       }
-      return jobs;
+      return { jobs, softWeight: mix ? 1 : softWeight };
     };
-    let next = steps > 0 ? batchOf(0) : [];
+    let next = steps > 0 ? batchOf(0) : { jobs: [], softWeight };
     for (let s = 0; s < steps; s++) {
-      const pending = this.engine!.run(this.opt.params(), next, c.smoothing, d.soft ? c.softWeight ?? 0 : 0);
+      const pending = this.engine!.run(this.opt.params(), next.jobs, c.smoothing, next.softWeight);
       // the next batch is augmented while the workers compute this one (same order of random draws,
       // so the same batches as one after the other)
       if (s + 1 < steps) next = batchOf(s + 1);
