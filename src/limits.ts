@@ -14,6 +14,8 @@ export const LIMITS = {
   maxOnnxNodes: 10000,
   /** Most elements in one tensor (product of its dims), and most numbers an ONNX file may hold in repeated fields. */
   maxTensorElements: 64 * 1024 * 1024,
+  /** Most elements in one constant an ONNX graph folds at load (ConstantOfShape, broadcasting, Gather, Concat). */
+  maxFoldedElements: 16 * 1024 * 1024,
   /** Largest WASM memory one engine may grow to, in bytes (1 GiB). */
   maxWasmBytes: 1024 * 1024 * 1024,
 } as const;

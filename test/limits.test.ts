@@ -6,12 +6,16 @@ import { join } from "node:path";
 import { deflateSync } from "node:zlib";
 import jpeg from "jpeg-js";
 import { describe, expect, it } from "vitest";
-import { decodeImage, decodeJpeg, decodePng, FaceDetector, ImageError, LIMITS, LimitError, loadCascade, loadLayersModel, ModelFormatError } from "../src/index.js";
-import { MAX_CASCADE_XML_CHARS } from "../src/detect/cascade.js";
+import {
+  decodeImage, decodeJpeg, decodePng, FaceDetector, ImageError, input, LIMITS, LimitError, loadCascade, loadLayersModel, Model, ModelFormatError,
+  UpSampling2D, ZeroPadding2D,
+} from "../src/index.js";
+import { MAX_CASCADE_XML_CHARS, MAX_STAGES } from "../src/detect/cascade.js";
+import { allocationEnd } from "../src/engine/wasm.js";
 import { checkSize } from "../src/detect/frame.js";
 import { jpegSize } from "../src/image/jpeg.js";
 import { pngSize } from "../src/image/png.js";
-import { MAX_XML_ELEMENTS } from "../src/detect/xml.js";
+import { MAX_DEPTH, MAX_XML_ELEMENTS, parseXml } from "../src/detect/xml.js";
 import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -127,6 +131,29 @@ describe("image size limits, checked on the header before decoding", () => {
     }
   });
 
+  it("at the edge: PNG data that can inflate 1032-fold to the rows and JPEG bytes enough for the pixels pass; one less is refused", () => {
+    // 1032 rows of 1 + 4·16 bytes (filter byte, 16 RGBA pixels) from 65 bytes of IDAT: exactly 1032-fold
+    const png = (h: number) => {
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(16, 0);
+      ihdr.writeUInt32BE(h, 4);
+      ihdr.set([8, 6, 0, 0, 0], 8);
+      return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", Buffer.alloc(65, 1)), chunk("IEND", new Uint8Array(0))]);
+    };
+    // past the check, pngjs refuses these 65 bytes as deflate data
+    expect(() => decodePng(png(1032), "at.png")).toThrow(/^at\.png: PNG does not decode/);
+    expect(() => decodePng(png(1033), "over.png")).toThrow(/^over\.png: PNG header says 16×1033, but its 65 bytes of image data cannot inflate to that/);
+    // a sequential JPEG needs a byte a 256 pixels, a progressive one a byte a 512: 256×n (512×n) pixels in n bytes
+    for (const [marker, per] of [[0xc0, 256], [0xc2, 512]]) {
+      const j = jpegClaiming(per, 1);
+      const sof = j.findIndex((b, i) => b === 0xff && j[i + 1] === 0xc0);
+      j[sof + 1] = marker;
+      j.set([j.length >> 8, j.length & 255], sof + 5); // the height: as many rows as bytes
+      expect(jpegSize(j, "at.jpg")).toMatchObject({ width: per, height: j.length });
+      expect(() => jpegSize(j.subarray(0, j.length - 1), "short.jpg")).toThrow(`short.jpg: JPEG header says ${per}×${j.length}, but ${j.length - 1} bytes cannot hold that many pixels`);
+    }
+  });
+
   it("images handed to the detector directly are held to the same limits", () => {
     const det = new FaceDetector();
     const img = { data: new Uint8Array(1), width: 60000, height: 60000, channels: 1 as const };
@@ -216,6 +243,28 @@ describe("model limits and refusals", () => {
   });
 });
 
+describe(`WASM memory: ${LIMITS.maxWasmBytes} bytes an engine`, () => {
+  it("at the edge: an allocation ending at the limit passes, one 64-byte block more is refused", () => {
+    const cap = LIMITS.maxWasmBytes;
+    expect(allocationEnd(0, cap)).toBe(cap);
+    expect(allocationEnd(64, cap - 64)).toBe(cap);
+    expect(allocationEnd(64, cap - 127)).toBe(cap); // rounded up to 64 bytes, still at the limit
+    for (const [p, bytes] of [[0, cap + 1], [64, cap - 63]]) {
+      expect(() => allocationEnd(p, bytes)).toThrow(new LimitError(`WASM memory: ${cap + 64} bytes needed, over the limit of ${cap} (LIMITS.maxWasmBytes)`));
+    }
+  });
+
+  it("a model whose tensor does not fit is refused while compiling, before the memory grows to it", () => {
+    // [1, 1, 1] padded to 32,767 rows, then widened 16,384 times: 2 GiB of floats in one tensor
+    const x = input({ shape: [1, 1, 1] });
+    const wide = new UpSampling2D({ size: [1, 16384] }).apply(new ZeroPadding2D({ padding: [16383, 0] } as never).apply(x));
+    const { error, grewMB } = thrown(() => new Model({ inputs: x, outputs: wide }).compiled());
+    expect(error).toBeInstanceOf(LimitError);
+    expect(error.message).toMatch(/^WASM memory: \d{10} bytes needed, over the limit of 1073741824 \(LIMITS\.maxWasmBytes\)$/);
+    expect(grewMB).toBeLessThan(16);
+  });
+});
+
 describe("cascade limits and refusals", () => {
   it("a cascade with no stages is refused", () => {
     const xml = CASCADE.replace(/<stages>[\s\S]*<\/stages>/, "<stages></stages>");
@@ -245,6 +294,21 @@ describe("cascade limits and refusals", () => {
   it(`XML with over ${MAX_XML_ELEMENTS} elements is refused while parsing, before the tree grows past that`, () => {
     const xml = `<opencv_storage>${"<_/>".repeat(MAX_XML_ELEMENTS + 1)}</opencv_storage>`;
     expect(() => loadCascade(xml, "many.xml")).toThrow(/^many\.xml: line 1: over 1000000 elements/);
+  });
+
+  it(`at the edge: ${MAX_DEPTH} nested elements, character reference U+10FFFF, ${MAX_STAGES} stages are read; one more is refused`, () => {
+    const nested = (n: number) => "<a>".repeat(n) + "</a>".repeat(n);
+    let deepest = parseXml(nested(MAX_DEPTH), "deep.xml"), depth = 1;
+    while (deepest.children.length) [deepest, depth] = [deepest.children[0], depth + 1];
+    expect(depth).toBe(MAX_DEPTH);
+    expect(() => parseXml(nested(MAX_DEPTH + 1), "deep.xml")).toThrow(/^deep\.xml: line 1: elements nested deeper than 256$/);
+    expect(parseXml("<a>&#x10FFFF;</a>").text).toBe(String.fromCodePoint(0x10ffff));
+    expect(() => parseXml("<a>&#x110000;</a>", "ref.xml")).toThrow(/^ref\.xml: line 1: bad character reference &#x110000;$/);
+    const stage = "<_><stageThreshold>0</stageThreshold><weakClassifiers><_><internalNodes>0 -1 0 0.25</internalNodes><leafValues>1 2</leafValues></_></weakClassifiers></_>";
+    const stages = (n: number) => `<opencv_storage><cascade><stageType>BOOST</stageType><featureType>HAAR</featureType><height>2</height><width>2</width><featureParams><maxCatCount>0</maxCatCount></featureParams>
+      <stages>${stage.repeat(n)}</stages><features><_><rects><_>0 0 2 2 1.</_></rects><tilted>0</tilted></_></features></cascade></opencv_storage>`;
+    expect(loadCascade(stages(MAX_STAGES), "at.xml").stageTrees.length).toBe(MAX_STAGES);
+    expect(() => loadCascade(stages(MAX_STAGES + 1), "many.xml")).toThrow(/^many\.xml: line \d+: <stages>: 10001 stages, over the limit of 10000$/);
   });
 });
 

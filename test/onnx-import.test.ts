@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-node";
 import { ModelFormatError, ArgumentError } from "../src/errors.js";
+import { LIMITS } from "../src/limits.js";
+import { foldedSize } from "../src/onnx/convert.js";
 import { loadModel, loadOnnxModel } from "../src/onnx/load.js";
 import { DataType, graph, model, node, tensor, valueInfo } from "../src/onnx/proto.js";
 import { Random } from "../src/util/random.js";
@@ -235,6 +237,46 @@ describe("ONNX import refuses what it does not run, by name", () => {
     expect(await gather(3)).toEqual([1, 8, 32]);
     expect(await gather(-4)).toEqual([1, 1, 256]);
     for (const k of [4, -5]) await expect(gather(k)).rejects.toThrow(`node gat (Gather): Gather index ${k} outside [0, 4)`);
+  });
+
+  it(`constants folded at load at their edge: ${LIMITS.maxFoldedElements} elements taken, one more refused`, async () => {
+    const max = LIMITS.maxFoldedElements;
+    // the check every fold makes before allocating, at the edge (folding 2^24 values for real takes 128 MB)
+    expect(foldedSize("c", [max])).toBe(max);
+    expect(foldedSize("c", [4096, 4096])).toBe(max);
+    for (const dims of [[max + 1], [4097, 4096]]) expect(() => foldedSize("c", dims)).toThrow(`c [${dims}], over ${max} elements (LIMITS.maxFoldedElements)`);
+    // each fold, one row over, refused by name before its values exist
+    type Part = readonly [ReturnType<typeof node>, Record<string, ReturnType<typeof i64>>];
+    const zeros = (out: string, ...dims: number[]): Part =>
+      [node("ConstantOfShape", [`${out}_shape`], [out], out, { value: tensor("v", [1], BigInt64Array.of(0n)) }), { [`${out}_shape`]: i64(...dims) }];
+    const fold = (parts: Part[], last: ReturnType<typeof node>[] = []) => loadOnnxModel(build({
+      input: [1, 4, 8, 8], outputs: ["y"],
+      nodes: [...parts.map((p) => p[0]), ...last, node("Relu", ["x"], ["y"], "relu")],
+      inits: Object.assign({}, ...parts.map((p) => p[1])),
+    })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]));
+    const over = (what: string) => `${what}, over ${max} elements (LIMITS.maxFoldedElements)`;
+    await expect(fold([zeros("big", 4097, 4096)])).rejects.toThrow(over("node big (ConstantOfShape): ConstantOfShape of [4097,4096]"));
+    await expect(fold([zeros("a", 4097, 1), zeros("b", 1, 4096)], [node("Add", ["a", "b"], ["s"], "sum")]))
+      .rejects.toThrow(over("node sum (Add): constants of shapes [4097,1] and [1,4096] broadcast to [4097,4096]"));
+    await expect(fold([zeros("d", 4097, 1, 1), zeros("i", 4096)], [node("Gather", ["d", "i"], ["g"], "gat", { axis: 1 })]))
+      .rejects.toThrow(over("node gat (Gather): Gather to [4097,4096,1]"));
+    await expect(fold([zeros("p", 1, 4096)], [node("Concat", Array(4097).fill("p"), ["j"], "cat", { axis: 0 })]))
+      .rejects.toThrow(over("node cat (Concat): Concat of constants to [4097,4096]"));
+  });
+
+  it(`the input's fixed dims at their edges: ${LIMITS.maxTensorElements} elements and size 1 read, one more and 0 refused, at load`, async () => {
+    const relu = (dims: number[]) => loadOnnxModel(build({ input: dims, nodes: [node("Relu", ["x"], ["y"], "relu")], outputs: ["y"] }));
+    expect((await relu([1, 1, 8192, 8192])).inputDims).toEqual([1, 1, 8192, 8192]);
+    expect((await relu([1, 1, 1, 1])).inputDims).toEqual([1, 1, 1, 1]);
+    await expect(relu([1, 1, 8192, 8193])).rejects.toThrow(new RegExp(`input x has dims \\[1, 1, 8192, 8193\\], over ${LIMITS.maxTensorElements} elements \\(LIMITS\\.maxTensorElements\\)$`));
+    await expect(relu([1, 1, 0, 8])).rejects.toThrow(/input x has dims \[1, 1, 0, 8\], expected positive sizes/);
+  });
+
+  it("pooling pads at their edges: one less than the kernel taken, the kernel's size refused", async () => {
+    const pool = (p: number) => loadOnnxModel(build({ input: [1, 4, 8, 8], nodes: [node("MaxPool", ["x"], ["y"], "mp", { kernel_shape: [3, 3], pads: [p, 0, 0, 0] })], outputs: ["y"] }))
+      .then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]));
+    expect((await pool(2)).y.dims).toEqual([1, 4, 8, 6]);
+    await expect(pool(3)).rejects.toThrow(/node mp \(MaxPool\): pads \[3, 0, 0, 0\] must be smaller than kernel_shape \[3,3\]/);
   });
 
   it("Conv pads at their edges: 0 and 1024 taken, -1 and 1025 refused", async () => {

@@ -9,7 +9,7 @@ import { parseXml, type XmlElement } from "./xml.js";
 
 /** Largest cascade XML accepted, in characters (OpenCV's biggest shipped cascade is under 3 MB). */
 export const MAX_CASCADE_XML_CHARS = 32 * 1024 * 1024;
-const MAX_STAGES = 10_000;
+export const MAX_STAGES = 10_000;
 // Features need no limit of their own: each takes three XML elements at least, so MAX_XML_ELEMENTS keeps them
 // under 333,334 (16 MB of tables).
 

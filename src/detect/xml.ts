@@ -15,7 +15,7 @@ export interface XmlElement {
   text: string;
 }
 
-const MAX_DEPTH = 256;
+export const MAX_DEPTH = 256;
 // Each element costs about 160 bytes of JS heap; without a cap, 32 MB of "<_/>" (under the cascade text limit)
 // built a 1.3 GB tree. The shipped haarcascade_frontalface_default.xml has about 21,000.
 export const MAX_XML_ELEMENTS = 1_000_000;

@@ -78,10 +78,7 @@ export class Arena {
   /** Returns a 64-byte-aligned pointer to `bytes` bytes (not zeroed when reused after reset()). */
   alloc(bytes: number): number {
     const p = align(this.top, 64);
-    const end = p + align(bytes, 64);
-    if (end > LIMITS.maxWasmBytes) {
-      throw new LimitError(`WASM memory: ${end} bytes needed, over the limit of ${LIMITS.maxWasmBytes}`);
-    }
+    const end = allocationEnd(p, bytes);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
@@ -126,6 +123,16 @@ export class Arena {
   readF32(p: number, n: number): Float32Array {
     return this.f32.slice(p >> 2, (p >> 2) + n);
   }
+}
+
+/**
+ * Where an allocation of `bytes` at p ends, 64-byte aligned; an end past LIMITS.maxWasmBytes is refused here,
+ * before the memory grows, so the limit can be tested at its edge without allocating a gigabyte.
+ */
+export function allocationEnd(p: number, bytes: number): number {
+  const end = p + align(bytes, 64);
+  if (end > LIMITS.maxWasmBytes) throw new LimitError(`WASM memory: ${end} bytes needed, over the limit of ${LIMITS.maxWasmBytes} (LIMITS.maxWasmBytes)`);
+  return end;
 }
 
 export function align(n: number, a: number): number {

@@ -1,5 +1,6 @@
 import { BinaryKind } from "../abi/nn.js";
 import { ModelFormatError } from "../errors.js";
+import { LIMITS } from "../limits.js";
 import { Act } from "../abi/nn.js";
 import { reluSpec, activationSpec, type ActivationSpec } from "../layers/activation.js";
 import { Conv2D, DepthwiseConv2D } from "../layers/conv.js";
@@ -211,9 +212,15 @@ function broadcastDims(a: number[], b: number[]): number[] {
   return out;
 }
 
+/** The elements of a constant to be folded, refused over LIMITS.maxFoldedElements before its values are allocated. */
+export function foldedSize(what: string, dims: readonly number[]): number {
+  const n = size(dims);
+  if (n > LIMITS.maxFoldedElements) throw new ModelFormatError(`${what} [${dims}], over ${LIMITS.maxFoldedElements} elements (LIMITS.maxFoldedElements)`);
+  return n;
+}
+
 function foldBinary(a: ConstTensor, b: ConstTensor, f: (x: number, y: number) => number): ConstTensor {
-  const dims = broadcastDims(a.dims, b.dims), n = size(dims);
-  if (n > 1 << 24) throw new ModelFormatError(`constants of shapes [${a.dims}] and [${b.dims}] broadcast to [${dims}], over ${1 << 24} elements`);
+  const dims = broadcastDims(a.dims, b.dims), n = foldedSize(`constants of shapes [${a.dims}] and [${b.dims}] broadcast to`, dims);
   const idx = (c: ConstTensor, i: number) => {
     const d = [...Array(dims.length - c.dims.length).fill(1), ...c.dims];
     let rem = i, k = 0, stride = 1;
@@ -498,14 +505,14 @@ function foldConst(node: OnnxNode, cs: (ConstTensor | undefined)[]): ConstTensor
       const dims = ints(need(0, "shape"));
       const v = node.attrs.get("value");
       const t = v && typeof v === "object" && !Array.isArray(v) && "values" in v ? v : undefined;
-      if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || size(dims) > 1 << 24) throw new ModelFormatError(`ConstantOfShape of [${dims}]: expected non-negative dims and at most ${1 << 24} elements`);
-      return { dims, values: new Float64Array(size(dims)).fill(t ? t.values[0] : 0), isFloat: t ? t.isFloat : true };
+      if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new ModelFormatError(`ConstantOfShape of [${dims}]: expected non-negative dims`);
+      return { dims, values: new Float64Array(foldedSize("ConstantOfShape of", dims)).fill(t ? t.values[0] : 0), isFloat: t ? t.isFloat : true };
     }
     case "Gather": {
       const data = need(0, "data"), idx = need(1, "indices"), axis = normAxis(attrInt(node, "axis", 0), data.dims.length);
       const outer = size(data.dims.slice(0, axis)), inner = size(data.dims.slice(axis + 1)), d = data.dims[axis];
       const outDims = [...data.dims.slice(0, axis), ...idx.dims, ...data.dims.slice(axis + 1)];
-      if (size(outDims) > 1 << 24) throw new ModelFormatError(`Gather to [${outDims}]: over ${1 << 24} elements`);
+      foldedSize("Gather to", outDims);
       const out: number[] = [];
       for (let o = 0; o < outer; o++) for (const i0 of idx.values) {
         const i = i0 < 0 ? i0 + d : i0;
@@ -527,14 +534,15 @@ function foldConst(node: OnnxNode, cs: (ConstTensor | undefined)[]): ConstTensor
       if (parts.some((p) => p.dims.length !== parts[0].dims.length || p.dims.some((d, i) => i !== axis && d !== parts[0].dims[i]))) {
         throw new ModelFormatError(`Concat of constants [${parts.map((p) => p.dims.join(", ")).join("], [")}] along axis ${axis}: shapes differ outside the axis`);
       }
+      const dims = [...parts[0].dims];
+      dims[axis] = parts.reduce((s, p) => s + p.dims[axis], 0);
+      foldedSize("Concat of constants to", dims);
       const outer = size(parts[0].dims.slice(0, axis));
       const out: number[] = [];
       for (let o = 0; o < outer; o++) for (const p of parts) {
         const inner = size(p.dims.slice(axis));
         for (let k = 0; k < inner; k++) out.push(p.values[o * inner + k]);
       }
-      const dims = [...parts[0].dims];
-      dims[axis] = parts.reduce((s, p) => s + p.dims[axis], 0);
       return { dims, values: Float64Array.from(out), isFloat: parts.some((p) => p.isFloat) };
     }
     case "Unsqueeze": case "Squeeze": case "Reshape": case "Flatten": {
