@@ -73,6 +73,15 @@ describe("detectFaces", () => {
     expect(b).toEqual(new FaceDetector({ minNeighbors: 5, minSize: 30 }).detect(big));
   });
 
+  it("at the edge: 4,096 scales are scanned, a scaleFactor that makes 4,097 is refused", () => {
+    // a 24×24 frame fits the 24×24 window while cvRound(24·s^k) ≤ 24, i.e. s^k < 24.5 / 24: k = 0..n-1 for
+    // s = (24.5 / 24)^(1 / (n - 0.5)), half a step from the edge either side (far above the f64 rounding of s^k)
+    const d = new FaceDetector(), frame = { data: new Uint8Array(24 * 24), width: 24, height: 24, channels: 1 as const };
+    const factor = (n: number) => (24.5 / 24) ** (1 / (n - 0.5));
+    expect(d.scales(frame, { scaleFactor: factor(4096) }).length).toBe(4096);
+    expect(() => d.scales(frame, { scaleFactor: factor(4097) })).toThrow(new ArgumentError(`scaleFactor ${factor(4097)} is too close to 1: over 4096 scales`));
+  });
+
   it("refuses bad options and images with typed errors", () => {
     expect(() => detectFaces(small, { scaleFactor: 1 })).toThrow(ArgumentError);
     expect(() => detectFaces(small, { scaleFactor: 1.0000001 })).toThrow(/too close to 1/);

@@ -240,6 +240,13 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     // a pair of integers in 0..16384 (pairOf, every kernel, stride, pool and padding)
     edges("ZeroPadding2D padding", (v) => new ZeroPadding2D({ padding: [v, 0] } as never), [0, 16384], [-1, 16385]);
     edges("Resize size", (v) => new Resize({ size: [v, 4], mode: "nearest", coord: "asymmetric" }), [1, 16384], [0, 16385]);
+    edges("Resize scales", (v) => new Resize({ size: [4, 4], mode: "nearest", coord: "asymmetric", scales: [v, 1] }), [1e-9], [0, Infinity]);
+    edges("ReLU max_value", (v) => ReLU.fromConfig({ name: "r", max_value: v }), [0], [-0.0001]);
+    edges("MaxPooling2D pool_size", (v) => new MaxPooling2D({ poolSize: [v, 2], strides: 1 }), [1], [0]);
+    edges("MaxPooling2D strides", (v) => new MaxPooling2D({ poolSize: 2, strides: [2, v] }), [1], [0]);
+    edges("PReLU shared_axes", (v) => new PReLU({ sharedAxes: [v] }), [1], [0]);
+    // a shared axis up to the input's rank (3, batch excluded)
+    edges("PReLU shared axis of a rank-3 input", (v) => new PReLU({ sharedAxes: [v] }).apply(input({ shape: [4, 4, 2] })), [3], [4]);
     // Concatenate's axis on inputs of rank 3 (4 with the batch): 1..3 or -3..-1; 0 is the batch
     const a = input({ shape: [4, 4, 2] }), b = input({ shape: [4, 4, 2] });
     edges("Concatenate axis", (axis) => new Concatenate({ axis }).apply([a, b]), [1, 3, -1, -3], [0, 4, -4]);

@@ -107,6 +107,11 @@ describe("quantize (12-bit activations on the integer kernels)", () => {
     expect(() => quantize(model, new Float32Array(715 * 2 + 1))).toThrow(/not a whole number .* of 715-float examples/);
     expect(() => quantize(model, new Float32Array(715), { bits: 16 })).toThrow(/bits 16 is not an integer in 7..15/);
     expect(() => quantize(model, new Float32Array(715), { weightBits: 13 })).toThrow(/weightBits 13 is not an integer in 8..12/);
+    // the other edges: 7 and 15 bits, 8 and 12 weight bits taken; 6 and 7 refused
+    for (const bits of [7, 15]) expect(quantize(model, new Float32Array(715), { bits }).spec.params[0].qmax, `bits ${bits}`).toBe(2 ** bits - 1);
+    expect(() => quantize(model, new Float32Array(715), { bits: 6 })).toThrow(/bits 6 is not an integer in 7..15/);
+    for (const weightBits of [8, 12]) expect(quantize(model, new Float32Array(715), { weightBits }).spec.weightBits).toBe(weightBits);
+    expect(() => quantize(model, new Float32Array(715), { weightBits: 7 })).toThrow(/weightBits 7 is not an integer in 8..12/);
     const nan = new Float32Array(715 * 2);
     nan[715 + 3] = NaN;
     expect(() => quantize(model, nan)).toThrow(/calibration float 718 \(example 1\) is NaN, not finite/);

@@ -98,6 +98,11 @@ describe("the queue commands' bad arguments", () => {
     expect(await error(["enqueue", ...R, "a.mp4", "--queue", "a:b"])).toBe('resezap: enqueue: --queue must be a non-empty name without ":", found "a:b"');
     expect(await error(["worker", ...R, "--concurrency", "0"])).toBe('resezap: worker: --concurrency must be an integer ≥ 1, found "0"');
     expect(await error(["worker", ...R, "--lock-duration", "99"])).toBe('resezap: worker: --lock-duration must be an integer ≥ 100 (milliseconds), found "99"');
+    expect(await error(["worker", ...R, "--stalled-interval", "99"])).toBe('resezap: worker: --stalled-interval must be an integer ≥ 100 (milliseconds), found "99"');
+    // the valid side of each edge gets as far as connecting (nothing listens on port 1)
+    for (const [key, v] of [["concurrency", "1"], ["lock-duration", "100"], ["stalled-interval", "100"]]) {
+      expect(await error(["worker", ...R, `--${key}`, v]), `--${key} ${v}`).toBe("resezap: worker: cannot reach Redis at redis://127.0.0.1:1 (ECONNREFUSED)");
+    }
     expect(await error(["worker", ...R, "a.mp4"])).toBe('resezap: worker: takes no file (enqueue adds them), found "a.mp4"');
     expect(await error(["queue-status", ...R, "--concurrency", "2"])).toMatch(/^resezap: queue-status: unknown option --concurrency /);
   });

@@ -82,8 +82,13 @@ describe("FaceTracker", () => {
     const t = new FaceTracker();
     t.update([], 1);
     expect(() => t.update([], 1)).toThrow(/FaceTracker\.update: time must increase, found 1 after 1/);
-    expect(() => new FaceTracker({ memory: -1 })).toThrow(/memory must be a number of seconds ≥ 0, found -1/);
-    expect(() => new FaceTracker({ minIoU: 0 })).toThrow(/minIoU must be in \(0, 1\], found 0/);
+    // each at its edges: the last valid value taken, the first invalid refused
+    expect(new FaceTracker({ memory: 0 }).memory).toBe(0);
+    expect(() => new FaceTracker({ memory: -0.0001 })).toThrow(/memory must be a number of seconds ≥ 0, found -0\.0001/);
+    expect(() => new FaceTracker({ memory: Infinity })).toThrow(/memory must be a number of seconds ≥ 0, found Infinity/);
+    expect(new FaceTracker({ minIoU: 1 }).minIoU).toBe(1);
+    expect(new FaceTracker({ minIoU: 0.0001 }).minIoU).toBe(0.0001);
+    for (const v of [0, 1.0001]) expect(() => new FaceTracker({ minIoU: v })).toThrow(`FaceTracker: minIoU must be in (0, 1], found ${v}`);
   });
 });
 
@@ -123,7 +128,8 @@ describe("ProbabilitySmoother", () => {
     t.smooth(1, 0, { happy: 1 });
     t.keep(new Set([2]));
     expect(t.smooth(1, 0.1, { happy: 0.25 })).toEqual({ happy: 0.25 });
-    expect(() => new ProbabilitySmoother(-2)).toThrow(/time constant must be a number of seconds ≥ 0, found -2/);
+    // 0 (above) is the edge taken; just below it and infinity are refused
+    for (const v of [-0.0001, Infinity]) expect(() => new ProbabilitySmoother(v)).toThrow(`smooth: the time constant must be a number of seconds ≥ 0, found ${v}`);
   });
 });
 
