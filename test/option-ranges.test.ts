@@ -1,6 +1,7 @@
 // Every numeric option's range at its edges: the last valid and the first invalid value, in the library
 // (the Haar cascade's and YuNet's options, recognize's margin) and in the CLI (the detectors' options, parsed as
-// `faces` and `detect` parse them, and `detect --margin` through the built CLI).
+// `faces` and `detect` parse them, train's, quantize's, soft-targets', video's and enqueue's, and `detect --margin`
+// through the built CLI).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -126,6 +127,18 @@ describe("CLI options at their edges", () => {
     for (const [v, ok] of [["100", true], ["100.0001", false], ["0", false], ["1e-9", true]] as const) {
       const e = await softTargetsCommand(["--data", "fer.csv", "--out", join(ROOT, "no-such-folder", "t.gz"), "--temperature", v, "models/fer2013"]).then(() => null, (x: Error) => x);
       expect(e?.message, v).toMatch(ok ? /no-such-folder does not exist$/ : new RegExp(`^soft-targets: --temperature must be a number in \\(0, 100\\], found "${v}"$`));
+    }
+  });
+
+  it("video and enqueue: --every an integer ≥ 1, --from, --smooth, --track-memory ≥ 0, --to after --from", async () => {
+    const { videoOptions } = await import("../src/cli/video-options.js");
+    for (const command of ["video", "enqueue"] as const) {
+      const parse = (args: string[]) => videoOptions(parseArgs(args, parserSpec(command), command), command);
+      const edges = (key: string, e: Edges, before: string[] = []) => expectEdges(`${command} --${key}`, e, (v) => parse([...before, `--${key}`, String(v)]));
+      edges("every", [[1, true], [0, false], [1.5, false]]);
+      for (const key of ["from", "smooth", "track-memory"]) edges(key, [[0, true], [-0.0001, false]]);
+      edges("to", [[0.0001, true], [0, false]]);
+      edges("to", [[1.0001, true], [1, false]], ["--from", "1"]);
     }
   });
 

@@ -1,11 +1,12 @@
 // The video module's parts that need no FFmpeg: face tracks on synthetic boxes, smoothing against a hand
-// computation, per-track totals, the timeline picture and the progress line.
+// computation, per-track totals, the timeline picture, the progress line and the checks of analyzeVideo's options.
 import { describe, expect, it } from "vitest";
 import { FaceTracker } from "../src/video/tracker.js";
 import { argmaxLabel, ProbabilitySmoother } from "../src/video/smooth.js";
 import { formatSummary, TrackSummary } from "../src/video/summary.js";
 import { timelinePng } from "../src/video/timeline.js";
 import { progressLine } from "../src/video/progress.js";
+import { videoPlan } from "../src/video/analyze.js";
 import { decodePng } from "../src/image/png.js";
 import { colorOf } from "../src/draw-colors.js";
 
@@ -176,5 +177,21 @@ describe("progress line", () => {
     expect(progressLine(50, 200, 2)).toBe("[######..................] 50/200 frames  25.0 frames/s  6 s left");
     expect(progressLine(10, NaN, 2)).toBe("10 frames  5.0 frames/s");
     expect(progressLine(100, 60_100, 1)).toMatch(/100\/60100 frames  100\.0 frames\/s  10 min 0 s left$/);
+  });
+});
+
+describe("analyzeVideo's options, checked before FFmpeg starts", () => {
+  it("each at its edges: every 1, from 0 and just before the end, to just after from are taken; one step past refused", () => {
+    const info = { file: "clip.mkv", width: 320, height: 240, fps: 10, duration: 2, hasAudio: false };
+    expect(videoPlan(info, { every: 1 }).total).toBe(20);
+    expect(() => videoPlan(info, { every: 0 })).toThrow("every: expected an integer ≥ 1, found 0");
+    expect(() => videoPlan(info, { every: 1.5 })).toThrow("every: expected an integer ≥ 1, found 1.5");
+    expect(videoPlan(info, { from: 0 }).from).toBe(0);
+    expect(() => videoPlan(info, { from: -0.0001 })).toThrow("from: expected seconds ≥ 0, found -0.0001");
+    expect(videoPlan(info, { from: 1.9 }).total).toBe(1);
+    expect(videoPlan(info, { from: 1.9999 }).total).toBe(0); // past the last frame's start, not the end: no frame
+    expect(() => videoPlan(info, { from: 2 })).toThrow("from: 2 s is past the end of clip.mkv (2 s)");
+    expect(videoPlan(info, { from: 1, to: 1.0001 }).to).toBe(1.0001);
+    expect(() => videoPlan(info, { from: 1, to: 1 })).toThrow("to: expected seconds after from (1), found 1");
   });
 });
