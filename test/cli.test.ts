@@ -156,7 +156,10 @@ describe("resezap CLI", () => {
 describe("resezap <command> --help", () => {
   it("every command lists every option it takes, each with its default, and exits 0", async () => {
     const { COMMAND_SPECS, parserSpec } = await import("../src/cli/options.js");
-    for (const cmd of ["count", "classify", "faces", "detect", "train", "eval", "bench", "quantize"]) {
+    const { COMMANDS } = await import("../src/cli/main.js");
+    // every command the CLI dispatches has a spec, and every spec a command
+    expect(Object.keys(COMMANDS).sort()).toEqual(Object.keys(COMMAND_SPECS).sort());
+    for (const cmd of Object.keys(COMMAND_SPECS)) {
       const r = cli(cmd, "--help");
       expect(r.status, `${cmd}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: resezap ${cmd} `));

@@ -28,7 +28,7 @@ const USAGE = [
 
 type Command = (args: string[]) => Promise<void>;
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   count: countCommand,
   classify: classifyCommand,
   bench: benchCommand,
