@@ -252,6 +252,26 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     edges("Concatenate axis", (axis) => new Concatenate({ axis }).apply([a, b]), [1, 3, -1, -3], [0, 4, -4]);
   });
 
+  it("input sizes and counts at their edges: the smallest input that fits taken, one less refused", () => {
+    const at = (h: number, w = 4) => input({ shape: [h, w, 1] });
+    // a 3×3 kernel (5×5 dilated by 2), a 3×3 pool, 2 of 3 rows cropped
+    expect(new Conv2D({ filters: 1, kernelSize: 3 }).apply(at(3)).shape).toEqual([1, 2, 1]);
+    expect(() => new Conv2D({ name: "c", filters: 1, kernelSize: 3 }).apply(at(2))).toThrow('layer c: input 2×4 is too small for the 3×3 convolution (padding "valid")');
+    expect(new Conv2D({ filters: 1, kernelSize: 3, dilationRate: [2, 1] }).apply(at(5)).shape).toEqual([1, 2, 1]);
+    expect(() => new Conv2D({ name: "d", filters: 1, kernelSize: 3, dilationRate: [2, 1] }).apply(at(4))).toThrow(/layer d: input 4×4 is too small/);
+    expect(new MaxPooling2D({ poolSize: 3, strides: 1 }).apply(at(3)).shape).toEqual([1, 2, 1]);
+    expect(() => new MaxPooling2D({ name: "p", poolSize: 3, strides: 1 }).apply(at(2))).toThrow("layer p: input 2×4 is smaller than the pool 3×3");
+    expect(new Cropping2D({ cropping: [[1, 1], [0, 0]] }).apply(at(3)).shape).toEqual([1, 4, 1]);
+    expect(() => new Cropping2D({ name: "k", cropping: [[1, 1], [0, 0]] }).apply(at(2))).toThrow("layer k: cropping [[1,1],[0,0]] leaves nothing of a 2×4 input");
+    // a merge takes 2 inputs or more; an input's and a Dense layer's sizes are 1..65,536
+    expect(new Add().apply([at(2), at(2)]).shape).toEqual([2, 4, 1]);
+    expect(() => new Add({ name: "a" }).apply([at(2)])).toThrow("layer a (Add): expected at least 2 inputs, found 1");
+    for (const v of [1, 65536]) expect(input({ shape: [v, 1] }).shape, `input ${v}`).toEqual([v, 1]);
+    for (const v of [0, 65537]) expect(() => input({ shape: [v, 1] }), `input ${v}`).toThrow(`input shape must be integers in 1..65536 (batch dimension excluded), found [${v},1]`);
+    for (const v of [1, 65536]) expect(new Dense({ units: v }).units).toBe(v);
+    for (const v of [0, 65537]) expect(() => new Dense({ name: "u", units: v })).toThrow(`layer u: units must be an integer in 1..65536, found ${v}`);
+  });
+
   it("refuses what does not fit, naming the layer", () => {
     const x0 = input({ shape: [4, 4, 2] });
     expect(() => new SeparableConv2D({ name: "big", filters: 2, kernelSize: 33 })).toThrow(/big: kernel_size \[33,33\] is not supported \(each in 1..31\)/);

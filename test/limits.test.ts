@@ -13,6 +13,7 @@ import {
 import { MAX_CASCADE_XML_CHARS, MAX_STAGES } from "../src/detect/cascade.js";
 import { allocationEnd } from "../src/engine/wasm.js";
 import { checkSize } from "../src/detect/frame.js";
+import { yunetInputSize } from "../src/detect/yunet.js";
 import { jpegSize } from "../src/image/jpeg.js";
 import { pngSize } from "../src/image/png.js";
 import { MAX_DEPTH, MAX_XML_ELEMENTS, parseXml } from "../src/detect/xml.js";
@@ -123,7 +124,8 @@ describe("image size limits, checked on the header before decoding", () => {
   it("at the edge: 16,384 px a side and 67,108,864 pixels pass the header check, one more is refused", () => {
     const side = LIMITS.maxImageSide, rows = LIMITS.maxImagePixels / side;
     for (const [w, h, ok] of [[side, 1, true], [side + 1, 1, false], [1, side, true], [1, side + 1, false], [side, rows, true], [side, rows + 1, false]] as const) {
-      for (const [what, f] of [["PNG", () => pngSize(pngHeader(w, h), "x.png")], ["JPEG", () => jpegSize(jpegClaiming(w, h), "x.jpg")], ["frame", () => checkSize({ data: new Uint8Array(0), width: w, height: h })]] as const) {
+      for (const [what, f] of [["PNG", () => pngSize(pngHeader(w, h), "x.png")], ["JPEG", () => jpegSize(jpegClaiming(w, h), "x.jpg")], ["frame", () => checkSize({ data: new Uint8Array(0), width: w, height: h })],
+        ["YuNet frame", () => yunetInputSize({ data: new Uint8Array(0), width: w, height: h })]] as const) {
         // at the limit: no LimitError (a JPEG this small may still be refused as unable to hold the pixels)
         const { error } = thrown(f);
         expect(error instanceof LimitError, `${what} ${w}×${h}: ${error?.message}`).toBe(!ok);

@@ -1,4 +1,4 @@
-import { ArgumentError, ImageError, ModelFormatError, ResezapError } from "../errors.js";
+import { ArgumentError, ImageError, LimitError, ModelFormatError, ResezapError } from "../errors.js";
 import { channelsOf } from "../image/grey.js";
 import { areaWeights } from "../image/resize.js";
 import type { ImageLike } from "../image/types.js";
@@ -119,12 +119,13 @@ export interface YuNetInputSize {
 
 /** Checks the frame and gives the size of its YuNet input at `scale`. */
 export function yunetInputSize(frame: ImageLike, scale = 1): YuNetInputSize {
-  channelsOf(frame, "frame");
   const { width: W, height: H } = frame;
   if (!(W > 0 && H > 0)) throw new ImageError(`frame: expected a non-empty image, found ${W}×${H}`);
+  // the size the frame claims, before its data is looked at: the same limit and error as the Haar detector's frames
   if (W > LIMITS.maxImageSide || H > LIMITS.maxImageSide || W * H > LIMITS.maxImagePixels) {
-    throw new ImageError(`frame: ${W}×${H} is over the limit of ${LIMITS.maxImageSide} a side and ${LIMITS.maxImagePixels} pixels`);
+    throw new LimitError(`frame: ${W}×${H}, over the limit of ${LIMITS.maxImageSide} px a side and ${LIMITS.maxImagePixels} pixels`);
   }
+  channelsOf(frame, "frame");
   const sw = Math.max(1, Math.round(W * scale)), sh = Math.max(1, Math.round(H * scale));
   return { height: Math.ceil(sh / 32) * 32, width: Math.ceil(sw / 32) * 32, scaledWidth: sw, scaledHeight: sh };
 }

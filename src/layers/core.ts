@@ -572,7 +572,7 @@ export class InputLayer extends AliasLayer {
   constructor(args: LayerArgs & { shape: Shape }) {
     super(args, "input");
     if (!Array.isArray(args.shape) || args.shape.length === 0 || !args.shape.every((d) => Number.isInteger(d) && d > 0 && d <= 1 << 16)) {
-      throw new ModelFormatError(`layer ${this.name}: input shape must be positive integers (batch dimension excluded), found ${JSON.stringify(args.shape)}`);
+      throw new ModelFormatError(`layer ${this.name}: input shape must be integers in 1..${1 << 16} (batch dimension excluded), found ${JSON.stringify(args.shape)}`);
     }
     this.shape = args.shape;
   }
