@@ -103,6 +103,13 @@ describe("saveQuantizedModel / loadQuantizedModel", () => {
     expect(await refused((b) => (b.activations[4].qmax = 100))).toMatch(/\.activations\[4\]\.qmax is 100, not 2\^b − 1/);
     expect(await refused((b) => (b.activations[4].zero = 4096))).toMatch(/\.activations\[4\]\.zero is 4096, not an integer in 0\.\.qmax \(4095\)/);
     expect(await refused((b) => (b.activations[0] = null))).toMatch(/\.activations\[0\] is null, not an object/);
+    // the ranges at their edges: weightBits 8 (read back above) / 7; qmax 2^7 − 1 and 2^15 − 1 / 2^6 − 1 and
+    // 2^16 − 1; zero 0 and qmax / −1 (qmax + 1 above)
+    expect(await refused((b) => (b.weightBits = 7))).toMatch(/\.weightBits is 7, not an integer in 8\.\.12/);
+    for (const qmax of [127, 32767]) expect(await refused((b) => Object.assign(b.activations[4], { qmax, zero: 0 })), `qmax ${qmax}`).toBe("loaded");
+    for (const qmax of [63, 65535]) expect(await refused((b) => Object.assign(b.activations[4], { qmax, zero: 0 }))).toMatch(`.activations[4].qmax is ${qmax}, not 2^b − 1 with b in 7..15`);
+    expect(await refused((b) => (b.activations[4].zero = b.activations[4].qmax))).toBe("loaded");
+    expect(await refused((b) => (b.activations[4].zero = -1))).toMatch(/\.activations\[4\]\.zero is -1, not an integer in 0\.\.qmax \(4095\)/);
     // a block on a model of which this engine runs no layer on integers
     const x0 = input({ shape: [8, 8, 2] });
     const conv = new Model({ inputs: x0, outputs: new Conv2D({ filters: 4, kernelSize: 3 }).apply(x0) });
