@@ -139,6 +139,9 @@ describe("cascade XML", () => {
     // an upright rectangle ends at the window's edge at most, on each side
     for (const ok of ["0 0 20 20", "19 19 1 1"]) expect(loadCascade(window(20, 20, ok)).featureRects[2]).toBeGreaterThan(0);
     for (const bad of ["-1 0 2 2", "0 -1 2 2", "1 0 20 2", "0 1 2 20"]) expectFormatError(() => loadCascade(window(20, 20, bad)), /feature 0 rectangle 0 .* is not inside the 20×20 window/);
+    // its width and height 0 or more (an empty rectangle adds nothing)
+    for (const ok of ["0 0 0 2", "0 0 2 0"]) expect(() => loadCascade(window(20, 20, ok)), ok).not.toThrow();
+    for (const bad of ["0 0 -1 2", "0 0 2 -1"]) expectFormatError(() => loadCascade(window(20, 20, bad)), /feature 0 rectangle 0: x y w h must be integers, w h ≥ 0/);
     // a tilted one reads x − h ≥ 0 and y + w + h ≤ height, x + w ≤ width
     for (const ok of ["4 2 6 4", "8 10 6 4", "14 2 6 4"]) expect(loadCascade(tinyCascade({ rect: `${ok} -1.` })).featureTilted[0]).toBe(1);
     for (const bad of ["3 2 6 4", "8 11 6 4", "15 2 6 4"]) expectFormatError(() => loadCascade(tinyCascade({ rect: `${bad} -1.` })), /tilted\) is not inside the 20×20 window/);

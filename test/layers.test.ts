@@ -6,6 +6,7 @@ import {
   Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, Dropout, Flatten,
   GlobalAveragePooling2D, GlobalMaxPooling2D, input, MaxPooling2D, Model, ReLU, resezap, SeparableConv2D, Softmax,
   ZeroPadding2D, ModelFormatError, ArgumentError, Subtract, ELU, UpSampling2D, Cropping2D, Normalization, Rescaling, PReLU, Concatenate,
+  Permute, Reshape,
 } from "../src/index.js";
 import { BinaryKind, Op, OP_WORDS } from "../src/abi/nn.js";
 import { ConstantOp } from "../src/layers/merge.js";
@@ -245,6 +246,11 @@ describe("layer graphs: WASM program vs TypeScript reference", () => {
     edges("MaxPooling2D pool_size", (v) => new MaxPooling2D({ poolSize: [v, 2], strides: 1 }), [1], [0]);
     edges("MaxPooling2D strides", (v) => new MaxPooling2D({ poolSize: 2, strides: [2, v] }), [1], [0]);
     edges("PReLU shared_axes", (v) => new PReLU({ sharedAxes: [v] }), [1], [0]);
+    // Permute: a permutation of 1..n with n ≤ 4; Reshape: sizes ≥ 1, one -1 at most
+    expect(new Permute({ dims: [4, 3, 2, 1] }).dims).toEqual([4, 3, 2, 1]);
+    for (const dims of [[5, 4, 3, 2, 1], [2, 3], []]) expect(() => new Permute({ name: "p", dims }), `${dims}`).toThrow(`layer p: dims must be a permutation of 1..n (n ≤ 4), found ${JSON.stringify(dims)}`);
+    edges("Reshape size", (v) => new Reshape({ targetShape: [v, -1] }), [1], [0, -2]);
+    expect(() => new Reshape({ name: "r", targetShape: [-1, -1] })).toThrow("layer r: target_shape must be positive integers with at most one -1, found [-1,-1]");
     // a shared axis up to the input's rank (3, batch excluded)
     edges("PReLU shared axis of a rank-3 input", (v) => new PReLU({ sharedAxes: [v] }).apply(input({ shape: [4, 4, 2] })), [3], [4]);
     // Concatenate's axis on inputs of rank 3 (4 with the batch): 1..3 or -3..-1; 0 is the batch
