@@ -160,6 +160,12 @@ describe("image size limits, checked on the header before decoding", () => {
     const det = new FaceDetector();
     const img = { data: new Uint8Array(1), width: 60000, height: 60000, channels: 1 as const };
     expect(() => det.detect(img)).toThrow(LimitError);
+    // and at the small end: 1×1 is taken, a side of 0 refused
+    const small = [[checkSize, "image: width and height must be positive integers, found"], [yunetInputSize, "frame: expected a non-empty image, found"]] as const;
+    for (const [f, refusal] of small) {
+      expect(() => f({ data: new Uint8Array(1), width: 1, height: 1, channels: 1 }), refusal).not.toThrow();
+      for (const [w, h] of [[0, 1], [1, 0]]) expect(() => f({ data: new Uint8Array(0), width: w, height: h, channels: 1 })).toThrow(new ImageError(`${refusal} ${w}×${h}`));
+    }
   });
 });
 

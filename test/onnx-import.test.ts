@@ -272,6 +272,21 @@ describe("ONNX import refuses what it does not run, by name", () => {
     await expect(relu([1, 1, 0, 8])).rejects.toThrow(/input x has dims \[1, 1, 0, 8\], expected positive sizes/);
   });
 
+  it("axes and constant ranks at their edges: the last axis and -rank taken, rank and -rank - 1 refused; a constant of the tensor's rank taken, one more refused", async () => {
+    // y = x reshaped to [1, shape(x)[3 along axis a], -1]: Gather on the rank-1 shape
+    const gather = (a: number) => loadOnnxModel(build({
+      input: [1, 4, 8, 8],
+      nodes: [node("Shape", ["x"], ["shp"], "shp"), node("Gather", ["shp", "k"], ["g"], "gat", { axis: a }), node("Concat", ["one", "g", "m1"], ["to"], "cat", { axis: 0 }), node("Reshape", ["x", "to"], ["y"], "r")],
+      inits: { k: i64(3), one: i64(1), m1: i64(-1) },
+      outputs: ["y"],
+    })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]).y.dims);
+    for (const a of [0, -1]) expect(await gather(a), `axis ${a}`).toEqual([1, 8, 32]);
+    for (const a of [1, -2]) await expect(gather(a)).rejects.toThrow(`node gat (Gather): axis ${a} is outside a tensor of rank 1`);
+    const add = (dims: number[]) => loadOnnxModel(one(node("Add", ["x", "c"], ["y"], "add"), { c: w(...dims) })).then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]).y.dims);
+    expect(await add([1, 4, 1, 1])).toEqual([1, 4, 8, 8]);
+    await expect(add([1, 1, 4, 1, 1])).rejects.toThrow("node add (Add): constant operand: constant of rank 5 against a tensor of rank 4");
+  });
+
   it("pooling pads at their edges: one less than the kernel taken, the kernel's size refused", async () => {
     const pool = (p: number) => loadOnnxModel(build({ input: [1, 4, 8, 8], nodes: [node("MaxPool", ["x"], ["y"], "mp", { kernel_shape: [3, 3], pads: [p, 0, 0, 0] })], outputs: ["y"] }))
       .then((m) => m.run(new Float32Array(256), [1, 4, 8, 8]));
