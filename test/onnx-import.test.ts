@@ -3,7 +3,7 @@
 // (grouped and strided convolutions, explicit and automatic pads, pooling modes, Resize's modes, broadcasting
 // with constants, layout changes, the constant subgraphs PyTorch writes), each run by both engines on the same
 // random input.
-import { readFileSync } from "node:fs";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as ort from "onnxruntime-node";
@@ -14,6 +14,7 @@ import { loadModel, loadOnnxModel } from "../src/onnx/load.js";
 import { DataType, graph, model, node, tensor, valueInfo } from "../src/onnx/proto.js";
 import { Random } from "../src/util/random.js";
 import { maxRelErr } from "./helpers.js";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TOL = 1e-4;
@@ -324,6 +325,31 @@ describe("ONNX import refuses what it does not run, by name", () => {
     expect(res.inputShape).toEqual([48, 48, 1]);
     const keras = await loadModel(join(ROOT, "models/reference"));
     expect(keras.inputShape).toEqual([48, 48, 1]);
+  });
+
+  it(`a file, a download or bytes over LIMITS.maxOnnxBytes are refused before they are read`, async () => {
+    // one byte over (the limit itself, and the check they share, are tested in onnx-proto.test.ts); a sparse file
+    // and a Content-Length cost no memory
+    const over = LIMITS.maxOnnxBytes + 1, refusal = (what: string) => `${what}: ${over} bytes, over the limit of ${LIMITS.maxOnnxBytes} (LIMITS.maxOnnxBytes)`;
+    const file = join(tempDir("onnx-size"), "big.onnx");
+    writeFileSync(file, "");
+    truncateSync(file, over);
+    await expect(loadOnnxModel(file)).rejects.toThrow(refusal(file));
+    await expect(loadModel(file)).rejects.toThrow(refusal(file));
+    await expect(loadOnnxModel(new Uint8Array(over))).rejects.toThrow(refusal("model.onnx"));
+    const { createServer } = await import("node:http");
+    const server = createServer((_, res) => {
+      res.writeHead(200, { "Content-Length": String(over) });
+      res.write(new Uint8Array(16));
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/big.onnx`;
+    try {
+      await expect(loadOnnxModel(url)).rejects.toThrow(refusal(url));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it("loadModel over HTTP: an ONNX file under a name without .onnx is told by its bytes, a model.json by its name", async () => {

@@ -1,8 +1,8 @@
-import { ArgumentError, LimitError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import { loadLayersModel, type MemorySource } from "../io/load.js";
-import { LIMITS } from "../limits.js";
 import type { Model } from "../model.js";
 import { onnxModelFromBytes, looksLikeOnnx, OnnxModel } from "./model.js";
+import { checkOnnxBytes } from "./proto.js";
 
 // Loading ONNX files, and loadModel(), which takes either format and tells them apart by content.
 
@@ -22,7 +22,7 @@ async function readBytes(source: string | URL): Promise<{ bytes: Uint8Array; fil
     const res = await fetch(s);
     if (!res.ok) throw new ArgumentError(`${s}: HTTP ${res.status}`);
     const len = Number(res.headers.get("content-length") ?? 0);
-    if (len > LIMITS.maxOnnxBytes) throw new LimitError(`${s}: ${len} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
+    checkOnnxBytes(len, s);
     return { bytes: new Uint8Array(await res.arrayBuffer()), file: s };
   }
   const fs = await import("node:fs/promises");
@@ -34,7 +34,7 @@ async function readBytes(source: string | URL): Promise<{ bytes: Uint8Array; fil
     throw new ArgumentError(`${file}: no such file`);
   }
   if (st.isDirectory()) throw new ArgumentError(`${file}: is a folder, expected an .onnx file`);
-  if (st.size > LIMITS.maxOnnxBytes) throw new LimitError(`${file}: ${st.size} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
+  checkOnnxBytes(st.size, file);
   return { bytes: new Uint8Array(await fs.readFile(file)), file };
 }
 

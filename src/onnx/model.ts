@@ -1,4 +1,4 @@
-import { ArgumentError, LimitError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import { size } from "../layers/layer.js";
 import { LIMITS } from "../limits.js";
 import { convertGraph, type OnnxGraph } from "./convert.js";
@@ -119,7 +119,6 @@ export class OnnxModel {
 
 /** Bytes of an .onnx file → an OnnxModel (the graph checked, nothing compiled yet). */
 export function onnxModelFromBytes(bytes: Uint8Array, file = "model.onnx"): OnnxModel {
-  if (bytes.byteLength > LIMITS.maxOnnxBytes) throw new LimitError(`${file}: ${bytes.byteLength} bytes, over the limit of ${LIMITS.maxOnnxBytes}`);
   return new OnnxModel(graphOf(bytes, file));
 }
 

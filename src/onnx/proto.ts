@@ -536,6 +536,11 @@ class Reader {
 // Decoder
 // ---------------------------------------------------------------------------------------------------------------
 
+/** Refuses an ONNX file of more than LIMITS.maxOnnxBytes: its size on disk, its Content-Length or its bytes, before reading them. */
+export function checkOnnxBytes(n: number, file: string): void {
+  if (n > LIMITS.maxOnnxBytes) throw new LimitError(`${file}: ${n} bytes, over the limit of ${LIMITS.maxOnnxBytes} (LIMITS.maxOnnxBytes)`);
+}
+
 /**
  * Decodes an ONNX ModelProto. `file` names the source in messages. Throws LimitError over LIMITS.maxOnnxBytes,
  * LIMITS.maxOnnxNodes, LIMITS.maxTensorElements, MAX_ONNX_MESSAGES or MAX_GRAPH_DEPTH, and ModelFormatError for
@@ -545,9 +550,7 @@ class Reader {
  */
 export function decodeModel(bytes: Uint8Array, file: string): OnnxModelProto {
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`${file}: expected the bytes of an ONNX model (a Uint8Array), found ${typeof bytes}`);
-  if (bytes.length > LIMITS.maxOnnxBytes) {
-    throw new LimitError(`${file}: ${bytes.length} bytes, over the limit of ${LIMITS.maxOnnxBytes} (LIMITS.maxOnnxBytes)`);
-  }
+  checkOnnxBytes(bytes.length, file);
   const r: Reader = new Reader(bytes, file);
   const end = bytes.length;
   if (end === 0) r.fail(0, "ModelProto", "an ONNX model", "an empty file");
