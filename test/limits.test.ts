@@ -8,7 +8,7 @@ import jpeg from "jpeg-js";
 import { describe, expect, it } from "vitest";
 import {
   decodeImage, decodeJpeg, decodePng, FaceDetector, ImageError, input, LIMITS, LimitError, loadCascade, loadLayersModel, Model, ModelFormatError,
-  UpSampling2D, ZeroPadding2D,
+  ReLU, UpSampling2D, ZeroPadding2D,
 } from "../src/index.js";
 import { MAX_CASCADE_XML_CHARS, MAX_STAGES } from "../src/detect/cascade.js";
 import { allocationEnd } from "../src/engine/wasm.js";
@@ -204,6 +204,17 @@ describe("model limits and refusals", () => {
     const layers = j.modelTopology.config.layers;
     while (layers.length < LIMITS.maxLayers) layers.push({ ...layers[layers.length - 1], name: `pad${layers.length}` });
     await notOver({ modelJSON: j, weightData: weights }, /layers, over the limit/);
+  });
+
+  it(`a model built in code: ${LIMITS.maxLayers} layers taken, one more refused`, () => {
+    const chain = (n: number) => {
+      const x = input({ shape: [2] });
+      let y = x;
+      for (let i = 1; i < n; i++) y = new ReLU().apply(y); // the input layer is the first
+      return new Model({ inputs: x, outputs: y });
+    };
+    expect(chain(LIMITS.maxLayers).layers.length).toBe(LIMITS.maxLayers);
+    expect(() => chain(LIMITS.maxLayers + 1)).toThrow(new ModelFormatError(`model has ${LIMITS.maxLayers + 1} layers, over the limit of ${LIMITS.maxLayers}`));
   });
 
   it("a weight declared larger than the shards is refused before its values are allocated", async () => {
