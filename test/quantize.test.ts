@@ -118,6 +118,13 @@ describe("quantize (12-bit activations on the integer kernels)", () => {
     const y0 = input({ shape: [3, 3, 600] });
     const wide = new Model({ inputs: y0, outputs: new SeparableConv2D({ filters: 2, padding: "same" }).apply(y0) });
     expect(() => quantize(wide, new Float32Array(5400), { bits: 15 })).toThrow(/600 input channels of 15-bit activations could overflow/);
+    // at the edge: 516 · (2^15 − 1) · 127 < 2^31 ≤ 517 · (2^15 − 1) · 127
+    const sep = (C: number) => {
+      const z0 = input({ shape: [3, 3, C] });
+      return new Model({ inputs: z0, outputs: new SeparableConv2D({ filters: 2, padding: "same" }).apply(z0) });
+    };
+    expect(() => quantize(sep(516), new Float32Array(9 * 516), { bits: 15 })).not.toThrow();
+    expect(() => quantize(sep(517), new Float32Array(9 * 517), { bits: 15 })).toThrow(/517 input channels of 15-bit activations could overflow/);
     // 12-bit activations: the pointwise weights narrowed to what 600 channels allow, (2^31 − 1) / (600·4095) → ±874
     const pw = quantize(wide, new Float32Array(5400), { bits: 12 }).spec.constants[0];
     expect(pw.kind === "separable" && Math.max(...Array.from(pw.pwq, Math.abs))).toBe(874);
