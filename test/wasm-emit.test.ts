@@ -18,6 +18,9 @@ describe("wasm-emit", () => {
     expect(hex((b) => b.s32(-64))).toBe("40");
     expect(hex((b) => b.s32(-65))).toBe("bf 7f");
     expect(hex((b) => b.s32(-2147483648))).toBe("80 80 80 80 78");
-    expect(() => new Bytes().u32(-1)).toThrow(RangeError);
+    expect(hex((b) => b.s32(2147483647))).toBe("ff ff ff ff 07");
+    // one past each end refused
+    for (const v of [-1, 2 ** 32]) expect(() => new Bytes().u32(v)).toThrow(`wasm-emit: ${v} is not a u32`);
+    for (const v of [-(2 ** 31) - 1, 2 ** 31]) expect(() => new Bytes().s32(v)).toThrow(`wasm-emit: ${v} is not an i32`);
   });
 });
