@@ -1,7 +1,7 @@
 import { ArgumentError } from "../errors.js";
 import { loadModel } from "../onnx/load.js";
 import { EMOTIONS } from "../resezap.js";
-import { predictFer } from "../train/evaluate.js";
+import { predictFer, scorePredictions } from "../train/evaluate.js";
 import { FER_CLASSES, FER_SIDE, loadFer2013 } from "../train/fer2013.js";
 import { formatTeacherTargets } from "../train/soft-targets.js";
 import type { Model } from "../model.js";
@@ -38,10 +38,11 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
     soften(probs, temperature);
     for (let i = 0; i < mean.length; i++) mean[i] += probs[i] / models.length;
   }
-  const text = formatTeacherTargets(Float32Array.from(mean), d.n);
+  const probs = Float32Array.from(mean);
+  const text = formatTeacherTargets(probs, d.n);
   const bytes = out.endsWith(".gz") ? (await import("node:zlib")).gzipSync(text, { level: 9 }) : Buffer.from(text);
   await fs.writeFile(out, bytes);
-  const agree = agreement(mean, d.labels, d.n);
+  const agree = scorePredictions(probs, d.labels, d.n).accuracy;
   console.log(`${CMD}: ${d.n} Training faces, ${models.length} teacher(s)${p.options.has("tta") ? " flip-averaged" : ""}, temperature ${temperature}; the mean's top class is the label on ${(100 * agree).toFixed(2)}% of them; wrote ${out}`);
 }
 
@@ -67,14 +68,4 @@ export function soften(probs: Float32Array, temperature: number, K = FER_CLASSES
     for (let k = 0; k < K; k++) s += e[k] = Math.exp(Math.log(probs[r + k]) / temperature - m);
     for (let k = 0; k < K; k++) probs[r + k] = e[k] / s;
   }
-}
-
-function agreement(mean: Float64Array, labels: Uint8Array, n: number): number {
-  let hit = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let k = 1; k < FER_CLASSES; k++) if (mean[i * FER_CLASSES + k] > mean[i * FER_CLASSES + best]) best = k;
-    if (best === labels[i]) hit++;
-  }
-  return n ? hit / n : NaN;
 }
