@@ -5,6 +5,7 @@ import { GraphPlan, type InferenceStep } from "./plan.js";
 import { Op, OP_WORDS } from "../abi/nn.js";
 import type { NnExports } from "../generated/exports.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
+import { flushSubnormals } from "./pack.js";
 
 // Compiles a model's layer graph into one WASM instance: weights packed once, one buffer per live tensor
 // (buffers reused once a tensor's last consumer has run, so activations stay few and cache-warm), and a
@@ -117,9 +118,14 @@ function makeEmitter(arena: Arena, pool: BufferPool, ops: number[][]): Emitter &
       let p = weightCache.get(values);
       if (p === undefined) {
         p = arena.alloc(values.length * 4 + 16);
-        arena.writeF32(p, values);
+        arena.writeF32(p, flushSubnormals(values));
         weightCache.set(values, p);
       }
+      return p;
+    },
+    table(values: Int32Array | Float32Array): number {
+      const p = arena.alloc(values.length * 4 + 16);
+      arena.i32.set(new Int32Array(values.buffer, values.byteOffset, values.length), p >> 2);
       return p;
     },
     scratch(floats: number): number {

@@ -23,8 +23,10 @@ export interface Fusion {
 
 /** What a layer's emit() can ask of the compiler. */
 export interface Emitter {
-  /** Copies (already packed) weights into memory once; returns their address. */
+  /** Copies (already packed) f32 weights into memory once, subnormals made 0 (flushSubnormals); returns their address. */
   weights(values: Float32Array): number;
+  /** Copies a lookup table (i32 words, or i32 and f32 mixed) into memory as its bytes are; returns its address. */
+  table(values: Int32Array | Float32Array): number;
   /** A temporary buffer of `floats` floats, valid until this layer's ops end. */
   scratch(floats: number): number;
   /** Appends an op to the program. */

@@ -286,10 +286,10 @@ export class UpSampling2D extends Layer {
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
     const [H, W, C] = x.shape, [Ho, Wo] = out.shape;
     if (this.interpolation === "nearest") {
-      const ty = ctx.weights(new Float32Array(nearestTable(H, Ho, "asymmetric", "floor").buffer)), tx = ctx.weights(new Float32Array(nearestTable(W, Wo, "asymmetric", "floor").buffer));
+      const ty = ctx.table(nearestTable(H, Ho, "asymmetric", "floor")), tx = ctx.table(nearestTable(W, Wo, "asymmetric", "floor"));
       ctx.op(Op.ResizeNearest, x.ptr, H, W, C, out.ptr, Ho, Wo, ty, tx);
     } else {
-      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, "half_pixel")), ctx.weights(linearTable(W, Wo, "half_pixel")));
+      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.table(linearTable(H, Ho, "half_pixel")), ctx.table(linearTable(W, Wo, "half_pixel")));
     }
   }
 }
@@ -333,12 +333,12 @@ export class Resize extends Layer {
   emit(ctx: Emitter, [x]: CTensor[], out: CTensor): void {
     const [H, W, C] = x.shape, [Ho, Wo] = this.size;
     if (this.mode === "nearest") {
-      const ty = new Float32Array(nearestTable(H, Ho, this.coord, this.nearestMode, this.scales?.[0]).buffer);
-      const tx = new Float32Array(nearestTable(W, Wo, this.coord, this.nearestMode, this.scales?.[1]).buffer);
-      ctx.op(Op.ResizeNearest, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(ty), ctx.weights(tx));
+      const ty = nearestTable(H, Ho, this.coord, this.nearestMode, this.scales?.[0]);
+      const tx = nearestTable(W, Wo, this.coord, this.nearestMode, this.scales?.[1]);
+      ctx.op(Op.ResizeNearest, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.table(ty), ctx.table(tx));
     } else {
-      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.weights(linearTable(H, Ho, this.coord, this.scales?.[0])),
-        ctx.weights(linearTable(W, Wo, this.coord, this.scales?.[1])));
+      ctx.op(Op.ResizeBilinear, x.ptr, H, W, C, out.ptr, Ho, Wo, ctx.table(linearTable(H, Ho, this.coord, this.scales?.[0])),
+        ctx.table(linearTable(W, Wo, this.coord, this.scales?.[1])));
     }
   }
 }

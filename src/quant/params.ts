@@ -16,6 +16,8 @@
 // a head or a residual add in f32): out = fround(fround(fround(acc) · mul[f]) + add[f]) with mul[f] =
 // s_in·s_w[f] and add[f] = bias[f].
 
+import { F32_MIN_NORMAL } from "../engine/pack.js";
+
 /** 7-bit activations (the relaxed int8 dot's second operand) and 8-bit ones (the i16 path). */
 export const QMAX7 = 127;
 export const QMAX8 = 255;
@@ -166,6 +168,15 @@ function requant(F: number, sw: ArrayLike<number>, inp: QuantParams, bias: Array
       r.mul[f] = inp.scale * sw[f];
       r.add[f] = b;
     }
+  }
+  // A subnormal mul or add would cost every pixel of the channel a microcode assist (x86 runs subnormal f32
+  // operands tens of times slower, and WebAssembly cannot turn on flush-to-zero): a dead channel's weights
+  // decay toward 0 in training and give muls of 1e-44. |acc| ≥ 1 when not 0, so with mul 0 or normal the
+  // product is never subnormal; the mul made 0 moved that channel's outputs by under 2^-126·|acc|, below f32's
+  // resolution of the add it meets.
+  for (let f = 0; f < F; f++) {
+    if (Math.abs(r.mul[f]) < F32_MIN_NORMAL) r.mul[f] = 0;
+    if (Math.abs(r.add[f]) < F32_MIN_NORMAL) r.add[f] = 0;
   }
   return r;
 }

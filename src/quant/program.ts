@@ -12,6 +12,7 @@ import { size, type Shape, type SymbolicTensor } from "../layers/layer.js";
 import type { Model } from "../model.js";
 import type { IntegerSpec } from "./quantize.js";
 import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
+import { flushSubnormals } from "../engine/pack.js";
 
 /** An f32 as the i32 with its bits: how an op carries a float argument. */
 function f32bits(x: number): number {
@@ -139,9 +140,14 @@ function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: numbe
       let p = weights.get(values);
       if (p === undefined) {
         p = arena.alloc(4 * values.length + 16);
-        arena.writeF32(p, values);
+        arena.writeF32(p, flushSubnormals(values));
         weights.set(values, p);
       }
+      return p;
+    },
+    table(values) {
+      const p = arena.alloc(4 * values.length + 16);
+      arena.i32.set(new Int32Array(values.buffer, values.byteOffset, values.length), p >> 2);
       return p;
     },
     scratch: (floats) => arena.alloc(4 * floats + 16),
