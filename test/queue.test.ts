@@ -5,13 +5,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { tempDir } from "./temp-dir.js";
+import { freePort, hasRedisServer, startRedisServer, waitFor } from "../benchmarks/redis-server.mjs";
+import { connectRedis, enqueue, queueStatus, startWorker as startWorkerInProcess } from "../src/index.js";
 import { analyzeVideo } from "../src/video/analyze.js";
 import { faceRecord, frameRecord } from "../src/video/record.js";
 import { recognize } from "../src/recognize.js";
@@ -22,7 +22,7 @@ import { decodePng } from "../src/image/png.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLI = join(ROOT, "dist/cli.js");
-const HAS_REDIS = !spawnSync("redis-server", ["--version"]).error;
+const HAS_REDIS = hasRedisServer();
 const HAS_FFMPEG = !spawnSync("ffmpeg", ["-version"]).error && !spawnSync("ffprobe", ["-version"]).error;
 // the workers run the plain-SIMD kernels, as this process does, so that their numbers are this process's to the bit
 const ENV = { ...process.env, RESEZAP_SIMD: "plain" };
@@ -31,25 +31,6 @@ const LOCK_MS = 2000, STALLED_MS = 500;
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8", env: ENV });
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 if (!HAS_REDIS) {
   // a skipped test named with the reason, so the run's summary says why
   it.skip("redis-server not installed: skipped (Debian: apt-get install redis-server)", () => {});
@@ -57,27 +38,18 @@ if (!HAS_REDIS) {
 
 describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real Redis", () => {
   const dir = tempDir("queue");
-  let redis: ChildProcess;
+  let stopRedis: () => Promise<void> = async () => {};
   let url = "";
   let connection: Redis;
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
-    connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
-    connection.on("error", () => {}); // refused until the server listens
-    await waitFor("redis-server to answer", () => connection.connect().then(() => true, () => false), 10_000);
+    ({ url, connection, stop: stopRedis } = await startRedisServer(dir));
   });
 
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill("SIGKILL");
-    connection?.disconnect();
-    if (redis && redis.exitCode === null) {
-      redis.kill("SIGTERM");
-      await once(redis, "exit");
-    }
+    await stopRedis();
   });
 
   function startWorker(): { proc: ChildProcess; log: () => string } {
@@ -192,6 +164,38 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       await results.close();
     }
   }, 90_000);
+
+  it("the Node entry's API: enqueue() adds the job the command would, startWorker() runs it in this process, queueStatus() counts it", async () => {
+    const out = join(dir, "api-results"), image = join(ROOT, "fixtures/faces/astronaut.png");
+    const conn = await connectRedis(url, "test");
+    const queue = new Queue("api", { connection });
+    let worker: { close(): Promise<void> } | undefined;
+    try {
+      // a bad destination is refused before anything is added
+      await expect(enqueue(conn, [image], { queue: "api", outDir: out, resultsQueue: "r" })).rejects.toThrow("enqueue: outDir and resultsQueue both say where results go; give one");
+      expect(await queue.getJobCounts("waiting")).toEqual({ waiting: 0 });
+      // a video option does not change a picture's job
+      const [job] = await enqueue(conn, [image, image], { queue: "api", outDir: out, options: { every: 5 } });
+      expect(job).toMatchObject({ file: image, added: true });
+      const viaCli = cli("enqueue", "--redis", url, "--queue", "api", "--out-dir", out, "--json", image);
+      expect(viaCli.status, viaCli.stderr).toBe(0);
+      expect(JSON.parse(viaCli.stdout)).toEqual([{ ...job, added: false }]);
+
+      const log: string[] = [];
+      worker = await startWorkerInProcess(conn, { queue: "api", log: (l) => log.push(l) });
+      await waitFor("the job to finish", async () => (await queue.getJobCounts("completed")).completed === 1);
+      expect(log).toEqual([`done ${job.id} ${image}`]);
+      const model = await loadModel(DEFAULT_MODEL_JSON);
+      const faces = recognize(decodePng(readFileSync(image)), { model, detector: YuNetDetector.default() }).map(faceRecord);
+      expect(faces.length).toBeGreaterThan(0);
+      expect(readFileSync((job.output as { jsonl: string }).jsonl, "utf8")).toBe(JSON.stringify({ faces }) + "\n");
+      expect(await queueStatus(queue)).toEqual({ waiting: 0, active: 0, completed: 1, failed: 0, delayed: 0, failures: [] });
+    } finally {
+      await worker?.close();
+      await queue.close();
+      conn.disconnect();
+    }
+  }, 30_000);
 });
 
 describe("an unreachable Redis", () => {

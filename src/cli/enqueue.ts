@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ArgumentError } from "../errors.js";
-import { loadBullmq } from "../queue/connection.js";
-import { jobId, kindOf, resultFile, type JobData, type JobOptions } from "../queue/job.js";
+import { addJobs, checkQueueName, makeJob } from "../queue/enqueue.js";
 import { detectorOptions, parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
 import { queueOptions } from "./queue-common.js";
@@ -20,29 +19,12 @@ export async function enqueueCommand(argv: string[]): Promise<void> {
   const model = stringOption(p, "model");
   const outDir = stringOption(p, "out-dir"), resultsQueue = stringOption(p, "results-queue");
   if (outDir !== undefined && resultsQueue !== undefined) throw new ArgumentError("enqueue: --out-dir and --results-queue both say where results go; give one");
-  if (resultsQueue !== undefined && (resultsQueue === "" || resultsQueue.includes(":"))) throw new ArgumentError(`enqueue: --results-queue must be a non-empty name without ":", found ${JSON.stringify(resultsQueue)}`);
-  const jobs = files.map((file) => {
-    const kind = kindOf(file);
-    // a picture takes the model and YuNet's options only, so that video options do not change its id
-    const options: JobOptions = { model: model === undefined ? undefined : resolve(model), ...yunet, ...(kind === "video" ? video : {}) };
-    for (const k of Object.keys(options) as (keyof JobOptions)[]) if (options[k] === undefined) delete options[k];
-    const dir = resolve(outDir ?? dirname(file));
-    const id = jobId(file, options, resultsQueue !== undefined ? `queue:${resultsQueue}` : `dir:${dir}`);
-    const output = resultsQueue !== undefined ? { queue: resultsQueue } : { jsonl: resultFile(dir, file, id) };
-    const data: JobData = { kind, file, options, output };
-    return { id, data };
-  });
-  const { Queue } = await loadBullmq("enqueue");
+  if (resultsQueue !== undefined) checkQueueName(resultsQueue, "enqueue: --results-queue");
+  // every job made and checked before Redis is reached, so that a bad option is its own error
+  const jobs = files.map((file) => makeJob(file, { options: { model, ...yunet, ...video }, outDir, resultsQueue }));
   const { name, connection } = await queueOptions(p, "enqueue");
-  const queue = new Queue(name, { connection });
   try {
-    const report = [];
-    for (const { id, data } of jobs) {
-      // BullMQ ignores an add whose id it holds already (waiting, running, done or failed): look first, to say so
-      const known = await queue.getJob(id);
-      if (!known) await queue.add(data.kind, data, { jobId: id });
-      report.push({ id, file: data.file, added: !known, output: data.output });
-    }
+    const report = await addJobs(connection, name, jobs);
     if (p.options.has("json")) console.log(JSON.stringify(report));
     else {
       for (const r of report) console.log(`${r.added ? "added" : "already queued"} ${r.id} ${r.file}`);
@@ -50,7 +32,6 @@ export async function enqueueCommand(argv: string[]): Promise<void> {
       console.log(`queue ${name}: ${added} job${added === 1 ? "" : "s"} added, ${report.length - added} already there`);
     }
   } finally {
-    await queue.close();
     connection.disconnect();
   }
 }
