@@ -27,10 +27,16 @@
   }
 }
 
-// round-to-nearest-even of fround(fround(f32(acc)·m) + b) as i32 (saturating): one lane group of 4.
+// round-to-nearest-even of fround(fround(f32(acc)·m) + b) as i32, held to ±2^22 (every caller then clamps to
+// its 8- or 16-bit range, so the bound changes no result): one lane group of 4. Rounded by adding 1.5·2^23, where
+// f32's spacing is 1, so the add itself rounds to an integer ties-to-even, which the low bits then hold:
+// the same integers as f32x4.nearest and i32x4.trunc_sat_f32x4_s, in 4 instructions instead of about 9
+// (V8 lowers the saturating truncation to a sequence).
 // @ts-ignore: decorator
 @inline export function requant4(acc: v128, m: v128, b: v128): v128 {
-  return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), m), b)));
+  const y = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc), m), b);
+  const held = f32x4.pmin(f32x4.pmax(y, f32x4.splat(-4194304.0)), f32x4.splat(4194304.0));
+  return i32x4.sub(f32x4.add(held, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
 }
 
 // fround(fround(f32(acc)·m) + b): the f32 (dequantized) output.

@@ -56,12 +56,23 @@ export function packPointwiseI16(wq: Int8Array | Int16Array, C: number, F: numbe
 
 /**
  * Depthwise 3×3 kernel wq [3, 3, C] (Keras's [3, 3, C, 1]), int8 or the wider ones of quantizeWeights16 →
- * depthwise3x3_i8's and depthwise3x3_a16's layout: i16 [9 taps][ceil8(C)], channels zero-padded to a multiple of 8.
+ * depthwise3x3_i8's and depthwise3x3_a16's layout: per group of 8 channels, 5 tap pairs (0,1) (2,3) (4,5)
+ * (6,7) (8, none), each as two vectors (channels 0–3, then 4–7) of i16 pairs (w[a, c], w[b, c]), the pairs
+ * i32x4.dot_i16x8_s multiplies with two taps' values interleaved. 80 i16 a group; channels past C and the
+ * ninth tap's partner are 0. Length 10·ceil8(C) i16.
  */
 export function packDepthwiseI16(wq: Int8Array | Int16Array, C: number): Int16Array {
-  const Cp = ceilTo(C, QBLOCK);
-  const out = new Int16Array(9 * Cp);
-  for (let t = 0; t < 9; t++) for (let c = 0; c < C; c++) out[t * Cp + c] = wq[t * C + c];
+  const groups = Math.ceil(C / QBLOCK);
+  const out = new Int16Array(80 * groups);
+  for (let g = 0; g < groups; g++)
+    for (let pair = 0; pair < 5; pair++)
+      for (let j = 0; j < 8; j++) {
+        const c = g * QBLOCK + j;
+        if (c >= C) continue;
+        const at = g * 80 + pair * 16 + (j >> 2) * 8 + (j & 3) * 2;
+        out[at] = wq[2 * pair * C + c];
+        if (pair < 4) out[at + 1] = wq[(2 * pair + 1) * C + c];
+      }
   return out;
 }
 
