@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Ours against each peer engine, alternating: the same ResEZAP weights (fixtures/reference-model) in resezap
 // (the build the library picks: relaxed SIMD where it validates), TF.js WASM, ONNX Runtime Web and native
-// ONNX Runtime, all loaded at once and checked against io.json, then timed in rounds — each round every
+// ONNX Runtime, all loaded at once and checked against io.json (and our quantized model beside them, checked
+// by its top-1 agreement), then timed in rounds — each round every
 // engine in turn (the order rotating), batch 1 then batch 64 — so that the host's drift (this VM's speed
 // moves by up to 2× within minutes) falls on all engines alike. Per engine: the median of its per-round
 // medians; per peer: the median over rounds of (peer time / our time in the same round).
@@ -29,6 +30,12 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   const ours = await loadLayersModel(modelDir);
   const engines = [{ name: "resezap", description: `resezap (${ours.backend === "relaxed" ? "relaxed SIMD" : "plain SIMD"} build)`, predict: (x, n) => ours.predict(x, n) }];
   const failed = {};
+  // the same network quantized (quantize(): 12-bit activations and weights, i16 dot), calibrated on io.json's
+  // faces; it computes a slightly different function, so it is checked by its top-1 agreement, not TOLERANCE
+  const { quantize } = await import(join(root, "dist/index.js"));
+  const q = quantize(ours, io.inputs);
+  const int8 = { ...agreement(q.predict(io.inputs, io.n), io.probabilities), calibration: `the ${io.n} faces of io.json` };
+  engines.push({ name: "resezap-int8", description: "resezap quantized (a16: 12-bit activations and weights, i16 dot)", predict: (x, n) => q.predict(x, n) });
   for (const name of ENGINES) {
     const spec = PEERS.find((p) => p.name === name);
     try {
@@ -71,7 +78,7 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   } finally {
     for (const e of engines) await e.dispose?.();
   }
-  const result = { rounds, engines: {}, ratios: {}, failed, ceiling: {
+  const result = { rounds, engines: {}, ratios: {}, ratios_int8: {}, int8, failed, ceiling: {
     build: ours.backend, gmacs: round(median(ceilingGmacs), 2), rounds_gmacs: ceilingGmacs.map((g) => round(g, 2)),
     load_gmacs: round(median(loadGmacs), 2), rounds_load_gmacs: loadGmacs.map((g) => round(g, 2)),
   } };
@@ -85,16 +92,31 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
       rounds_batch64_per_s: p.batch64.map((t) => round((64 * 1000) / t)),
     };
   }
-  const us = per.resezap;
-  for (const e of engines.slice(1)) {
-    const p = per[e.name];
-    // ratios above 1: we are faster
-    result.ratios[e.name] = {
-      batch1: round(median(p.batch1.map((t, i) => t / us.batch1[i]))),
-      batch64: round(median(p.batch64.map((t, i) => t / us.batch64[i]))),
-    };
+  // ratios above 1: ours (f32, then int8) is faster; each the median over rounds of the ratio within a round
+  const ratio = (them, us) => ({
+    batch1: round(median(them.batch1.map((t, i) => t / us.batch1[i]))),
+    batch64: round(median(them.batch64.map((t, i) => t / us.batch64[i]))),
+  });
+  for (const e of engines) {
+    if (e.name === "resezap") continue;
+    if (e.name !== "resezap-int8") result.ratios_int8[e.name] = ratio(per[e.name], per["resezap-int8"]);
+    result.ratios[e.name] = ratio(per[e.name], per.resezap);
   }
+  result.ratios_int8.resezap = ratio(per.resezap, per["resezap-int8"]);
   return result;
+}
+
+/** Top-1 agreement and the largest probability difference between two [n, CLASSES] outputs. */
+function agreement(p, ref) {
+  const argmax = (a, i) => {
+    let best = 0;
+    for (let k = 1; k < CLASSES; k++) if (a[i * CLASSES + k] > a[i * CLASSES + best]) best = k;
+    return best;
+  };
+  const n = ref.length / CLASSES;
+  let same = 0;
+  for (let i = 0; i < n; i++) same += +(argmax(p, i) === argmax(ref, i));
+  return { faces: n, top1_agreement: round(same / n, 3), max_abs_diff: round(maxAbsDiff(p, ref), 4) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

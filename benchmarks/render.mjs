@@ -12,6 +12,7 @@ export function renderResults(r) {
   L.push("# Benchmark results", "");
   L.push(`- date: ${r.date}`, `- machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GB, ${r.machine.platform}`);
   L.push(`- node: ${r.machine.node}; relaxed SIMD available: ${r.machine.relaxed_simd}`);
+  if (r.machine.cpu_flags) L.push(`- CPU SIMD flags (/proc/cpuinfo): ${r.machine.cpu_flags}`);
   L.push(`- command: \`${r.command}\`${r.quick ? " (quick mode: fewer samples)" : ""}`, "");
   L.push("Medians from tinybench after warm-up; throughput = faces / median batch time. All in one process, one after another.", "");
 
@@ -19,6 +20,14 @@ export function renderResults(r) {
   L.push("| build | batch 1 latency (ms) | batch 64 (faces/s) | batch 256 (faces/s) |", "|---|---:|---:|---:|");
   for (const k of ["simd", "relaxed"]) if (net[k]) L.push(`| ${k === "simd" ? "plain SIMD" : "relaxed SIMD (FMA)"} | ${f(net[k].batch1_ms, 3)} | ${f(net[k].batch64_per_s, 0)} | ${f(net[k].batch256_per_s, 0)} |`);
   L.push("", `Worker pool at batch 256: 1 worker ${f(net.batch256_per_s_1worker, 0)} faces/s, 2 workers ${f(net.batch256_per_s_2workers, 0)} faces/s: ×${f(net.pool_scaling)} (target ×${TARGETS.pool_scaling}).`, "");
+  const q = net.int8;
+  if (q) {
+    L.push(`### Quantized (int8 issue): f32 and the quantized model of each build in turn, ${q.rounds} round(s)`, "");
+    L.push(`Format: ${q.format}. Medians over rounds; speed-ups are medians of f32 time / quantized time within a round (above 1: quantized faster). CPU flags that decide the lowering: ${r.machine.cpu_flags ?? "not recorded"}${/vnni/.test(r.machine.cpu_flags ?? "") ? " (VNNI present; these kernels use the i16 dot, which V8 lowers to pmaddwd either way)" : ""}.`, "");
+    L.push("| build | f32 batch 1 (ms) | quantized batch 1 (ms) | speed-up | f32 batch 64 (faces/s) | quantized batch 64 (faces/s) | speed-up |", "|---|---:|---:|---:|---:|---:|---:|");
+    for (const k of ["simd", "relaxed"]) if (q[k]) L.push(`| ${k === "simd" ? "plain SIMD" : "relaxed SIMD"} | ${f(q[k].f32_batch1_ms, 3)} | ${f(q[k].int8_batch1_ms, 3)} | ×${f(q[k].speedup_batch1)} | ${f(q[k].f32_batch64_per_s, 0)} | ${f(q[k].int8_batch64_per_s, 0)} | ×${f(q[k].speedup_batch64)} |`);
+    L.push("");
+  }
 
   if (r.peers && !r.peers.error) {
     L.push("## Peers: same network, same weights, same run", "");
@@ -38,12 +47,14 @@ export function renderResults(r) {
   if (h && !h.error) {
     L.push(`## Head to head: ours and each peer alternating, ${h.rounds} round(s)`, "");
     L.push("Same weights, all engines loaded at once and checked against io.json; every round times each engine in turn (order rotating), batch 1 then batch 64 (`node --experimental-wasm-relaxed-simd benchmarks/head-to-head.mjs`). Medians of the per-round medians; ratios are medians over rounds of peer time / our time in the same round (above 1: ours faster).", "");
-    L.push("| engine | batch 1 (ms) | batch 64 (faces/s) | ours vs it, batch 1 | batch 64 | batch 1 by round (ms) |", "|---|---:|---:|---:|---:|---|");
+    L.push("| engine | batch 1 (ms) | batch 64 (faces/s) | ours (f32) vs it, batch 1 | batch 64 | ours (quantized) vs it, batch 1 | batch 64 | batch 1 by round (ms) |", "|---|---:|---:|---:|---:|---:|---:|---|");
+    const x = (v) => (v ? `×${f(v)}` : "");
     for (const [k, v] of Object.entries(h.engines)) {
-      const q = h.ratios[k];
-      L.push(`| ${k === "resezap" ? "**resezap**" : k} | ${f(v.batch1_ms, 3)} | ${f(v.batch64_per_s, 0)} | ${q ? `×${f(q.batch1)}` : ""} | ${q ? `×${f(q.batch64)}` : ""} | ${v.rounds_batch1_ms.map((x) => f(x, 2)).join(", ")} |`);
+      const q = h.ratios[k], qi = h.ratios_int8?.[k];
+      L.push(`| ${k.startsWith("resezap") ? `**${k}**` : k} | ${f(v.batch1_ms, 3)} | ${f(v.batch64_per_s, 0)} | ${x(q?.batch1)} | ${x(q?.batch64)} | ${x(qi?.batch1)} | ${x(qi?.batch64)} | ${v.rounds_batch1_ms.map((x) => f(x, 2)).join(", ")} |`);
     }
-    for (const [k, e] of Object.entries(h.failed ?? {})) L.push(`| ${k} | left out: ${String(e).slice(0, 80)} | | | | |`);
+    for (const [k, e] of Object.entries(h.failed ?? {})) L.push(`| ${k} | left out: ${String(e).slice(0, 80)} | | | | | | |`);
+    if (h.int8) L.push("", `resezap-int8 is the same weights quantized (calibrated on ${h.int8.calibration}); on io.json's ${h.int8.faces} faces its top-1 class agrees with the f32 model's on ${f(h.int8.top1_agreement * 100, 1)} %, probabilities within ${f(h.int8.max_abs_diff, 4)}.`);
     L.push("");
   } else if (h?.error) L.push("## Head to head", "", `not measured: ${h.error}`, "");
 

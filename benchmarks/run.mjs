@@ -23,7 +23,7 @@ const MODEL_DIR = join(HERE, "../models/reference");
 export async function runBenchmarks({ quick = false, write = false, peers = true, command = process.argv.slice(1).join(" "), log = (...a) => console.error("[bench]", ...a) } = {}) {
   const settings = quick ? SETTINGS.quick : SETTINGS.full;
   const cpus = os.cpus();
-  const machine = { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.arch()}`, relaxed_simd: relaxedSimdSupported() };
+  const machine = { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.arch()}`, relaxed_simd: relaxedSimdSupported(), cpu_flags: cpuFlags() };
   const results = { date: new Date().toISOString(), command, quick, machine };
   log("network…");
   results.network = await benchNetwork(settings, MODEL_DIR);
@@ -130,6 +130,7 @@ function readNotes() {
 /** The shape `resezap bench --json` prints. */
 function summarize(r) {
   const best = r.network.relaxed ?? r.network.simd;
+  const q = r.network.int8?.[r.network.relaxed ? "relaxed" : "simd"];
   const peers = {};
   for (const [k, v] of Object.entries(r.peers ?? {})) if (v && typeof v === "object" && "batch1_ms" in v) peers[k] = { batch1_ms: v.batch1_ms, batch64_per_s: v.batch64_per_s };
   return {
@@ -142,6 +143,10 @@ function summarize(r) {
       batch256_per_s_2workers: r.network.batch256_per_s_2workers,
       simd: r.network.simd,
     },
+    // the quantized model (quantize(), a16) in the same build, timed alternately with f32 (benchmarks/network.mjs)
+    int8: q ? { build: r.network.relaxed ? "relaxed" : "simd", batch1_ms: q.int8_batch1_ms, batch64_per_s: q.int8_batch64_per_s, speedup_batch1: q.speedup_batch1, speedup_batch64: q.speedup_batch64 } : null,
+    peer_ratios_int8: r.headToHead?.ratios_int8 ?? null,
+    cpu_flags: r.machine.cpu_flags,
     peers,
     // ours / peer measured alternately in the same rounds (benchmarks/head-to-head.mjs); above 1: ours faster
     peer_ratios: r.headToHead?.ratios ?? null,
