@@ -128,6 +128,8 @@ export function renderResults(r) {
     );
   } else if (r.detect?.skipped) L.push("## Face detection", "", r.detect.skipped, "");
 
+  L.push(...renderVideo(r.video), ...renderQueue(r.queue));
+
   const s = r.separable;
   L.push("## Normal vs separable convolutions (the nine conv layers)", "");
   L.push(`Multiplications: ${s.macs_normal.toLocaleString("en-US")} vs ${s.macs_separable.toLocaleString("en-US")}, ratio ${f(s.mult_ratio)}.`, "");
@@ -260,5 +262,31 @@ function renderCeiling(r, best, h) {
   L.push("| | time a face | G MAC/s it takes | share of the ceiling |", "|---|---:|---:|---:|");
   for (const [name, t, rate] of rows) L.push(`| ${name} | ${t} | ${f(rate)} | ${f((rate / top.gmacs) * 100, 0)} % |`);
   L.push("", "A row above 100 % asks for more multiply-adds a second than 128-bit SIMD issues on this machine, whatever the kernels.", "");
+  return L;
+}
+
+// `resezap video`'s frames/s, whole and by part (benchmarks/video.mjs).
+function renderVideo(v) {
+  if (!v) return [];
+  if (v.skipped) return ["## Video files", "", `not measured: ${v.skipped}`, ""];
+  const c = v.clip, st = v.stages;
+  const L = [`## Video files: \`resezap video\` on a ${c.width}×${c.height} clip`, ""];
+  L.push(`Measured ${v.date} with \`${v.command}\` on ${v.cores} cores (${v.cpu}; CPU flags: ${v.cpu_flags}). The clip: ${c.frames} frames at ${c.fps} frames/s (${c.codecs}), ${c.faces_per_frame} faces a frame, made with FFmpeg from fixture photos. *Pipeline* is \`analyzeVideo()\` on every frame writing the annotated video, what \`resezap video clip.mp4 --out annotated.mp4\` runs; each other row is one part alone over the same frames. Medians of ${v.rounds} round(s). FFmpeg decodes and encodes in processes of its own, beside Node: the pipeline's time is not the sum of its parts' (${f(v.sum_of_parts_ms_per_frame)} ms a frame), which overlap while a core is free and compete for the cores when none is.`, "");
+  L.push("| stage | frames/s | ms a frame |", "|---|---:|---:|");
+  const rows = [["**pipeline**: decode, detect, classify, draw, encode", st.pipeline], ["decode (FFmpeg, raw RGB over the pipe, read and dropped)", st.decode], ["detect (YuNet, whole frame)", st.detect], ["classify (the emotion model on the faces found)", st.classify], ["draw and encode (boxes, labels, track ids; FFmpeg, H.264)", st.draw_encode]];
+  for (const [name, x] of rows) L.push(`| ${name} | ${f(x.fps, 1)} | ${f(x.ms_per_frame)} |`);
+  L.push("");
+  return L;
+}
+
+// Worker processes against one Redis (benchmarks/queue.mjs).
+function renderQueue(q) {
+  if (!q) return [];
+  if (q.skipped) return ["## Workers on one Redis", "", `not measured: ${q.skipped}`, ""];
+  const L = [`## Workers on one Redis: ${Object.keys(q.workers).join(", ")} \`resezap worker\` processes, on ${q.cores} cores`, ""];
+  L.push(`Measured ${q.date} with \`${q.command}\` on ${q.cores} cores (${q.cpu}). ${q.jobs} jobs, each a ${q.clip.seconds} s ${q.clip.width}×${q.clip.height} clip (${q.clip.frames} frames), added with \`enqueue()\` to a redis-server on this machine; each worker a process taking one job at a time. Jobs/s from the enqueue to the last job done, each worker's model load in its first job; medians of ${q.rounds} round(s), the order of the worker counts turning each round. Workers beyond ${q.cores} share the ${q.cores} cores, so they cannot go faster here.`, "");
+  L.push("| workers | jobs/s | frames/s | × one worker | a job (ms, median) |", "|---:|---:|---:|---:|---:|");
+  for (const [w, x] of Object.entries(q.workers)) L.push(`| ${w} | ${f(x.jobs_per_s)} | ${f(x.frames_per_s, 1)} | ${w === "1" ? "" : `×${f(q.scaling[w])}`} | ${f(x.job_ms, 0)} |`);
+  L.push("");
   return L;
 }

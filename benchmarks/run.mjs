@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The benchmark suite in one run: kernels, normal vs separable, the whole network (one thread and a
-// worker pool), and the peer engines on the same weights. Writes benchmarks/results.json and
-// benchmarks/RESULTS.md (with --write), and returns the summary `resezap bench --json` prints.
+// worker pool), the peer engines on the same weights, video files and queue workers. Writes
+// benchmarks/results.json and benchmarks/RESULTS.md (with --write), and returns the summary `resezap bench
+// --json` prints.
 //   node --experimental-wasm-relaxed-simd benchmarks/run.mjs [--quick] [--write]     (npm run bench)
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -48,6 +49,24 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     results.browser_yunet = await benchBrowser({ quick, detector: "yunet" });
   } catch (e) {
     results.browser = { skipped: `browser benchmark unavailable: ${e.message}` };
+  }
+  log("video files: resezap video on a 640×480 clip, and each stage alone…");
+  try {
+    const { benchVideo } = await import("./video.mjs");
+    results.video = await benchVideo({ quick });
+  } catch (e) {
+    // the clip is made from fixture photos, which the npm package does not ship
+    results.video = { skipped: `video benchmark failed (it needs the repository's fixtures/): ${e.message}` };
+  }
+  if (!quick) {
+    // (left out of --quick, which must stay under a minute: it starts a redis-server and 14 worker processes)
+    log("workers on one Redis: 1, 2 and 4…");
+    try {
+      const { benchQueue } = await import("./queue.mjs");
+      results.queue = await benchQueue({ quick });
+    } catch (e) {
+      results.queue = { skipped: `queue benchmark failed: ${e.message}` };
+    }
   }
   log("machine ceiling…");
   results.ceiling = await benchCeiling(settings);
@@ -161,6 +180,10 @@ function summarize(r) {
     mult_ratio: r.separable.mult_ratio,
     training_images_per_s_2workers: r.training?.resezap.images_per_s ?? null,
     training_pytorch_images_per_s_2threads: r.training?.pytorch?.images_per_s ?? null,
+    video_fps: r.video?.stages?.pipeline.fps ?? null,
+    // jobs/s by worker processes (1, 2, 4) against one Redis, on a machine of `queue_cores` cores
+    queue_jobs_per_s: r.queue?.workers ? Object.fromEntries(Object.entries(r.queue.workers).map(([w, v]) => [w, v.jobs_per_s])) : null,
+    queue_cores: r.queue?.cores ?? null,
   };
 }
 

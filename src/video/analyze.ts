@@ -117,7 +117,7 @@ export async function* analyzeVideo(file: string, options: AnalyzeVideoOptions =
 }
 
 /** The frame as RGBA with each face's box, label and, under the box, its track id. */
-function drawFrame(frame: DecodedFrame, faces: readonly VideoFace[]): Uint8ClampedArray {
+export function drawFrame(frame: DecodedFrame, faces: readonly VideoFace[]): Uint8ClampedArray {
   const img = annotate(frame, faces as VideoFace[]);
   const scale = Math.max(1, Math.round(Math.min(frame.width, frame.height) / 240));
   for (const f of faces) {
