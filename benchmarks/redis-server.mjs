@@ -40,8 +40,10 @@ export async function startRedisServer(dir) {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
-  const connection = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
-  connection.on("error", () => {}); // refused until the server listens
+  // refused until the server listens: ioredis tries again every 50 ms by itself (a second connect() of ours
+  // would be refused while it does)
+  const connection = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+  connection.on("error", () => {});
   proc.on("error", () => {}); // a failed start shows as the wait's timeout
   const stop = async () => {
     connection.disconnect();
@@ -51,7 +53,7 @@ export async function startRedisServer(dir) {
     }
   };
   try {
-    await waitFor("redis-server to answer", () => connection.connect().then(() => true, () => false), 10_000);
+    await waitFor("redis-server to answer", async () => connection.status === "ready", 10_000);
   } catch (e) {
     await stop();
     throw e;
