@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Ours against each peer engine, alternating: the same ResEZAP weights (fixtures/reference-model) in resezap
 // (the build the library picks: relaxed SIMD where it validates), TF.js WASM, ONNX Runtime Web and native
-// ONNX Runtime, all loaded at once and checked against io.json (and our quantized model beside them, checked
-// by its top-1 agreement), then timed in rounds — each round every
+// ONNX Runtime, all loaded at once and checked against io.json (and the quantized models beside them, ours and
+// native ONNX Runtime's int8, checked by their top-1 agreement), then timed in rounds — each round every
 // engine in turn (the order rotating), batch 1 then batch 64 — so that the host's drift (this VM's speed
 // moves by up to 2× within minutes) falls on all engines alike. Per engine: the median of its per-round
 // medians; per peer: the median over rounds of (peer time / our time in the same round).
@@ -16,12 +16,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ceilingMeter } from "./ceiling.mjs";
 import { medianMs, medianOf as median, round } from "./lib.mjs";
-import { DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS, TOLERANCE } from "./peers.mjs";
-import { CLASSES, FACE, loadReferenceIO, maxAbsDiff } from "./peers/reference-io.mjs";
+import { checkPeer, DEFAULT_MODEL_DIR, DEFAULT_ONNX, PEERS } from "./peers.mjs";
+import { FACE, loadReferenceIO, top1Agreement as agreement } from "./peers/reference-io.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[head-to-head]", ...a);
-const ENGINES = ["tfjs-wasm", "ort-web", "ort-node"];
+const ENGINES = ["tfjs-wasm", "ort-web", "ort-node", "ort-node-int8"];
 
 
 export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_DIR } = {}) {
@@ -29,7 +29,7 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   const { loadLayersModel } = await import(join(root, "dist/index.js"));
   const ours = await loadLayersModel(modelDir);
   const engines = [{ name: "resezap", description: `resezap (${ours.backend === "relaxed" ? "relaxed SIMD" : "plain SIMD"} build)`, predict: (x, n) => ours.predict(x, n) }];
-  const failed = {};
+  const failed = {}, quantizedPeers = {};
   // the same network quantized (quantize(): 12-bit activations and weights, i16 dot), calibrated on io.json's
   // faces; it computes a slightly different function, so it is checked by its top-1 agreement, not TOLERANCE
   const { quantize } = await import(join(root, "dist/index.js"));
@@ -41,9 +41,9 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
     try {
       const { createPeer } = await import(join(root, "benchmarks", spec.module));
       const peer = await createPeer(spec.model === "onnx" ? DEFAULT_ONNX : modelDir);
-      const probs = await peer.predict(io.inputs, io.n);
-      const diff = maxAbsDiff(probs, io.probabilities);
-      if (!(diff <= TOLERANCE) || probs.length !== io.n * CLASSES) throw new Error(`mismatch: max |Δp| = ${diff} > ${TOLERANCE} on io.json`);
+      const { error, ...check } = await checkPeer(spec, peer, io);
+      if (error) throw new Error(error);
+      if (spec.minTop1) quantizedPeers[name] = { ...check, calibration: peer.calibration, ops: peer.ops };
       engines.push({ name, description: peer.description, predict: (x, n) => peer.predict(x, n), dispose: () => peer.dispose() });
     } catch (e) {
       failed[name] = String(e?.message ?? e);
@@ -78,7 +78,7 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   } finally {
     for (const e of engines) await e.dispose?.();
   }
-  const result = { rounds, engines: {}, ratios: {}, ratios_int8: {}, int8, failed, ceiling: {
+  const result = { rounds, engines: {}, ratios: {}, ratios_int8: {}, int8, quantized_peers: quantizedPeers, failed, ceiling: {
     build: ours.backend, gmacs: round(median(ceilingGmacs), 2), rounds_gmacs: ceilingGmacs.map((g) => round(g, 2)),
     load_gmacs: round(median(loadGmacs), 2), rounds_load_gmacs: loadGmacs.map((g) => round(g, 2)),
   } };
@@ -104,19 +104,6 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   }
   result.ratios_int8.resezap = ratio(per.resezap, per["resezap-int8"]);
   return result;
-}
-
-/** Top-1 agreement and the largest probability difference between two [n, CLASSES] outputs. */
-function agreement(p, ref) {
-  const argmax = (a, i) => {
-    let best = 0;
-    for (let k = 1; k < CLASSES; k++) if (a[i * CLASSES + k] > a[i * CLASSES + best]) best = k;
-    return best;
-  };
-  const n = ref.length / CLASSES;
-  let same = 0;
-  for (let i = 0; i < n; i++) same += +(argmax(p, i) === argmax(ref, i));
-  return { faces: n, top1_agreement: round(same / n, 3), max_abs_diff: round(maxAbsDiff(p, ref), 4) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
