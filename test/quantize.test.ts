@@ -4,9 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { loadLayersModel } from "../src/io/load.js";
 import { SeparableConv2D, Conv2D } from "../src/layers/conv.js";
-import { Activation, BatchNormalization, Dense, Dropout, Flatten } from "../src/layers/core.js";
-import { Add } from "../src/layers/merge.js";
-import { AveragePooling2D, ZeroPadding2D } from "../src/layers/pooling.js";
+import { Dense, Flatten } from "../src/layers/core.js";
 import { input, Model } from "../src/model.js";
 import { quantize } from "../src/quant/quantize.js";
 import { integerPlan } from "../src/quant/graph.js";
@@ -15,6 +13,7 @@ import { loadFer2013 } from "../src/train/fer2013.js";
 import { relaxedSimdSupported, type NNVariant } from "../src/engine/wasm.js";
 import { enableRelaxedSimd } from "../src/engine/relaxed.js";
 import { Random } from "../src/util/random.js";
+import { oddModel } from "./quant-models.js";
 
 await enableRelaxedSimd();
 const variants: NNVariant[] = relaxedSimdSupported() ? ["simd", "relaxed"] : ["simd"];
@@ -23,27 +22,6 @@ const MODEL = new URL("../models/fer2013", import.meta.url).pathname;
 
 const faces = (d: { pixels: Uint8Array }, from: number, n: number) => Float32Array.from(d.pixels.subarray(from * 2304, (from + n) * 2304), (v) => v / 255);
 const argmax = (p: Float32Array) => p.indexOf(Math.max(...p));
-
-/** A small model with what ResEZAP does not have: stride 2, "valid" then "same", a ReLU without residual, a one-sided pad, C not a multiple of 8, a Dropout (an identity) inside. */
-function oddModel(seed: number): Model {
-  const x0 = input({ shape: [13, 11, 5] });
-  const a = new BatchNormalization({ epsilon: 1e-3 }).apply(new SeparableConv2D({ filters: 12, strides: 2, padding: "same" }).apply(x0));
-  const b = new Activation({ activation: "relu" }).apply(new SeparableConv2D({ filters: 7, padding: "valid" }).apply(new Dropout({ rate: 0.5 }).apply(a)));
-  const c = new SeparableConv2D({ filters: 12, padding: "same" }).apply(new SeparableConv2D({ filters: 9, padding: "same" }).apply(b));
-  const cropA = new SeparableConv2D({ filters: 12, padding: "valid" }).apply(a);
-  let x = new Activation({ activation: "relu" }).apply(new Add().apply([c, cropA]));
-  x = new AveragePooling2D({ poolSize: 2, strides: 2 }).apply(new ZeroPadding2D({ padding: [[1, 0], [0, 1]] }).apply(x));
-  x = new Dense({ units: 4, activation: "softmax" }).apply(new Flatten().apply(x));
-  const m = new Model({ inputs: x0, outputs: x, seed });
-  // batch norm statistics away from the identity, so folding them matters
-  const r = new Random(seed);
-  for (const l of m.layers) if (l instanceof BatchNormalization) for (const w of ["moving_mean", "moving_variance", "gamma", "beta"]) {
-    const v = l.weight(w);
-    for (let i = 0; i < v.length; i++) v[i] = w === "moving_variance" ? r.uniform(0.2, 3) : r.uniform(-1, 1);
-  }
-  m.weightsChanged();
-  return m;
-}
 
 describe("quantize (12-bit activations on the integer kernels)", () => {
   it("ResEZAP: the integer part is the reference's bit for bit, in both builds; the head's classes follow the f32 model's", async () => {

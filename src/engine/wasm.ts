@@ -1,6 +1,7 @@
 import * as embedded from "../generated/wasm.js";
 import { LimitError, ResezapError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { importSharedMemory } from "./shared-memory.js";
 
 // Loading the WASM modules built from assembly/ and embedded as base64 by scripts/build-wasm.mjs.
 // Modules are compiled once per process (or worker) and cached; each model instantiates its own memory.
@@ -137,6 +138,28 @@ export function allocationEnd(p: number, bytes: number): number {
 
 export function align(n: number, a: number): number {
   return Math.ceil(n / a) * a;
+}
+
+/** The module compiled to import a shared memory instead of its own (importSharedMemory), once. */
+export function sharedModule(name: ModuleName): WebAssembly.Module {
+  const key = `${name}:shared`;
+  let m = moduleCache.get(key);
+  if (!m) {
+    compileModuleSync(name); // refuses an engine without SIMD with its usual message
+    m = new WebAssembly.Module(importSharedMemory(wasmBytes(name), Math.ceil(LIMITS.maxWasmBytes / 65536)));
+    moduleCache.set(key, m);
+  }
+  return m;
+}
+
+/** A shared memory of `pages` pages that can grow to LIMITS.maxWasmBytes, for sharedModule()'s instances. */
+export function sharedMemory(pages: number): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: pages, maximum: Math.ceil(LIMITS.maxWasmBytes / 65536), shared: true });
+}
+
+/** An instance of sharedModule(name) on `memory` (its data segments are written into it again: instantiate before use). */
+export function instantiateShared(module: WebAssembly.Module, memory: WebAssembly.Memory): WebAssembly.Instance {
+  return new WebAssembly.Instance(module, { env: { abort: abortImport, memory } });
 }
 
 /** Instantiates a module with no imports (the stub runtime has none but abort, which --noAssert makes unreachable). */

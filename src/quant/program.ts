@@ -6,13 +6,15 @@
 import { ArgumentError, ResezapError } from "../errors.js";
 import { Op, OP_WORDS } from "../abi/nn.js";
 import type { CTensor, Emitter, Fusion } from "../engine/emitter.js";
-import { Arena, instantiateSync, nnModuleName, type NNVariant } from "../engine/wasm.js";
+import { Arena, instantiateShared, instantiateSync, nnModuleName, sharedMemory, sharedModule, type NNVariant } from "../engine/wasm.js";
 import type { NnExports } from "../generated/exports.js";
 import { size, type Shape, type SymbolicTensor } from "../layers/layer.js";
 import type { Model } from "../model.js";
 import type { IntegerSpec } from "./quantize.js";
 import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
 import { flushSubnormals } from "../engine/pack.js";
+import { splitOp } from "./split.js";
+import { TwoThreads, type SplitStep } from "./threads.js";
 
 /** An f32 as the i32 with its bits: how an op carries a float argument. */
 function f32bits(x: number): number {
@@ -20,8 +22,8 @@ function f32bits(x: number): number {
 }
 
 export class QuantizedModel {
-  private readonly ex: NnExports;
-  private readonly arena: Arena;
+  private ex: NnExports;
+  private arena: Arena;
   private readonly prog: number;
   private readonly nOps: number;
   private readonly inPtr: number;
@@ -30,9 +32,13 @@ export class QuantizedModel {
   readonly outSize: number;
   /** the dequantized boundary tensors' f32 buffers, in spec.plan.boundary's order */
   private readonly boundaryPtrs: number[];
-  private readonly mark: number;
+  private mark: number;
+  private readonly variant: NNVariant | undefined;
+  /** with setThreads(2): the worker, and the program as split steps */
+  private threads: { pair: TwoThreads; steps: SplitStep[] } | null = null;
 
   constructor(readonly model: Model, readonly spec: IntegerSpec, variant?: NNVariant) {
+    this.variant = variant;
     this.ex = instantiateSync(nnModuleName(variant)).exports as unknown as NnExports;
     const arena = (this.arena = new Arena(this.ex));
     const ops: number[][] = [];
@@ -110,6 +116,15 @@ export class QuantizedModel {
     if (!Number.isInteger(n) || n < 1 || x.length !== n * this.inSize) throw new ArgumentError(`QuantizedModel.predict: ${x.length} floats for ${n} examples of ${this.inSize}`);
     const xs = x instanceof Float32Array ? x : Float32Array.from(x);
     const out = new Float32Array(n * this.outSize);
+    if (this.threads) {
+      const { pair, steps } = this.threads, f32 = this.arena.f32;
+      for (let i = 0; i < n; i++) {
+        f32.set(xs.subarray(i * this.inSize, (i + 1) * this.inSize), this.inPtr >> 2);
+        pair.run(steps);
+        out.set(f32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + this.outSize), i * this.outSize);
+      }
+      return out;
+    }
     const chunk = Math.min(n, 64);
     this.arena.reset(this.mark);
     const bin = this.arena.alloc(4 * chunk * this.inSize), bout = this.arena.alloc(4 * chunk * this.outSize);
@@ -120,6 +135,65 @@ export class QuantizedModel {
       out.set(this.arena.f32.subarray(bout >> 2, (bout >> 2) + m * this.outSize), i * this.outSize);
     }
     return out;
+  }
+
+  /** 1 or 2: the threads that run each example (setThreads). */
+  get threadCount(): number {
+    return this.threads ? 2 : 1;
+  }
+
+  /**
+   * Runs each example on `n` threads (1 or 2): with 2, this thread and one worker share the program's memory
+   * and each integer op's output (split.ts), for the latency of one face. The answers are the same bits as
+   * on one thread. Node only (worker_threads); close() or setThreads(1) stops the worker.
+   */
+  async setThreads(n: number): Promise<this> {
+    if (n !== 1 && n !== 2) throw new ArgumentError(`QuantizedModel.setThreads: threads must be 1 or 2, found ${n}`);
+    if (n === 1) {
+      await this.close();
+      return this;
+    }
+    if (this.threads) return this;
+    if (typeof process === "undefined" || !process.versions?.node) throw new ArgumentError("QuantizedModel.setThreads(2): two threads need Node's worker_threads");
+    // the program's memory, copied into a shared one at the same addresses: every pointer stays valid
+    const old = new Uint8Array(this.arena.memory.buffer);
+    const memory = sharedMemory(old.length / 65536);
+    new Uint8Array(memory.buffer).set(old);
+    const module = sharedModule(nnModuleName(this.variant));
+    const ex = instantiateShared(module, memory).exports as unknown as NnExports;
+    const arena = new Arena(ex);
+    arena.reset(this.mark);
+    const i32 = arena.i32, steps: SplitStep[] = [];
+    for (let k = 0; k < this.nOps; k++) {
+      const a = this.prog + k * OP_WORDS * 4;
+      const halves = splitOp(Array.from(i32.subarray(a >> 2, (a >> 2) + OP_WORDS)));
+      if (!halves) {
+        steps.push({ a });
+        continue;
+      }
+      const [h0, h1] = halves.map((h) => {
+        const p = arena.alloc(OP_WORDS * 4);
+        arena.i32.set(h, p >> 2);
+        return p;
+      });
+      steps.push({ a: h0, b: h1 });
+    }
+    const pair = await TwoThreads.start(module, memory, (op) => ex.execOp(op));
+    this.ex = ex;
+    this.arena = arena;
+    this.mark = arena.mark();
+    this.threads = { pair, steps };
+    // V8 starts each thread's copy of the code in its baseline compiler, 10–20 times slower for SIMD, and
+    // optimizes it after enough runs: give them here, not to the first faces
+    for (let i = 0; i < 32; i++) pair.run(steps);
+    return this;
+  }
+
+  /** Stops the worker of setThreads(2), if any; the model goes on, on one thread. */
+  async close(): Promise<void> {
+    const t = this.threads;
+    this.threads = null;
+    await t?.pair.close();
   }
 
   /**

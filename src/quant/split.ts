@@ -1,0 +1,66 @@
+// An integer op of a quantized program cut in two halves that write disjoint parts of its output, for two
+// threads on one memory (threads.ts). The kernels need no change: a pointwise or an add takes its first
+// pixels or values and the rest by offset pointers; a depthwise or a pool takes its first output rows, and
+// the rest with the output pointer moved down and padT lowered by the rows skipped times the stride (a
+// negative padT is only a starting row further into the image: the kernels test every row against 0..H).
+// The ops that are not cut (quantize, dequantize, the f32 head) run whole on one thread.
+import { Op } from "../abi/nn.js";
+
+/** An op as its words: [code, ...args] (OP_WORDS long or shorter). */
+export type OpWords = number[];
+
+/** 2 bytes an activation: the a16 kernels' u16 tensors. */
+const E = 2;
+
+/**
+ * The two halves of op `w`, or null when it is not cut (too small to share, or not an integer op). Cuts fall
+ * on multiples of 4 pixels (a pointwise tile) and 8 values (an add's vector), and on row boundaries.
+ */
+export function splitOp(w: OpWords): [OpWords, OpWords] | null {
+  const a = w.slice(1);
+  switch (w[0]) {
+    case Op.QPointwise: {
+      // x, P, C, w, q, out, F, qmin, qmax
+      const [x, P, C, , , out, F] = a;
+      const P0 = (P >> 3) << 2;
+      if (P0 === 0) return null;
+      const h1 = a.slice();
+      h1[0] = x + P0 * C * E;
+      h1[1] = P - P0;
+      h1[5] = out + P0 * F * E;
+      a[1] = P0;
+      return [[w[0], ...a], [w[0], ...h1]];
+    }
+    case Op.QDepthwise:
+      // x, H, W, C, zIn, w, q, out, Ho, Wo, stride, padT, padL, qmin, qmax
+      return splitRows(w[0], a, { ho: 8, wo: 9, c: 3, pad: 11, out: 7, stride: a[10] });
+    case Op.QPool:
+      // x, H, W, C, zIn, padT, padL, Ho, Wo, m, zOut, qmax, out
+      return splitRows(w[0], a, { ho: 7, wo: 8, c: 3, pad: 5, out: 12, stride: 2 });
+    case Op.QAdd: {
+      // a, za, ma, b, zb, mb, n, out, zo, qmin, qmax
+      const n = a[6], n0 = (n >> 4) << 3;
+      if (n0 === 0) return null;
+      const h1 = a.slice();
+      h1[0] += n0 * E;
+      h1[3] += n0 * E;
+      h1[7] += n0 * E;
+      h1[6] = n - n0;
+      a[6] = n0;
+      return [[w[0], ...a], [w[0], ...h1]];
+    }
+    default:
+      return null;
+  }
+}
+
+function splitRows(code: number, a: number[], at: { ho: number; wo: number; c: number; pad: number; out: number; stride: number }): [OpWords, OpWords] | null {
+  const Ho = a[at.ho], r0 = Ho >> 1;
+  if (r0 === 0) return null;
+  const h1 = a.slice();
+  h1[at.ho] = Ho - r0;
+  h1[at.pad] = a[at.pad] - r0 * at.stride;
+  h1[at.out] = a[at.out] + r0 * a[at.wo] * a[at.c] * E;
+  a[at.ho] = r0;
+  return [[code, ...a], [code, ...h1]];
+}

@@ -1,0 +1,106 @@
+// Two threads for one example (QuantizedModel.setThreads(2)): the same bits as one thread, on ResEZAP and on a
+// model with stride 2, valid padding, odd sizes and channel counts that are not multiples of 8 (every op kind
+// that split.ts cuts, cut at rows and pixels that are not round); the module rewritten to import a shared
+// memory; the refusals. The worker loads dist/quant/threads-worker.js, so the models here come from the built
+// package (npm test builds first), as test/pool-save's do.
+import { afterAll, describe, expect, it } from "vitest";
+import { Op, OP_WORDS } from "../src/abi/nn.js";
+import { importSharedMemory } from "../src/engine/shared-memory.js";
+import { instantiateShared, nnModuleName, relaxedSimdSupported, sharedMemory, sharedModule, wasmBytes, type NNVariant } from "../src/engine/wasm.js";
+import { enableRelaxedSimd } from "../src/engine/relaxed.js";
+import type { QuantizedModel } from "../src/quant/program.js";
+import { splitOp } from "../src/quant/split.js";
+import { Random } from "../src/util/random.js";
+import { oddModel as srcOddModel } from "./quant-models.js";
+import { modelToArtifacts } from "../src/io/save.js";
+
+const lib = (await import(new URL("../dist/index.js", import.meta.url).href)) as typeof import("../src/index.js");
+const { loadLayersModel, quantize } = lib;
+/** quant-models' odd model as the built package's Model (its layers are dist's classes, which quantize() knows). */
+const oddModel = (seed: number) => loadLayersModel(modelToArtifacts(srcOddModel(seed)));
+
+await enableRelaxedSimd();
+const variants: NNVariant[] = relaxedSimdSupported() ? ["simd", "relaxed"] : ["simd"];
+const MODEL = new URL("../models/fer2013", import.meta.url).pathname;
+const open: QuantizedModel[] = [];
+afterAll(async () => {
+  for (const m of open) await m.close();
+});
+
+function randomFaces(n: number, size: number, seed: number): Float32Array {
+  const r = new Random(seed);
+  return Float32Array.from({ length: n * size }, () => r.uniform(-0.2, 1.2));
+}
+
+describe("two threads for one example", () => {
+  it("ResEZAP: the same outputs, bit for bit, in both builds; setThreads(1) goes back to one thread", async () => {
+    const model = await loadLayersModel(MODEL);
+    const x = randomFaces(12, 2304, 1);
+    for (const variant of variants) {
+      const one = quantize(model, x.subarray(0, 8 * 2304), { variant }), two = quantize(model, x.subarray(0, 8 * 2304), { variant });
+      open.push(two);
+      expect(await two.setThreads(2)).toBe(two);
+      expect(two.threadCount).toBe(2);
+      const want = one.predict(x, 12);
+      expect(Array.from(two.predict(x, 12)), variant).toEqual(Array.from(want));
+      await two.setThreads(1);
+      expect(two.threadCount).toBe(1);
+      expect(Array.from(two.predict(x.subarray(0, 2304))), variant).toEqual(Array.from(want.subarray(0, 7)));
+    }
+  });
+
+  it("a model with stride 2, valid padding, odd sizes and 5, 7, 9 and 12 channels: the same bits, and every kind of op cut", async () => {
+    const model = await oddModel(3);
+    const x = randomFaces(10, 13 * 11 * 5, 2);
+    const one = quantize(model, x), two = quantize(model, x);
+    open.push(two);
+    await two.setThreads(2);
+    expect(Array.from(two.predict(x, 10))).toEqual(Array.from(one.predict(x, 10)));
+    // the program holds each op kind that splitOp cuts, and each is cut
+    const p = two as unknown as { arena: { i32: Int32Array }; prog: number; nOps: number };
+    const cut = new Set<number>();
+    for (let k = 0; k < p.nOps; k++) {
+      const a = (p.prog >> 2) + k * OP_WORDS, w = Array.from(p.arena.i32.subarray(a, a + OP_WORDS));
+      if (splitOp(w)) cut.add(w[0]);
+    }
+    expect([...cut].sort()).toEqual([Op.QDepthwise, Op.QPointwise, Op.QAdd, Op.QPool].sort());
+  });
+
+  it("splitOp: halves that cover the op's output once, at rows, 4-pixel tiles and 8-value vectors", () => {
+    // QDepthwise x, H, W, C, zIn, w, q, out, Ho, Wo, stride, padT, padL, qmin, qmax: 7 output rows, stride 2
+    const [d0, d1] = splitOp([Op.QDepthwise, 1000, 13, 11, 5, 3, 2000, 3000, 4000, 7, 6, 2, 1, 1, 0, 4095])!;
+    expect(d0).toEqual([Op.QDepthwise, 1000, 13, 11, 5, 3, 2000, 3000, 4000, 3, 6, 2, 1, 1, 0, 4095]);
+    expect(d1).toEqual([Op.QDepthwise, 1000, 13, 11, 5, 3, 2000, 3000, 4000 + 3 * 6 * 5 * 2, 4, 6, 2, 1 - 3 * 2, 1, 0, 4095]);
+    // QPointwise x, P, C, w, q, out, F, qmin, qmax: 21 pixels → 8 and 13
+    const [p0, p1] = splitOp([Op.QPointwise, 1000, 21, 5, 2000, 3000, 4000, 9, 0, 4095])!;
+    expect(p0).toEqual([Op.QPointwise, 1000, 8, 5, 2000, 3000, 4000, 9, 0, 4095]);
+    expect(p1).toEqual([Op.QPointwise, 1000 + 8 * 5 * 2, 13, 5, 2000, 3000, 4000 + 8 * 9 * 2, 9, 0, 4095]);
+    // QAdd a, za, ma, b, zb, mb, n, out, zo, qmin, qmax: 100 values → 48 and 52
+    const [a0, a1] = splitOp([Op.QAdd, 1000, 7, 99, 2000, 8, 98, 100, 3000, 9, 0, 4095])!;
+    expect(a0[7]).toBe(48);
+    expect(a1).toEqual([Op.QAdd, 1096, 7, 99, 2096, 8, 98, 52, 3096, 9, 0, 4095]);
+    // too small to share, or not an integer op
+    expect(splitOp([Op.QPointwise, 1000, 7, 5, 2000, 3000, 4000, 9, 0, 4095])).toBeNull();
+    expect(splitOp([Op.QDepthwise, 1000, 3, 3, 5, 3, 2000, 3000, 4000, 1, 1, 1, 0, 0, 0, 4095])).toBeNull();
+    expect(splitOp([Op.Softmax, 1000, 1, 7, 1000])).toBeNull();
+  });
+
+  it("the module rewritten to import a shared memory runs on it; what is not a module with one memory is refused", () => {
+    const memory = sharedMemory(64);
+    const ex = instantiateShared(sharedModule(nnModuleName("simd")), memory).exports as { memory: WebAssembly.Memory };
+    expect(ex.memory).toBe(memory);
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(WebAssembly.Module.imports(sharedModule(nnModuleName("simd")))).toContainEqual({ module: "env", name: "memory", kind: "memory" });
+    expect(() => importSharedMemory(Uint8Array.of(1, 2, 3), 10)).toThrow(/not a WebAssembly binary/);
+    expect(() => importSharedMemory(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0), 10)).toThrow(/defines no memory/);
+    const truncated = wasmBytes("nnSimd").slice(0, 200);
+    expect(() => importSharedMemory(truncated, 10)).toThrow(/runs past/);
+  });
+
+  it("setThreads refuses anything but 1 or 2", async () => {
+    const model = await oddModel(4);
+    const qm = quantize(model, randomFaces(4, 13 * 11 * 5, 3));
+    await expect(qm.setThreads(3)).rejects.toThrow(/setThreads: threads must be 1 or 2, found 3/);
+    await expect(qm.setThreads(0)).rejects.toThrow(/found 0/);
+  });
+});
