@@ -1,7 +1,8 @@
 // The whole network: per-face latency at batch 1 (median), throughput at batch 64 and 256 on one thread,
 // and at batch 256 on a createPool of 1 and 2 workers (the same run, so the ratio is fair); the same
-// network quantized (quantize(): 12-bit activations and weights on the i16 dot), f32 and int8 of a build
-// timed in turn, round after round, so that their ratio is taken under the same host.
+// network quantized (quantize(): 12-bit activations and weights on the i16 dot), on one thread and on two
+// (setThreads(2)), f32 and the quantized models of a build timed in turn, round after round, so that their
+// ratios are taken under the same host.
 import { createPool, loadLayersModel, quantize } from "../dist/index.js";
 import { relaxedSimdSupported } from "../dist/engine/wasm.js";
 import { medianMs, medianOf, randomArray, round } from "./lib.mjs";
@@ -42,12 +43,20 @@ export async function benchInt8(settings, modelDir, x, rounds = settings.iterati
   for (const variant of ["simd", ...(relaxedSimdSupported() ? ["relaxed"] : [])]) {
     const f32 = (await loadLayersModel(modelDir)).useVariant(variant);
     const q = quantize(f32, b64, { variant });
-    const t = { f32: { b1: [], b64: [] }, int8: { b1: [], b64: [] } };
-    for (let r = 0; r < rounds; r++) {
-      for (const [name, m] of r % 2 ? [["int8", q], ["f32", f32]] : [["f32", f32], ["int8", q]]) {
-        t[name].b1.push(await medianMs(() => m.predict(one), { ...settings, iterations: settings.iterations * 10 }));
-        t[name].b64.push(await medianMs(() => m.predict(b64), settings));
+    // the same on two threads (setThreads(2): this one and a worker, each op's output cut in two), batch 1 only
+    const q2 = await quantize(f32, b64, { variant }).setThreads(2);
+    const t = { f32: { b1: [], b64: [] }, int8: { b1: [], b64: [] }, int8_2threads: { b1: [] } };
+    try {
+      for (let r = 0; r < rounds; r++) {
+        const order = [["f32", f32], ["int8", q], ["int8_2threads", q2]];
+        for (let i = 0; i < order.length; i++) {
+          const [name, m] = order[(i + r) % order.length];
+          t[name].b1.push(await medianMs(() => m.predict(one), { ...settings, iterations: settings.iterations * 10 }));
+          if (name !== "int8_2threads") t[name].b64.push(await medianMs(() => m.predict(b64), settings));
+        }
       }
+    } finally {
+      await q2.close();
     }
     out[variant] = {
       f32_batch1_ms: round(medianOf(t.f32.b1)), int8_batch1_ms: round(medianOf(t.int8.b1)),
@@ -55,6 +64,9 @@ export async function benchInt8(settings, modelDir, x, rounds = settings.iterati
       // f32 time / int8 time within a round, the median over rounds: above 1, int8 is faster
       speedup_batch1: round(medianOf(t.f32.b1.map((v, i) => v / t.int8.b1[i]))),
       speedup_batch64: round(medianOf(t.f32.b64.map((v, i) => v / t.int8.b64[i]))),
+      int8_2threads_batch1_ms: round(medianOf(t.int8_2threads.b1)),
+      // one thread's time / two threads' time within a round, for the quantized model
+      threads_speedup_batch1: round(medianOf(t.int8.b1.map((v, i) => v / t.int8_2threads.b1[i]))),
     };
   }
   return out;

@@ -163,7 +163,7 @@ function summarize(r) {
       simd: r.network.simd,
     },
     // the quantized model (quantize(), a16) in the same build, timed alternately with f32 (benchmarks/network.mjs)
-    int8: q ? { build: r.network.relaxed ? "relaxed" : "simd", batch1_ms: q.int8_batch1_ms, batch64_per_s: q.int8_batch64_per_s, speedup_batch1: q.speedup_batch1, speedup_batch64: q.speedup_batch64 } : null,
+    int8: q ? { build: r.network.relaxed ? "relaxed" : "simd", batch1_ms: q.int8_batch1_ms, batch64_per_s: q.int8_batch64_per_s, speedup_batch1: q.speedup_batch1, speedup_batch64: q.speedup_batch64, batch1_ms_2threads: q.int8_2threads_batch1_ms, threads_speedup_batch1: q.threads_speedup_batch1 } : null,
     peer_ratios_int8: r.headToHead?.ratios_int8 ?? null,
     cpu_flags: r.machine.cpu_flags,
     peers,
