@@ -39,6 +39,17 @@ describe("train and eval commands", () => {
       spy.mockRestore();
     }
     await expect(trainCommand(["--data", SAMPLE])).rejects.toThrow(/--out DIR are required/);
-    await expect(trainCommand([...base, "--optimizer", "rmsprop"])).rejects.toThrow(/adam or sgd/);
+    await expect(trainCommand([...base, "--optimizer", "rmsprop"])).rejects.toThrow(/--optimizer must be adam, adamw or sgd, found "rmsprop"/);
+  });
+
+  it("--optimizer adamw: decoupled weight decay, 0.01 unless given, in the run's config", async () => {
+    const config = async (extra: string[]) => {
+      const out = tempDir("adamw");
+      await trainCommand(["--data", SAMPLE, "--out", out, "--batch", "32", "--workers", "0", "--limit", "32", "--epochs", "1", "--quiet", ...extra]);
+      return JSON.parse(readFileSync(join(out, "log.jsonl"), "utf8").split("\n")[0]).config.optimizer;
+    };
+    expect(await config(["--optimizer", "adamw"])).toEqual({ kind: "adam", weightDecay: 0.01, eps: 1e-8, decoupled: true });
+    expect(await config(["--optimizer", "adamw", "--weight-decay", "0.05"])).toEqual({ kind: "adam", weightDecay: 0.05, eps: 1e-8, decoupled: true });
+    expect(await config([])).toEqual({ kind: "adam", weightDecay: 1e-4, eps: 1e-8 });
   });
 });

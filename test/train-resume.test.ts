@@ -41,6 +41,7 @@ describe("train in pieces", () => {
     await trainCommand([...args(run), "--until", "1"]);
     await expect(trainCommand([...args(run), "--resume", "--lr", "0.01"])).rejects.toThrow(/--lr 0\.01 differs from the run in .*refusals \(lr 0\.004\): a resumed run keeps its recipe/);
     await expect(trainCommand([...args(run), "--resume", "--optimizer", "sgd"])).rejects.toThrow(/--optimizer sgd differs from the run .*\(optimizer "adam"\)/);
+    await expect(trainCommand([...args(run), "--resume", "--optimizer", "adamw"])).rejects.toThrow(/--optimizer adamw differs from the run .*\(optimizer "adam"\)/);
     await expect(trainCommand([...args(run, { epochs: "4" }), "--resume"])).rejects.toThrow(/--epochs 4 differs from the run .*\(epochs 3\)/);
     await expect(trainCommand([...args(run), "--resume", "--no-augment"])).rejects.toThrow(/--no-augment differs from the run/);
     await expect(trainCommand([...args(run), "--resume", "--erase", "0.5"])).rejects.toThrow(/--erase 0\.5 differs from the run .*\(erase 0\)/);

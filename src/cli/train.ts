@@ -71,19 +71,21 @@ export async function trainCommand(args: string[]): Promise<void> {
   function recipeFromOptions(): TrainConfig {
     const ref = REFERENCE_CONFIG;
     const optimizer = stringOption(p, "optimizer") ?? ref.optimizer.kind;
-    if (optimizer !== "adam" && optimizer !== "sgd") throw new ArgumentError(`${CMD}: --optimizer must be adam or sgd, found ${JSON.stringify(optimizer)}`);
+    if (optimizer !== "adam" && optimizer !== "adamw" && optimizer !== "sgd") throw new ArgumentError(`${CMD}: --optimizer must be adam, adamw or sgd, found ${JSON.stringify(optimizer)}`);
     const schedule = stringOption(p, "schedule") ?? ref.schedule;
     if (!["one-cycle", "cosine", "constant"].includes(schedule)) throw new ArgumentError(`${CMD}: --schedule must be one-cycle, cosine or constant, found ${JSON.stringify(schedule)}`);
-    const wd = pos("weight-decay") ?? ref.optimizer.weightDecay;
+    const wd = pos("weight-decay") ?? (optimizer === "adamw" ? ADAMW_WEIGHT_DECAY : ref.optimizer.weightDecay);
     return {
       ...ref,
       epochs: int("epochs", 1) ?? ref.epochs,
       batch: int("batch", 1) ?? ref.batch,
       ghost: int("ghost", 1) ?? ref.ghost,
       seed: int("seed", 0) ?? ref.seed,
-      lr: pos("lr") ?? (optimizer === ref.optimizer.kind ? ref.lr : SGD_LR),
+      lr: pos("lr") ?? (optimizer === "sgd" ? SGD_LR : ref.lr),
       schedule: schedule as TrainConfig["schedule"],
-      optimizer: optimizer === "adam" ? { kind: "adam", weightDecay: wd, eps: ref.optimizer.eps } : { kind: "sgd", weightDecay: wd, momentum: 0.9, nesterov: true },
+      optimizer: optimizer === "sgd" ? { kind: "sgd", weightDecay: wd, momentum: 0.9, nesterov: true }
+        // only an AdamW run has the field, so an Adam run keeps the config it always had
+        : { kind: "adam", weightDecay: wd, eps: ref.optimizer.eps, ...(optimizer === "adamw" ? { decoupled: true } : {}) },
       smoothing: numberOption(p, "smoothing", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? ref.smoothing,
       warmup: numberOption(p, "warmup", CMD, (v) => v >= 0 && v < 1, "a fraction in [0, 1)") ?? ref.warmup,
       // only a run with soft targets has the field, so a run without keeps the config it always had
@@ -142,6 +144,14 @@ const DEFAULT_SOFT_WEIGHT = 0.5;
 /** The largest mixup or cutmix α taken: Beta(10, 10) already keeps λ within 0.5 ± 0.2 nearly always. */
 const MAX_MIX_ALPHA = 10;
 
+/**
+ * AdamW's weight decay when --weight-decay is not given (PyTorch's default). Decoupled, it shrinks a weight by
+ * lr·wd a step; Adam's L2 goes through the moments, so a weight whose loss gradient is 0 (a convolution's before
+ * a batch norm has none along its own scale) shrinks by about lr a step whatever wd is: in runs/fer-100, 39 %
+ * of the kernel weights went to 0 that way from epoch 30 on, whole channels with their batch norm.
+ */
+const ADAMW_WEIGHT_DECAY = 0.01;
+
 /** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
 const SGD_LR = 0.05;
 
@@ -152,7 +162,7 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   ghost: (c) => c.ghost,
   seed: (c) => c.seed,
   lr: (c) => c.lr,
-  optimizer: (c) => c.optimizer.kind,
+  optimizer: (c) => (c.optimizer.kind === "adam" && c.optimizer.decoupled ? "adamw" : c.optimizer.kind),
   schedule: (c) => c.schedule,
   "weight-decay": (c) => c.optimizer.weightDecay,
   smoothing: (c) => c.smoothing,
