@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeImage, FaceDetector, YuNetDetector } from "../dist/index.js";
 import { iou } from "../dist/detect/yunet.js";
-import { cpuFlags } from "./run.mjs";
+import { cpuFlags } from "./lib.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIR = join(HERE, "../fixtures/faces");

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 // Shared by the benchmark files: tinybench medians, and WASM instances with an arena to put data in.
 import { Bench } from "tinybench";
 import { Arena, instantiateSync } from "../dist/engine/wasm.js";
@@ -56,4 +57,14 @@ export async function convLayers() {
       const [H, W, C] = l.inputShapes[0];
       return { name: l.name, H, W, C, F: l.filters, pad: l.padding === "same" ? 1 : 0, Ho: l.output.shape[0], Wo: l.output.shape[1] };
     });
+}
+
+/** The SIMD-related flags of /proc/cpuinfo (Linux), which decide what native peers can use. */
+export function cpuFlags() {
+  try {
+    const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
+    return flags.filter((x) => /^(sse4_2|avx|avx2|fma|avx512.*|avx_vnni|amx.*)$/.test(x)).join(" ") || "unknown";
+  } catch {
+    return "unknown";
+  }
 }

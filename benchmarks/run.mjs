@@ -11,12 +11,16 @@ import { fileURLToPath } from "node:url";
 import { relaxedSimdSupported } from "../dist/engine/wasm.js";
 import { benchKernels } from "./kernels.mjs";
 import { benchCeiling } from "./ceiling.mjs";
-import { SETTINGS, round } from "./lib.mjs";
+import { SETTINGS, cpuFlags, round } from "./lib.mjs";
 import { benchNetwork } from "./network.mjs";
 import { benchSeparable } from "./separable.mjs";
 import { renderResults } from "./render.mjs";
 import { profileNetwork } from "./profile.mjs";
 import { benchRealtime } from "./realtime.mjs";
+
+// (cpuFlags lives in lib.mjs: a section importing run.mjs while run.mjs, the main module, awaits that
+// section's import would wait on itself, and Node exits with code 13 with nothing left to run)
+export { cpuFlags };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MODEL_DIR = join(HERE, "../models/reference");
@@ -126,16 +130,6 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     log("wrote benchmarks/results.json and benchmarks/RESULTS.md");
   }
   return results;
-}
-
-/** The SIMD-related flags of /proc/cpuinfo (Linux), which decide what native peers can use. */
-export function cpuFlags() {
-  try {
-    const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? [];
-    return flags.filter((x) => /^(sse4_2|avx|avx2|fma|avx512.*|avx_vnni|amx.*)$/.test(x)).join(" ") || "unknown";
-  } catch {
-    return "unknown";
-  }
 }
 
 function readNotes() {

@@ -17,7 +17,7 @@ import { loadRunnableModel } from "../dist/quant/saved.js";
 import { DEFAULT_MODEL_JSON } from "../dist/paths.js";
 import { relaxedSimdSupported } from "../dist/engine/wasm.js";
 import { medianOf, round } from "./lib.mjs";
-import { cpuFlags } from "./run.mjs";
+import { cpuFlags } from "./lib.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FACES = join(HERE, "../fixtures/faces");

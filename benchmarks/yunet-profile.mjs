@@ -5,7 +5,7 @@
 //   node --experimental-wasm-relaxed-simd benchmarks/yunet-profile.mjs [HEIGHT WIDTH] [--runs N]
 import { Op, OP_WORDS } from "../dist/abi/nn.js";
 import { YuNetDetector } from "../dist/detect/yunet.js";
-import { cpuFlags } from "./run.mjs";
+import { cpuFlags } from "./lib.mjs";
 
 const nums = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
 const [H, W] = nums.length >= 2 ? nums : [480, 640];
