@@ -97,6 +97,15 @@ describe("two threads for one example", () => {
     expect(() => importSharedMemory(truncated, 10)).toThrow(/runs past/);
   });
 
+  it("a worker that dies: the next predict fails in one line, it does not hang or crash the process", async () => {
+    const model = await oddModel(6);
+    const x = randomFaces(2, 13 * 11 * 5, 4);
+    const qm = await quantize(model, x).setThreads(2);
+    open.push(qm);
+    await (qm as unknown as { threads: { pair: { worker: { terminate(): Promise<number> } } } }).threads.pair.worker.terminate();
+    expect(() => qm.predict(x.subarray(0, 715))).toThrow(/^two threads: the worker exited \(code 1\)$/);
+  });
+
   it("setThreads refuses anything but 1 or 2", async () => {
     const model = await oddModel(4);
     const qm = quantize(model, randomFaces(4, 13 * 11 * 5, 3));

@@ -40,12 +40,20 @@ export class TwoThreads {
       worker.once("error", (e) => reject(new ResezapError(`two threads: the worker did not start: ${e.message}`)));
     });
     worker.unref(); // an idle worker sleeps in Atomics.wait; it must not keep the process alive
-    return new TwoThreads(worker, ctrl, execOp);
+    const pair = new TwoThreads(worker, ctrl, execOp);
+    // a worker that dies later (its 'error' would otherwise crash the process) fails the next run() in one line
+    worker.on("error", (e) => (pair.lost ??= e.message));
+    worker.on("exit", (code) => (pair.lost ??= pair.closed ? undefined : `the worker exited (code ${code})`));
+    return pair;
   }
+
+  /** Why the worker is gone, once it is. */
+  private lost: string | undefined;
 
   /** Runs the steps in order, each split one's halves at once on both threads. */
   run(steps: readonly SplitStep[]): void {
     if (this.closed) throw new ResezapError("two threads: used after close()");
+    if (this.lost) throw new ResezapError(`two threads: ${this.lost}`);
     const c = this.ctrl;
     for (const s of steps) {
       if (s.b === undefined) {
