@@ -3,7 +3,7 @@
 // that split.ts cuts, cut at rows and pixels that are not round); the module rewritten to import a shared
 // memory; the refusals. The worker loads dist/quant/threads-worker.js, so the models here come from the built
 // package (npm test builds first), as test/pool-save's do.
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Op, OP_WORDS } from "../src/abi/nn.js";
 import { importSharedMemory } from "../src/engine/shared-memory.js";
 import { instantiateShared, nnModuleName, relaxedSimdSupported, sharedMemory, sharedModule, wasmBytes, type NNVariant } from "../src/engine/wasm.js";
@@ -16,6 +16,7 @@ import { modelToArtifacts } from "../src/io/save.js";
 
 const lib = (await import(new URL("../dist/index.js", import.meta.url).href)) as typeof import("../src/index.js");
 const { loadLayersModel, quantize } = lib;
+const { TwoThreads } = (await import(new URL("../dist/quant/threads.js", import.meta.url).href)) as typeof import("../src/quant/threads.js");
 /** quant-models' odd model as the built package's Model (its layers are dist's classes, which quantize() knows). */
 const oddModel = (seed: number) => loadLayersModel(modelToArtifacts(srcOddModel(seed)));
 
@@ -39,7 +40,13 @@ describe("two threads for one example", () => {
     for (const variant of variants) {
       const one = quantize(model, x.subarray(0, 8 * 2304), { variant }), two = quantize(model, x.subarray(0, 8 * 2304), { variant });
       open.push(two);
-      expect(await two.setThreads(2)).toBe(two);
+      // two calls at once start one worker
+      const start = vi.spyOn(TwoThreads, "start");
+      const [a, b] = await Promise.all([two.setThreads(2), two.setThreads(2)]);
+      expect(start).toHaveBeenCalledTimes(1);
+      start.mockRestore();
+      expect(a).toBe(two);
+      expect(b).toBe(two);
       expect(two.threadCount).toBe(2);
       const want = one.predict(x, 12);
       expect(Array.from(two.predict(x, 12)), variant).toEqual(Array.from(want));

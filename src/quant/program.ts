@@ -155,6 +155,15 @@ export class QuantizedModel {
     }
     if (this.threads) return this;
     if (typeof process === "undefined" || !process.versions?.node) throw new ArgumentError("QuantizedModel.setThreads(2): two threads need Node's worker_threads");
+    // a second call while the worker starts waits for the first one's, rather than start another worker
+    this.starting ??= this.startThreads().finally(() => (this.starting = null));
+    await this.starting;
+    return this;
+  }
+
+  private starting: Promise<void> | null = null;
+
+  private async startThreads(): Promise<void> {
     // the program's memory, copied into a shared one at the same addresses: every pointer stays valid
     const old = new Uint8Array(this.arena.memory.buffer);
     const memory = sharedMemory(old.length / 65536);
@@ -186,7 +195,6 @@ export class QuantizedModel {
     // V8 starts each thread's copy of the code in its baseline compiler, 10–20 times slower for SIMD, and
     // optimizes it after enough runs: give them here, not to the first faces
     for (let i = 0; i < 32; i++) pair.run(steps);
-    return this;
   }
 
   /** Stops the worker of setThreads(2), if any; the model goes on, on one thread. */
