@@ -49,8 +49,37 @@ export async function benchBrowser({ quick = false, detector = "yunet" } = {}) {
   }
 }
 
+/**
+ * A quantized model on one thread and on two in a cross-origin-isolated page (benchmarks/browser-threads.html):
+ * whether the two give the same bits, and one face's median time on each. { skipped } without Chromium.
+ */
+export async function benchBrowserThreads({ quick = false } = {}) {
+  let chromium;
+  try {
+    chromium = await import(resolve(root, "scripts/chromium.mjs"));
+  } catch {
+    return { skipped: "skipped: needs the repository's scripts/ (not in the npm package)" };
+  }
+  const { chromiumPath, launchChromium, NO_CHROMIUM } = chromium;
+  if (!chromiumPath()) return { skipped: NO_CHROMIUM };
+  const { startServer } = await import(resolve(root, "scripts/serve.mjs"));
+  const server = await startServer({ port: 0 });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}benchmarks/browser-threads.html?n=${quick ? 50 : 300}`);
+    await page.waitForFunction(() => window.resezapThreads, null, { timeout: 120_000 });
+    const r = await page.evaluate(() => window.resezapThreads);
+    if (r.error) throw new Error(`browser threads page: ${r.error}`);
+    return { chromium: (await browser.context.browser()?.version()) ?? r.userAgent, ...r };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const at = process.argv.indexOf("--detector");
-  const result = await benchBrowser({ quick: process.argv.includes("--quick"), detector: at > 0 ? process.argv[at + 1] : "yunet" });
+  const at = process.argv.indexOf("--detector"), quick = process.argv.includes("--quick");
+  const result = process.argv.includes("--threads") ? await benchBrowserThreads({ quick }) : await benchBrowser({ quick, detector: at > 0 ? process.argv[at + 1] : "yunet" });
   console.log(JSON.stringify(result, null, 2));
 }

@@ -103,6 +103,8 @@ export function renderResults(r) {
       const b = r.browser_yunet, m = b.medianMs ?? {};
       L.push("", `Browser with YuNet (the demo's default, the whole frame${b.date ? `; ${b.date.slice(0, 16)} run, ${b.source}` : ""}): detection ${f(m.detect)} ms, classification ${f(m.classify)} ms, frame ${f(m.total)} ms: **${f(b.fps, 1)} frames/s**.`);
     }
+    const t = r.browser_threads;
+    if (t && !t.skipped) L.push("", `Browser, the quantized model at batch 1 in a cross-origin-isolated page (\`node benchmarks/browser.mjs --threads\`): one thread ${f(t.one_thread_ms, 3)} ms, two threads (\`setThreads(2)\`, a Web Worker) ${f(t.two_threads_ms, 3)} ms: ×${f(t.speedup)}; the two give ${t.same ? "the same bits" : "DIFFERENT outputs"}.`);
     L.push("");
   }
 

@@ -51,6 +51,8 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     const { benchBrowser } = await import("./browser.mjs");
     results.browser = await benchBrowser({ quick, detector: "haar" });
     results.browser_yunet = await benchBrowser({ quick, detector: "yunet" });
+    const { benchBrowserThreads } = await import("./browser.mjs");
+    results.browser_threads = await benchBrowserThreads({ quick });
   } catch (e) {
     results.browser = { skipped: `browser benchmark unavailable: ${e.message}` };
   }
@@ -168,6 +170,8 @@ function summarize(r) {
     detect_realtime_ms_2threads: r.detect?.cases?.realtime?.poolMs ?? null,
     browser_fps: r.browser?.fps ?? null,
     browser_yunet_fps: r.browser_yunet?.fps ?? null,
+    // the quantized model at batch 1 in a cross-origin-isolated page: one thread, two threads (ms)
+    browser_int8_ms: r.browser_threads?.same ? { one_thread: r.browser_threads.one_thread_ms, two_threads: r.browser_threads.two_threads_ms } : null,
     realtime_yunet_fps: r.realtime?.yunet?.fps ?? null,
     separable_speedup: r.separable.wasm.speedup,
     separable_speedup_naive_js: r.separable.naive_js?.speedup ?? null,

@@ -88,6 +88,10 @@ function handle(root, req, res) {
     "content-length": st.size,
     // the demo is rebuilt often while it is worked on: never serve a stale dist/
     "cache-control": "no-store",
+    // cross-origin isolation, so pages have SharedArrayBuffer (QuantizedModel.setThreads(2) needs it); every
+    // file here is same-origin, so nothing is blocked by it
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-embedder-policy": "require-corp",
   });
   if (req.method === "HEAD") return res.end();
   createReadStream(file).on("error", () => res.destroy()).pipe(res);

@@ -26,3 +26,5 @@ export { classifyFaces, predictFaces, preprocessFace, type Classification, type 
 export { recognize, classifyBoxes, annotate, EmotionRecognizer, type RecognizedFace, type RecognizeOptions } from "./recognize.js";
 export { detectFaces, FaceDetector, loadCascade, defaultCascade, defaultCascadeUrl, DETECT_DEFAULTS, groupRectangles, YuNetDetector, decodeYuNet, yunetUrl, type Box, type Cascade, type DetectOptions, type FaceDetectorOptions, type DetectedFace, type YuNetOptions } from "./detect/index.js";
 export { drawBox, drawLabel } from "./image/draw.js";
+export { quantize, type QuantizeOptions } from "./quant/quantize.js";
+export type { QuantizedModel } from "./quant/program.js";

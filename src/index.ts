@@ -23,6 +23,4 @@ export { enqueue, type EnqueueOptions, type EnqueuedJob } from "./queue/enqueue.
 export { startWorker, type WorkerOptions } from "./queue/worker.js";
 export { queueStatus, type QueueStatus } from "./queue/status.js";
 export { DEFAULT_QUEUE, type JobData, type JobOptions, type JobOutput } from "./queue/job.js";
-export { quantize, type QuantizeOptions } from "./quant/quantize.js";
-export type { QuantizedModel } from "./quant/program.js";
 export { saveQuantizedModel, loadQuantizedModel, quantizedArtifacts, quantizedFromModel, type QuantizationBlock } from "./quant/saved.js";

@@ -21,7 +21,7 @@ describe("entries", () => {
   });
 
   it("each entry adds only its own extras", () => {
-    expect(extras(node)).toEqual(["DEFAULT_QUEUE", "FaceTracker", "ProbabilitySmoother", "TrackSummary", "analyzeVideo", "connectRedis", "createDetectorPool", "createPool", "decodeImage", "decodeJpeg", "decodePng", "enableRelaxedSimd", "encodePng", "enqueue", "loadQuantizedModel", "probeVideo", "quantize", "quantizedArtifacts", "quantizedFromModel", "queueStatus", "saveLayersModel", "saveQuantizedModel", "startWorker", "timelinePng"]);
+    expect(extras(node)).toEqual(["DEFAULT_QUEUE", "FaceTracker", "ProbabilitySmoother", "TrackSummary", "analyzeVideo", "connectRedis", "createDetectorPool", "createPool", "decodeImage", "decodeJpeg", "decodePng", "enableRelaxedSimd", "encodePng", "enqueue", "loadQuantizedModel", "probeVideo", "quantizedArtifacts", "quantizedFromModel", "queueStatus", "saveLayersModel", "saveQuantizedModel", "startWorker", "timelinePng"]);
     expect(extras(browser)).toEqual(["drawResults"]);
   });
 });

@@ -14,7 +14,7 @@ import type { IntegerSpec } from "./quantize.js";
 import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
 import { flushSubnormals } from "../engine/pack.js";
 import { splitOp } from "./split.js";
-import { TwoThreads, type SplitStep } from "./threads.js";
+import { TwoThreads, twoThreadsPossible, type SplitStep } from "./threads.js";
 
 /** An f32 as the i32 with its bits: how an op carries a float argument. */
 function f32bits(x: number): number {
@@ -145,7 +145,8 @@ export class QuantizedModel {
   /**
    * Runs each example on `n` threads (1 or 2): with 2, this thread and one worker share the program's memory
    * and each integer op's output (split.ts), for the latency of one face. The answers are the same bits as
-   * on one thread. Node only (worker_threads); close() or setThreads(1) stops the worker.
+   * on one thread. Node (worker_threads) or a cross-origin-isolated page (a Web Worker); close() or
+   * setThreads(1) stops the worker.
    */
   async setThreads(n: number): Promise<this> {
     if (n !== 1 && n !== 2) throw new ArgumentError(`QuantizedModel.setThreads: threads must be 1 or 2, found ${n}`);
@@ -154,7 +155,7 @@ export class QuantizedModel {
       return this;
     }
     if (this.threads) return this;
-    if (typeof process === "undefined" || !process.versions?.node) throw new ArgumentError("QuantizedModel.setThreads(2): two threads need Node's worker_threads");
+    if (!twoThreadsPossible()) throw new ArgumentError("QuantizedModel.setThreads(2): two threads need Node's worker_threads, or a cross-origin-isolated page (SharedArrayBuffer)");
     // a second call while the worker starts waits for the first one's, rather than start another worker
     this.starting ??= this.startThreads().finally(() => (this.starting = null));
     await this.starting;
