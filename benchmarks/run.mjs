@@ -51,8 +51,11 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     const { benchBrowser } = await import("./browser.mjs");
     results.browser = await benchBrowser({ quick, detector: "haar" });
     results.browser_yunet = await benchBrowser({ quick, detector: "yunet" });
-    const { benchBrowserThreads } = await import("./browser.mjs");
-    results.browser_threads = await benchBrowserThreads({ quick });
+    if (!quick) {
+      // (left out of --quick, which must stay under a minute: one more Chromium start)
+      const { benchBrowserThreads } = await import("./browser.mjs");
+      results.browser_threads = await benchBrowserThreads({ quick });
+    }
   } catch (e) {
     results.browser = { skipped: `browser benchmark unavailable: ${e.message}` };
   }
