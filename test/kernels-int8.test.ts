@@ -158,31 +158,6 @@ for (const variant of variants) {
       expect(Array.from(arena.readF32(o, P * F)), "after 3000 calls").toEqual(want);
     });
 
-    it("depthwise3x3_i8 equals depthwiseQRef byte for byte (valid and same, strides 1 and 2)", () => {
-      const r = new Random(103);
-      let cases = 0;
-      for (let k = 0; k < 160; k++) {
-        arena.reset();
-        const g = depthwiseShape(r);
-        if (!g) continue;
-        const { H, W, C, stride, same, Ho, Wo, padT, padL } = g;
-        const inp = params(r, r.next() < 0.5 ? QMAX7 : QMAX8);
-        const x = bytes(r, H * W * C, 0, inp.qmax), wq = weights(r, 9 * C);
-        const sw = Float32Array.from({ length: C }, () => Math.exp(r.uniform(-8, -2)));
-        const bias = r.next() < 0.5 ? r.fill(C, -2, 2) : null;
-        const out = outParams(r, inp.scale * sw[0] * 127 * 3 * 40 / 255, r.next() < 0.5 ? QMAX7 : QMAX8);
-        const qmin = r.next() < 0.3 ? out.zero : 0;
-        const rq = depthwiseRequant(C, sw, inp, bias, out);
-        const o = outU8(Ho * Wo * C);
-        ex.depthwise3x3_i8(putU8(x, r), H, W, C, inp.zero, putU8(packDepthwiseI16(wq, C), r), putU8(packRequant(rq, C), r), o, Ho, Wo, stride, padT, padL, qmin, out.qmax);
-        const what = `depthwise ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}`;
-        expect(Array.from(readU8(o, Ho * Wo * C)), what).toEqual(Array.from(qref.depthwiseQRef(x, H, W, C, inp.zero, wq, rq, Ho, Wo, stride, padT, padL, qmin, out.qmax)));
-        untouched(o, Ho * Wo * C, what);
-        cases++;
-      }
-      expect(cases).toBeGreaterThan(100);
-    });
-
     // 16-bit activations (12- and 15-bit ranges) with int8 or 12-bit weights: pointwise_a16 and depthwise3x3_a16.
     const wide = (r: Random) => (r.next() < 0.5 ? 4095 : 32767);
     const words = (r: Random, n: number, hi: number) => Uint16Array.from({ length: n }, () => r.int(0, hi));
@@ -225,29 +200,35 @@ for (const variant of variants) {
       expect(saturated).toBeLessThan(total * 0.9);
     });
 
-    it("depthwise3x3_a16 equals depthwiseQRef on 16-bit activations (valid and same, strides 1 and 2)", () => {
-      const r = new Random(112);
+    // depthwise3x3_i8 on 7- and 8-bit activations with int8 weights; depthwise3x3_a16 on 16-bit ones (12- and
+    // 15-bit ranges) with int8 or 12-bit weights (all ±2047 sometimes: the largest sums).
+    const depthwiseKernels = [
+      { kernel: "depthwise3x3_i8", seed: 103, E: 1, qmax: (r: Random) => (r.next() < 0.5 ? QMAX7 : QMAX8), w12: () => false },
+      { kernel: "depthwise3x3_a16", seed: 112, E: 2, qmax: wide, w12: (r: Random) => r.next() < 0.5 },
+    ] as const;
+    it.each(depthwiseKernels)("$kernel equals depthwiseQRef (valid and same, strides 1 and 2)", ({ kernel, seed, E, qmax, w12: draw12 }) => {
+      const r = new Random(seed);
       let cases = 0;
       for (let k = 0; k < 160; k++) {
         arena.reset();
         const g = depthwiseShape(r);
         if (!g) continue;
         const { H, W, C, stride, same, Ho, Wo, padT, padL } = g;
-        const inp = params(r, wide(r));
-        // int8 weights, or the 12-bit ones of quantizeWeights16 (all ±2047 sometimes: the largest sums)
-        const w12 = r.next() < 0.5, extreme = r.next() < 0.2;
+        const inp = params(r, qmax(r));
+        const w12 = draw12(r), extreme = w12 && r.next() < 0.2;
         const wq = w12 ? Int16Array.from({ length: 9 * C }, () => (extreme ? (r.next() < 0.5 ? -2047 : 2047) : r.int(-2047, 2047))) : weights(r, 9 * C);
-        const x = words(r, H * W * C, inp.qmax);
+        const x = E === 1 ? bytes(r, H * W * C, 0, inp.qmax) : words(r, H * W * C, inp.qmax);
         const sw = Float32Array.from({ length: C }, () => Math.exp(r.uniform(-8, -2)));
         const bias = r.next() < 0.5 ? r.fill(C, -2, 2) : null;
-        const out = outParams(r, inp.scale * sw[0] * (w12 ? 2047 : 127) * 3 * 40 / 255, wide(r));
+        const out = outParams(r, inp.scale * sw[0] * (w12 ? 2047 : 127) * 3 * 40 / 255, E === 1 ? qmax(r) : wide(r));
         const qmin = r.next() < 0.3 ? out.zero : 0;
         const rq = depthwiseRequant(C, sw, inp, bias, out);
-        const o = outU8(2 * Ho * Wo * C);
-        ex.depthwise3x3_a16(putU8(x, r), H, W, C, inp.zero, putU8(packDepthwiseI16(wq, C), r), putU8(packRequant(rq, C), r), o, Ho, Wo, stride, padT, padL, qmin, out.qmax);
-        const what = `depthwise_a16 ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}/${inp.qmax} w12=${w12}`;
-        expect(Array.from(readU16(o, Ho * Wo * C)), what).toEqual(Array.from(qref.depthwiseQRef(x, H, W, C, inp.zero, wq, rq, Ho, Wo, stride, padT, padL, qmin, out.qmax)));
-        untouched(o, 2 * Ho * Wo * C, what);
+        const o = outU8(E * Ho * Wo * C);
+        ex[kernel](putU8(x, r), H, W, C, inp.zero, putU8(packDepthwiseI16(wq, C), r), putU8(packRequant(rq, C), r), o, Ho, Wo, stride, padT, padL, qmin, out.qmax);
+        const what = `${kernel} ${H}x${W}x${C} ${same ? "same" : "valid"} stride ${stride} → ${Ho}x${Wo} pad ${padT},${padL} zIn=${inp.zero}/${inp.qmax} w12=${w12}`;
+        const got = E === 1 ? readU8(o, Ho * Wo * C) : readU16(o, Ho * Wo * C);
+        expect(Array.from(got), what).toEqual(Array.from(qref.depthwiseQRef(x, H, W, C, inp.zero, wq, rq, Ho, Wo, stride, padT, padL, qmin, out.qmax)));
+        untouched(o, E * Ho * Wo * C, what);
         cases++;
       }
       expect(cases).toBeGreaterThan(100);
