@@ -15,12 +15,16 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[browser]", ...a);
 
-export async function benchBrowser({ quick = false, detector = "yunet" } = {}) {
+/**
+ * Opens `path` (with its query) of the repository, served by scripts/serve.mjs, in headless Chromium and returns
+ * what the page leaves in window[name] (with the browser's version), or { skipped } where that cannot run.
+ */
+async function runPage(path, name, timeout) {
   let chromium;
   try {
     chromium = await import(resolve(root, "scripts/chromium.mjs"));
   } catch {
-    // the npm package ships benchmarks/ but not scripts/ and web/: this one runs from the repository
+    // the npm package ships benchmarks/*.mjs but not scripts/, web/ or the pages: these run from the repository
     return { skipped: "skipped: needs the repository's scripts/ and web/ (not in the npm package)" };
   }
   const { chromiumPath, launchChromium, NO_CHROMIUM } = chromium;
@@ -31,17 +35,15 @@ export async function benchBrowser({ quick = false, detector = "yunet" } = {}) {
     return { skipped: "skipped: playwright-core is not installed (npm install -D playwright-core)" };
   }
   const { startServer } = await import(resolve(root, "scripts/serve.mjs"));
-  // warm-up: past the detector's compile ("auto": at a frame size's tenth frame) and the engine's tier-up after it
-  const n = quick ? 20 : 100, warmup = quick ? 5 : 40;
   const server = await startServer({ port: 0 });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    log(`${server.url}web/bench.html, ${detector}, n ${n}, warm-up ${warmup}`);
-    await page.goto(`${server.url}web/bench.html?n=${n}&warmup=${warmup}&detector=${detector}`);
-    await page.waitForFunction(() => window.resezapBench, null, { timeout: 300_000 });
-    const r = await page.evaluate(() => window.resezapBench);
-    if (r.error) throw new Error(`browser benchmark page: ${r.error}`);
+    log(`${server.url}${path}`);
+    await page.goto(`${server.url}${path}`);
+    await page.waitForFunction((k) => window[k], name, { timeout });
+    const r = await page.evaluate((k) => window[k], name);
+    if (r.error) throw new Error(`${path.split("?")[0]}: ${r.error}`);
     return { chromium: (await browser.context.browser()?.version()) ?? r.userAgent, ...r };
   } finally {
     await browser.close();
@@ -49,33 +51,18 @@ export async function benchBrowser({ quick = false, detector = "yunet" } = {}) {
   }
 }
 
+export function benchBrowser({ quick = false, detector = "yunet" } = {}) {
+  // warm-up: past the detector's compile ("auto": at a frame size's tenth frame) and the engine's tier-up after it
+  const n = quick ? 20 : 100, warmup = quick ? 5 : 40;
+  return runPage(`web/bench.html?n=${n}&warmup=${warmup}&detector=${detector}`, "resezapBench", 300_000);
+}
+
 /**
  * A quantized model on one thread and on two in a cross-origin-isolated page (benchmarks/browser-threads.html):
  * whether the two give the same bits, and one face's median time on each. { skipped } without Chromium.
  */
-export async function benchBrowserThreads({ quick = false } = {}) {
-  let chromium;
-  try {
-    chromium = await import(resolve(root, "scripts/chromium.mjs"));
-  } catch {
-    return { skipped: "skipped: needs the repository's scripts/ (not in the npm package)" };
-  }
-  const { chromiumPath, launchChromium, NO_CHROMIUM } = chromium;
-  if (!chromiumPath()) return { skipped: NO_CHROMIUM };
-  const { startServer } = await import(resolve(root, "scripts/serve.mjs"));
-  const server = await startServer({ port: 0 });
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}benchmarks/browser-threads.html?n=${quick ? 50 : 300}`);
-    await page.waitForFunction(() => window.resezapThreads, null, { timeout: 120_000 });
-    const r = await page.evaluate(() => window.resezapThreads);
-    if (r.error) throw new Error(`browser threads page: ${r.error}`);
-    return { chromium: (await browser.context.browser()?.version()) ?? r.userAgent, ...r };
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+export function benchBrowserThreads({ quick = false } = {}) {
+  return runPage(`benchmarks/browser-threads.html?n=${quick ? 50 : 300}`, "resezapThreads", 120_000);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
