@@ -123,11 +123,7 @@ function makeEmitter(arena: Arena, pool: BufferPool, ops: number[][]): Emitter &
       }
       return p;
     },
-    table(values: Int32Array | Float32Array): number {
-      const p = arena.alloc(values.length * 4 + 16);
-      arena.i32.set(new Int32Array(values.buffer, values.byteOffset, values.length), p >> 2);
-      return p;
-    },
+    table: (values) => arena.writeTable(values),
     scratch(floats: number): number {
       const b = pool.take(floats);
       scratch.push(b);

@@ -121,6 +121,13 @@ export class Arena {
     this.f32.set(values, p >> 2);
   }
 
+  /** Allocates and copies a table of 32-bit words (i32, or i32 and f32 mixed) as its bytes are; returns its address. */
+  writeTable(values: Int32Array | Float32Array): number {
+    const p = this.alloc(4 * values.length + 16);
+    this.i32.set(new Int32Array(values.buffer, values.byteOffset, values.length), p >> 2);
+    return p;
+  }
+
   readF32(p: number, n: number): Float32Array {
     return this.f32.slice(p >> 2, (p >> 2) + n);
   }
@@ -140,13 +147,18 @@ export function align(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
+/** The pages a shared memory may grow to: LIMITS.maxWasmBytes (a shared memory must declare its maximum). */
+function maxSharedPages(): number {
+  return Math.ceil(LIMITS.maxWasmBytes / 65536);
+}
+
 /** The module compiled to import a shared memory instead of its own (importSharedMemory), once. */
 export function sharedModule(name: ModuleName): WebAssembly.Module {
   const key = `${name}:shared`;
   let m = moduleCache.get(key);
   if (!m) {
     compileModuleSync(name); // refuses an engine without SIMD with its usual message
-    m = new WebAssembly.Module(importSharedMemory(wasmBytes(name), Math.ceil(LIMITS.maxWasmBytes / 65536)));
+    m = new WebAssembly.Module(importSharedMemory(wasmBytes(name), maxSharedPages()));
     moduleCache.set(key, m);
   }
   return m;
@@ -154,7 +166,7 @@ export function sharedModule(name: ModuleName): WebAssembly.Module {
 
 /** A shared memory of `pages` pages that can grow to LIMITS.maxWasmBytes, for sharedModule()'s instances. */
 export function sharedMemory(pages: number): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: pages, maximum: Math.ceil(LIMITS.maxWasmBytes / 65536), shared: true });
+  return new WebAssembly.Memory({ initial: pages, maximum: maxSharedPages(), shared: true });
 }
 
 /** An instance of sharedModule(name) on `memory` (its data segments are written into it again: instantiate before use). */

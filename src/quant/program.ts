@@ -228,11 +228,7 @@ function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: numbe
       }
       return p;
     },
-    table(values) {
-      const p = arena.alloc(4 * values.length + 16);
-      arena.i32.set(new Int32Array(values.buffer, values.byteOffset, values.length), p >> 2);
-      return p;
-    },
+    table: (values) => arena.writeTable(values),
     scratch: (floats) => arena.alloc(4 * floats + 16),
     op,
   };
