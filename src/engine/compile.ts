@@ -5,7 +5,6 @@ import { GraphPlan, type InferenceStep } from "./plan.js";
 import { Op, OP_WORDS } from "../abi/nn.js";
 import type { NnExports } from "../generated/exports.js";
 import { Arena, instantiateSync, nnModuleName, type NNVariant } from "./wasm.js";
-import { flushSubnormals } from "./pack.js";
 
 // Compiles a model's layer graph into one WASM instance: weights packed once, one buffer per live tensor
 // (buffers reused once a tensor's last consumer has run, so activations stay few and cache-warm), and a
@@ -117,8 +116,7 @@ function makeEmitter(arena: Arena, pool: BufferPool, ops: number[][]): Emitter &
     weights(values: Float32Array): number {
       let p = weightCache.get(values);
       if (p === undefined) {
-        p = arena.alloc(values.length * 4 + 16);
-        arena.writeF32(p, flushSubnormals(values));
+        p = arena.writeWeights(values);
         weightCache.set(values, p);
       }
       return p;

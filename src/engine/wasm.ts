@@ -2,6 +2,7 @@ import * as embedded from "../generated/wasm.js";
 import { LimitError, ResezapError } from "../errors.js";
 import { LIMITS } from "../limits.js";
 import { importSharedMemory } from "./shared-memory.js";
+import { flushSubnormals } from "./pack.js";
 
 // Loading the WASM modules built from assembly/ and embedded as base64 by scripts/build-wasm.mjs.
 // Modules are compiled once per process (or worker) and cached; each model instantiates its own memory.
@@ -119,6 +120,13 @@ export class Arena {
   /** Copies values into memory at p (a byte address, 4-aligned). */
   writeF32(p: number, values: ArrayLike<number>): void {
     this.f32.set(values, p >> 2);
+  }
+
+  /** Allocates and copies packed f32 weights, subnormals made 0 (flushSubnormals: why); returns their address. */
+  writeWeights(values: Float32Array): number {
+    const p = this.alloc(4 * values.length + 16);
+    this.writeF32(p, flushSubnormals(values));
+    return p;
   }
 
   /** Allocates and copies a table of 32-bit words (i32, or i32 and f32 mixed) as its bytes are; returns its address. */

@@ -12,7 +12,6 @@ import { size, type Shape, type SymbolicTensor } from "../layers/layer.js";
 import type { Model } from "../model.js";
 import type { IntegerSpec } from "./quantize.js";
 import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
-import { flushSubnormals } from "../engine/pack.js";
 import { splitOp } from "./split.js";
 import { TwoThreads, twoThreadsPossible, type SplitStep } from "./threads.js";
 
@@ -222,8 +221,7 @@ function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: numbe
     weights(values) {
       let p = weights.get(values);
       if (p === undefined) {
-        p = arena.alloc(4 * values.length + 16);
-        arena.writeF32(p, flushSubnormals(values));
+        p = arena.writeWeights(values);
         weights.set(values, p);
       }
       return p;
