@@ -1,5 +1,5 @@
 // Subnormal f32 constants: a multiply with one runs tens of times slower on x86 and WebAssembly cannot turn on
-// flush-to-zero, so the engine writes none into a program. models/fer2013 has thousands (weight decay shrinks
+// flush-to-zero, so the engine writes none into a program. runs/fer-100 (the 100-epoch model with L2 decay inside Adam) has thousands (the decay shrinks
 // a dead channel's weights geometrically), which made its quantized depthwise layers three times slower.
 import { describe, expect, it } from "vitest";
 import { F32_MIN_NORMAL, flushSubnormals } from "../src/engine/pack.js";
@@ -8,7 +8,7 @@ import { quantize } from "../src/quant/quantize.js";
 import { activationParams, depthwiseRequant, pointwiseRequant, QMAX12 } from "../src/quant/params.js";
 import { Random } from "../src/util/random.js";
 
-const MODEL = new URL("../models/fer2013", import.meta.url).pathname;
+const MODEL = new URL("../runs/fer-100", import.meta.url).pathname;
 const isSubnormal = (v: number) => v !== 0 && Math.abs(v) < F32_MIN_NORMAL;
 
 describe("subnormal constants", () => {
@@ -39,7 +39,7 @@ describe("subnormal constants", () => {
     expect(depthwiseRequant(4, sw, inp, bias, null).add[2]).toBe(0);
   });
 
-  it("the shipped model has subnormal weights, and its quantized program's constants have none", async () => {
+  it("a model with dead channels has subnormal weights, and its quantized program's constants have none", async () => {
     const model = await loadLayersModel(MODEL);
     let subnormal = 0;
     for (const l of model.layers) for (const w of l.weights.values()) subnormal += w.filter(isSubnormal).length;

@@ -11,7 +11,7 @@ export const F32_MIN_NORMAL = 2 ** -126;
  * The values with every subnormal one (|v| < 2^-126) made 0; `values` itself when it has none. A multiply
  * with a subnormal operand or result takes a microcode assist on x86 (tens of times slower), and WebAssembly
  * cannot set the CPU's flush-to-zero mode; trained models do have them (weight decay shrinks dead channels'
- * weights geometrically: 27 % of models/fer2013's), and 0 changes no sum they feed by more than 2^-126.
+ * weights geometrically: 27 % of runs/fer-100's), and 0 changes no sum they feed by more than 2^-126.
  */
 export function flushSubnormals(values: Float32Array): Float32Array {
   let out: Float32Array | null = null;
