@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { evalCommand } from "../src/cli/eval.js";
 import { trainCommand } from "../src/cli/train.js";
+import { loadLayersModel } from "../src/io/load.js";
+import type { SeparableConv2D } from "../src/layers/conv.js";
 import { tempDir } from "./temp-dir.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
@@ -51,5 +53,26 @@ describe("train and eval commands", () => {
     expect(await config(["--optimizer", "adamw"])).toEqual({ kind: "adam", weightDecay: 0.01, eps: 1e-8, decoupled: true });
     expect(await config(["--optimizer", "adamw", "--weight-decay", "0.05"])).toEqual({ kind: "adam", weightDecay: 0.05, eps: 1e-8, decoupled: true });
     expect(await config([])).toEqual({ kind: "adam", weightDecay: 1e-4, eps: 1e-8 });
+  });
+
+  it("--filters A,B,C trains a wider ResEZAP (a teacher), resumes only with its widths, and refuses bad widths", async () => {
+    const out = tempDir("filters");
+    const base = ["--data", SAMPLE, "--out", out, "--batch", "32", "--workers", "0", "--limit", "64", "--epochs", "2", "--quiet"];
+    await trainCommand([...base, "--until", "1", "--filters", "8,12,20"]);
+    const widths = async () => (await loadLayersModel(join(out, "checkpoint"))).layers.filter((l) => l.className === "SeparableConv2D").map((l) => (l as SeparableConv2D).filters);
+    expect(await widths()).toEqual([8, 8, 8, 12, 12, 12, 20, 20, 20]);
+    expect(JSON.parse(readFileSync(join(out, "log.jsonl"), "utf8").split("\n")[0]).config.filters).toEqual([8, 12, 20]);
+    await expect(trainCommand([...base, "--resume", "--filters", "8,12,24"])).rejects.toThrow(/--filters 8,12,24 differs from the run in .* \(filters "8,12,20"\)/);
+    await trainCommand([...base, "--resume"]);
+    expect(JSON.parse(readFileSync(join(out, "checkpoint/state.json"), "utf8")).epoch).toBe(2);
+    expect(await widths()).toEqual([8, 8, 8, 12, 12, 12, 20, 20, 20]);
+
+    for (const bad of ["8,12", "8,0,20", "8,12,513", "8,x,20", "8,12,20,4"]) {
+      await expect(trainCommand([...base, "--out", tempDir("filters-bad"), "--filters", bad]), bad).rejects.toThrow(/--filters must be three integers in 1\.\.512/);
+    }
+    // ResEZAP's own widths leave the config as a run without the option has it
+    const plain = tempDir("filters-plain");
+    await trainCommand([...base, "--out", plain, "--epochs", "1", "--filters", "32,64,96"]);
+    expect(JSON.parse(readFileSync(join(plain, "log.jsonl"), "utf8").split("\n")[0]).config).not.toHaveProperty("filters");
   });
 });

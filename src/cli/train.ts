@@ -49,9 +49,10 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     const had = resumed.state.data?.limit ?? null;
     if (resumed.state.data && (limit ?? null) !== had) throw new ArgumentError(`${CMD}: --limit ${limit ?? "(none)"} differs from the run in ${out} (limit ${had ?? "none"})`);
-    const m = resumed.model, ref = resezap({ seed: cfg.seed });
+    const m = resumed.model, ref = resezap({ seed: cfg.seed, filters: cfg.filters });
     if (m.countParams() !== ref.countParams() || m.layers.length !== ref.layers.length) {
-      throw new ArgumentError(`${out}/checkpoint: its model has ${m.countParams()} parameters in ${m.layers.length} layers, not ResEZAP's ${ref.countParams()} in ${ref.layers.length}: train resumes ResEZAP runs only`);
+      const what = cfg.filters ? `the ResEZAP of filters ${cfg.filters.join(",")} its state names` : "ResEZAP's";
+      throw new ArgumentError(`${out}/checkpoint: its model has ${m.countParams()} parameters in ${m.layers.length} layers, not ${what} ${ref.countParams()} in ${ref.layers.length}: train resumes ResEZAP runs only`);
     }
   } else cfg = fresh;
   if (until !== undefined && (until > cfg.epochs || (resumed && until <= resumed.state.epoch))) {
@@ -92,7 +93,19 @@ export async function trainCommand(args: string[]): Promise<void> {
       ...(soft ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
       augment: augmentFromOptions(),
       ...mixFromOptions(),
+      ...filtersFromOptions(),
     };
+  }
+
+  // only a wider run has the field, so a ResEZAP run keeps the config it always had
+  function filtersFromOptions(): { filters?: TrainConfig["filters"] } {
+    const v = stringOption(p, "filters");
+    if (v === undefined) return {};
+    const f = v.split(",").map((x) => (/^\d+$/.test(x.trim()) ? Number(x) : NaN));
+    if (f.length !== 3 || f.some((x) => !(x >= 1 && x <= MAX_FILTERS))) {
+      throw new ArgumentError(`${CMD}: --filters must be three integers in 1..${MAX_FILTERS} separated by commas (the blocks' widths), found ${JSON.stringify(v)}`);
+    }
+    return f[0] === 32 && f[1] === 64 && f[2] === 96 ? {} : { filters: f as [number, number, number] };
   }
 
   // only a run that mixes has the field, so a run without keeps the config it always had
@@ -144,6 +157,9 @@ const DEFAULT_SOFT_WEIGHT = 0.5;
 /** The largest mixup or cutmix α taken: Beta(10, 10) already keeps λ within 0.5 ± 0.2 nearly always. */
 const MAX_MIX_ALPHA = 10;
 
+/** The widest block --filters takes: 512,512,512 is 2.4 M parameters and 102 times ResEZAP's multiply-adds. */
+const MAX_FILTERS = 512;
+
 /**
  * AdamW's weight decay when --weight-decay is not given (PyTorch's default). Decoupled, it shrinks a weight by
  * lr·wd a step; Adam's L2 goes through the moments, so a weight whose loss gradient is 0 (a convolution's before
@@ -175,6 +191,7 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   mixup: (c) => c.mix?.mixup ?? 0,
   cutmix: (c) => c.mix?.cutmix ?? 0,
   "mix-prob": (c) => c.mix?.prob ?? 0,
+  filters: (c) => (c.filters ?? [32, 64, 96]).join(","),
 };
 
 function fmtTime(s: number): string {

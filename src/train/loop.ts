@@ -34,6 +34,8 @@ export interface TrainConfig {
   augment: AugmentOptions;
   /** mixup and cutmix (src/train/mix.ts); absent in a run without them, which then draws no random number for them */
   mix?: MixOptions;
+  /** the three blocks' widths of a wider ResEZAP (a teacher); absent for ResEZAP's 32, 64, 96 */
+  filters?: [number, number, number];
 }
 
 export const REFERENCE_CONFIG: Omit<TrainConfig, "augment"> = {

@@ -79,7 +79,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
     throw new ArgumentError(`${what}: the checkpoint was made with ${resumed.state.stepsPerEpoch} steps an epoch, this data gives ${stepsPerEpoch}`);
   }
 
-  const model = resumed ? resumed.model : resezap({ seed: cfg.seed });
+  const model = resumed ? resumed.model : resezap({ seed: cfg.seed, filters: cfg.filters });
   const session = new TrainingSession(model, cfg, stepsPerEpoch, workers);
   const state: RunState = resumed
     ? resumed.state
