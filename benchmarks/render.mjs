@@ -152,11 +152,13 @@ export function renderResults(r) {
     L.push("");
   }
 
-  if (r.profile) {
-    L.push(`## Profile of one face (${r.profile.variant} build): where the time goes`, "");
+  for (const [key, what] of [["profile", "f32"], ["profile_quantized", "quantized, 12-bit"]]) {
+    const p = r[key];
+    if (!p) continue;
+    L.push(`## Profile of one face, ${what} (${p.variant} build): where the time goes`, "");
     L.push("| op | shape | µs | share | G MAC/s |", "|---|---|---:|---:|---:|");
-    for (const o of r.profile.ops) L.push(`| ${o.op} | ${o.shape} | ${f(o.us, 1)} | ${f(o.share * 100, 1)} % | ${f(o.gmacs)} |`);
-    L.push("", `Sum of ops: ${f(r.profile.total_us, 0)} µs.`, "");
+    for (const o of p.ops) L.push(`| ${o.op} | ${o.shape} | ${f(o.us, 1)} | ${f(o.share * 100, 1)} % | ${f(o.gmacs)} |`);
+    L.push("", `Sum of ops: ${f(p.total_us, 0)} µs.`, "");
   }
 
   if (r.training) {

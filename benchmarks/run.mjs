@@ -15,7 +15,7 @@ import { SETTINGS, cpuFlags, round } from "./lib.mjs";
 import { benchNetwork } from "./network.mjs";
 import { benchSeparable } from "./separable.mjs";
 import { renderResults } from "./render.mjs";
-import { profileNetwork } from "./profile.mjs";
+import { profileNetwork, profileQuantized } from "./profile.mjs";
 import { benchRealtime } from "./realtime.mjs";
 
 // (cpuFlags lives in lib.mjs: a section importing run.mjs while run.mjs, the main module, awaits that
@@ -86,6 +86,7 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     results.kernels = await benchKernels(settings);
     log("profile…");
     results.profile = await profileNetwork(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd");
+    results.profile_quantized = await profileQuantized(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd");
     log("training throughput (ours vs PyTorch, alternating)…");
     try {
       const { benchTraining } = await import("./train-speed.mjs");

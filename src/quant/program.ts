@@ -197,6 +197,11 @@ export class QuantizedModel {
     for (let i = 0; i < 32; i++) pair.run(steps);
   }
 
+  /** The one-thread program, for profiling and tools: its module's exports, memory and op list (OP_WORDS words an op). */
+  program(): { exports: NnExports; arena: Arena; prog: number; nOps: number } {
+    return { exports: this.ex, arena: this.arena, prog: this.prog, nOps: this.nOps };
+  }
+
   /** Stops the worker of setThreads(2), if any; the model goes on, on one thread. */
   async close(): Promise<void> {
     const t = this.threads;
