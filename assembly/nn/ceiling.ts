@@ -8,7 +8,8 @@ import { madd } from "./simd";
 // (multiplyAddLoadCeiling's) and not a bound.
 // The 12 sums go to out (16 bytes each) so the work cannot be optimised away.
 export function multiplyAddCeiling(n: i32, out: usize): void {
-  const k = f32x4.splat(0.999), m = f32x4.splat(0.001);
+  // k and m made from n (n >>> 31 is 0 for any n ≥ 0): V8 13 rebuilds a constant vector inside the loop
+  const z = <f32>(n >>> 31), k = f32x4.splat(0.999 + z), m = f32x4.splat(0.001 + z);
   // chain j starts at j + 1 and tends to 1
   let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4);
   let a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7), a7 = f32x4.splat(8);
