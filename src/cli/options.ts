@@ -41,7 +41,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   smoothing: { value: "S", default: "0.1", help: "label smoothing, in [0, 1]" },
   warmup: { value: "F", default: "0.15", help: "one-cycle: the fraction of the steps spent rising to the peak learning rate, in [0, 1)" },
   soft: { value: "FILE", default: "none", help: "soft targets for the Training faces: FER+ votes (fer2013new.csv) or a `resezap soft-targets` file" },
-  filters: { value: "A,B,C", default: "32,64,96 (ResEZAP)", help: "the three blocks' widths: a wider ResEZAP for a teacher (`soft-targets`); the shipped model stays ResEZAP" },
+  filters: { value: "A,B,C", default: "32,64,96, ResEZAP's", help: "the three blocks' widths: a wider ResEZAP for a teacher (`soft-targets`); the shipped model stays ResEZAP" },
   "soft-weight": { value: "W", default: "0.5 with --soft", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
   temperature: { value: "T", default: "1", help: "soften each teacher's probabilities to softmax(logits / T), T in (0, 100]" },
   erase: { value: "P", default: "0", help: "random erasing: with probability P a rectangle of 2–33 % of the face becomes noise" },
