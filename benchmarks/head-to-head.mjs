@@ -35,7 +35,7 @@ export async function benchHeadToHead({ quick = false, modelDir = DEFAULT_MODEL_
   const { quantize } = await import(join(root, "dist/index.js"));
   const q = quantize(ours, io.inputs);
   const int8 = { ...agreement(q.predict(io.inputs, io.n), io.probabilities), calibration: `the ${io.n} faces of io.json` };
-  engines.push({ name: "resezap-int8", description: "resezap quantized (a16: 12-bit activations and weights, i16 dot)", predict: (x, n) => q.predict(x, n) });
+  engines.push({ name: "resezap-int8", description: "resezap quantized (12-bit activations and weights, i16 dot; the default mixed program)", predict: (x, n) => q.predict(x, n) });
   for (const name of ENGINES) {
     const spec = PEERS.find((p) => p.name === name);
     try {

@@ -1,7 +1,8 @@
 // A per-op profile of the compiled network at batch 1: each op of the WASM program timed on its own
 // (execOp in a loop over the same memory, so it runs warm in cache as it does inside run()); the same for the
-// quantized program (quantize(), 12-bit), whose integer ops are named q….
-//   npm run build && node --experimental-wasm-relaxed-simd benchmarks/profile.mjs [--quantized] [--model DIR] [--simd]
+// quantized model (quantize(), 12-bit) in its default "mixed" program (separableA16: the pointwise half on
+// integers) or, with --program integer, the integer one, whose integer ops are named q….
+//   npm run build && node --experimental-wasm-relaxed-simd benchmarks/profile.mjs [--quantized [--program integer]] [--model DIR] [--simd]
 import { fileURLToPath } from "node:url";
 import { Op, OP_WORDS } from "../dist/abi/nn.js";
 import { relaxedSimdSupported } from "../dist/engine/wasm.js";
@@ -21,12 +22,12 @@ export async function profileNetwork(settings, modelDir, variant) {
 }
 
 /** The quantized model's program (calibrated on 64 random faces: the scales change no instruction). */
-export async function profileQuantized(settings, modelDir, variant) {
+export async function profileQuantized(settings, modelDir, variant, program = "mixed") {
   const f32 = (await loadLayersModel(modelDir)).useVariant(variant);
   const faces = randomArray(64 * 2304, 5).map((v) => v + 0.5);
-  const q = quantize(f32, faces, { variant });
+  const q = quantize(f32, faces, { variant, program });
   q.predict(faces.subarray(0, 2304));
-  return { variant, quantized: "a16: 12-bit activations and weights, i16 dot", ...(await profileProgram(settings, q.program())) };
+  return { variant, program, quantized: "12-bit activations and weights, i16 dot", ...(await profileProgram(settings, q.program())) };
 }
 
 async function profileProgram(settings, p) {
@@ -46,7 +47,7 @@ async function profileProgram(settings, p) {
     } else if (w[0] === Op.QPool) shape = `${w[2]}×${w[3]}×${w[4]}`;
     else if (w[0] === Op.QAdd) shape = `${w[7]}`;
     else if (w[0] === Op.QQuantize || w[0] === Op.QDequantize) shape = `${w[2]}`;
-    else if (w[0] === Op.Separable) {
+    else if (w[0] === Op.Separable || w[0] === Op.SeparableA16) {
       const Ho = w[2] - 2 + 2 * w[10], Wo = w[3] - 2 + 2 * w[10];
       macs = Ho * Wo * w[4] * (9 + w[9]);
       shape = `${w[2]}×${w[3]}×${w[4]}→${w[9]}`;
@@ -65,7 +66,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2), at = args.indexOf("--model");
   const model = at >= 0 ? args[at + 1] : fileURLToPath(new URL("../models/fer2013", import.meta.url));
   const variant = args.includes("--simd") || !relaxedSimdSupported() ? "simd" : "relaxed";
-  const r = await (args.includes("--quantized") ? profileQuantized : profileNetwork)(SETTINGS.full, model, variant);
-  console.log(`${r.quantized ? "quantized" : "f32"} ${model}, ${variant} build: ${r.total_us} µs over ${r.ops.length} ops`);
+  const program = args.includes("--program") ? args[args.indexOf("--program") + 1] : "mixed";
+  const r = await (args.includes("--quantized") ? profileQuantized : profileNetwork)(SETTINGS.full, model, variant, program);
+  console.log(`${r.quantized ? `quantized (${r.program} program)` : "f32"} ${model}, ${variant} build: ${r.total_us} µs over ${r.ops.length} ops`);
   console.table(r.ops);
 }

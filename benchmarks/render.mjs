@@ -24,8 +24,8 @@ export function renderResults(r) {
   if (q) {
     L.push(`### Quantized (int8 issue): f32 and the quantized model of each build in turn, ${q.rounds} round(s)`, "");
     L.push(`Format: ${q.format}. Medians over rounds; speed-ups are medians of f32 time / quantized time within a round (above 1: quantized faster). CPU flags that decide the lowering: ${r.machine.cpu_flags ?? "not recorded"}${/vnni/.test(r.machine.cpu_flags ?? "") ? " (VNNI present; these kernels use the i16 dot, which V8 lowers to pmaddwd either way)" : ""}.`, "");
-    L.push("| build | f32 batch 1 (ms) | quantized batch 1 (ms) | speed-up | quantized, 2 threads, batch 1 (ms) | 2 threads vs 1 | f32 batch 64 (faces/s) | quantized batch 64 (faces/s) | speed-up |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (const k of ["simd", "relaxed"]) if (q[k]) L.push(`| ${k === "simd" ? "plain SIMD" : "relaxed SIMD"} | ${f(q[k].f32_batch1_ms, 3)} | ${f(q[k].int8_batch1_ms, 3)} | ×${f(q[k].speedup_batch1)} | ${f(q[k].int8_2threads_batch1_ms, 3)} | ×${f(q[k].threads_speedup_batch1)} | ${f(q[k].f32_batch64_per_s, 0)} | ${f(q[k].int8_batch64_per_s, 0)} | ×${f(q[k].speedup_batch64)} |`);
+    L.push("| build | program | f32 batch 1 (ms) | quantized batch 1 (ms) | speed-up | quantized, 2 threads, batch 1 (ms) | 2 threads vs 1 | f32 batch 64 (faces/s) | quantized batch 64 (faces/s) | speed-up |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const k of ["simd", "relaxed", "simd_integer", "relaxed_integer"]) if (q[k]) L.push(`| ${k.startsWith("simd") ? "plain SIMD" : "relaxed SIMD"} | ${q[k].program ?? "integer"} | ${f(q[k].f32_batch1_ms, 3)} | ${f(q[k].int8_batch1_ms, 3)} | ×${f(q[k].speedup_batch1)} | ${f(q[k].int8_2threads_batch1_ms, 3)} | ×${f(q[k].threads_speedup_batch1)} | ${f(q[k].f32_batch64_per_s, 0)} | ${f(q[k].int8_batch64_per_s, 0)} | ×${f(q[k].speedup_batch64)} |`);
     L.push("");
   }
 
@@ -152,9 +152,10 @@ export function renderResults(r) {
     L.push("");
   }
 
-  for (const [key, what] of [["profile", "f32"], ["profile_quantized", "quantized, 12-bit"]]) {
+  for (let [key, what] of [["profile", "f32"], ["profile_quantized", "quantized, 12-bit"], ["profile_quantized_integer", "quantized, 12-bit"]]) {
     const p = r[key];
     if (!p) continue;
+    if (p.program) what += `, ${p.program} program`;
     L.push(`## Profile of one face, ${what} (${p.variant} build): where the time goes`, "");
     L.push("| op | shape | µs | share | G MAC/s |", "|---|---|---:|---:|---:|");
     for (const o of p.ops) L.push(`| ${o.op} | ${o.shape} | ${f(o.us, 1)} | ${f(o.share * 100, 1)} % | ${f(o.gmacs)} |`);

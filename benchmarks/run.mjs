@@ -87,6 +87,7 @@ export async function runBenchmarks({ quick = false, write = false, peers = true
     log("profile…");
     results.profile = await profileNetwork(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd");
     results.profile_quantized = await profileQuantized(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd");
+    results.profile_quantized_integer = await profileQuantized(settings, MODEL_DIR, relaxedSimdSupported() ? "relaxed" : "simd", "integer");
     log("training throughput (ours vs PyTorch, alternating)…");
     try {
       const { benchTraining } = await import("./train-speed.mjs");

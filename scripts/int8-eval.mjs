@@ -4,7 +4,7 @@
 // takes them); evaluation on --split (PublicTest; or Training, whose last --limit faces never overlap the
 // calibration ones, for choosing without looking at PublicTest).
 //   npm run build && node scripts/int8-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz
-//     [--model models/fer2013] [--calib 2000] [--bits 12] [--weight-bits 12] [--split PublicTest] [--limit N]
+//     [--model models/fer2013] [--calib 2000] [--bits 12] [--weight-bits 12] [--program mixed|integer] [--split PublicTest] [--limit N]
 import { loadLayersModel, quantize } from "../dist/index.js";
 import { loadFer2013Splits } from "../dist/train/fer2013.js";
 
@@ -12,6 +12,7 @@ const args = process.argv.slice(2);
 const arg = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const data = arg("--data", "../shared/data/fer2013/fer2013.csv.gz"), modelDir = arg("--model", "models/fer2013");
 const nCalib = Number(arg("--calib", 2000)), bits = Number(arg("--bits", 12)), weightBits = Number(arg("--weight-bits", 12)), split = arg("--split", "PublicTest");
+const program = arg("--program", "mixed");
 const model = await loadLayersModel(modelDir);
 const splits = await loadFer2013Splits(data, split === "Training" ? ["Training"] : ["Training", split]);
 const train = splits.Training, test = splits[split];
@@ -20,7 +21,7 @@ if (nCalib > train.n || (split === "Training" && first < nCalib)) throw new Rang
 const faces = (d, from, k) => Float32Array.from(d.pixels.subarray(from * 2304, (from + k) * 2304), (v) => v / 255);
 
 const t0 = Date.now();
-const qm = quantize(model, faces(train, 0, nCalib), { bits, weightBits });
+const qm = quantize(model, faces(train, 0, nCalib), { bits, weightBits, program });
 const tq = Date.now() - t0;
 let okF = 0, okQ = 0, agree = 0;
 const argmax = (p, i) => { let m = 0; for (let k = 1; k < 7; k++) if (p[7 * i + k] > p[7 * i + m]) m = k; return m; };
@@ -34,7 +35,7 @@ for (let i = 0; i < n; i += 256) {
 }
 const pc = (k) => Math.round((1e4 * k) / n) / 100;
 console.log(JSON.stringify({
-  model: modelDir, split, faces: n, calibration: `first ${nCalib} Training faces, min/max`, activation_bits: bits,
+  model: modelDir, program, split, faces: n, calibration: `first ${nCalib} Training faces, min/max`, activation_bits: bits,
   pointwise_weight_bits: weightBits, depthwise_weight_bits: 12, quantize_ms: tq,
   f32_accuracy: pc(okF), quantized_accuracy: pc(okQ), accuracy_lost: Math.round(100 * (pc(okF) - pc(okQ))) / 100, top1_agreement: pc(agree),
 }, null, 1));

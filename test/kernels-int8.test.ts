@@ -82,7 +82,7 @@ for (const variant of variants) {
   describe(`int8 kernels (${variant})`, () => {
     const { ex, arena } = kernelHarness(variant);
     /** Bytes into memory, followed by SLACK random garbage bytes (read, never used). */
-    const putU8 = (a: Uint8Array | Int8Array | Int16Array | Uint16Array, r: Random) => {
+    const putU8 = (a: Uint8Array | Int8Array | Int16Array | Uint16Array | Float32Array, r: Random) => {
       const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
       const p = arena.alloc(b.length + SLACK);
       arena.u8.set(b, p);
@@ -198,6 +198,69 @@ for (const variant of variants) {
       }
       expect(saturated).toBeGreaterThan(total * 0.05);
       expect(saturated).toBeLessThan(total * 0.9);
+    });
+
+    it("pointwise_a16_f32 equals pointwiseQF32FusedRef (the residual and ReLU of a mixed program)", () => {
+      const r = new Random(113);
+      let negatives = 0;
+      for (let k = 0; k < 120; k++) {
+        arena.reset();
+        const P = r.int(1, 40) * (r.next() < 0.5 ? 1 : r.int(1, 6)), C = channels(r), F = channels(r);
+        const inp = params(r, wide(r));
+        const wq = weights(r, C * F), x = words(r, P * C, inp.qmax);
+        const sw = Float32Array.from({ length: F }, () => Math.exp(r.uniform(-8, -2)));
+        const bias = r.next() < 0.7 ? r.fill(F, -2, 2) : null;
+        const rq = pointwiseRequant(wq, C, F, sw, inp, bias, null);
+        const res = r.next() < 0.5 ? r.fill(P * F, -3, 3) : null, relu = r.next() < 0.5;
+        const o = outU8(4 * P * F);
+        ex.pointwise_a16_f32(putU8(x, r), P, C, putU8(packPointwiseI16(wq, C, F), r), putU8(packRequant(rq, F), r), o, F, res ? putU8(res, r) : 0, relu ? 1 : 0);
+        const what = `pointwise_a16_f32 P=${P} C=${C} F=${F} res=${!!res} relu=${relu}`;
+        const want = qref.pointwiseQF32FusedRef(x, P, C, wq, F, rq, res, relu);
+        expect(Array.from(arena.readF32(o, P * F)), what).toEqual(Array.from(want));
+        untouched(o, 4 * P * F, what);
+        if (!relu) negatives += want.filter((v) => v < 0).length;
+      }
+      expect(negatives).toBeGreaterThan(0);
+    });
+
+    // The mixed program's separable layer: this module's own f32 depthwise rows (tested against depthwiseRef
+    // in kernels.test.ts; the relaxed build may fuse its multiply-adds), quantized, then the integer pointwise.
+    it("separable3x3_a16 equals its f32 depthwise, quantizeTensor, then pointwiseQF32FusedRef (pads 0 and 1, any band)", () => {
+      const r = new Random(114);
+      let cases = 0, clipped = 0;
+      for (let k = 0; k < 80; k++) {
+        arena.reset();
+        const H = size(r, 20), W = size(r, 20), C = channels(r, 40), F = channels(r, 40), pad = r.next() < 0.7 ? 1 : 0;
+        const Ho = H - 2 + 2 * pad, Wo = W - 2 + 2 * pad;
+        if (Ho <= 0 || Wo <= 0) continue;
+        const rows = r.int(1, Ho);
+        const x = r.fill(H * W * C, -1, 1), dw = r.fill(9 * C, -1, 1);
+        const xp = putU8(x, r), dwp = putU8(dw, r);
+        // the depthwise output's range, a little narrower than what it reaches sometimes: the clamp is exercised
+        const d = arena.alloc(4 * Ho * Wo * C + 16);
+        ex.depthwise3x3_rows(xp, H, W, C, dwp, 0, d, pad, 0, Ho);
+        const dv = arena.readF32(d, Ho * Wo * C);
+        let lo = Math.min(...dv), hi = Math.max(...dv);
+        if (r.next() < 0.3) { lo *= 0.8; hi *= 0.8; }
+        const pd = activationParams(lo, hi, 4095);
+        const wq = weights(r, C * F), sw = Float32Array.from({ length: F }, () => Math.exp(r.uniform(-6, -3)));
+        const rq = pointwiseRequant(wq, C, F, sw, pd, r.next() < 0.7 ? r.fill(F, -1, 1) : null, null);
+        const res = r.next() < 0.5 ? r.fill(Ho * Wo * F, -1, 1) : null, relu = r.next() < 0.5;
+        const o = outU8(4 * Ho * Wo * F);
+        const wp = putU8(packPointwiseI16(wq, C, F), r), qp = putU8(packRequant(rq, F), r), rp = res ? putU8(res, r) : 0;
+        // whole, or as two threads run it: rows 0..mid−1 and mid..Ho−1, each with a scratch of its own
+        const mid = r.next() < 0.5 ? 0 : r.int(0, Ho);
+        for (const [oy0, oy1] of mid ? [[0, mid], [mid, Ho]] : [[0, Ho]])
+          ex.separable3x3_a16(xp, H, W, C, dwp, wp, qp, o, F, pad, rp, relu ? 1 : 0, arena.alloc(6 * rows * Wo * C + 16), rows, Math.fround(1 / pd.scale), pd.zero, pd.qmax, oy0, oy1);
+        const dq = quantizeTensor(dv, pd);
+        const what = `separable3x3_a16 ${H}x${W}x${C}→${F} pad ${pad} rows ${rows} split at ${mid} res=${!!res} relu=${relu}`;
+        expect(Array.from(arena.readF32(o, Ho * Wo * F)), what).toEqual(Array.from(qref.pointwiseQF32FusedRef(dq, Ho * Wo, C, wq, F, rq, res, relu)));
+        untouched(o, 4 * Ho * Wo * F, what);
+        clipped += dq.filter((v) => v === 0 || v === 4095).length;
+        cases++;
+      }
+      expect(cases).toBeGreaterThan(60);
+      expect(clipped).toBeGreaterThan(0);
     });
 
     // depthwise3x3_i8 on 7- and 8-bit activations with int8 weights; depthwise3x3_a16 on 16-bit ones (12- and

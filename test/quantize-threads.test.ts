@@ -56,21 +56,24 @@ describe("two threads for one example", () => {
     }
   });
 
-  it("a model with stride 2, valid padding, odd sizes and 5, 7, 9 and 12 channels: the same bits, and every kind of op cut", async () => {
+  it("a model with stride 2, valid padding, odd sizes and 5, 7, 9 and 12 channels: the same bits, and every kind of op cut, in both programs", async () => {
     const model = await oddModel(3);
     const x = randomFaces(10, 13 * 11 * 5, 2);
-    const one = quantize(model, x), two = quantize(model, x);
-    open.push(two);
-    await two.setThreads(2);
-    expect(Array.from(two.predict(x, 10))).toEqual(Array.from(one.predict(x, 10)));
-    // the program holds each op kind that splitOp cuts, and each is cut
-    const p = two as unknown as { arena: { i32: Int32Array }; prog: number; nOps: number };
-    const cut = new Set<number>();
-    for (let k = 0; k < p.nOps; k++) {
-      const a = (p.prog >> 2) + k * OP_WORDS, w = Array.from(p.arena.i32.subarray(a, a + OP_WORDS));
-      if (splitOp(w)) cut.add(w[0]);
+    const cuts = { integer: [Op.QDepthwise, Op.QPointwise, Op.QAdd, Op.QPool], mixed: [Op.SeparableA16] } as const;
+    for (const program of ["integer", "mixed"] as const) {
+      const one = quantize(model, x, { program }), two = quantize(model, x, { program });
+      open.push(two);
+      await two.setThreads(2);
+      expect(Array.from(two.predict(x, 10)), program).toEqual(Array.from(one.predict(x, 10)));
+      // the program holds each op kind that splitOp cuts, and each is cut
+      const p = two as unknown as { arena: { i32: Int32Array }; prog: number; nOps: number };
+      const cut = new Set<number>();
+      for (let k = 0; k < p.nOps; k++) {
+        const a = (p.prog >> 2) + k * OP_WORDS, w = Array.from(p.arena.i32.subarray(a, a + OP_WORDS));
+        if (splitOp(w)) cut.add(w[0]);
+      }
+      expect([...cut].sort(), program).toEqual([...cuts[program]].sort());
     }
-    expect([...cut].sort()).toEqual([Op.QDepthwise, Op.QPointwise, Op.QAdd, Op.QPool].sort());
   });
 
   it("splitOp: halves that cover the op's output once, at rows, 4-pixel tiles and 8-value vectors", () => {
@@ -86,6 +89,12 @@ describe("two threads for one example", () => {
     const [a0, a1] = splitOp([Op.QAdd, 1000, 7, 99, 2000, 8, 98, 100, 3000, 9, 0, 4095])!;
     expect(a0[7]).toBe(48);
     expect(a1).toEqual([Op.QAdd, 1096, 7, 99, 2096, 8, 98, 52, 3096, 9, 0, 4095]);
+    // SeparableA16 x, H, W, C, dw, w, q, out, F, pad, res, relu, scratch, rows, inv, zero, qmax, oy0, oy1: output
+    // rows 0..6 → 0..2 and 3..6, the second half in the second scratch (3 rows · 9 · 5 floats, their u16 in 68 floats, 4 more)
+    const [s0, s1] = splitOp([Op.SeparableA16, 1000, 9, 11, 5, 2000, 3000, 4000, 5000, 8, 0, 0, 1, 6000, 3, 77, 12, 4095, 0, 7])!;
+    expect(s0).toEqual([Op.SeparableA16, 1000, 9, 11, 5, 2000, 3000, 4000, 5000, 8, 0, 0, 1, 6000, 3, 77, 12, 4095, 0, 3]);
+    expect(s1).toEqual([Op.SeparableA16, 1000, 9, 11, 5, 2000, 3000, 4000, 5000, 8, 0, 0, 1, 6000 + 4 * (3 * 9 * 5 + 68 + 4), 3, 77, 12, 4095, 3, 7]);
+    expect(splitOp([Op.SeparableA16, 1000, 3, 3, 5, 2000, 3000, 4000, 5000, 8, 1, 0, 1, 6000, 3, 77, 12, 4095, 2, 3])).toBeNull();
     // too small to share, or not an integer op
     expect(splitOp([Op.QPointwise, 1000, 7, 5, 2000, 3000, 4000, 9, 0, 4095])).toBeNull();
     expect(splitOp([Op.QDepthwise, 1000, 3, 3, 5, 3, 2000, 3000, 4000, 1, 1, 1, 0, 0, 0, 4095])).toBeNull();

@@ -1,12 +1,13 @@
-// quantize(): a model's integer part compiled into one program on the *_a16 kernels, bit for bit against
-// the TypeScript integer reference (src/reference/quantized-model.ts) end to end, in both builds; the
-// f32 layers after it; the refusals.
+// quantize(): the "integer" program, a model's integer part on the *_a16 kernels, bit for bit against the
+// TypeScript integer reference (src/reference/quantized-model.ts) end to end, in both builds, and the f32
+// layers after it; the "mixed" program (the default): which layers it runs on integers, and how close; the refusals.
 import { describe, it, expect } from "vitest";
 import { loadLayersModel } from "../src/io/load.js";
 import { SeparableConv2D, Conv2D } from "../src/layers/conv.js";
 import { Dense, Flatten } from "../src/layers/core.js";
 import { input, Model } from "../src/model.js";
 import { quantize } from "../src/quant/quantize.js";
+import { Op, OP_WORDS } from "../src/abi/nn.js";
 import { integerPlan } from "../src/quant/graph.js";
 import { integerPartRef } from "../src/reference/quantized-model.js";
 import { loadFer2013 } from "../src/train/fer2013.js";
@@ -33,7 +34,7 @@ describe("quantize (12-bit activations on the integer kernels)", () => {
     const x = faces(test, 0, 40);
     const f32 = model.predict(x, 40);
     for (const variant of variants) {
-      const qm = quantize(model, faces(data, 0, 100), { variant });
+      const qm = quantize(model, faces(data, 0, 100), { variant, program: "integer" });
       for (let i = 0; i < 3; i++) {
         const face = x.subarray(i * 2304, (i + 1) * 2304);
         const got = qm.boundary(face), want = integerPartRef(qm.spec, face);
@@ -64,7 +65,7 @@ describe("quantize (12-bit activations on the integer kernels)", () => {
     const r = new Random(9);
     const x = Float32Array.from({ length: 20 * 13 * 11 * 5 }, () => r.uniform(-1, 2));
     for (const [bits, weightBits] of [[9, 8], [12, 12], [15, 10]]) {
-      const qm = quantize(model, x.subarray(0, 16 * 715), { bits, weightBits });
+      const qm = quantize(model, x.subarray(0, 16 * 715), { bits, weightBits, program: "integer" });
       let differ = 0;
       for (let i = 16; i < 20; i++) {
         const face = x.subarray(i * 715, (i + 1) * 715);
@@ -75,6 +76,57 @@ describe("quantize (12-bit activations on the integer kernels)", () => {
       }
       expect(differ, `bits ${bits}`).toBeLessThan(bits === 9 ? 0.1 : 0.02);
     }
+  });
+
+  // The mixed program (the default): each kernel is bit for bit against its reference in kernels-int8.test.ts;
+  // here, which layers it puts on integers, and that the whole model stays within the rounding of 12 bits.
+  const opsOf = (qm: ReturnType<typeof quantize>) => {
+    const p = qm.program();
+    return Array.from({ length: p.nOps }, (_, k) => p.arena.i32[(p.prog >> 2) + k * OP_WORDS]);
+  };
+  it("mixed: ResEZAP's 8 separable layers of 32–96 channels on the integer pointwise; close to f32, in both builds", async () => {
+    const model = await loadLayersModel(MODEL);
+    const data = await loadFer2013(SAMPLE, ["Training"]), test = await loadFer2013(SAMPLE, ["PublicTest"]);
+    const x = faces(test, 0, 40), f32 = model.predict(x, 40);
+    for (const variant of variants) {
+      const qm = quantize(model, faces(data, 0, 100), { variant });
+      expect(qm.programKind).toBe("mixed");
+      const ops = opsOf(qm);
+      expect(ops.filter((o) => o === Op.SeparableA16).length, variant).toBe(8);
+      expect(ops.filter((o) => o === Op.Separable).length, `${variant}: the 1-channel first layer stays f32`).toBe(1);
+      expect(ops.some((o) => o >= Op.QQuantize && o <= Op.QPool), variant).toBe(false);
+      expect(() => qm.boundary(x.subarray(0, 2304))).toThrow(/"mixed" program has no integer part/);
+      const q = qm.predict(x, 40);
+      let agree = 0, worst = 0;
+      for (let i = 0; i < 40; i++) {
+        const a = f32.subarray(7 * i, 7 * i + 7), b = q.subarray(7 * i, 7 * i + 7);
+        agree += +(argmax(a) === argmax(b));
+        for (let k = 0; k < 7; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+      }
+      expect(agree, variant).toBeGreaterThanOrEqual(38);
+      expect(worst, variant).toBeLessThan(0.12);
+      expect(worst, `${variant}: some difference, or the integer pointwise did not run`).toBeGreaterThan(0);
+    }
+  });
+
+  it("mixed: valid padding, a ReLU without residual, a residual join; stride 2 and < 8 channels stay f32", () => {
+    const model = oddModel(5);
+    const r = new Random(9);
+    const x = Float32Array.from({ length: 20 * 13 * 11 * 5 }, () => r.uniform(-1, 2));
+    const qm = quantize(model, x.subarray(0, 16 * 715));
+    // the integer part's separable layers take 5 (stride 2), 12, 7, 9 and 12 channels: three have ≥ 8 and stride 1
+    expect(opsOf(qm).filter((o) => o === Op.SeparableA16).length).toBe(3);
+    const exact = quantize(model, x.subarray(0, 16 * 715), { program: "integer" });
+    let differ = 0, fromInteger = 0;
+    for (let i = 16; i < 20; i++) {
+      const face = x.subarray(i * 715, (i + 1) * 715);
+      const f = model.predict(face), q = qm.predict(face), e = exact.predict(face);
+      differ = Math.max(differ, ...f.map((v, k) => Math.abs(v - q[k])));
+      fromInteger = Math.max(fromInteger, ...e.map((v, k) => Math.abs(v - q[k])));
+    }
+    expect(differ).toBeLessThan(0.02);
+    expect(fromInteger).toBeGreaterThan(0);
+    expect(() => quantize(model, x.subarray(0, 715), { program: "fast" as never })).toThrow(/quantize: program is "fast"; expected one of "mixed", "integer"/);
   });
 
   it("refuses a model with no integer first layer, a calibration of the wrong length, bits out of range, sums that could overflow", () => {

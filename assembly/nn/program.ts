@@ -1,6 +1,6 @@
 import { pointwise_4x8 } from "./pointwise";
 import { depthwise3x3, depthwise3x3_relu } from "./depthwise";
-import { separable3x3 } from "./separable";
+import { separable3x3, separable3x3_a16 } from "./separable";
 import { conv3x3_4x8 } from "./conv3x3";
 import { relu, add, affine, softmax } from "./elementwise";
 import { zeroPad, pool2d, globalPool } from "./pool";
@@ -62,6 +62,8 @@ export function execOp(op: usize): void {
     case Op.QDequantize: dequantize_a16(ptr(op, 0), arg(op, 1), f32arg(op, 2), arg(op, 3), ptr(op, 4)); break;
     case Op.QDepthwise: depthwise3x3_a16(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
                                          arg(op, 8), arg(op, 9), arg(op, 10), arg(op, 11), arg(op, 12), arg(op, 13), arg(op, 14)); break;
+    case Op.SeparableA16: separable3x3_a16(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), ptr(op, 4), ptr(op, 5), ptr(op, 6), ptr(op, 7),
+      arg(op, 8), arg(op, 9), ptr(op, 10), arg(op, 11), ptr(op, 12), arg(op, 13), f32arg(op, 14), arg(op, 15), arg(op, 16), arg(op, 17), arg(op, 18)); break;
     case Op.QPointwise: pointwise_a16(ptr(op, 0), arg(op, 1), arg(op, 2), ptr(op, 3), ptr(op, 4), ptr(op, 5), arg(op, 6), arg(op, 7), arg(op, 8), 0); break;
     case Op.QAdd: add_a16(ptr(op, 0), arg(op, 1), f32arg(op, 2), ptr(op, 3), arg(op, 4), f32arg(op, 5), arg(op, 6), ptr(op, 7), arg(op, 8), arg(op, 9), arg(op, 10)); break;
     case Op.QPool: avgPool2x2_a16(ptr(op, 0), arg(op, 1), arg(op, 2), arg(op, 3), arg(op, 4), arg(op, 5), arg(op, 6), arg(op, 7), arg(op, 8),

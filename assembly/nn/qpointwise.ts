@@ -1,5 +1,5 @@
 import { dot4, requant4, dequant4, narrow8, storeBytes8, narrowU16x8, storeU16x8 } from "./qsimd";
-import { storeLanes8 } from "./simd";
+import { storeLanes8, relu4 } from "./simd";
 
 // Integer pointwise (1×1) convolution, also Dense over rows: u8 activations, int8 weights per output
 // channel, i32 sums, requantized per output channel (src/quant/params.ts defines the arithmetic).
@@ -20,11 +20,11 @@ import { storeLanes8 } from "./simd";
 // pointwise_4x8 (f32), with the same loop order: blocks of 8 outputs outermost (a block's weights stay in
 // L1 while the rows stream past), pixels outermost when C < 8 (the stores outweigh the sums).
 export function pointwise_i8(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32): void {
-  pointwise<i8>(inp, P, C, w, q, out, F, qmin, qmax, outF32);
+  pointwise<i8>(inp, P, C, w, q, out, F, qmin, qmax, outF32, 0, 0);
 }
 
 export function pointwise_i16(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32): void {
-  pointwise<i16>(inp, P, C, w, q, out, F, qmin, qmax, outF32);
+  pointwise<i16>(inp, P, C, w, q, out, F, qmin, qmax, outF32, 0, 0);
 }
 
 // pointwise_a16: 16-bit activations (u16 in and, unless outF32, out; qmax ≤ 32767) against the same int8
@@ -32,22 +32,28 @@ export function pointwise_i16(inp: usize, P: i32, C: i32, w: usize, q: usize, ou
 // i32 sums cannot overflow while C·qmax·127 < 2^31 (C < 4128 at 12 bits); docs/int8.md says why 12-bit
 // activations.
 export function pointwise_a16(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32): void {
-  pointwise<u16>(inp, P, C, w, q, out, F, qmin, qmax, outF32);
+  pointwise<u16>(inp, P, C, w, q, out, F, qmin, qmax, outF32, 0, 0);
+}
+
+// pointwise_a16_f32: pointwise_a16's f32 output for a mixed program (separable3x3_a16), with what the f32
+// kernel fuses: out = acc·mul + add, then + res [P, F] (or res = 0 for none), then max(·, 0) when relu != 0.
+export function pointwise_a16_f32(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, res: usize, relu: i32): void {
+  pointwise<u16>(inp, P, C, w, q, out, F, 0, 0, 1, res, relu);
 }
 
 // K = i8: the relaxed int8 dot (4 inputs a step); K = i16: the i16 dot (2 inputs a step); K = u16: the
 // i16 dot on 16-bit activations.
 // @ts-ignore: decorator
-@inline function pointwise<K>(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32): void {
+@inline function pointwise<K>(inp: usize, P: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32, res: usize, relu: i32): void {
   if (C <= 0 || F <= 0) return;
   const blocks = (F + 7) >> 3;
   const P4 = P & ~3;
   if (C < 8) {
-    for (let p = 0; p < P4; p += 4) for (let fb = 0; fb < blocks; fb++) tile4<K>(inp, p, C, w, q, out, F, qmin, qmax, outF32, fb);
+    for (let p = 0; p < P4; p += 4) for (let fb = 0; fb < blocks; fb++) tile4<K>(inp, p, C, w, q, out, F, qmin, qmax, outF32, res, relu, fb);
   } else {
-    for (let fb = 0; fb < blocks; fb++) for (let p = 0; p < P4; p += 4) tile4<K>(inp, p, C, w, q, out, F, qmin, qmax, outF32, fb);
+    for (let fb = 0; fb < blocks; fb++) for (let p = 0; p < P4; p += 4) tile4<K>(inp, p, C, w, q, out, F, qmin, qmax, outF32, res, relu, fb);
   }
-  for (let p = P4; p < P; p++) for (let fb = 0; fb < blocks; fb++) tile1<K>(inp, p, C, w, q, out, F, qmin, qmax, outF32, fb);
+  for (let p = P4; p < P; p++) for (let fb = 0; fb < blocks; fb++) tile1<K>(inp, p, C, w, q, out, F, qmin, qmax, outF32, res, relu, fb);
 }
 
 // Input channels a step, and the activation bytes of one step as the dot product wants them.
@@ -77,7 +83,7 @@ export function pointwise_a16(inp: usize, P: i32, C: i32, w: usize, q: usize, ou
 
 // Pixels p..p+3, output channels 8·fb..8·fb+7 (fewer in a partial last block: only those are stored).
 // @ts-ignore: decorator
-@inline function tile4<K>(inp: usize, p: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32, fb: i32): void {
+@inline function tile4<K>(inp: usize, p: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32, res: usize, relu: i32, fb: i32): void {
   const S = stepChannels<K>();
   const steps = (<usize>C + S - 1) / S;
   const E = actBytes<K>();
@@ -108,11 +114,11 @@ export function pointwise_a16(inp: usize, P: i32, C: i32, w: usize, q: usize, ou
   const n = min(8, F - (fb << 3));
   const o = <usize>p * <usize>F + (<usize>fb << 3); // element index of the first output
   if (outF32) {
-    const ofp = out + (o << 2), st = <usize>F << 2;
-    storeLanes8(ofp, dequant4(a00, m0, b0), dequant4(a01, m1, b1), n);
-    storeLanes8(ofp + st, dequant4(a10, m0, b0), dequant4(a11, m1, b1), n);
-    storeLanes8(ofp + 2 * st, dequant4(a20, m0, b0), dequant4(a21, m1, b1), n);
-    storeLanes8(ofp + 3 * st, dequant4(a30, m0, b0), dequant4(a31, m1, b1), n);
+    const ofp = out + (o << 2), st = <usize>F << 2, r = res ? res + (o << 2) : 0;
+    storeF32x8(ofp, dequant4(a00, m0, b0), dequant4(a01, m1, b1), n, r, relu);
+    storeF32x8(ofp + st, dequant4(a10, m0, b0), dequant4(a11, m1, b1), n, r ? r + st : 0, relu);
+    storeF32x8(ofp + 2 * st, dequant4(a20, m0, b0), dequant4(a21, m1, b1), n, r ? r + 2 * st : 0, relu);
+    storeF32x8(ofp + 3 * st, dequant4(a30, m0, b0), dequant4(a31, m1, b1), n, r ? r + 3 * st : 0, relu);
   } else if (E == 2) {
     const lo = i16x8.splat(<i16>qmin), hi = i16x8.splat(<i16>qmax);
     const ob = out + (o << 1), st = <usize>F << 1;
@@ -132,7 +138,7 @@ export function pointwise_a16(inp: usize, P: i32, C: i32, w: usize, q: usize, ou
 
 // One pixel p (the P mod 4 tail), output channels 8·fb..8·fb+7.
 // @ts-ignore: decorator
-@inline function tile1<K>(inp: usize, p: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32, fb: i32): void {
+@inline function tile1<K>(inp: usize, p: i32, C: i32, w: usize, q: usize, out: usize, F: i32, qmin: i32, qmax: i32, outF32: i32, res: usize, relu: i32, fb: i32): void {
   const S = stepChannels<K>();
   const steps = (<usize>C + S - 1) / S;
   const E = actBytes<K>();
@@ -154,10 +160,38 @@ export function pointwise_a16(inp: usize, P: i32, C: i32, w: usize, q: usize, ou
   const n = min(8, F - (fb << 3));
   const o = <usize>p * <usize>F + (<usize>fb << 3);
   if (outF32) {
-    storeLanes8(out + (o << 2), dequant4(a0, m0, b0), dequant4(a1, m1, b1), n);
+    storeF32x8(out + (o << 2), dequant4(a0, m0, b0), dequant4(a1, m1, b1), n, res ? res + (o << 2) : 0, relu);
   } else if (E == 2) {
     storeU16x8(out + (o << 1), narrowU16x8(requant4(a0, m0, b0), requant4(a1, m1, b1), i16x8.splat(<i16>qmin), i16x8.splat(<i16>qmax)), n);
   } else {
     storeBytes8(out + o, narrow8(requant4(a0, m0, b0), requant4(a1, m1, b1), i8x16.splat(<i8>qmin), i8x16.splat(<i8>qmax)), n);
   }
+}
+
+// Stores the first n (0..8) lanes of (v0, v1) at p, each plus the float at r (r = 0: none), then max(·, 0)
+// when relu != 0. A partial group reads only its n floats of r.
+// @ts-ignore: decorator
+@inline function storeF32x8(p: usize, v0: v128, v1: v128, n: i32, r: usize, relu: i32): void {
+  if (r) {
+    if (n >= 8) {
+      v0 = f32x4.add(v0, v128.load(r));
+      v1 = f32x4.add(v1, v128.load(r, 16));
+    } else {
+      let r0 = f32x4.splat(0), r1 = f32x4.splat(0);
+      if (n > 0) r0 = f32x4.replace_lane(r0, 0, load<f32>(r));
+      if (n > 1) r0 = f32x4.replace_lane(r0, 1, load<f32>(r, 4));
+      if (n > 2) r0 = f32x4.replace_lane(r0, 2, load<f32>(r, 8));
+      if (n > 3) r0 = f32x4.replace_lane(r0, 3, load<f32>(r, 12));
+      if (n > 4) r1 = f32x4.replace_lane(r1, 0, load<f32>(r, 16));
+      if (n > 5) r1 = f32x4.replace_lane(r1, 1, load<f32>(r, 20));
+      if (n > 6) r1 = f32x4.replace_lane(r1, 2, load<f32>(r, 24));
+      v0 = f32x4.add(v0, r0);
+      v1 = f32x4.add(v1, r1);
+    }
+  }
+  if (relu) {
+    v0 = relu4(v0);
+    v1 = relu4(v1);
+  }
+  storeLanes8(p, v0, v1, n);
 }

@@ -37,6 +37,9 @@ export const enum Op {
   QPointwise = 26, // in, P, C, wPacked, requant, out, F, qmin, qmax
   QAdd = 27, // a, za, ma f, b, zb, mb f, n, out, zOut, qmin, qmax
   QPool = 28, // in, H, W, C, zIn, padT, padL, Ho, Wo, m f, zOut, qmax, out  (2×2/2 average of the zero-padded image)
+  // Separable with its depthwise in f32 and its pointwise on the u16 kernel, f32 in and out (a mixed program),
+  // output rows oy0..oy1−1 of out:
+  SeparableA16 = 29, // in, H, W, C, dw, pwPacked (i16), requant (f32 out), out, F, pad, res|0, relu, scratch, rows, inv f, zero, qmax, oy0, oy1
 }
 
 /** Pool's mode bits. */

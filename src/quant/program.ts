@@ -12,12 +12,33 @@ import { size, type Shape, type SymbolicTensor } from "../layers/layer.js";
 import type { Model } from "../model.js";
 import type { IntegerSpec } from "./quantize.js";
 import { packDepthwiseI16, packPointwiseI16, packRequant } from "./pack.js";
-import { splitOp } from "./split.js";
+import { pointwiseRequant } from "./params.js";
+import { GraphPlan, type InferenceStep } from "../engine/plan.js";
+import { SeparableConv2D } from "../layers/conv.js";
+import { separableA16Scratch, splitOp } from "./split.js";
 import { TwoThreads, twoThreadsPossible, type SplitStep } from "./threads.js";
 
 /** An f32 as the i32 with its bits: how an op carries a float argument. */
 function f32bits(x: number): number {
   return new Int32Array(Float32Array.of(x).buffer)[0];
+}
+
+/**
+ * How a QuantizedModel runs: "integer", every step of the integer part on the integer kernels (u16 tensors
+ * between them; the format's reference, src/reference/quantized-model.ts); "mixed", the f32 program with only
+ * the pointwise half of each separable layer on integers (separable3x3_a16: the f32 depthwise rows quantized
+ * with the depthwise output's parameters, the pointwise weights and sums as in "integer", an f32 output with
+ * the batch norm, residual and ReLU fused), the first layer (one input channel) and every other op in f32.
+ */
+export type QuantizedProgram = "integer" | "mixed";
+export const QUANTIZED_PROGRAMS: readonly QuantizedProgram[] = ["mixed", "integer"];
+/** What quantize() and the loaders build unless told: docs/int8.md gives the measurements that chose it. */
+export const DEFAULT_PROGRAM: QuantizedProgram = "mixed";
+
+/** `p` when it names a program; else an ArgumentError naming `what`. */
+export function checkProgram(p: unknown, what: string): QuantizedProgram {
+  if (!QUANTIZED_PROGRAMS.includes(p as QuantizedProgram)) throw new ArgumentError(`${what} is ${JSON.stringify(p)}; expected one of ${QUANTIZED_PROGRAMS.map((x) => `"${x}"`).join(", ")}`);
+  return p as QuantizedProgram;
 }
 
 export class QuantizedModel {
@@ -36,7 +57,7 @@ export class QuantizedModel {
   /** with setThreads(2): the worker, and the program as split steps */
   private threads: { pair: TwoThreads; steps: SplitStep[] } | null = null;
 
-  constructor(readonly model: Model, readonly spec: IntegerSpec, variant?: NNVariant) {
+  constructor(readonly model: Model, readonly spec: IntegerSpec, variant?: NNVariant, readonly programKind: QuantizedProgram = "integer") {
     this.variant = variant;
     this.ex = instantiateSync(nnModuleName(variant)).exports as unknown as NnExports;
     const arena = (this.arena = new Arena(this.ex));
@@ -55,35 +76,41 @@ export class QuantizedModel {
     this.inSize = size(model.input.shape);
     this.outSize = size(model.output.shape);
     this.inPtr = arena.alloc(4 * this.inSize + 16);
-    const q = plan.tensors.map((t) => arena.alloc(2 * size(t.shape) + 16)); // the kernels read up to 14 bytes past a tensor
-    const pIn = params[plan.input.id];
-    op(Op.QQuantize, this.inPtr, this.inSize, f32bits(1 / pIn.scale), pIn.zero, pIn.qmax, q[plan.input.id]);
-    plan.steps.forEach((s, k) => {
-      const c = constants[k], px = params[s.x.id], po = params[s.out.id];
-      const [H, W, C] = s.x.shape;
-      if (s.kind === "pool" && c.kind === "pool") {
-        const [Ho, Wo] = s.out.shape;
-        op(Op.QPool, q[s.x.id], H, W, C, px.zero, s.padT, s.padL, Ho, Wo, f32bits(c.m), po.zero, po.qmax, q[s.out.id]);
-      } else if (s.kind === "separable" && c.kind === "separable") {
-        const [Ho, Wo, F] = s.y.shape, pd = params[s.d.id], py = params[s.y.id];
-        op(Op.QDepthwise, q[s.x.id], H, W, C, px.zero, bytes(packDepthwiseI16(c.dwq, C)), bytes(packRequant(c.dRq, C)), q[s.d.id],
-          Ho, Wo, s.stride, s.padT, s.padL, 0, pd.qmax);
-        op(Op.QPointwise, q[s.d.id], Ho * Wo, C, bytes(packPointwiseI16(c.pwq, C, F)), bytes(packRequant(c.yRq, F)), q[s.y.id], F, c.yQmin, py.qmax);
-        if (s.residual) {
-          const pr = params[s.residual.id];
-          op(Op.QAdd, q[s.y.id], py.zero, f32bits(c.ma), q[s.residual.id], pr.zero, f32bits(c.mb), Ho * Wo * F, q[s.out.id], po.zero, c.outQmin, po.qmax);
-        }
-      }
-    });
-    // where the integer part ends: its tensors that f32 ops read, dequantized
     const f32 = new Map<SymbolicTensor, CTensor>();
-    this.boundaryPtrs = plan.boundary.map((t) => {
-      const p = params[t.id], ptr = arena.alloc(4 * size(t.shape) + 16);
-      op(Op.QDequantize, q[t.id], size(t.shape), f32bits(p.scale), p.zero, ptr);
-      for (const [sym, qt] of plan.of) if (qt === t) f32.set(sym, { ptr, shape: t.shape, size: size(t.shape) });
-      return ptr;
-    });
-    emitTail(spec, arena, op, f32);
+    if (programKind === "mixed") {
+      this.boundaryPtrs = [];
+      f32.set(model.input, { ptr: this.inPtr, shape: model.input.shape, size: this.inSize });
+      emitSteps(new GraphPlan(model.layers, model.outputs).inferenceSteps(model.input), arena, op, f32, mixedSeparable(spec, bytes));
+    } else {
+      const q = plan.tensors.map((t) => arena.alloc(2 * size(t.shape) + 16)); // the kernels read up to 14 bytes past a tensor
+      const pIn = params[plan.input.id];
+      op(Op.QQuantize, this.inPtr, this.inSize, f32bits(1 / pIn.scale), pIn.zero, pIn.qmax, q[plan.input.id]);
+      plan.steps.forEach((s, k) => {
+        const c = constants[k], px = params[s.x.id], po = params[s.out.id];
+        const [H, W, C] = s.x.shape;
+        if (s.kind === "pool" && c.kind === "pool") {
+          const [Ho, Wo] = s.out.shape;
+          op(Op.QPool, q[s.x.id], H, W, C, px.zero, s.padT, s.padL, Ho, Wo, f32bits(c.m), po.zero, po.qmax, q[s.out.id]);
+        } else if (s.kind === "separable" && c.kind === "separable") {
+          const [Ho, Wo, F] = s.y.shape, pd = params[s.d.id], py = params[s.y.id];
+          op(Op.QDepthwise, q[s.x.id], H, W, C, px.zero, bytes(packDepthwiseI16(c.dwq, C)), bytes(packRequant(c.dRq, C)), q[s.d.id],
+            Ho, Wo, s.stride, s.padT, s.padL, 0, pd.qmax);
+          op(Op.QPointwise, q[s.d.id], Ho * Wo, C, bytes(packPointwiseI16(c.pwq, C, F)), bytes(packRequant(c.yRq, F)), q[s.y.id], F, c.yQmin, py.qmax);
+          if (s.residual) {
+            const pr = params[s.residual.id];
+            op(Op.QAdd, q[s.y.id], py.zero, f32bits(c.ma), q[s.residual.id], pr.zero, f32bits(c.mb), Ho * Wo * F, q[s.out.id], po.zero, c.outQmin, po.qmax);
+          }
+        }
+      });
+      // where the integer part ends: its tensors that f32 ops read, dequantized
+      this.boundaryPtrs = plan.boundary.map((t) => {
+        const p = params[t.id], ptr = arena.alloc(4 * size(t.shape) + 16);
+        op(Op.QDequantize, q[t.id], size(t.shape), f32bits(p.scale), p.zero, ptr);
+        for (const [sym, qt] of plan.of) if (qt === t) f32.set(sym, { ptr, shape: t.shape, size: size(t.shape) });
+        return ptr;
+      });
+      emitSteps(spec.plan.tail, arena, op, f32);
+    }
     const out = f32.get(model.output);
     if (!out) throw new ResezapError(`internal: quantize: the output of model ${model.name} is never computed`);
     this.outPtr = out.ptr;
@@ -214,13 +241,21 @@ export class QuantizedModel {
    * example: what src/reference/quantized-model.ts computes, bit for bit.
    */
   boundary(x: Float32Array): Float32Array[] {
+    if (this.programKind !== "integer") throw new ArgumentError(`QuantizedModel.boundary: the "${this.programKind}" program has no integer part to hand over; quantize with program "integer"`);
     this.predict(x, 1);
     return this.spec.plan.boundary.map((t, k) => this.arena.f32.slice(this.boundaryPtrs[k] >> 2, (this.boundaryPtrs[k] >> 2) + size(t.shape)));
   }
 }
 
-/** The f32 steps after the integer part, each layer's emit() with the plan's fusions, into buffers of their own. */
-function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: number[]) => void, f32: Map<SymbolicTensor, CTensor>): void {
+type OpSink = (code: Op, ...args: number[]) => void;
+/** Emits a step itself and returns true, or returns false to leave it to the layer's emit(). */
+type StepOverride = (step: InferenceStep, ins: CTensor[], out: CTensor, emitter: Emitter, fuse: Fusion) => boolean;
+
+/**
+ * Inference steps in f32, each layer's emit() with the plan's fusions (or `override`'s ops), into buffers of
+ * their own: the steps after the integer part, or a mixed program's every step.
+ */
+function emitSteps(steps: InferenceStep[], arena: Arena, op: OpSink, f32: Map<SymbolicTensor, CTensor>, override?: StepOverride): void {
   const weights = new Map<Float32Array, number>();
   const emitter: Emitter = {
     weights(values) {
@@ -240,7 +275,7 @@ function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: numbe
     if (!c) throw new ResezapError(`internal: quantize: tensor of ${t.layer.name} read before it is computed`);
     return c;
   };
-  for (const step of spec.plan.tail) {
+  for (const step of steps) {
     const ins = step.layer.output!.inputs.map(get);
     if (step.identity) {
       f32.set(step.output, { ...ins[0], shape: step.output.shape });
@@ -252,7 +287,35 @@ function emitTail(spec: IntegerSpec, arena: Arena, op: (code: Op, ...args: numbe
     };
     const n = size(step.output.shape);
     const out: CTensor = { ptr: arena.alloc(4 * n + 16), shape: step.output.shape, size: n };
-    step.layer.emit(emitter, ins, out, fuse);
+    if (!override?.(step, ins, out, emitter, fuse)) step.layer.emit(emitter, ins, out, fuse);
     f32.set(step.output, out);
   }
+}
+
+/**
+ * The mixed program's separable layers: a step the integer part holds as a stride-1 separable layer of 8 or
+ * more input channels becomes one SeparableA16 op with that step's pointwise weights and the depthwise
+ * output's parameters; every other step (the 1-channel first layer: its pointwise has 1 multiply-add a
+ * pixel and output) stays f32.
+ */
+function mixedSeparable(spec: IntegerSpec, bytes: (b: Uint8Array | Int16Array) => number): StepOverride {
+  const byName = new Map(spec.plan.steps.map((s, k) => [s.name, k]));
+  return (step, [x], out, emitter, fuse) => {
+    const k = byName.get(step.layer.name);
+    if (k === undefined || !(step.layer instanceof SeparableConv2D)) return false;
+    const s = spec.plan.steps[k], c = spec.constants[k];
+    if (s.kind !== "separable" || c.kind !== "separable" || s.stride !== 1 || s.padT !== s.padL || s.padT > 1) return false;
+    const [H, W, C] = x.shape, [, Wo, F] = out.shape;
+    if (C < 8) return false;
+    const pd = spec.params[s.d.id];
+    const rq = pointwiseRequant(c.pwq, C, F, c.pwScale, pd, s.bias, null);
+    // the f32 emit's band: a few rows a pass, a whole number of 4-pixel tiles where a few more rows allow it
+    let rows = Math.max(1, Math.min(out.shape[0], Math.floor(3072 / (Wo * C))));
+    for (let r = rows; r <= Math.min(out.shape[0], rows + 3); r++) if ((r * Wo) % 4 === 0) { rows = r; break; }
+    // two scratches: the halves of a split op (split.ts) run at once
+    const scratch = emitter.scratch(2 * separableA16Scratch(rows, Wo, C));
+    emitter.op(Op.SeparableA16, x.ptr, H, W, C, emitter.weights(s.dw), bytes(packPointwiseI16(c.pwq, C, F)), bytes(packRequant(rq, F)), out.ptr, F,
+      s.padT, fuse.residual ?? 0, s.relu ? 1 : 0, scratch, rows, f32bits(1 / pd.scale), pd.zero, pd.qmax, 0, out.shape[0]);
+    return true;
+  };
 }

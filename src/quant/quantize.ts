@@ -15,7 +15,7 @@ import { integerPlan, type IntegerPlan } from "./graph.js";
 import {
   activationBits, activationParams, depthwiseRequant, DW_WMAX, pointwiseRequant, quantizeWeights, quantizeWeights16, rescale, WMAX, type QuantParams, type Requant,
 } from "./params.js";
-import { QuantizedModel } from "./program.js";
+import { QuantizedModel, DEFAULT_PROGRAM, checkProgram, type QuantizedProgram } from "./program.js";
 
 export interface QuantizeOptions {
   /** activation bits, 7..15 (default 12) */
@@ -24,6 +24,8 @@ export interface QuantizeOptions {
   weightBits?: number;
   /** the f32 kernels' build for the layers after the integer part */
   variant?: NNVariant;
+  /** how it runs (program.ts): "mixed" (the default) or "integer" */
+  program?: QuantizedProgram;
 }
 
 /** A separable step's integer constants: int8 weights and the requantization of each kernel. */
@@ -32,6 +34,8 @@ export interface SeparableConstants {
   dwq: Int16Array;
   dRq: Requant;
   pwq: Int8Array | Int16Array;
+  /** the pointwise weights' per-channel scales (pwq·pwScale ≈ the folded f32 weights) */
+  pwScale: Float32Array;
   yRq: Requant;
   /** the pointwise's lower clamp: y's zero point when a ReLU without residual is fused, else 0 */
   yQmin: number;
@@ -67,6 +71,7 @@ export function quantize(model: Model, calibration: Float32Array, options: Quant
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`quantize: calibration holds ${calibration.length} floats, not a whole number (≥ 1) of ${inSize}-float examples`);
   const bad = calibration.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new ArgumentError(`quantize: calibration float ${bad} (example ${Math.floor(bad / inSize)}) is ${calibration[bad]}, not finite`);
+  const program = checkProgram(options.program ?? DEFAULT_PROGRAM, "quantize: program");
   const weightBits = options.weightBits ?? 12;
   if (!Number.isInteger(weightBits) || weightBits < 8 || weightBits > 12) throw new ArgumentError(`quantize: weightBits ${options.weightBits} is not an integer in 8..12`);
   const plan = integerPlan(model);
@@ -81,7 +86,7 @@ export function quantize(model: Model, calibration: Float32Array, options: Quant
     return activationParams(lo, hi, qmax);
   });
   for (const s of plan.steps) if (s.kind === "pool") params[s.out.id] = params[s.x.id]; // averaging keeps the range
-  return new QuantizedModel(model, integerSpec(plan, params, weightBits), options.variant);
+  return new QuantizedModel(model, integerSpec(plan, params, weightBits), options.variant, program);
 }
 
 /**
@@ -100,7 +105,7 @@ export function integerSpec(plan: IntegerPlan, params: QuantParams[], weightBits
     const dq = quantizeWeights16(s.dw, C, DW_WMAX), wq = pwWmax === WMAX ? quantizeWeights(s.pw, F) : quantizeWeights16(s.pw, F, pwWmax);
     const pr = s.residual ? params[s.residual.id] : null;
     return {
-      kind: "separable", dwq: dq.q, dRq: depthwiseRequant(C, dq.scale, pin, null, pd), pwq: wq.q,
+      kind: "separable", dwq: dq.q, dRq: depthwiseRequant(C, dq.scale, pin, null, pd), pwq: wq.q, pwScale: wq.scale,
       yRq: pointwiseRequant(wq.q, C, F, wq.scale, pd, s.bias, py), yQmin: s.relu && !s.residual ? py.zero : 0,
       ma: rescale(py.scale, pout.scale), mb: pr ? rescale(pr.scale, pout.scale) : 0, outQmin: s.relu ? pout.zero : 0,
     };

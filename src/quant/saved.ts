@@ -13,7 +13,7 @@ import type { NNVariant } from "../engine/wasm.js";
 import type { Model } from "../model.js";
 import { integerPlan } from "./graph.js";
 import { activationBits, type QuantParams } from "./params.js";
-import { QuantizedModel } from "./program.js";
+import { QuantizedModel, DEFAULT_PROGRAM, checkProgram, type QuantizedProgram } from "./program.js";
 import { integerSpec } from "./quantize.js";
 
 /** The userDefinedMetadata key of the quantization block. */
@@ -64,7 +64,8 @@ export function isQuantized(model: Model): boolean {
  * The QuantizedModel a loaded model's quantization block describes; refuses, naming the field, a block that is
  * malformed, of another version, or whose tensors are not the ones this engine's integer part of the model has.
  */
-export function quantizedFromModel(model: Model, file = "model.json", variant?: NNVariant): QuantizedModel {
+export function quantizedFromModel(model: Model, file = "model.json", variant?: NNVariant, program: QuantizedProgram = DEFAULT_PROGRAM): QuantizedModel {
+  checkProgram(program, "quantizedFromModel: program");
   const where = `${file}: userDefinedMetadata.${QUANT_KEY}`;
   const b = model.userDefinedMetadata?.[QUANT_KEY] as Partial<QuantizationBlock> | undefined;
   if (b === undefined) throw new ModelFormatError(`${where} is missing: not a quantized model (resezap quantize makes one)`);
@@ -94,13 +95,14 @@ export function quantizedFromModel(model: Model, file = "model.json", variant?: 
     if (typeof zero !== "number" || !Number.isInteger(zero) || zero < 0 || zero > qmax) throw new ModelFormatError(`${at}.zero is ${JSON.stringify(zero)}, not an integer in 0..qmax (${qmax})`);
     return { scale, zero, qmax };
   });
-  return new QuantizedModel(model, integerSpec(plan, params, b.weightBits!), variant);
+  return new QuantizedModel(model, integerSpec(plan, params, b.weightBits!), variant, program);
 }
 
 /** Loads a quantized model saved by saveQuantizedModel (a folder, its model.json, a URL, or in memory). */
-export async function loadQuantizedModel(source: string | URL | MemorySource, options: { variant?: NNVariant } = {}): Promise<QuantizedModel> {
+export async function loadQuantizedModel(source: string | URL | MemorySource, options: { variant?: NNVariant; program?: QuantizedProgram } = {}): Promise<QuantizedModel> {
+  const program = checkProgram(options.program ?? DEFAULT_PROGRAM, "loadQuantizedModel: options.program");
   const model = await loadLayersModel(source);
-  return quantizedFromModel(model, typeof source === "object" && !(source instanceof URL) ? "modelJSON" : String(source), options.variant);
+  return quantizedFromModel(model, typeof source === "object" && !(source instanceof URL) ? "modelJSON" : String(source), options.variant, program);
 }
 
 /**

@@ -3,7 +3,8 @@
 // pixels or values and the rest by offset pointers; a depthwise or a pool takes its first output rows, and
 // the rest with the output pointer moved down and padT lowered by the rows skipped times the stride (a
 // negative padT is only a starting row further into the image: the kernels test every row against 0..H).
-// The ops that are not cut (quantize, dequantize, the f32 head) run whole on one thread.
+// A mixed program's SeparableA16 takes its output rows as arguments and each half a scratch of its own.
+// The ops that are not cut (quantize, dequantize, the f32 ops) run whole on one thread.
 import { Op } from "../abi/nn.js";
 
 /** An op as its words: [code, ...args] (OP_WORDS long or shorter). */
@@ -49,9 +50,26 @@ export function splitOp(w: OpWords): [OpWords, OpWords] | null {
       a[6] = n0;
       return [[w[0], ...a], [w[0], ...h1]];
     }
+    case Op.SeparableA16: {
+      // x, H, W, C, dw, w, q, out, F, pad, res, relu, scratch, rows, inv, zero, qmax, oy0, oy1: rows of the
+      // output, the second half in the second of the two scratches the program allocated
+      const [, , W, C, , , , , , pad, , , scratch, rows, , , , oy0, oy1] = a;
+      const mid = oy0 + ((oy1 - oy0) >> 1);
+      if (mid === oy0) return null;
+      const h1 = a.slice();
+      h1[12] = scratch + 4 * separableA16Scratch(rows, W - 2 + 2 * pad, C);
+      h1[17] = mid;
+      a[18] = mid;
+      return [[w[0], ...a], [w[0], ...h1]];
+    }
     default:
       return null;
   }
+}
+
+/** Floats of one SeparableA16 scratch: a band of rows·Wo·C f32 depthwise values, then as many u16, then 16 bytes. */
+export function separableA16Scratch(rows: number, Wo: number, C: number): number {
+  return rows * Wo * C + Math.ceil((rows * Wo * C) / 2) + 4;
 }
 
 function splitRows(code: number, a: number[], at: { ho: number; wo: number; c: number; pad: number; out: number; stride: number }): [OpWords, OpWords] | null {

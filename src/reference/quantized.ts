@@ -49,6 +49,20 @@ export function pointwiseQF32Ref(x: ArrayLike<number>, P: number, C: number, wq:
   return out;
 }
 
+/**
+ * pointwise_a16_f32 (a mixed program's pointwise half): pointwiseQF32Ref, then fround(y + res) when res is
+ * given, then y < 0 ? 0 : y when relu (f32x4.pmax's rule: −0 and NaN stay).
+ */
+export function pointwiseQF32FusedRef(x: ArrayLike<number>, P: number, C: number, wq: ArrayLike<number>, F: number, r: Requant, res: ArrayLike<number> | null, relu: boolean): Float32Array {
+  const out = pointwiseQF32Ref(x, P, C, wq, F, r);
+  for (let i = 0; i < out.length; i++) {
+    let y = out[i];
+    if (res) y = fr(y + res[i]);
+    out[i] = relu && y < 0 ? 0 : y;
+  }
+  return out;
+}
+
 /** Output size of a 3×3 window over n with stride s and the padding before it (padBefore + n + padAfter). */
 export function windowOutSize(n: number, s: number, padTotal: number, k = 3): number {
   return Math.floor((n + padTotal - k) / s) + 1;
