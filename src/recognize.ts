@@ -173,19 +173,22 @@ export class EmotionRecognizer {
 
   /**
    * model: a model (a QuantizedModel too), or where to load one (default: the package's model; a folder
-   * `resezap quantize` wrote loads as its QuantizedModel), any face input size, grey or RGB;
+   * `resezap quantize` wrote, the package's model among them, loads as its QuantizedModel unless f32 is
+   * set), any face input size, grey or RGB; f32: load the f32 model even from a quantized file;
    * preprocessing: its pixel scaling when its metadata does not say; detector: "yunet" (default: the shipped
    * YuNet; in a browser pass a YuNetDetector.fromBytes(...)) or "haar" (the paper's cascade; `cascade` and the
    * FaceDetector options apply to it alone).
    */
-  static async load(options: { model?: Predictor | string | URL; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
-    const { model, preprocessing = {}, detector = "yunet", ...det } = options;
+  static async load(options: { model?: Predictor | string | URL; f32?: boolean; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
+    const { model, f32, preprocessing = {}, detector = "yunet", ...det } = options;
     if (detector instanceof FaceDetector) {
       const given = Object.entries(det).find(([, v]) => v !== undefined);
       if (given) throw new ArgumentError(`EmotionRecognizer.load: ${given[0]} goes to the FaceDetector passed as detector (new FaceDetector({ ${given[0]} }))`);
     } else if (detector !== "haar") refuseOptionsOf("EmotionRecognizer.load", "Haar", det as Record<string, unknown>, "yunet");
     const source = model === undefined || typeof model === "string" || model instanceof URL ? model ?? DEFAULT_MODEL_JSON : null;
-    const m = source === null ? (model as Predictor) : runnable(await loadLayersModel(source), String(source));
+    if (f32 !== undefined && typeof f32 !== "boolean") throw new ArgumentError(`EmotionRecognizer.load: f32 must be true or false, found ${JSON.stringify(f32)}`);
+    if (f32 && source === null) throw new ArgumentError("EmotionRecognizer.load: f32 applies to a model it loads, not to one passed in");
+    const m = source === null ? (model as Predictor) : runnable(await loadLayersModel(source), String(source), { f32 });
     faceInputOf(m, preprocessing, "EmotionRecognizer.load"); // refuse a model that is not a face model now, not at the first frame
     const d = detector === "haar" ? new FaceDetector(det) : detector === "yunet" ? YuNetDetector.default() : detector;
     if (!(d instanceof FaceDetector || d instanceof YuNetDetector)) {

@@ -6,6 +6,11 @@ import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "./temp-dir.js";
+import { enableRelaxedSimd } from "../src/engine/relaxed.js";
+
+// the CLI runs the relaxed-SIMD build where the engine has it: so does this process, for the same bits of the
+// quantized model (its builds differ by a rounding of 12 bits now and then)
+await enableRelaxedSimd();
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "dist/cli.js"), ...args], { cwd: ROOT, encoding: "utf8" });
@@ -66,24 +71,29 @@ describe("resezap CLI", () => {
     expect(out[1].label).toBe("happy");
   });
 
-  it("classify with no --model uses the package's default model (the same probabilities as loading it in the API)", async () => {
+  it("classify with no --model runs the package's model quantized, as the API loads it; --f32 runs its f32 weights", async () => {
     const files = ["fixtures/faces48/00-angry.png", "fixtures/faces48/05-happy.png"];
-    const r = cli("classify", "--json", ...files);
-    expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout);
     // @ts-ignore: the built package
     const { loadLayersModel, EMOTIONS } = await import("../dist/index.js");
     // @ts-ignore
     const { DEFAULT_MODEL_DIR } = await import("../dist/paths.js");
-    const model = await loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR));
+    // @ts-ignore
+    const { runnable } = await import("../dist/quant/saved.js");
+    const f32 = await loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR)), quantized = runnable(f32);
+    expect((quantized as { programKind?: string }).programKind).toBe("mixed");
     const x = new Float32Array(2 * 2304);
     files.forEach((f, i) => PNG.sync.read(readFileSync(join(ROOT, f))).data.forEach((v: number, j: number) => { if (j % 4 === 0) x[i * 2304 + j / 4] = v / 255; }));
-    const p = model.predict(x, 2);
-    out.forEach((o: any, i: number) => {
-      const want = Array.from(p.subarray(i * 7, i * 7 + 7)) as number[];
-      Object.values(o.probabilities).forEach((v, k) => expect(Math.abs((v as number) - want[k])).toBeLessThan(1e-6));
-      expect(o.label).toBe(EMOTIONS[want.indexOf(Math.max(...want))]);
-    });
+    const pq = quantized.predict(x, 2), pf = f32.predict(x, 2);
+    expect(Math.max(...pq.map((v: number, k: number) => Math.abs(v - pf[k]))), "the quantized model computes something else than f32").toBeGreaterThan(1e-6);
+    for (const [args, p] of [[[], pq], [["--f32"], pf]] as const) {
+      const r = cli("classify", "--json", ...args, ...files);
+      expect(r.status, r.stderr).toBe(0);
+      JSON.parse(r.stdout).forEach((o: any, i: number) => {
+        const want = Array.from(p.subarray(i * 7, i * 7 + 7)) as number[];
+        Object.values(o.probabilities).forEach((v, k) => expect(Math.abs((v as number) - want[k]), `${args} ${files[i]}`).toBeLessThan(1e-6));
+        expect(o.label).toBe(EMOTIONS[want.indexOf(Math.max(...want))]);
+      });
+    }
   });
 
   it("--tta averages each face with its mirror image: classify and detect print what the API's tta: \"flip\" gives", async () => {
@@ -92,7 +102,9 @@ describe("resezap CLI", () => {
     const { loadLayersModel, classifyFaces, recognize, decodeImage } = await import("../dist/index.js");
     // @ts-ignore
     const { DEFAULT_MODEL_DIR } = await import("../dist/paths.js");
-    const model = await loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR));
+    // @ts-ignore
+    const { runnable } = await import("../dist/quant/saved.js");
+    const model = runnable(await loadLayersModel(fileURLToPath(DEFAULT_MODEL_DIR))); // quantized, as the CLI runs it
     const close = (got: any[], want: any[]) => {
       expect(got).toHaveLength(want.length);
       got.forEach((g, i) => {

@@ -27,7 +27,7 @@ describe("resezap quantize", () => {
     const out = join(tempDir("quantize-cli"), "q");
     const r = cli("quantize", "--data", SAMPLE, "--out", out, "--calibration", "40", "--weight-bits", "8");
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/12 steps on integers \(12-bit activations, 8-bit pointwise and 12-bit depthwise weights\), 3 in f32 .*calibrated on the first 40 Training faces; wrote /);
+    expect(r.stdout).toMatch(/12 steps quantized \(12-bit activations, 8-bit pointwise and 12-bit depthwise weights; run as the mixed program, its pointwise layers on integers\), 3 in f32 .*calibrated on the first 40 Training faces; wrote /);
     expect(existsSync(join(out, "model.json")) && existsSync(join(out, "group1-shard1of1.bin"))).toBe(true);
 
     // what the command wrote is quantize() of the shipped model on the first 40 Training faces

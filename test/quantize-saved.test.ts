@@ -81,6 +81,20 @@ describe("saveQuantizedModel / loadQuantizedModel", () => {
     }
   });
 
+  it("the package's model carries its quantization: EmotionRecognizer.load() runs it quantized, { f32: true } the f32 weights", async () => {
+    const q = await EmotionRecognizer.load(), f = await EmotionRecognizer.load({ f32: true });
+    expect(q.model).toBeInstanceOf(QuantizedModel);
+    expect((q.model as QuantizedModel).programKind).toBe("mixed");
+    expect(f.model).toBeInstanceOf(Model);
+    const file = "fixtures/faces/astronaut.png", image = decodeImage(await readFile(new URL(`../${file}`, import.meta.url)), file);
+    const model = await loadLayersModel(MODEL);
+    expect(f.recognize(image)).toEqual(recognize(image, { model }));
+    expect(q.recognize(image)).toEqual(recognize(image, { model: quantizedFromModel(model, MODEL) }));
+    expect(q.recognize(image)[0].probabilities).not.toEqual(f.recognize(image)[0].probabilities);
+    await expect(EmotionRecognizer.load({ f32: "yes" as unknown as boolean })).rejects.toThrow(/f32 must be true or false, found "yes"/);
+    await expect(EmotionRecognizer.load({ model, f32: true })).rejects.toThrow(/f32 applies to a model it loads, not to one passed in/);
+  });
+
   it("refuses a missing or malformed quantization block, naming the field", async () => {
     const model = await loadLayersModel(MODEL);
     const calib = faces(await loadFer2013(SAMPLE, ["Training"]), 0, 10);

@@ -16,7 +16,7 @@ import { analyzeVideo } from "../src/video/analyze.js";
 import { faceRecord, frameRecord } from "../src/video/record.js";
 import { recognize } from "../src/recognize.js";
 import { YuNetDetector } from "../src/detect/yunet.js";
-import { loadModel } from "../src/onnx/load.js";
+import { loadRunnableModel } from "../src/quant/saved.js";
 import { DEFAULT_MODEL_JSON } from "../src/paths.js";
 import { decodePng } from "../src/image/png.js";
 
@@ -117,7 +117,7 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       // every result once, whole, and nothing else in the folder (no temporary file left)
       const names = readdirSync(out).sort();
       expect(names).toEqual(jobs.slice(0, 3).map((j) => j.output.jsonl.slice(out.length + 1)).sort());
-      const model = await loadModel(DEFAULT_MODEL_JSON);
+      const model = await loadRunnableModel(DEFAULT_MODEL_JSON) /* as the CLI runs it: quantized */;
       const readLines = (f: string) => readFileSync(f, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
       const json = (x: unknown) => JSON.parse(JSON.stringify(x));
       const frames = [];
@@ -185,7 +185,7 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       worker = await startWorkerInProcess(conn, { queue: "api", log: (l) => log.push(l) });
       await waitFor("the job to finish", async () => (await queue.getJobCounts("completed")).completed === 1);
       expect(log).toEqual([`done ${job.id} ${image}`]);
-      const model = await loadModel(DEFAULT_MODEL_JSON);
+      const model = await loadRunnableModel(DEFAULT_MODEL_JSON) /* as the CLI runs it: quantized */;
       const faces = recognize(decodePng(readFileSync(image)), { model, detector: YuNetDetector.default() }).map(faceRecord);
       expect(faces.length).toBeGreaterThan(0);
       expect(readFileSync((job.output as { jsonl: string }).jsonl, "utf8")).toBe(JSON.stringify({ faces }) + "\n");

@@ -11,10 +11,15 @@ export function modelDirOption(p: ReturnType<typeof parseArgs>): string {
   return stringOption(p, "model") ?? fileURLToPath(DEFAULT_MODEL_DIR);
 }
 
+/** --model as it runs: quantized when its file carries a quantization block, unless --f32. */
+export function loadModelOption(p: ReturnType<typeof parseArgs>): ReturnType<typeof loadRunnableModel> {
+  return loadRunnableModel(modelDirOption(p), { f32: p.options.has("f32") });
+}
+
 export async function classifyCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, parserSpec("classify"), "classify");
   if (p.positionals.length === 0) throw new ArgumentError("classify: expected one or more PNG or JPEG files");
-  const model = await loadRunnableModel(modelDirOption(p));
+  const model = await loadModelOption(p);
   const tta = p.options.has("tta") ? "flip" : "none";
   const json = p.options.has("json");
   const results = [];

@@ -3,13 +3,12 @@ import { basename, extname, join } from "node:path";
 import { ArgumentError } from "../errors.js";
 import { readImage } from "./read-image.js";
 import { encodePng } from "../image/png.js";
-import { loadRunnableModel } from "../quant/saved.js";
 import { annotate, recognize } from "../recognize.js";
 import { FaceDetector } from "../detect/detector.js";
 import { YuNetDetector } from "../detect/yunet.js";
 import { detectorOptions, parseArgs, numberOption, readCascadeOption, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
-import { modelDirOption } from "./classify.js";
+import { loadModelOption } from "./classify.js";
 
 // `resezap detect <image...> [--out FILE|DIR] [--json] [--model DIR|FILE.onnx]` plus the detector's options.
 export async function detectCommand(argv: string[]): Promise<void> {
@@ -19,7 +18,7 @@ export async function detectCommand(argv: string[]): Promise<void> {
   const { scaleFactor, minNeighbors, minSize, maxSize, cascadeFile } = haar;
   const margin = numberOption(p, "margin", "detect", (v) => v >= 0 && v <= 1, "a fraction in [0, 1]");
   const cascade = cascadeFile === undefined ? undefined : await readCascadeOption(cascadeFile, "detect");
-  const model = await loadRunnableModel(modelDirOption(p));
+  const model = await loadModelOption(p);
   const detector = kind === "yunet" ? YuNetDetector.default() : new FaceDetector({ cascade });
   const out = stringOption(p, "out");
   const targets = out === undefined ? null : await outputTargets(out, p.positionals);

@@ -1,12 +1,11 @@
 import { ArgumentError } from "../errors.js";
-import { loadRunnableModel } from "../quant/saved.js";
 import { EMOTIONS } from "../resezap.js";
 import { confusionPng } from "../train/confusion-png.js";
 import { evaluateFer } from "../train/evaluate.js";
 import { loadFer2013 } from "../train/fer2013.js";
 import { parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
-import { modelDirOption } from "./classify.js";
+import { loadModelOption } from "./classify.js";
 
 // resezap eval --data FILE [--split PublicTest] [--model DIR|FILE.onnx] [--tta] [--json] [--confusion FILE.png]
 // Accuracy, per-class accuracy and the confusion matrix (rows: true class, columns: predicted).
@@ -18,7 +17,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const data = stringOption(p, "data");
   if (!data) throw new ArgumentError(`${CMD}: --data FILE is required`);
   const split = stringOption(p, "split") ?? "PublicTest";
-  const model = await loadRunnableModel(modelDirOption(p));
+  const model = await loadModelOption(p);
   const d = await loadFer2013(data, [split]);
   const r = evaluateFer(model, d, p.options.has("tta"));
   const names = model.classNames ?? [...EMOTIONS];

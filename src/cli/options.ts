@@ -12,6 +12,7 @@ export interface OptionSpec {
 const OPTIONS: Record<string, OptionSpec> = {
   json: { default: "off", help: "print JSON on stdout" },
   model: { value: "DIR|FILE.onnx", default: "the package's models/fer2013", help: "the emotion model (TF.js Layers folder or model.json, f32 or made by `resezap quantize`, or ONNX)" },
+  f32: { default: "off", help: "run --model in f32 even when it carries a quantization (the package's model does: quantized by default)" },
   conv: { value: "separable|normal", default: "separable", help: "count ResEZAP as printed, or with every separable conv a normal 3×3 one" },
   detector: { value: "yunet|haar", default: "yunet", help: "the face detector: YuNet (CNN), or OpenCV's Haar cascade (the paper's)" },
   "score-threshold": { value: "F", default: "0.9", help: "YuNet: faces scoring below are dropped, in [0, 1]" },
@@ -89,9 +90,9 @@ const DETECTOR = ["detector", ...YUNET, "scale-factor", "min-neighbors", "min-si
 
 export const COMMAND_SPECS: Record<string, CommandSpec> = {
   count: { usage: "count [options]", summary: "multiplications and parameters of ResEZAP, per conv layer", options: ["json", "conv"] },
-  classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "tta", "json"] },
+  classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "f32", "tta", "json"] },
   faces: { usage: "faces <image.png|jpg...> [options]", summary: "the faces in each image: YuNet's boxes, scores and landmarks, or the Haar cascade's boxes", options: ["json", ...DETECTOR] },
-  detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "margin", "tta", ...DETECTOR] },
+  detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "f32", "margin", "tta", ...DETECTOR] },
   train: {
     usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
     overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
@@ -102,7 +103,7 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
     overrides: { out: { value: "FILE", default: "required", help: "the soft-targets file to write (gzipped when it ends in .gz)" } },
     options: ["data", "out", "tta", "temperature"],
   },
-  eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "tta", "json", "confusion"] },
+  eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "f32", "tta", "json", "confusion"] },
   quantize: {
     usage: "quantize --data FILE --out DIR [options]", summary: "the model on integer kernels (12-bit activations), calibrated on Training faces, saved for --model",
     overrides: {
@@ -114,7 +115,7 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   bench: { usage: "bench [options]", summary: "the benchmark suite (ours; peers when run from a clone)", options: ["quick", "json", "write", "no-peers"] },
   video: {
     usage: "video <file> [options]", summary: "faces, track ids and emotions through a video file (FFmpeg decodes and encodes)",
-    options: ["out", "jsonl", "every", "from", "to", "smooth", "track-memory", "summary", "timeline", "model", ...YUNET],
+    options: ["out", "jsonl", "every", "from", "to", "smooth", "track-memory", "summary", "timeline", "model", "f32", ...YUNET],
     overrides: { out: { value: "FILE.mp4", default: "no video", help: "the video with boxes, labels and track ids drawn, at the source's frame rate, with its audio" } },
   },
   enqueue: {

@@ -2,6 +2,7 @@ import { ArgumentError } from "../errors.js";
 import { loadModel } from "../onnx/load.js";
 import { quantize } from "../quant/quantize.js";
 import { saveQuantizedModel } from "../quant/saved.js";
+import { DEFAULT_PROGRAM } from "../quant/program.js";
 import { FER_SIDE, loadFer2013, toFloat } from "../train/fer2013.js";
 import { numberOption, parseArgs, stringOption } from "./args.js";
 import { modelDirOption } from "./classify.js";
@@ -29,5 +30,5 @@ export async function quantizeCommand(args: string[]): Promise<void> {
   const qm = quantize(model, toFloat(d, Array.from({ length: used }, (_, i) => i)), { weightBits });
   await saveQuantizedModel(qm, out);
   const bits = Math.log2(qm.spec.params[0].qmax + 1);
-  console.log(`${CMD}: ${modelPath}: ${qm.spec.plan.steps.length} steps on integers (${bits}-bit activations, ${weightBits}-bit pointwise and 12-bit depthwise weights), ${qm.spec.plan.tail.length} in f32 after them; calibrated on the first ${used} Training faces${used < n ? ` (of ${n} asked)` : ""}; wrote ${out}`);
+  console.log(`${CMD}: ${modelPath}: ${qm.spec.plan.steps.length} steps quantized (${bits}-bit activations, ${weightBits}-bit pointwise and 12-bit depthwise weights; run as the ${DEFAULT_PROGRAM} program, its pointwise layers on integers), ${qm.spec.plan.tail.length} in f32 after them; calibrated on the first ${used} Training faces${used < n ? ` (of ${n} asked)` : ""}; wrote ${out}`);
 }

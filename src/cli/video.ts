@@ -3,7 +3,6 @@ import { stat, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { dirname } from "node:path";
 import { ArgumentError, ResezapError } from "../errors.js";
-import { loadRunnableModel } from "../quant/saved.js";
 import { analyzeVideo, videoPlan } from "../video/analyze.js";
 import { checkOutputName } from "../video/encode.js";
 import { probeVideo } from "../video/ffmpeg.js";
@@ -13,7 +12,7 @@ import { timelinePng } from "../video/timeline.js";
 import { detectorOptions, parseArgs, stringOption } from "./args.js";
 import { videoOptions } from "./video-options.js";
 import { frameRecord } from "../video/record.js";
-import { modelDirOption } from "./classify.js";
+import { loadModelOption } from "./classify.js";
 import { parserSpec } from "./options.js";
 
 // `resezap video <file> [--out FILE.mp4] [--jsonl FILE|-] [--every N] [--from T --to T] [--smooth S] [--summary]
@@ -37,7 +36,7 @@ export async function videoCommand(argv: string[]): Promise<void> {
   }
   const info = await probeVideo(file);
   const plan = videoPlan(info, { every, from, to });
-  const model = await loadRunnableModel(modelDirOption(p));
+  const model = await loadModelOption(p);
   const lines = jsonl === undefined ? null : jsonl === "-" ? process.stdout : createWriteStream(jsonl);
   const totals = summary || timeline ? new TrackSummary(model.classNames ?? []) : null;
   const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;

@@ -109,13 +109,22 @@ export async function loadQuantizedModel(source: string | URL | MemorySource, op
  * loadModel(), then the quantized model when the file carries a quantization block: what the CLI runs, so
  * `--model` takes a quantized folder as it takes an f32 one.
  */
-export async function loadRunnableModel(source: string | URL, options: LoadModelOptions = {}): Promise<Model | QuantizedModel> {
-  const model = await loadModel(source, options);
-  if (isQuantized(model) && options.inputShape) throw new ArgumentError(`${source}: a quantized model runs at the input shape it was quantized for; inputShape is not supported`);
-  return runnable(model, String(source));
+export async function loadRunnableModel(source: string | URL, options: LoadModelOptions & RunnableOptions = {}): Promise<Model | QuantizedModel> {
+  const { f32, ...load } = options;
+  const model = await loadModel(source, load);
+  if (isQuantized(model) && options.inputShape && !f32) throw new ArgumentError(`${source}: a quantized model runs at the input shape it was quantized for; inputShape is not supported (or load it as f32)`);
+  return runnable(model, String(source), { f32 });
 }
 
-/** A loaded model as it runs: the QuantizedModel its quantization block describes, else the model itself. */
-export function runnable(model: Model, file = "model.json"): Model | QuantizedModel {
-  return isQuantized(model) ? quantizedFromModel(model, file) : model;
+export interface RunnableOptions {
+  /** the f32 model even when the file carries a quantization block (the parity reference) */
+  f32?: boolean;
+}
+
+/**
+ * A loaded model as it runs: the QuantizedModel its quantization block describes (the package's model carries
+ * one, so the quantized model is the default path), else, or with `f32`, the model itself.
+ */
+export function runnable(model: Model, file = "model.json", options: RunnableOptions = {}): Model | QuantizedModel {
+  return isQuantized(model) && !options.f32 ? quantizedFromModel(model, file) : model;
 }

@@ -5,7 +5,8 @@ import { ResezapError } from "../errors.js";
 import { YuNetDetector } from "../detect/yunet.js";
 import { readImage } from "../cli/read-image.js";
 import type { Model } from "../model.js";
-import { loadModel } from "../onnx/load.js";
+import { loadRunnableModel } from "../quant/saved.js";
+import type { QuantizedModel } from "../quant/program.js";
 import { DEFAULT_MODEL_DIR } from "../paths.js";
 import { recognize } from "../recognize.js";
 import { analyzeVideo } from "../video/analyze.js";
@@ -17,11 +18,12 @@ import type { JobData } from "./job.js";
 
 /** Models a worker has loaded, by path, so that each is read once per process. */
 export class ModelCache {
-  private models = new Map<string, Promise<Model>>();
-  get(path = fileURLToPath(DEFAULT_MODEL_DIR)): Promise<Model> {
+  private models = new Map<string, Promise<Model | QuantizedModel>>();
+  /** the model as the CLI runs it: quantized when its file carries a quantization block (the package's does) */
+  get(path = fileURLToPath(DEFAULT_MODEL_DIR)): Promise<Model | QuantizedModel> {
     let m = this.models.get(path);
     if (!m) {
-      m = loadModel(path);
+      m = loadRunnableModel(path);
       this.models.set(path, m);
       m.catch(() => this.models.delete(path)); // a failed load is tried again by the next job
     }
