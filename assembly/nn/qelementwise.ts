@@ -157,16 +157,24 @@ export function avgPool2x2_a16(inp: usize, H: i32, W: i32, C: i32, zIn: i32, pad
   return <i32>min<f32>(max<f32>(r, <f32>lo), <f32>hi);
 }
 
+// clampQ(y, 0, top) four at a time, as i32 lanes. Clamping in f32 first (pmax/pmin: one instruction each, and
+// pmax(0, NaN) is 0) leaves a whole number in 0..top, which 2^23 + r holds exactly in its low mantissa bits: a
+// subtraction then converts it, where trunc_sat costs V8 a sequence of NaN and overflow fix-ups.
+// @ts-ignore: decorator
+@inline function roundedToI32(y: v128, top: v128): v128 {
+  const r = f32x4.pmin(top, f32x4.pmax(f32x4.splat(0), f32x4.nearest(y)));
+  return i32x4.sub(f32x4.add(r, f32x4.splat(8388608)), i32x4.splat(0x4b000000));
+}
+
 // quantize_u8 into u16 (qmax ≤ 32767), 8 values a step.
 export function quantize_a16(x: usize, n: i32, inv: f32, zero: i32, qmax: i32, out: usize): void {
-  const iv = f32x4.splat(inv), zv = f32x4.splat(<f32>zero);
-  const lo = i16x8.splat(0), hi = i16x8.splat(<i16>qmax);
+  const iv = f32x4.splat(inv), zv = f32x4.splat(<f32>zero), top = f32x4.splat(<f32>qmax);
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const p = x + (<usize>i << 2);
-    const y0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(f32x4.mul(v128.load(p), iv), zv)));
-    const y1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.add(f32x4.mul(v128.load(p, 16), iv), zv)));
-    v128.store(out + (<usize>i << 1), narrowU16x8(y0, y1, lo, hi));
+    const y0 = roundedToI32(f32x4.add(f32x4.mul(v128.load(p), iv), zv), top);
+    const y1 = roundedToI32(f32x4.add(f32x4.mul(v128.load(p, 16), iv), zv), top);
+    v128.store(out + (<usize>i << 1), i16x8.narrow_i32x4_u(y0, y1));
   }
   for (; i < n; i++) {
     const t: f32 = load<f32>(x + (<usize>i << 2)) * inv;
