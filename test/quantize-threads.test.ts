@@ -59,7 +59,7 @@ describe("two threads for one example", () => {
   it("a model with stride 2, valid padding, odd sizes and 5, 7, 9 and 12 channels: the same bits, and every kind of op cut, in both programs", async () => {
     const model = await oddModel(3);
     const x = randomFaces(10, 13 * 11 * 5, 2);
-    const cuts = { integer: [Op.QDepthwise, Op.QPointwise, Op.QAdd, Op.QPool], mixed: [Op.SeparableA16] } as const;
+    const cuts = { integer: [Op.QDepthwise, Op.QPointwise, Op.QAdd, Op.QPool], mixed: [Op.SeparableA16, Op.Pool] } as const;
     for (const program of ["integer", "mixed"] as const) {
       const one = quantize(model, x, { program }), two = quantize(model, x, { program });
       open.push(two);
@@ -70,7 +70,7 @@ describe("two threads for one example", () => {
       const cut = new Set<number>();
       for (let k = 0; k < p.nOps; k++) {
         const a = (p.prog >> 2) + k * OP_WORDS, w = Array.from(p.arena.i32.subarray(a, a + OP_WORDS));
-        if (splitOp(w)) cut.add(w[0]);
+        if (splitOp(w, () => 1 << 20)) cut.add(w[0]);
       }
       expect([...cut].sort(), program).toEqual([...cuts[program]].sort());
     }
@@ -95,7 +95,20 @@ describe("two threads for one example", () => {
     expect(s0).toEqual([Op.SeparableA16, 1000, 9, 11, 5, 2000, 3000, 4000, 5000, 8, 0, 0, 1, 6000, 3, 77, 12, 4095, 0, 3]);
     expect(s1).toEqual([Op.SeparableA16, 1000, 9, 11, 5, 2000, 3000, 4000, 5000, 8, 0, 0, 1, 6000 + 4 * (3 * 9 * 5 + 68 + 4), 3, 77, 12, 4095, 3, 7]);
     expect(splitOp([Op.SeparableA16, 1000, 3, 3, 5, 2000, 3000, 4000, 5000, 8, 1, 0, 1, 6000, 3, 77, 12, 4095, 2, 3])).toBeNull();
-    // too small to share, or not an integer op
+    // Pool (a mixed program's f32 pool) in, H, W, C, kh, kw, sh, sw, padT, padL, Ho, Wo, out, mode: 7 output rows
+    // of stride 2 → 3 and 4, 4 bytes a value
+    const [q0, q1] = splitOp([Op.Pool, 1000, 13, 11, 5, 2, 2, 2, 2, 1, 1, 7, 6, 4000, 0])!;
+    expect(q0).toEqual([Op.Pool, 1000, 13, 11, 5, 2, 2, 2, 2, 1, 1, 3, 6, 4000, 0]);
+    expect(q1).toEqual([Op.Pool, 1000, 13, 11, 5, 2, 2, 2, 2, 1 - 3 * 2, 1, 4, 6, 4000 + 3 * 6 * 5 * 4, 0]);
+    // Separable (f32, valid padding) in, H, W, C, dw, pw, pb, out, F, pad, res, relu, scratch, rows: 9×11 input,
+    // 7 output rows → 3 (input rows 0..4) and 4 (input rows 3..8), the second half in a scratch of its own
+    const [f0, f1] = splitOp([Op.Separable, 1000, 9, 11, 1, 2000, 3000, 4000, 5000, 8, 0, 6000, 1, 7000, 2], (bytes) => 9000 + bytes)!;
+    expect(f0).toEqual([Op.Separable, 1000, 5, 11, 1, 2000, 3000, 4000, 5000, 8, 0, 6000, 1, 7000, 2]);
+    expect(f1).toEqual([Op.Separable, 1000 + 3 * 11 * 4, 6, 11, 1, 2000, 3000, 4000, 5000 + 3 * 9 * 8 * 4, 8, 0, 6000 + 3 * 9 * 8 * 4, 1, 9000 + 4 * 2 * 9 + 16, 2]);
+    // not without a scratch for the second half, nor with padding "same"
+    expect(splitOp([Op.Separable, 1000, 9, 11, 1, 2000, 3000, 4000, 5000, 8, 0, 6000, 1, 7000, 2])).toBeNull();
+    expect(splitOp([Op.Separable, 1000, 9, 11, 1, 2000, 3000, 4000, 5000, 8, 1, 6000, 1, 7000, 2], () => 9000)).toBeNull();
+    // too small to share, or not an op it cuts
     expect(splitOp([Op.QPointwise, 1000, 7, 5, 2000, 3000, 4000, 9, 0, 4095])).toBeNull();
     expect(splitOp([Op.QDepthwise, 1000, 3, 3, 5, 3, 2000, 3000, 4000, 1, 1, 1, 0, 0, 0, 4095])).toBeNull();
     expect(splitOp([Op.Softmax, 1000, 1, 7, 1000])).toBeNull();

@@ -202,7 +202,7 @@ export class QuantizedModel {
     const i32 = arena.i32, steps: SplitStep[] = [];
     for (let k = 0; k < this.nOps; k++) {
       const a = this.prog + k * OP_WORDS * 4;
-      const halves = splitOp(Array.from(i32.subarray(a >> 2, (a >> 2) + OP_WORDS)));
+      const halves = splitOp(Array.from(i32.subarray(a >> 2, (a >> 2) + OP_WORDS)), (bytes) => arena.alloc(bytes));
       if (!halves) {
         steps.push({ a });
         continue;
