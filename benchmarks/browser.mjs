@@ -16,6 +16,23 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (...a) => console.error("[browser]", ...a);
 
 /**
+ * Why the pages would run other code than dist/ holds, or null: the one-file bundle they import
+ * (dist/resezap.browser.min.js) is missing, or older than a module tsc wrote after it (a `npm run build:ts`
+ * without `build:browser`). A stale bundle once gave a two-thread figure from before the change it was to measure.
+ */
+export async function staleBundle(dist = resolve(root, "dist")) {
+  const { readdir, stat } = await import("node:fs/promises");
+  const mtime = (f) => stat(resolve(dist, f)).then((s) => s.mtimeMs, () => undefined);
+  const bundle = await mtime("resezap.browser.min.js");
+  if (bundle === undefined) return `${dist}/resezap.browser.min.js is missing: run npm run build`;
+  for (const f of await readdir(dist, { recursive: true })) {
+    if (!f.endsWith(".js") || f === "resezap.browser.min.js") continue;
+    if ((await mtime(f)) > bundle) return `${dist}/resezap.browser.min.js is older than ${dist}/${f}: run npm run build:browser (or npm run build)`;
+  }
+  return null;
+}
+
+/**
  * Opens `path` (with its query) of the repository, served by scripts/serve.mjs, in headless Chromium and returns
  * what the page leaves in window[name] (with the browser's version), or { skipped } where that cannot run.
  */
@@ -34,6 +51,8 @@ async function runPage(path, name, timeout) {
   } catch {
     return { skipped: "skipped: playwright-core is not installed (npm install -D playwright-core)" };
   }
+  const stale = await staleBundle();
+  if (stale) throw new Error(`benchmarks/browser.mjs: ${stale}`);
   const { startServer } = await import(resolve(root, "scripts/serve.mjs"));
   const server = await startServer({ port: 0 });
   const browser = await launchChromium();
@@ -67,6 +86,11 @@ export function benchBrowserThreads({ quick = false } = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const at = process.argv.indexOf("--detector"), quick = process.argv.includes("--quick");
-  const result = process.argv.includes("--threads") ? await benchBrowserThreads({ quick }) : await benchBrowser({ quick, detector: at > 0 ? process.argv[at + 1] : "yunet" });
-  console.log(JSON.stringify(result, null, 2));
+  try {
+    const result = process.argv.includes("--threads") ? await benchBrowserThreads({ quick }) : await benchBrowser({ quick, detector: at > 0 ? process.argv[at + 1] : "yunet" });
+    console.log(JSON.stringify(result, null, 2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
 }
