@@ -75,4 +75,36 @@ describe("train and eval commands", () => {
     await trainCommand([...base, "--out", plain, "--epochs", "1", "--filters", "32,64,96"]);
     expect(JSON.parse(readFileSync(join(plain, "log.jsonl"), "utf8").split("\n")[0]).config).not.toHaveProperty("filters");
   });
+
+  it("--init DIR starts a fresh run from a saved model's weights, records them, and refuses another architecture or --resume", async () => {
+    const base = ["--data", SAMPLE, "--batch", "32", "--workers", "0", "--limit", "64", "--epochs", "1", "--quiet"];
+    const first = tempDir("init-from");
+    await trainCommand([...base, "--out", first, "--seed", "3"]);
+    const from = join(first, "checkpoint"), start = (await loadLayersModel(from)).namedWeights();
+    // learning rate 0: whatever the run's own seed would draw, its trainable weights stay the ones it started from
+    const out = tempDir("init");
+    await trainCommand([...base, "--out", out, "--init", from, "--lr", "0", "--optimizer", "adamw"]);
+    const after = (await loadLayersModel(join(out, "checkpoint"))).namedWeights();
+    expect(after.map((w) => w.name)).toEqual(start.map((w) => w.name));
+    const trainable = after.filter((w) => w.trainable);
+    expect(trainable.length).toBeGreaterThan(20);
+    for (const w of trainable) expect(Array.from(w.values), w.name).toEqual(Array.from(start.find((s) => s.name === w.name)!.values));
+    // …and differ from the seed's draw, which the same run without --init keeps
+    const seeded = tempDir("init-none");
+    await trainCommand([...base, "--out", seeded, "--lr", "0", "--optimizer", "adamw"]);
+    const own = (await loadLayersModel(join(seeded, "checkpoint"))).namedWeights().find((w) => w.name === trainable[0].name)!;
+    expect(Array.from(own.values)).not.toEqual(Array.from(trainable[0].values));
+
+    const state = JSON.parse(readFileSync(join(out, "checkpoint/state.json"), "utf8"));
+    expect(state.init.source).toBe(from);
+    expect(state.init.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(readFileSync(join(out, "log.jsonl"), "utf8").split("\n")[0]).init).toEqual(state.init);
+    expect(JSON.parse(readFileSync(join(seeded, "checkpoint/state.json"), "utf8"))).not.toHaveProperty("init");
+
+    await expect(trainCommand([...base, "--out", tempDir("init-wide"), "--init", from, "--filters", "8,12,20"])).rejects.toThrow(
+      /^train: --init .*checkpoint: weight 2 is block1_sepconv1\/pointwise_kernel \[1, 1, 1, 32\], the recipe's model has block1_sepconv1\/pointwise_kernel \[1, 1, 1, 8\]/,
+    );
+    await expect(trainCommand([...base, "--out", out, "--init", from, "--resume"])).rejects.toThrow(/^train: --init .* with --resume: --init starts a run/);
+    await expect(trainCommand([...base, "--out", tempDir("init-missing"), "--init", join(first, "nothing")])).rejects.toThrow(/nothing/);
+  });
 });

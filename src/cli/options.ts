@@ -52,6 +52,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   "no-augment": { default: "off", help: "train without augmentation" },
   limit: { value: "N", default: "all", help: "train on the first N Training faces only" },
   until: { value: "E", default: "--epochs", help: "stop after epoch E (resume later with --resume)" },
+  init: { value: "DIR", default: "the seed's draw", help: "start a fresh run from this saved model's weights (same architecture and --filters): a fine-tune" },
   resume: { default: "off", help: "continue the run in --out from its last checkpoint, bit for bit" },
   quiet: { default: "off", help: "no progress lines" },
   quick: { default: "off", help: "fewer samples" },
@@ -96,7 +97,7 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   train: {
     usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
     overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
-    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "soft-weight", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "filters", "limit", "until", "resume", "quiet"],
+    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "soft-weight", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "filters", "init", "limit", "until", "resume", "quiet"],
   },
   "soft-targets": {
     usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",

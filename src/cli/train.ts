@@ -1,6 +1,7 @@
 import { ArgumentError } from "../errors.js";
 import { resezap } from "../resezap.js";
 import { NO_AUGMENT, REFERENCE_AUGMENT } from "../train/augment.js";
+import { loadLayersModel } from "../io/load.js";
 import { loadCheckpoint } from "../train/checkpoint.js";
 import { REFERENCE_CONFIG, type TrainConfig } from "../train/loop.js";
 import { trainRun } from "../train/run.js";
@@ -15,7 +16,8 @@ import { parserSpec } from "./options.js";
 // draws DIR/curves.png. A run goes in pieces: --until E stops after epoch E, --resume continues from the last
 // checkpoint, and the pieces end bit for bit where one uninterrupted run ends (an epoch's randomness derives
 // from the seed and the epoch alone), so a resumed run keeps its recipe and its data file: a recipe option
-// that differs, or another file, is refused naming it.
+// that differs, or another file, is refused naming it. --init DIR starts a fresh run from a saved model's weights
+// instead of the seed's draw (src/train/init.ts).
 
 const CMD = "train";
 
@@ -30,6 +32,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const limit = int("limit", 1);
   const until = int("until", 1);
   const soft = stringOption(p, "soft");
+  const initSource = stringOption(p, "init");
+  if (initSource !== undefined && p.options.has("resume")) throw new ArgumentError(`${CMD}: --init ${initSource} with --resume: --init starts a run from a model's weights, --resume continues one from its checkpoint`);
   if (p.options.has("soft-weight") && !soft) throw new ArgumentError(`${CMD}: --soft-weight needs --soft FILE (the soft targets it weighs)`);
   const quiet = p.options.has("quiet");
 
@@ -124,6 +128,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   let images = 0, runLoss = 0, runAcc = 0, k = 0, epochShown = 0;
   await trainRun({
     data, out, config: cfg, workers, limit, until, resumed, soft, what: CMD,
+    ...(initSource !== undefined ? { init: { model: await loadLayersModel(initSource), source: initSource } } : {}),
     onStart({ train, test, readSeconds, soft: st }) {
       if (quiet) return;
       process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);

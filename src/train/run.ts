@@ -2,6 +2,7 @@ import { ArgumentError } from "../errors.js";
 import { saveLayersModel } from "../io/save.js";
 import type { Model } from "../model.js";
 import { resezap } from "../resezap.js";
+import { initFrom } from "./init.js";
 import { fingerprint, saveCheckpoint, type EpochRecord, type RunState } from "./checkpoint.js";
 import type { OptimizerState } from "./optimizer.js";
 import { evaluateFerWithTta } from "./evaluate.js";
@@ -30,6 +31,8 @@ export interface TrainRunOptions {
   until?: number;
   /** the checkpoint this run continues (loadCheckpoint(out)), or null for a fresh run */
   resumed: { model: Model; opt: OptimizerState; state: RunState } | null;
+  /** a fresh run's starting weights (train --init): a loaded model of the recipe's architecture, and where it came from */
+  init?: { model: Model; source: string };
   /** where messages come from: the errors start with it */
   what?: string;
   onStart?(info: { train: number; test: number; readSeconds: number; soft: { format: string; rows: number; missing: number } | null }): void;
@@ -39,7 +42,8 @@ export interface TrainRunOptions {
 }
 
 export async function trainRun(o: TrainRunOptions): Promise<RunState> {
-  const { data, out, config: cfg, workers, limit, until, resumed, soft, what = "train" } = o;
+  const { data, out, config: cfg, workers, limit, until, resumed, soft, init, what = "train" } = o;
+  if (init && resumed) throw new ArgumentError(`${what}: --init ${init.source} with --resume: --init starts a run from a model's weights, --resume continues one from its checkpoint`);
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   const t0 = Date.now();
@@ -80,12 +84,14 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
   }
 
   const model = resumed ? resumed.model : resezap({ seed: cfg.seed, filters: cfg.filters });
+  const initPrint = init ? { source: init.source, sha256: await initFrom(model, init.model, init.source, what) } : null;
   const session = new TrainingSession(model, cfg, stepsPerEpoch, workers);
   const state: RunState = resumed
     ? resumed.state
     : { epoch: 0, globalStep: 0, stepsPerEpoch, config: cfg, history: [], best: null, optimizerStep: 0 };
   state.data = dataPrint;
   if (softPrint) state.soft = softPrint;
+  if (initPrint) state.init = initPrint;
   if (resumed) {
     session.opt.setState(resumed.opt);
     session.globalStep = resumed.state.globalStep;
@@ -93,7 +99,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
   await fs.mkdir(out, { recursive: true });
   const log = path.join(out, "log.jsonl");
   const append = (x: unknown) => fs.appendFile(log, JSON.stringify(x) + "\n");
-  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch, ...(softInfo ? { soft: { file: soft, ...softInfo } } : {}) });
+  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch, ...(softInfo ? { soft: { file: soft, ...softInfo } } : {}), ...(initPrint ? { init: initPrint } : {}) });
 
   try {
     for (let epoch = state.epoch + 1; epoch <= (until ?? cfg.epochs); epoch++) {
