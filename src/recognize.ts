@@ -13,6 +13,7 @@ import type { GreyImage, ImageLike } from "./image/types.js";
 import { loadLayersModel } from "./io/load.js";
 import type { Predictor } from "./model.js";
 import { runnable } from "./quant/saved.js";
+import { QuantizedModel } from "./quant/program.js";
 import { DEFAULT_MODEL_JSON } from "./paths.js";
 
 // The real-time system in one call: frame → faces (YuNet by default, or the paper's Haar cascade) → crops → 48×48
@@ -169,7 +170,7 @@ export function annotate(image: ImageLike, faces: RecognizedFace[]): { data: Uin
 
 /** A model and a face detector, loaded once, for recognising faces frame after frame (face-api.js style). */
 export class EmotionRecognizer {
-  private constructor(readonly model: Predictor, readonly detector: FaceDetector | YuNetDetector, readonly preprocessing: Preprocessing) {}
+  private constructor(readonly model: Predictor, readonly detector: FaceDetector | YuNetDetector, readonly preprocessing: Preprocessing, private readonly ownsThreads = false) {}
 
   /**
    * model: a model (a QuantizedModel too), or where to load one (default: the package's model; a folder
@@ -177,10 +178,12 @@ export class EmotionRecognizer {
    * set), any face input size, grey or RGB; f32: load the f32 model even from a quantized file;
    * preprocessing: its pixel scaling when its metadata does not say; detector: "yunet" (default: the shipped
    * YuNet; in a browser pass a YuNetDetector.fromBytes(...)) or "haar" (the paper's cascade; `cascade` and the
-   * FaceDetector options apply to it alone).
+   * FaceDetector options apply to it alone); threads: 2 runs each face of the quantized model it loads on this
+   * thread and a worker (QuantizedModel.setThreads: Node, or a cross-origin-isolated page), until close().
    */
-  static async load(options: { model?: Predictor | string | URL; f32?: boolean; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
-    const { model, f32, preprocessing = {}, detector = "yunet", ...det } = options;
+  static async load(options: { model?: Predictor | string | URL; f32?: boolean; threads?: 1 | 2; preprocessing?: Preprocessing; detector?: "haar" | "yunet" | FaceDetector | YuNetDetector } & FaceDetectorOptions = {}): Promise<EmotionRecognizer> {
+    const { model, f32, threads, preprocessing = {}, detector = "yunet", ...det } = options;
+    if (threads !== undefined && threads !== 1 && threads !== 2) throw new ArgumentError(`EmotionRecognizer.load: threads must be 1 or 2, found ${JSON.stringify(threads)}`);
     if (detector instanceof FaceDetector) {
       const given = Object.entries(det).find(([, v]) => v !== undefined);
       if (given) throw new ArgumentError(`EmotionRecognizer.load: ${given[0]} goes to the FaceDetector passed as detector (new FaceDetector({ ${given[0]} }))`);
@@ -188,13 +191,24 @@ export class EmotionRecognizer {
     const source = model === undefined || typeof model === "string" || model instanceof URL ? model ?? DEFAULT_MODEL_JSON : null;
     if (f32 !== undefined && typeof f32 !== "boolean") throw new ArgumentError(`EmotionRecognizer.load: f32 must be true or false, found ${JSON.stringify(f32)}`);
     if (f32 && source === null) throw new ArgumentError("EmotionRecognizer.load: f32 applies to a model it loads, not to one passed in");
+    if (threads === 2 && source === null) throw new ArgumentError("EmotionRecognizer.load: threads applies to a model it loads; call setThreads(2) on the QuantizedModel passed in");
+    if (threads === 2 && f32) throw new ArgumentError("EmotionRecognizer.load: threads 2 runs the quantized model; the f32 one ({ f32: true }) runs on one thread");
     const m = source === null ? (model as Predictor) : runnable(await loadLayersModel(source), String(source), { f32 });
     faceInputOf(m, preprocessing, "EmotionRecognizer.load"); // refuse a model that is not a face model now, not at the first frame
     const d = detector === "haar" ? new FaceDetector(det) : detector === "yunet" ? YuNetDetector.default() : detector;
     if (!(d instanceof FaceDetector || d instanceof YuNetDetector)) {
       throw new ArgumentError(`EmotionRecognizer.load: detector must be "yunet", "haar", a FaceDetector or a YuNetDetector, found ${JSON.stringify(detector)}`);
     }
-    return new EmotionRecognizer(m, d, preprocessing);
+    if (threads === 2) {
+      if (!(m instanceof QuantizedModel)) throw new ArgumentError(`EmotionRecognizer.load: threads 2 runs a quantized model; ${String(source)} is an f32 one (resezap quantize writes a quantized one)`);
+      await m.setThreads(2);
+    }
+    return new EmotionRecognizer(m, d, preprocessing, threads === 2);
+  }
+
+  /** Stops the worker that load({ threads: 2 }) started; the recognizer goes on, on one thread. Nothing else to free. */
+  async close(): Promise<void> {
+    if (this.ownsThreads && this.model instanceof QuantizedModel) await this.model.close();
   }
 
   recognize(image: ImageLike, options: Omit<RecognizeOptions, "model" | "detector"> = {}): RecognizedFace[] {

@@ -3,6 +3,7 @@
 // that split.ts cuts, cut at rows and pixels that are not round); the module rewritten to import a shared
 // memory; the refusals. The worker loads dist/quant/threads-worker.js, so the models here come from the built
 // package (npm test builds first), as test/pool-save's do.
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { Op, OP_WORDS } from "../src/abi/nn.js";
 import { importSharedMemory } from "../src/engine/shared-memory.js";
@@ -134,6 +135,26 @@ describe("two threads for one example", () => {
     await (qm as unknown as { threads: { pair: { worker: { terminate(): Promise<number> } } } }).threads.pair.worker.terminate();
     expect(() => qm.predict(x.subarray(0, 715))).toThrow(/^two threads: the worker exited \(code 1\)$/);
   });
+
+  it("EmotionRecognizer.load({ threads: 2 }) runs each face on two threads, the same answers; close() stops the worker", async () => {
+    const one = await lib.EmotionRecognizer.load(), two = await lib.EmotionRecognizer.load({ threads: 2 });
+    const q = two.model as QuantizedModel;
+    expect(q.threadCount).toBe(2);
+    expect((one.model as QuantizedModel).threadCount).toBe(1);
+    const file = "fixtures/faces/astronaut.png", image = lib.decodeImage(readFileSync(new URL(`../${file}`, import.meta.url)), file);
+    const faces = two.recognize(image);
+    expect(faces.length).toBeGreaterThan(0);
+    expect(faces).toEqual(one.recognize(image));
+    await two.close();
+    expect(q.threadCount).toBe(1);
+    expect(two.recognize(image)).toEqual(faces);
+    await one.close(); // it started nothing: nothing to stop
+    const model = await lib.loadLayersModel(MODEL);
+    await expect(lib.EmotionRecognizer.load({ threads: 3 as 2 })).rejects.toThrow(/threads must be 1 or 2, found 3/);
+    await expect(lib.EmotionRecognizer.load({ threads: "2" as unknown as 2 })).rejects.toThrow(/threads must be 1 or 2, found "2"/);
+    await expect(lib.EmotionRecognizer.load({ threads: 2, f32: true })).rejects.toThrow(/threads 2 runs the quantized model/);
+    await expect(lib.EmotionRecognizer.load({ model: lib.quantizedFromModel(model, MODEL), threads: 2 })).rejects.toThrow(/call setThreads\(2\) on the QuantizedModel passed in/);
+  }, 60_000);
 
   it("setThreads refuses anything but 1 or 2", async () => {
     const model = await oddModel(4);
