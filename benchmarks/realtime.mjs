@@ -34,9 +34,9 @@ export async function benchRealtime(settings) {
     out[name] = { settings: opts, faces: boxes.length, frame_ms: round(total), detect_ms: round(detect), classify_ms: round(classify), fps: round(1000 / total, 1) };
   }
   // YuNet (the CNN detector, the default) on the whole frame, on a copy whose longest side is 320, and with
-  // test-time flip averaging (its cost is the classification column's growth over the plain row)
+  // test-time averaging, flip and ten-crop (its cost is the classification column's growth over the plain row)
   const y = await EmotionRecognizer.load();
-  for (const [name, opts] of [["yunet", {}], ["yunet_320", { longestSide: 320 }], ["yunet_tta", { tta: "flip" }]]) {
+  for (const [name, opts] of [["yunet", {}], ["yunet_320", { longestSide: 320 }], ["yunet_tta", { tta: "flip" }], ["yunet_ten_crop", { tta: "ten-crop" }]]) {
     for (let i = 0; i < 5; i++) y.recognize(img, opts);
     const faces = y.recognize(img, opts);
     const total = await medianMs(() => y.recognize(img, opts), settings);

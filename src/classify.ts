@@ -127,35 +127,98 @@ export function preprocessAligned(img: ImageLike, landmarks: Landmarks, out?: Fl
   return dst;
 }
 
-/** Test-time averaging: "flip" also classifies each face mirrored left to right and averages the two results. */
-export type TestTimeAveraging = "none" | "flip";
+/**
+ * Test-time averaging: "flip" also classifies each face mirrored left to right and averages the two results;
+ * "ten-crop" averages ten: five crops of 11/12 of the face's side (its four corners and its centre), each
+ * scaled back to the model's input, and their mirror images (tenCrops).
+ */
+export type TestTimeAveraging = "none" | "flip" | "ten-crop";
 
 /** The tta option, checked: undefined is "none". */
 export function ttaOf(tta: unknown, what: string): TestTimeAveraging {
   if (tta === undefined || tta === "none" || tta === false) return "none";
   if (tta === "flip" || tta === true) return "flip";
-  throw new ArgumentError(`${what}: tta must be "none" or "flip", found ${JSON.stringify(tta)}`);
+  if (tta === "ten-crop") return "ten-crop";
+  throw new ArgumentError(`${what}: tta must be "none", "flip" or "ten-crop", found ${JSON.stringify(tta)}`);
+}
+
+/** Faces of a batch, mirrored left to right (x: [n, H, W, C]). */
+export function mirrorFaces(x: Float32Array, n: number, H: number, W: number, C: number): Float32Array {
+  const out = new Float32Array(n * H * W * C);
+  for (let i = 0; i < n * H; i++) {
+    const row = i * W * C;
+    for (let c = 0; c < W; c++) for (let k = 0; k < C; k++) out[row + c * C + k] = x[row + (W - 1 - c) * C + k];
+  }
+  return out;
+}
+
+/**
+ * The ten views of "ten-crop" for n faces (x: [n, H, W, C]) as one batch [10·n, H, W, C], view v of face i at
+ * row v·n + i: views 0–4 the crops of ⌊H·11/12⌉ × ⌊W·11/12⌉ at the top-left, top-right, bottom-left and
+ * bottom-right corners and the centre, each scaled to H × W bilinearly (pixel centres aligned, as
+ * tf.image.resize and OpenCV's INTER_LINEAR do); views 5–9 the same crops mirrored. 44 of 48 for a FER face: a
+ * zoom of ×1.09 with a shift of ±2 pixels, inside what training's augmentation draws (zoom ±10 %, shift ±10 %).
+ */
+export function tenCrops(x: Float32Array, n: number, H: number, W: number, C: number): Float32Array {
+  const ch = Math.round((H * 11) / 12), cw = Math.round((W * 11) / 12), per = H * W * C;
+  const origins = [[0, 0], [0, W - cw], [H - ch, 0], [H - ch, W - cw], [(H - ch) >> 1, (W - cw) >> 1]];
+  const out = new Float32Array(10 * n * per);
+  // source coordinate and weight of each output row and column, shared by every face and crop
+  const axis = (size: number, crop: number) => Array.from({ length: size }, (_, d) => {
+    const s = Math.min(Math.max(((d + 0.5) * crop) / size - 0.5, 0), crop - 1), i0 = Math.floor(s), i1 = Math.min(i0 + 1, crop - 1);
+    return { i0, i1, f: s - i0 };
+  });
+  const ys = axis(H, ch), xs = axis(W, cw);
+  origins.forEach(([oy, ox], v) => {
+    for (let i = 0; i < n; i++) {
+      const src = i * per, dst = (v * n + i) * per;
+      for (let y = 0; y < H; y++) {
+        const { i0: y0, i1: y1, f: fy } = ys[y];
+        const r0 = src + (oy + y0) * W * C, r1 = src + (oy + y1) * W * C;
+        for (let q = 0; q < W; q++) {
+          const { i0: x0, i1: x1, f: fx } = xs[q];
+          const a = (ox + x0) * C, b = (ox + x1) * C, o = dst + (y * W + q) * C;
+          for (let k = 0; k < C; k++) {
+            const top = x[r0 + a + k] + (x[r0 + b + k] - x[r0 + a + k]) * fx, bottom = x[r1 + a + k] + (x[r1 + b + k] - x[r1 + a + k]) * fx;
+            out[o + k] = top + (bottom - top) * fy;
+          }
+        }
+      }
+    }
+  });
+  out.set(mirrorFaces(out.subarray(0, 5 * n * per), 5 * n, H, W, C), 5 * n * per);
+  return out;
 }
 
 /**
  * model.predict over n preprocessed faces (x: [n, H, W, C] as `spec` says). With tta "flip" the mirrored faces
  * run as a second batch and each face's probabilities are the mean of its two rows: twice the model's time, the
- * same averaging as `resezap eval --tta`.
+ * same averaging as `resezap eval --tta`. With "ten-crop", the mean over tenCrops' ten views: ten times the
+ * model's time, as `resezap eval --ten-crop`.
  */
 export function predictFaces(model: Predictor, x: Float32Array, n: number, spec: FaceInput, tta: TestTimeAveraging = "none"): Float32Array {
+  if (tta === "ten-crop") return predictTenCrop(model, x, n, spec.height, spec.width, spec.channels);
   const p = model.predict(x, n);
   if (tta === "none" || n === 0) return p;
-  const { height: H, width: W, channels: C } = spec;
-  const mirrored = new Float32Array(x.length);
-  for (let i = 0; i < n * H; i++) {
-    const row = i * W * C;
-    for (let c = 0; c < W; c++) {
-      for (let k = 0; k < C; k++) mirrored[row + c * C + k] = x[row + (W - 1 - c) * C + k];
-    }
-  }
-  const q = model.predict(mirrored, n);
+  const q = model.predict(mirrorFaces(x, n, spec.height, spec.width, spec.channels), n);
   for (let i = 0; i < p.length; i++) p[i] = (p[i] + q[i]) / 2;
   return p;
+}
+
+/** The mean of the model's outputs over each face's ten views (tenCrops); [n, outputs]. 64 faces (640 views) a batch. */
+export function predictTenCrop(model: Predictor, x: Float32Array, n: number, H: number, W: number, C: number): Float32Array {
+  if (n === 0) return model.predict(x, 0);
+  const per = H * W * C, parts: Float32Array[] = [];
+  for (let s = 0; s < n; s += 64) {
+    const m = Math.min(64, n - s), q = model.predict(tenCrops(x.subarray(s * per, (s + m) * per), m, H, W, C), 10 * m);
+    const K = q.length / (10 * m), p = new Float32Array(m * K);
+    for (let v = 0; v < 10; v++) for (let i = 0; i < m * K; i++) p[i] += q[v * m * K + i];
+    for (let i = 0; i < p.length; i++) p[i] /= 10;
+    parts.push(p);
+  }
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
 /** A face crop, with the landmarks of its face (in the crop's pixels) where it is to be aligned. */

@@ -142,6 +142,17 @@ describe("resezap soft-targets", () => {
     }
   }, 60_000);
 
+  it("--ten-crop: each teacher's mean over the ten views (predictTenCrop); --tta with it is refused", async () => {
+    const out = join(root, "teacher-ten.csv"), model = join(ROOT, "models/fer2013");
+    const lines = await quiet(() => softTargetsCommand(["--data", SAMPLE, "--out", out, "--ten-crop", model]));
+    expect(lines[0]).toMatch(/^soft-targets: 300 Training faces, 1 teacher\(s\) averaged over ten crops, temperature 1;/);
+    const s = await readSoftTargets(out), d = await loadFer2013(SAMPLE, ["Training"]);
+    const { predictTenCrop } = await import("../src/classify.js");
+    const want = predictTenCrop(await loadLayersModel(model), Float32Array.from(d.pixels, (v) => v / 255), d.n, 48, 48, 1);
+    for (let i = 0; i < d.n; i += 29) for (let k = 0; k < 7; k++) expect(Math.abs(s.probs[i * 7 + k] - want[i * 7 + k]), `row ${i} class ${k}`).toBeLessThan(2e-6);
+    await expect(softTargetsCommand(["--data", SAMPLE, "--out", out, "--ten-crop", "--tta", model])).rejects.toThrow(/^soft-targets: --tta and --ten-crop: give one/);
+  }, 60_000);
+
   it("refuses missing arguments, a bad temperature and a folder that does not exist before any work", async () => {
     const model = join(ROOT, "models/fer2013");
     const out = join(root, "t.csv");

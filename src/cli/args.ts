@@ -1,5 +1,6 @@
 import { ArgumentError } from "../errors.js";
 import { loadCascade, type Cascade } from "../detect/cascade.js";
+import type { TestTimeAveraging } from "../classify.js";
 
 // A small argument parser: --flag, --key value, --key=value, and positionals. Unknown options are refused
 // by name so a typo never silently changes what runs.
@@ -101,4 +102,11 @@ export async function readCascadeOption(file: string, command: string): Promise<
     throw new ArgumentError(`${command}: --cascade ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return loadCascade(text, file);
+}
+
+/** --tta (the flipped face) or --ten-crop (tenCrops' ten views), one of them at most. */
+export function ttaOption(p: Parsed, command: string): TestTimeAveraging {
+  const flip = p.options.has("tta"), ten = p.options.has("ten-crop");
+  if (flip && ten) throw new ArgumentError(`${command}: --tta and --ten-crop: give one (the ten crops include their mirror images)`);
+  return ten ? "ten-crop" : flip ? "flip" : "none";
 }

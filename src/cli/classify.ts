@@ -3,7 +3,7 @@ import { ArgumentError } from "../errors.js";
 import { readImage } from "./read-image.js";
 import { loadRunnableModel } from "../quant/saved.js";
 import { DEFAULT_MODEL_DIR } from "../paths.js";
-import { parseArgs, stringOption } from "./args.js";
+import { parseArgs, stringOption, ttaOption } from "./args.js";
 import { parserSpec } from "./options.js";
 import { fileURLToPath } from "node:url";
 
@@ -20,7 +20,7 @@ export async function classifyCommand(argv: string[]): Promise<void> {
   const p = parseArgs(argv, parserSpec("classify"), "classify");
   if (p.positionals.length === 0) throw new ArgumentError("classify: expected one or more PNG or JPEG files");
   const model = await loadModelOption(p);
-  const tta = p.options.has("tta") ? "flip" : "none";
+  const tta = ttaOption(p, "classify");
   const json = p.options.has("json");
   const results = [];
   // each file's line as it is done (with --json, one document at the end)

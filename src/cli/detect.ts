@@ -6,7 +6,7 @@ import { encodePng } from "../image/png.js";
 import { annotate, recognize } from "../recognize.js";
 import { FaceDetector } from "../detect/detector.js";
 import { YuNetDetector } from "../detect/yunet.js";
-import { detectorOptions, parseArgs, numberOption, readCascadeOption, stringOption } from "./args.js";
+import { detectorOptions, parseArgs, numberOption, readCascadeOption, stringOption, ttaOption } from "./args.js";
 import { parserSpec } from "./options.js";
 import { loadModelOption } from "./classify.js";
 
@@ -28,7 +28,7 @@ export async function detectCommand(argv: string[]): Promise<void> {
     const img = await readImage(file);
     const faces = recognize(img, {
       model, detector, margin, ...yunet,
-      tta: p.options.has("tta") ? "flip" : "none",
+      tta: ttaOption(p, "detect"),
       scaleFactor, minNeighbors,
       minSize: minSize === undefined ? undefined : [minSize, minSize],
       maxSize: maxSize === undefined ? undefined : [maxSize, maxSize],

@@ -29,6 +29,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   data: { value: "FILE", default: "required", help: "the FER2013 CSV, plain or gzipped" },
   split: { value: "NAME", default: "PublicTest", help: "the Usage rows to evaluate (Training, PublicTest, PrivateTest)" },
   tta: { default: "off", help: "also classify each face mirrored and average the two (twice the classification time)" },
+  "ten-crop": { default: "off", help: "classify five crops of each face (its corners and centre, 11/12 of its side) and their mirror images, and average the ten (ten times the classification time)" },
   confusion: { value: "FILE.png", default: "none", help: "write the confusion matrix as a PNG" },
   epochs: { value: "N", default: "25", help: "epochs of the run" },
   batch: { value: "B", default: "64", help: "batch size" },
@@ -91,9 +92,9 @@ const DETECTOR = ["detector", ...YUNET, "scale-factor", "min-neighbors", "min-si
 
 export const COMMAND_SPECS: Record<string, CommandSpec> = {
   count: { usage: "count [options]", summary: "multiplications and parameters of ResEZAP, per conv layer", options: ["json", "conv"] },
-  classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "f32", "tta", "json"] },
+  classify: { usage: "classify <image.png|jpg...> [options]", summary: "the emotion of each face crop (any size; grey, 48×48 area resize, /255)", options: ["model", "f32", "tta", "ten-crop", "json"] },
   faces: { usage: "faces <image.png|jpg...> [options]", summary: "the faces in each image: YuNet's boxes, scores and landmarks, or the Haar cascade's boxes", options: ["json", ...DETECTOR] },
-  detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "f32", "margin", "tta", ...DETECTOR] },
+  detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "f32", "margin", "tta", "ten-crop", ...DETECTOR] },
   train: {
     usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
     overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
@@ -102,9 +103,9 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   "soft-targets": {
     usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",
     overrides: { out: { value: "FILE", default: "required", help: "the soft-targets file to write (gzipped when it ends in .gz)" } },
-    options: ["data", "out", "tta", "temperature"],
+    options: ["data", "out", "tta", "ten-crop", "temperature"],
   },
-  eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "f32", "tta", "json", "confusion"] },
+  eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "f32", "tta", "ten-crop", "json", "confusion"] },
   quantize: {
     usage: "quantize --data FILE --out DIR [options]", summary: "the model on integer kernels (12-bit activations), calibrated on Training faces, saved for --model",
     overrides: {

@@ -5,10 +5,10 @@ import { predictFer, scorePredictions } from "../train/evaluate.js";
 import { FER_CLASSES, FER_SIDE, loadFer2013 } from "../train/fer2013.js";
 import { formatTeacherTargets } from "../train/soft-targets.js";
 import type { Model } from "../model.js";
-import { numberOption, parseArgs, stringOption } from "./args.js";
+import { numberOption, parseArgs, stringOption, ttaOption } from "./args.js";
 import { parserSpec } from "./options.js";
 
-// resezap soft-targets --data FILE --out FILE[.gz] [--tta] [--temperature T] MODEL...
+// resezap soft-targets --data FILE --out FILE[.gz] [--tta | --ten-crop] [--temperature T] MODEL...
 // A teacher file for `train --soft`: the mean of the models' softmax on each Training face of FER2013, each
 // model's probabilities first softened by the temperature (p^(1/T), renormalised: softmax(z / T) of its logits).
 // Teachers must be trained on the Training split only (issue 17): this command cannot check that, the user must.
@@ -23,6 +23,7 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
   if (!out) throw new ArgumentError(`${CMD}: --out FILE is required (the soft-targets file to write; .gz to gzip it)`);
   if (p.positionals.length === 0) throw new ArgumentError(`${CMD}: expected one or more teacher models (folders or model.json / .onnx files)`);
   const temperature = numberOption(p, "temperature", CMD, (v) => v > 0 && v <= 100, "a number in (0, 100]") ?? 1;
+  const tta = ttaOption(p, CMD);
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   // the output's folder is checked before minutes of inference, not after
@@ -34,7 +35,7 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
   const d = await loadFer2013(data, ["Training"]);
   const mean = new Float64Array(d.n * FER_CLASSES);
   for (const model of models) {
-    const probs = predictFer(model, d, p.options.has("tta"));
+    const probs = predictFer(model, d, tta);
     soften(probs, temperature);
     for (let i = 0; i < mean.length; i++) mean[i] += probs[i] / models.length;
   }
@@ -43,7 +44,7 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
   const bytes = out.endsWith(".gz") ? (await import("node:zlib")).gzipSync(text, { level: 9 }) : Buffer.from(text);
   await fs.writeFile(out, bytes);
   const agree = scorePredictions(probs, d.labels, d.n).accuracy;
-  console.log(`${CMD}: ${d.n} Training faces, ${models.length} teacher(s)${p.options.has("tta") ? " flip-averaged" : ""}, temperature ${temperature}; the mean's top class is the label on ${(100 * agree).toFixed(2)}% of them; wrote ${out}`);
+  console.log(`${CMD}: ${d.n} Training faces, ${models.length} teacher(s)${tta === "flip" ? " flip-averaged" : tta === "ten-crop" ? " averaged over ten crops" : ""}, temperature ${temperature}; the mean's top class is the label on ${(100 * agree).toFixed(2)}% of them; wrote ${out}`);
 }
 
 /** A teacher must answer FER2013's seven classes in FER2013's order on a 48×48 grey face. */

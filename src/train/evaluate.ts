@@ -1,6 +1,8 @@
 // Accuracy, per-class accuracy and the confusion matrix of a model on FER data, through the inference
-// engine (model.predict: BN with the moving statistics), optionally averaging with the flipped face (TTA).
+// engine (model.predict: BN with the moving statistics), optionally with test-time averaging: the flipped face
+// ("flip") or ten crops ("ten-crop", classify.ts's tenCrops).
 
+import { predictTenCrop, type TestTimeAveraging } from "../classify.js";
 import type { Predictor } from "../model.js";
 import { flipBatch } from "./augment.js";
 import { FER_CLASSES, FER_SIDE, toFloat, type FerData } from "./fer2013.js";
@@ -14,17 +16,21 @@ export interface EvalResult {
   confusion: number[][];
 }
 
+/** A tta argument: true is "flip", as before test-time averaging had more than one kind. */
+const ttaKind = (tta: boolean | TestTimeAveraging): TestTimeAveraging => (tta === true ? "flip" : tta === false ? "none" : tta);
+
 // probabilities [n, classes] in chunks of 512 faces, so memory stays small for the whole split; with tta
-// also the average with the flipped face (plain ones in the first array, averaged in the second)
-function predictBoth(model: Predictor, d: FerData, tta: boolean): [Float32Array, Float32Array | null] {
-  const K = FER_CLASSES, out = new Float32Array(d.n * K), outT = tta ? new Float32Array(d.n * K) : null, chunk = 512;
+// also the averaged ones (plain ones in the first array, averaged in the second)
+function predictBoth(model: Predictor, d: FerData, tta: TestTimeAveraging): [Float32Array, Float32Array | null] {
+  const K = FER_CLASSES, out = new Float32Array(d.n * K), outT = tta !== "none" ? new Float32Array(d.n * K) : null, chunk = 512;
   for (let s = 0; s < d.n; s += chunk) {
     const m = Math.min(chunk, d.n - s);
     const idx = Array.from({ length: m }, (_, i) => s + i);
     const x = toFloat(d, idx);
     const p = model.predict(x, m);
     out.set(p, s * K);
-    if (outT) {
+    if (outT && tta === "ten-crop") outT.set(predictTenCrop(model, x, m, FER_SIDE, FER_SIDE, 1), s * K);
+    else if (outT) {
       const q = model.predict(flipBatch(x, m, FER_SIDE), m);
       for (let i = 0; i < p.length; i++) q[i] = (p[i] + q[i]) / 2;
       outT.set(q, s * K);
@@ -33,8 +39,8 @@ function predictBoth(model: Predictor, d: FerData, tta: boolean): [Float32Array,
   return [out, outT];
 }
 
-export function predictFer(model: Predictor, d: FerData, tta = false): Float32Array {
-  const [p, pT] = predictBoth(model, d, tta);
+export function predictFer(model: Predictor, d: FerData, tta: boolean | TestTimeAveraging = false): Float32Array {
+  const [p, pT] = predictBoth(model, d, ttaKind(tta));
   return pT ?? p;
 }
 
@@ -51,13 +57,13 @@ export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: num
   return { n, accuracy: n ? correct / n : NaN, perClass, confusion };
 }
 
-export function evaluateFer(model: Predictor, d: FerData, tta = false): EvalResult {
+export function evaluateFer(model: Predictor, d: FerData, tta: boolean | TestTimeAveraging = false): EvalResult {
   return scorePredictions(predictFer(model, d, tta), d.labels, d.n);
 }
 
 /** Plain and flip-averaged results from one pass (the plain predictions are the TTA's first half). */
 export function evaluateFerWithTta(model: Predictor, d: FerData): { plain: EvalResult; tta: EvalResult } {
-  const [p, pT] = predictBoth(model, d, true);
+  const [p, pT] = predictBoth(model, d, "flip");
   return { plain: scorePredictions(p, d.labels, d.n), tta: scorePredictions(pT!, d.labels, d.n) };
 }
 
