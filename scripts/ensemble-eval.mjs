@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Accuracy of the mean of several models' probabilities on a FER2013 split, single pass and flip-averaged: how
 // good a teacher for `resezap soft-targets` is (issue 17), where `resezap eval` takes one model.
-//   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] MODEL_DIR...
+//   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] [--ten-crop] MODEL_DIR...
 import { existsSync } from "node:fs";
 import { loadLayersModel } from "../dist/io/load.js";
 import { loadFer2013 } from "../dist/train/fer2013.js";
@@ -16,6 +16,9 @@ const take = (flag) => {
   return v;
 };
 const data = take("--data"), split = take("--split") ?? "PublicTest";
+// --ten-crop: also the mean over each model's ten-crop averages (ten times the time)
+const tenCrop = args.includes("--ten-crop");
+if (tenCrop) args.splice(args.indexOf("--ten-crop"), 1);
 const fail = (msg) => {
   console.error(`ensemble-eval: ${msg}`);
   process.exit(1);
@@ -33,4 +36,4 @@ const mean = (tta) => {
   return scorePredictions(sum, d.labels, d.n).accuracy;
 };
 const pct = (x) => `${(100 * x).toFixed(2)} %`;
-console.log(`${split}: ${d.n} faces, the mean of ${models.length} model(s) (${args.join(", ")}): ${pct(mean(false))}, flip-averaged ${pct(mean(true))}`);
+console.log(`${split}: ${d.n} faces, the mean of ${models.length} model(s) (${args.join(", ")}): ${pct(mean(false))}, flip-averaged ${pct(mean(true))}${tenCrop ? `, over ten crops ${pct(mean("ten-crop"))}` : ""}`);
