@@ -33,7 +33,6 @@ export async function trainCommand(args: string[]): Promise<void> {
   const until = int("until", 1);
   const soft = stringOption(p, "soft");
   const initSource = stringOption(p, "init");
-  if (initSource !== undefined && p.options.has("resume")) throw new ArgumentError(`${CMD}: --init ${initSource} with --resume: --init starts a run from a model's weights, --resume continues one from its checkpoint`);
   if (p.options.has("soft-weight") && !soft) throw new ArgumentError(`${CMD}: --soft-weight needs --soft FILE (the soft targets it weighs)`);
   const quiet = p.options.has("quiet");
 

@@ -80,14 +80,3 @@ export function augmentBatch(pixels: Uint8Array, idx: ArrayLike<number>, side: n
   for (let i = 0; i < idx.length; i++) augmentOne(pixels, idx[i] * per, side, rng, o, x, i * per);
   return x;
 }
-
-/** Horizontally flipped copies of n faces [n, side, side] (test-time augmentation). */
-export function flipBatch(x: Float32Array, n: number, side: number): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < n; i++)
-    for (let r = 0; r < side; r++) {
-      const o = (i * side + r) * side;
-      for (let q = 0; q < side; q++) out[o + q] = x[o + side - 1 - q];
-    }
-  return out;
-}

@@ -2,9 +2,8 @@
 // engine (model.predict: BN with the moving statistics), optionally with test-time averaging: the flipped face
 // ("flip") or ten crops ("ten-crop", classify.ts's tenCrops).
 
-import { predictTenCrop, type TestTimeAveraging } from "../classify.js";
+import { mirrorFaces, predictTenCrop, type TestTimeAveraging } from "../classify.js";
 import type { Predictor } from "../model.js";
-import { flipBatch } from "./augment.js";
 import { FER_CLASSES, FER_SIDE, toFloat, type FerData } from "./fer2013.js";
 
 export interface EvalResult {
@@ -31,7 +30,7 @@ function predictBoth(model: Predictor, d: FerData, tta: TestTimeAveraging): [Flo
     out.set(p, s * K);
     if (outT && tta === "ten-crop") outT.set(predictTenCrop(model, x, m, FER_SIDE, FER_SIDE, 1), s * K);
     else if (outT) {
-      const q = model.predict(flipBatch(x, m, FER_SIDE), m);
+      const q = model.predict(mirrorFaces(x, m, FER_SIDE, FER_SIDE, 1), m);
       for (let i = 0; i < p.length; i++) q[i] = (p[i] + q[i]) / 2;
       outT.set(q, s * K);
     }
