@@ -67,6 +67,16 @@ describe("soft-target files", () => {
     const gz = join(root, "t.csv.gz");
     writeFileSync(gz, gzipSync(text));
     expect((await readSoftTargets(gz)).probs).toEqual(s.probs);
+    expect(s.temperature).toBe(1);
+    // a temperature other than 1 is stated on the first line and read back; 1 leaves the line as it always was
+    const hot = formatTeacherTargets(p, 5, 2.5);
+    expect(hot.split("\n")[0]).toBe("resezap soft targets v1, 5 rows, split Training, temperature 2.5");
+    expect(parseSoftTargets(hot, "hot.csv")).toMatchObject({ n: 5, format: "teacher", temperature: 2.5 });
+    expect(formatTeacherTargets(p, 5, 1)).toBe(text);
+    const bad = (t: string) => () => parseSoftTargets(hot.replace("temperature 2.5", `temperature ${t}`), "hot.csv");
+    expect(bad("0")).toThrow(/^hot\.csv: line 1: temperature "0", expected a number in \(0, 100\]$/);
+    expect(bad("warm")).toThrow(/^hot\.csv: line 1: temperature "warm", expected a number in \(0, 100\]$/);
+    expect(() => formatTeacherTargets(p, 5, -1)).toThrow(/soft targets: temperature -1, expected a number in \(0, 100\]/);
   });
 
   it("refuses a malformed file with one line naming the file, the row and what was expected", async () => {
@@ -127,6 +137,7 @@ describe("resezap soft-targets", () => {
     expect(lines[0]).toMatch(/^soft-targets: 300 Training faces, 2 teacher\(s\), temperature 2; the mean's top class is the label on \d+\.\d\d% of them; wrote .*teacher\.csv\.gz$/);
     const s = await readSoftTargets(out);
     expect(s.n).toBe(300);
+    expect(s.temperature).toBe(2);
     // computed here from predict on the Training rows (grey / 255), independently of the command's path
     const d = await loadFer2013(SAMPLE, ["Training"]);
     const x = Float32Array.from(d.pixels, (v) => v / 255);
@@ -205,6 +216,23 @@ describe("train --soft", () => {
     expect(weights(pieces).equals(weights(whole))).toBe(true);
     const plain = join(root, "plain");
     await expect(trainCommand(args(plain, ["--resume", "--soft", teacher]))).rejects.toThrow(/--soft .*teacher\.csv: the run in .*plain was trained without soft targets|--soft-weight .*differs from the run/);
+  }, 120_000);
+
+  it("a teacher at temperature T distils at T (Hinton's T² loss): recorded in the config, resumed bit for bit, refused with mixup", async () => {
+    const hot = join(root, "hot.csv");
+    writeFileSync(hot, formatTeacherTargets(distributions(300, 1), 300, 3));
+    const t1 = join(root, "w5"), t3 = join(root, "t3"), pieces = join(root, "t3-pieces");
+    await trainCommand(args(t3, ["--soft", hot]));
+    const start = JSON.parse(readFileSync(join(t3, "log.jsonl"), "utf8").split("\n")[0]);
+    expect(start.config).toMatchObject({ softWeight: 0.5, softTemperature: 3 });
+    expect(start.soft).toMatchObject({ format: "teacher", temperature: 3 });
+    // the same probabilities at temperature 1 (run w5 above) train other weights
+    expect(weights(t3).equals(weights(t1))).toBe(false);
+    expect(JSON.parse(readFileSync(join(t1, "log.jsonl"), "utf8").split("\n")[0]).config.softTemperature).toBeUndefined();
+    await trainCommand(args(pieces, ["--soft", hot, "--until", "1"]));
+    await trainCommand(args(pieces, ["--resume", "--soft", hot]));
+    expect(weights(pieces).equals(weights(t3))).toBe(true);
+    await expect(trainCommand(args(join(root, "t3-mix"), ["--soft", hot, "--mixup", "0.2"]))).rejects.toThrow(/--soft .*hot\.csv is a teacher at temperature 3; mixup\/cutmix need a temperature-1 teacher/);
   }, 120_000);
 
   it("refuses a soft file of another row count, --soft-weight out of [0, 1] or without --soft", async () => {

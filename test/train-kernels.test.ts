@@ -406,6 +406,20 @@ describe("element-wise and spatial kernels (WASM vs reference)", () => {
   });
 });
 
+/** N rows of K logits, labels, and soft targets: each row a distribution, every third row all zeros (no soft target). */
+function lossCase(r: ReturnType<typeof rng>, N: number, K: number) {
+  const z = r.vec(N * K, 6);
+  const labels = Int32Array.from({ length: N }, () => r.int(0, K - 1));
+  const soft = new Float32Array(N * K);
+  for (let n = 0; n < N; n++) {
+    if (n % 3 === 2) continue;
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += soft[n * K + k] = Math.abs(r.vec(1, 1)[0]) + 0.01;
+    for (let k = 0; k < K; k++) soft[n * K + k] /= sum;
+  }
+  return { z, labels, soft };
+}
+
 describe("loss and optimisers (WASM vs reference)", () => {
   it("softmax cross-entropy with label smoothing: mean loss and d(logits)", () => {
     const r = rng(10);
@@ -431,16 +445,7 @@ describe("loss and optimisers (WASM vs reference)", () => {
     for (let t = 0; t < 24; t++) {
       const N = r.int(1, 40), K = r.int(2, 9), eps = [0, 0.1][t % 2], w = [0, 0.3, 1][t % 3];
       scoped(() => {
-        const z = r.vec(N * K, 6);
-        const labels = Int32Array.from({ length: N }, () => r.int(0, K - 1));
-        // each row a distribution, every third row all zeros (no soft target for that face)
-        const soft = new Float32Array(N * K);
-        for (let n = 0; n < N; n++) {
-          if (n % 3 === 2) continue;
-          let sum = 0;
-          for (let k = 0; k < K; k++) sum += soft[n * K + k] = Math.abs(r.vec(1, 1)[0]) + 0.01;
-          for (let k = 0; k < K; k++) soft[n * K + k] /= sum;
-        }
+        const { z, labels, soft } = lossCase(r, N, K);
         const pz = k.upload(z), pl = k.uploadI32(labels), ps = k.upload(soft), pd = out(N * K), pd0 = out(N * K);
         const loss = k.softmaxCrossEntropy(pz, pl, N, K, eps, pd, ps, w);
         const e = ref.softmaxCrossEntropy(z, labels, N, K, eps, soft, w);
@@ -456,6 +461,38 @@ describe("loss and optimisers (WASM vs reference)", () => {
     }
     scoped(() => {
       expect(() => k.softmaxCrossEntropy(k.upload([1, 2]), k.uploadI32([1]), 1, 2, 0, 0, k.upload([0.5, 0.5]), 1.01)).toThrow(/soft-target weight: expected a number in \[0, 1\], got 1\.01/);
+    });
+  });
+
+  it("softmax cross-entropy distilling at a temperature: kernel = reference; T = 1 is the mixed target to the bit", () => {
+    const r = rng(13);
+    for (let t = 0; t < 24; t++) {
+      const N = r.int(1, 40), K = r.int(2, 9), eps = [0, 0.1][t % 2], w = [0.3, 1, 0.5][t % 3], T = [0.5, 2, 4, 7.5][t % 4];
+      scoped(() => {
+        const { z, labels, soft } = lossCase(r, N, K);
+        const pz = k.upload(z), pl = k.uploadI32(labels), ps = k.upload(soft), pd = out(N * K), pd1 = out(N * K), pdm = out(N * K);
+        const loss = k.softmaxCrossEntropy(pz, pl, N, K, eps, pd, ps, w, T);
+        const e = ref.softmaxCrossEntropy(z, labels, N, K, eps, soft, w, T);
+        expect(Math.abs(loss - e.loss)).toBeLessThan(1e-6 * T * T * (1 + e.loss));
+        expectClose(k.read(pd, N * K), e.dLogits, 1e-6 * T, `dLogits N${N} K${K} ε${eps} w${w} T${T}`);
+        // T = 1 given explicitly is the single mixed target, bit for bit
+        const mixed = k.softmaxCrossEntropy(pz, pl, N, K, eps, pdm, ps, w);
+        expect(k.softmaxCrossEntropy(pz, pl, N, K, eps, pd1, ps, w, 1)).toBe(mixed);
+        expect(Array.from(k.read(pd1, N * K))).toEqual(Array.from(k.read(pdm, N * K)));
+        if (N >= 2) expect(loss).not.toBe(mixed);
+      });
+    }
+    scoped(() => {
+      // rows without a soft target ignore the temperature: plain label smoothing to the bit
+      const z = [0.3, -1, 2, 0.5, 0.5, -0.2], labels = k.uploadI32([2, 0]), pz = k.upload(z), pd = out(6), pd0 = out(6);
+      expect(k.softmaxCrossEntropy(pz, labels, 2, 3, 0.1, pd, k.upload(new Float32Array(6)), 0.5, 3)).toBe(k.softmaxCrossEntropy(pz, labels, 2, 3, 0.1, pd0));
+      expect(Array.from(k.read(pd, 6))).toEqual(Array.from(k.read(pd0, 6)));
+      // all weight on the teacher and logits T·log q: softmax(z / T) = q, so the gradient vanishes
+      const q = [0.6, 0.3, 0.1], T = 4;
+      const pg = out(3);
+      k.softmaxCrossEntropy(k.upload(q.map((x) => T * Math.log(x) + 0.7)), k.uploadI32([1]), 1, 3, 0.1, pg, k.upload(q), 1, T);
+      for (const g of k.read(pg, 3)) expect(Math.abs(g)).toBeLessThan(1e-6);
+      expect(() => k.softmaxCrossEntropy(k.upload([1, 2]), k.uploadI32([1]), 1, 2, 0, 0, k.upload([0.5, 0.5]), 0.5, 0)).toThrow(/distillation temperature: expected a number in \(0, 100\], got 0/);
     });
   });
 
@@ -585,6 +622,9 @@ describe("reference backward passes against central finite differences", () => {
     // with soft targets (a row of zeros among them): the reference's gradient is its loss's
     const soft = Float64Array.from([0.1, 0.2, 0.3, 0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 1, 0, 0, 0, 0, 0, 0]);
     checkFD(z, () => ref.softmaxCrossEntropy(z, labels, N, K, 0.1, soft, 0.4).loss, null, ref.softmaxCrossEntropy(z, labels, N, K, 0.1, soft, 0.4).dLogits, "softmax CE soft w0.4");
+    for (const T of [0.5, 3]) {
+      checkFD(z, () => ref.softmaxCrossEntropy(z, labels, N, K, 0.1, soft, 0.4, T).loss, null, ref.softmaxCrossEntropy(z, labels, N, K, 0.1, soft, 0.4, T).dLogits, `softmax CE soft w0.4 T${T}`);
+    }
     // sanity: with ε = 0 the loss is -log p(label); uniform logits give log K
     expect(ref.softmaxCrossEntropy(new Float64Array(K), [2], 1, K, 0.1).loss).toBeCloseTo(Math.log(K), 12);
   });

@@ -29,6 +29,21 @@ function moments(xs: Float64Array): { mean: number; variance: number; seMean: nu
   return { mean, variance: m2, seMean: Math.sqrt(m2 / n), seVariance: Math.sqrt((m4 - m2 * m2) / n) };
 }
 
+/** The built package's training modules: 2 workers run dist/train/worker.js, as the CLI does. */
+async function builtTraining() {
+  // @ts-ignore: the built package
+  const { REFERENCE_CONFIG, TrainingSession } = await import("../dist/train/loop.js");
+  // @ts-ignore
+  const { REFERENCE_AUGMENT } = await import("../dist/train/augment.js");
+  // @ts-ignore
+  const { loadFer2013 } = await import("../dist/train/fer2013.js");
+  // @ts-ignore
+  const { packParams } = await import("../dist/train/trainer.js");
+  // @ts-ignore
+  const { resezap } = await import("../dist/resezap.js");
+  return { REFERENCE_CONFIG, TrainingSession, REFERENCE_AUGMENT, loadFer2013, packParams, resezap };
+}
+
 describe("Random.gamma and Random.beta", () => {
   const N = 20_000;
 
@@ -214,16 +229,7 @@ describe("train --mixup / --cutmix", () => {
   }, 180_000);
 
   it("0 and 2 workers (the built package, as the CLI runs it) give the same mixed model bit for bit", async () => {
-    // @ts-ignore: the built package
-    const { REFERENCE_CONFIG, TrainingSession } = await import("../dist/train/loop.js");
-    // @ts-ignore
-    const { REFERENCE_AUGMENT } = await import("../dist/train/augment.js");
-    // @ts-ignore
-    const { loadFer2013 } = await import("../dist/train/fer2013.js");
-    // @ts-ignore
-    const { packParams } = await import("../dist/train/trainer.js");
-    // @ts-ignore
-    const { resezap } = await import("../dist/resezap.js");
+    const { REFERENCE_CONFIG, TrainingSession, REFERENCE_AUGMENT, loadFer2013, packParams, resezap } = await builtTraining();
     const all = await loadFer2013(SAMPLE, ["Training"]);
     const d = { n: 64, pixels: all.pixels.slice(0, 64 * 2304), labels: all.labels.slice(0, 64) };
     const cfg = { ...REFERENCE_CONFIG, epochs: 1, batch: 32, ghost: 16, augment: REFERENCE_AUGMENT, mix: { mixup: 0.4, cutmix: 1, prob: 1 } };
@@ -237,6 +243,30 @@ describe("train --mixup / --cutmix", () => {
     }
     expect(out[1]).toEqual(out[0]);
     expect(out[0]).not.toEqual(packParams(resezap({ seed: 5 })));
+  }, 60_000);
+
+  it("distillation at a temperature reaches the workers: 0 and 2 give the same model, another than at T = 1; mixing refused", async () => {
+    const { REFERENCE_CONFIG, TrainingSession, REFERENCE_AUGMENT, loadFer2013, packParams, resezap } = await builtTraining();
+    const all = await loadFer2013(SAMPLE, ["Training"]);
+    const r = new Random(9), soft = new Float32Array(64 * 7);
+    for (let i = 0; i < 64; i++) {
+      let sum = 0;
+      for (let k = 0; k < 7; k++) sum += soft[i * 7 + k] = 0.05 + r.next();
+      for (let k = 0; k < 7; k++) soft[i * 7 + k] /= sum;
+    }
+    const d = { n: 64, pixels: all.pixels.slice(0, 64 * 2304), labels: all.labels.slice(0, 64), soft };
+    const cfg = { ...REFERENCE_CONFIG, epochs: 1, batch: 32, ghost: 16, augment: REFERENCE_AUGMENT, softWeight: 0.5 };
+    const train = async (c: typeof cfg, w: number) => {
+      const model = resezap({ seed: 5 });
+      const s = new TrainingSession(model, c, 2, w);
+      await s.epoch(d, 1);
+      await s.close();
+      return packParams(model);
+    };
+    const hot0 = await train({ ...cfg, softTemperature: 3 }, 0), hot2 = await train({ ...cfg, softTemperature: 3 }, 2);
+    expect(hot2).toEqual(hot0);
+    expect(hot0).not.toEqual(await train(cfg, 2));
+    expect(() => new TrainingSession(resezap({ seed: 5 }), { ...cfg, softTemperature: 3, mix: { mixup: 0.4, prob: 1 } }, 2, 0)).toThrow(/mixup\/cutmix with a teacher at temperature 3: distillation at T ≠ 1 needs unmixed batches/);
   }, 60_000);
 
   it("refuses α outside (0, 10], --mix-prob outside [0, 1] or without --mixup/--cutmix", async () => {

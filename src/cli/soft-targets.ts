@@ -3,7 +3,7 @@ import { loadModel } from "../onnx/load.js";
 import { EMOTIONS } from "../resezap.js";
 import { predictFer, scorePredictions } from "../train/evaluate.js";
 import { FER_CLASSES, FER_SIDE, loadFer2013 } from "../train/fer2013.js";
-import { formatTeacherTargets } from "../train/soft-targets.js";
+import { formatTeacherTargets, MAX_TEMPERATURE } from "../train/soft-targets.js";
 import type { Model } from "../model.js";
 import { numberOption, parseArgs, stringOption, ttaOption } from "./args.js";
 import { parserSpec } from "./options.js";
@@ -11,6 +11,7 @@ import { parserSpec } from "./options.js";
 // resezap soft-targets --data FILE --out FILE[.gz] [--tta | --ten-crop] [--temperature T] MODEL...
 // A teacher file for `train --soft`: the mean of the models' softmax on each Training face of FER2013, each
 // model's probabilities first softened by the temperature (p^(1/T), renormalised: softmax(z / T) of its logits).
+// The file states a temperature other than 1 on its first line, and `train --soft` distils at it (Hinton's T² loss).
 // Teachers must be trained on the Training split only (issue 17): this command cannot check that, the user must.
 
 const CMD = "soft-targets";
@@ -22,7 +23,7 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
   const out = stringOption(p, "out");
   if (!out) throw new ArgumentError(`${CMD}: --out FILE is required (the soft-targets file to write; .gz to gzip it)`);
   if (p.positionals.length === 0) throw new ArgumentError(`${CMD}: expected one or more teacher models (folders or model.json / .onnx files)`);
-  const temperature = numberOption(p, "temperature", CMD, (v) => v > 0 && v <= 100, "a number in (0, 100]") ?? 1;
+  const temperature = numberOption(p, "temperature", CMD, (v) => v > 0 && v <= MAX_TEMPERATURE, `a number in (0, ${MAX_TEMPERATURE}]`) ?? 1;
   const tta = ttaOption(p, CMD);
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
@@ -40,7 +41,7 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
     for (let i = 0; i < mean.length; i++) mean[i] += probs[i] / models.length;
   }
   const probs = Float32Array.from(mean);
-  const text = formatTeacherTargets(probs, d.n);
+  const text = formatTeacherTargets(probs, d.n, temperature);
   const bytes = out.endsWith(".gz") ? (await import("node:zlib")).gzipSync(text, { level: 9 }) : Buffer.from(text);
   await fs.writeFile(out, bytes);
   const agree = scorePredictions(probs, d.labels, d.n).accuracy;

@@ -133,7 +133,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
       const m = cfg.mix;
       if (m) process.stderr.write(`train: ${[m.mixup && `mixup α ${m.mixup}`, m.cutmix && `cutmix α ${m.cutmix}`].filter(Boolean).join(" or ")} on ${100 * m.prob} % of batches\n`);
-      if (st) process.stderr.write(`train: soft targets from ${soft} (${st.format === "ferplus" ? "FER+ votes" : "teacher file"}), weight ${cfg.softWeight}; ${st.missing} of ${st.rows} faces have none and train on their label alone\n`);
+      if (st) process.stderr.write(`train: soft targets from ${soft} (${st.format === "ferplus" ? "FER+ votes" : "teacher file"}), weight ${cfg.softWeight}${st.temperature !== 1 ? `, distilled at temperature ${st.temperature}` : ""}; ${st.missing} of ${st.rows} faces have none and train on their label alone\n`);
     },
     onStep(epoch, s, e0) {
       if (epoch !== epochShown) [epochShown, images, runLoss, runAcc, k] = [epoch, 0, 0, 0, 0];

@@ -379,18 +379,20 @@ export class TrainKernels {
    * Mean softmax cross-entropy of logits [N,K] against labels [N] (i32 class indices), targets
    * (1 - w)·((1 - smoothing)·onehot + smoothing/K) + w·soft, where soft [N,K] (0: none) holds a distribution per
    * row (a row of zeros: that row's w is 0) and w = softWeight; writes d(mean loss)/d(logits) [N,K] to dLogits
-   * (0 to skip). assembly/train/loss.ts: with w = 0 the result is bit for bit plain label smoothing.
+   * (0 to skip). assembly/train/loss.ts: with w = 0 the result is bit for bit plain label smoothing. A temperature
+   * T ≠ 1 distils instead: a soft row's loss is (1 - w)·CE(smoothed one-hot, softmax(z)) + w·T²·CE(soft, softmax(z / T)).
    */
-  softmaxCrossEntropy(logits: Ptr, labels: Ptr, N: number, K: number, smoothing: number, dLogits: Ptr, soft: Ptr = 0, softWeight = 0): number {
+  softmaxCrossEntropy(logits: Ptr, labels: Ptr, N: number, K: number, smoothing: number, dLogits: Ptr, soft: Ptr = 0, softWeight = 0, temperature = 1): number {
     checkInt("N", N, 1);
     checkInt("K", K, 1);
     if (!(smoothing >= 0 && smoothing <= 1)) throw new ArgumentError(`label smoothing: expected a number in [0, 1], got ${smoothing}`);
     if (!(softWeight >= 0 && softWeight <= 1)) throw new ArgumentError(`soft-target weight: expected a number in [0, 1], got ${softWeight}`);
+    if (!(temperature > 0 && temperature <= 100)) throw new ArgumentError(`distillation temperature: expected a number in (0, 100], got ${temperature}`);
     const l = new Int32Array(this.arena.memory.buffer, labels, N);
     for (let i = 0; i < N; i++) {
       if (l[i] < 0 || l[i] >= K) throw new ArgumentError(`labels[${i}]: expected a class index in 0..${K - 1}, got ${l[i]}`);
     }
-    return this.exports.softmaxCrossEntropy(logits, labels, N, K, smoothing, soft, softWeight, dLogits);
+    return this.exports.softmaxCrossEntropy(logits, labels, N, K, smoothing, soft, softWeight, temperature, dLogits);
   }
 
   // ---- optimisers, in place on n floats ----

@@ -31,6 +31,11 @@ export interface TrainConfig {
    * (1 - w)·(smoothed one-hot) + w·soft. Absent in a run without soft targets (the data then has none).
    */
   softWeight?: number;
+  /**
+   * Distillation temperature T of the soft rows: the teacher file's (`soft-targets --temperature T`, its first line),
+   * absent for T = 1 (one mixed target). With T ≠ 1 a soft row's loss is (1 - w)·CE(label) + w·T²·CE(soft, softmax(z/T)).
+   */
+  softTemperature?: number;
   augment: AugmentOptions;
   /** mixup and cutmix (src/train/mix.ts); absent in a run without them, which then draws no random number for them */
   mix?: MixOptions;
@@ -69,6 +74,8 @@ export class TrainingSession {
 
   constructor(readonly model: Model, readonly cfg: TrainConfig, readonly stepsPerEpoch: number, readonly workers: number) {
     if (!(cfg.batch >= 1 && cfg.ghost >= 1)) throw new ArgumentError(`batch and ghost batch must be ≥ 1`);
+    // a mixed batch's target is one blend of label and teacher, which a temperature cannot split again
+    if (cfg.mix && (cfg.softTemperature ?? 1) !== 1) throw new ArgumentError(`mixup/cutmix with a teacher at temperature ${cfg.softTemperature}: distillation at T ≠ 1 needs unmixed batches (use a temperature-1 teacher file)`);
     const p = packParams(model);
     this.opt = new Optimizer(p.length, cfg.optimizer);
     this.opt.setParams(p);
@@ -126,7 +133,7 @@ export class TrainingSession {
     };
     let next = steps > 0 ? batchOf(0) : { jobs: [], softWeight };
     for (let s = 0; s < steps; s++) {
-      const pending = this.engine!.run(this.opt.params(), next.jobs, c.smoothing, next.softWeight);
+      const pending = this.engine!.run(this.opt.params(), next.jobs, c.smoothing, next.softWeight, c.softTemperature ?? 1);
       // the next batch is augmented while the workers compute this one (same order of random draws,
       // so the same batches as one after the other)
       if (s + 1 < steps) next = batchOf(s + 1);

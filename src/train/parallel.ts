@@ -36,18 +36,19 @@ export interface GhostResult {
 export interface GradEngine {
   readonly workers: number;
   /**
-   * Runs the jobs with these parameters (flat, paramLayout); results in job order. The loss: label smoothing, and
-   * the weight of the jobs' soft targets (Trainer's StepOptions; 0, the default, where they have none).
+   * Runs the jobs with these parameters (flat, paramLayout); results in job order. The loss: label smoothing, the
+   * weight of the jobs' soft targets (0, the default, where they have none) and their distillation temperature
+   * (1 by default; Trainer's StepOptions).
    */
-  run(params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight?: number): Promise<GhostResult[]>;
+  run(params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight?: number, temperature?: number): Promise<GhostResult[]>;
   close(): Promise<void>;
 }
 
 /** The jobs on one Trainer, one after another. */
-export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0): GhostResult[] {
+export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0, softTemperature = 1): GhostResult[] {
   t.setParams(params);
   return jobs.map((j) => {
-    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft: j.soft, softWeight, gradScale: j.gradScale });
+    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft: j.soft, softWeight, softTemperature, gradScale: j.gradScale });
     return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats() };
   });
 }
@@ -57,20 +58,20 @@ export async function createGradEngine(model: Model, ghost: number, workers: num
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ArgumentError(`workers must be an integer in 0..64, found ${workers}`);
   if (workers === 0) {
     const t = new Trainer(model, ghost);
-    return { workers: 0, run: async (p, jobs, s, w) => runJobs(t, p, jobs, s, w), close: async () => {} };
+    return { workers: 0, run: async (p, jobs, s, w, T) => runJobs(t, p, jobs, s, w, T), close: async () => {} };
   }
   const { modelJSON, weightData } = modelToArtifacts(model);
   const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
   const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost });
-  const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight: number) =>
-    (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing, softWeight })).results;
-  await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0, 0)));
+  const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight: number, softTemperature: number) =>
+    (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing, softWeight, softTemperature })).results;
+  await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0, 0, 1)));
   return {
     workers,
-    async run(params, jobs, smoothing, softWeight = 0) {
+    async run(params, jobs, smoothing, softWeight = 0, temperature = 1) {
       // contiguous runs of ghost batches per worker; results joined in job order
       const per = Math.ceil(jobs.length / workers);
-      const parts = await Promise.all(Array.from({ length: workers }, (_, i) => (i * per < jobs.length ? call(i, params, jobs.slice(i * per, (i + 1) * per), smoothing, softWeight) : Promise.resolve([]))));
+      const parts = await Promise.all(Array.from({ length: workers }, (_, i) => (i * per < jobs.length ? call(i, params, jobs.slice(i * per, (i + 1) * per), smoothing, softWeight, temperature) : Promise.resolve([]))));
       return parts.flat();
     },
     close: () => pool.close(),

@@ -241,24 +241,39 @@ export function globalMaxPoolBackward(dy: Vec, argmax: ArrayLike<number>, N: num
 
 /**
  * Mean softmax cross-entropy over N rows of K logits, targets (1-w)·((1-ε)·onehot(label) + ε/K) + w·soft (soft [N,K]
- * optional; a row of zeros has w = 0), and d(mean loss)/d(logits). Written as -Σ t·log p, independently of the
- * kernel's closed form.
+ * optional; a row of zeros has w = 0), and d(mean loss)/d(logits). With a temperature T ≠ 1 a soft row's loss is
+ * (1-w)·CE(smoothed one-hot, softmax(z)) + w·T²·CE(soft, softmax(z/T)) (Hinton et al.'s distillation). Written as
+ * -Σ t·log p, the gradient from p - t, independently of the kernel's closed form.
  */
-export function softmaxCrossEntropy(logits: Vec, labels: ArrayLike<number>, N: number, K: number, smoothing: number, soft?: Vec, softWeight = 0): { loss: number; dLogits: Float64Array } {
+export function softmaxCrossEntropy(logits: Vec, labels: ArrayLike<number>, N: number, K: number, smoothing: number, soft?: Vec, softWeight = 0, temperature = 1): { loss: number; dLogits: Float64Array } {
   const dLogits = new Float64Array(N * K);
   let loss = 0;
+  const logSoftmax = (n: number, T: number): number[] => {
+    const z = Array.from({ length: K }, (_, k) => logits[n * K + k] / T);
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((a, x) => a + Math.exp(x - m), 0));
+    return z.map((x) => x - lse);
+  };
   for (let n = 0; n < N; n++) {
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) m = Math.max(m, logits[n * K + k]);
-    let s = 0, qsum = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(logits[n * K + k] - m);
+    let qsum = 0;
     if (soft) for (let k = 0; k < K; k++) qsum += soft[n * K + k];
     const w = qsum > 0 ? softWeight : 0;
+    const logp = logSoftmax(n, 1);
+    const hard = (k: number) => (k === labels[n] ? 1 - smoothing : 0) + smoothing / K;
+    if (w && temperature !== 1) {
+      const T = temperature, logpT = logSoftmax(n, T);
+      for (let k = 0; k < K; k++) {
+        const q = soft![n * K + k];
+        loss -= (1 - w) * hard(k) * logp[k] + w * T * T * q * logpT[k];
+        // d/dz of -h·log softmax(z) is p - h (Σh = 1), of -T²·q·log softmax(z/T) is T·(p^T - q) (Σq = 1)
+        dLogits[n * K + k] = ((1 - w) * (Math.exp(logp[k]) - hard(k)) + w * T * (Math.exp(logpT[k]) - q)) / N;
+      }
+      continue;
+    }
     for (let k = 0; k < K; k++) {
-      const logp = logits[n * K + k] - m - Math.log(s);
-      const t = (1 - w) * ((k === labels[n] ? 1 - smoothing : 0) + smoothing / K) + (w ? w * soft![n * K + k] : 0);
-      loss -= t * logp;
-      dLogits[n * K + k] = (Math.exp(logp) - t) / N;
+      const t = (1 - w) * hard(k) + (w ? w * soft![n * K + k] : 0);
+      loss -= t * logp[k];
+      dLogits[n * K + k] = (Math.exp(logp[k]) - t) / N;
     }
   }
   return { loss: loss / N, dLogits };

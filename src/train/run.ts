@@ -35,26 +35,32 @@ export interface TrainRunOptions {
   init?: { model: Model; source: string };
   /** where messages come from: the errors start with it */
   what?: string;
-  onStart?(info: { train: number; test: number; readSeconds: number; soft: { format: string; rows: number; missing: number } | null }): void;
+  onStart?(info: { train: number; test: number; readSeconds: number; soft: { format: string; rows: number; missing: number; temperature: number } | null }): void;
   /** each step, with the epoch's start time (performance.now()) */
   onStep?(epoch: number, step: StepInfo, epochStart: number): void;
   onEpoch?(rec: EpochRecord, test: { accuracy: number; accuracyTta: number }, best: boolean): void;
 }
 
 export async function trainRun(o: TrainRunOptions): Promise<RunState> {
-  const { data, out, config: cfg, workers, limit, until, resumed, soft, init, what = "train" } = o;
+  const { data, out, workers, limit, until, resumed, soft, init, what = "train" } = o;
+  let cfg = o.config;
   if (init && resumed) throw new ArgumentError(`${what}: --init ${init.source} with --resume: --init starts a run from a model's weights, --resume continues one from its checkpoint`);
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
   const t0 = Date.now();
   const splits = await loadFer2013Splits(data, ["Training", "PublicTest"]);
   let full = splits.Training;
-  let softInfo: { format: string; rows: number; missing: number } | null = null;
+  let softInfo: { format: string; rows: number; missing: number; temperature: number } | null = null;
   if (soft) {
     const st = await readSoftTargets(soft);
     checkSoftRows(st, soft, full.n, data);
     full = { ...full, soft: st.probs };
-    softInfo = { format: st.format, rows: st.n, missing: st.missing };
+    softInfo = { format: st.format, rows: st.n, missing: st.missing, temperature: st.temperature };
+    // the file states the teacher's temperature; the student distils at it (a resumed run's config has it already)
+    if (st.temperature !== 1) {
+      if (cfg.mix) throw new ArgumentError(`${what}: --soft ${soft} is a teacher at temperature ${st.temperature}; mixup/cutmix need a temperature-1 teacher (a mixed batch's target is one blend)`);
+      cfg = { ...cfg, softTemperature: st.temperature };
+    }
   } else if (cfg.softWeight !== undefined && !resumed) {
     throw new ArgumentError(`${what}: the recipe has a soft-target weight (${cfg.softWeight}) but no soft-target file was given`);
   }

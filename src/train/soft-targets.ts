@@ -8,9 +8,10 @@
 //   many of them "not a face") gets a row of zeros: no soft target, it trains on its FER2013 label alone.
 // - A teacher file (`resezap soft-targets`, src/cli/soft-targets.ts): the models' averaged softmax, as CSV text so
 //   it can be read and diffed:
-//       resezap soft targets v1, 28709 rows, split Training
+//       resezap soft targets v1, 28709 rows, split Training[, temperature T]
 //       angry,disgust,fear,happy,sad,surprise,neutral
 //       0.0123457,0.000891,…            (one line per Training row, 7 values ≥ 0 summing to 1 within 1e-3)
+//   The temperature is stated where it is not 1; training distils at the file's temperature (TrainConfig.softTemperature).
 //
 // Either is refused whole with one line naming the file and what was expected, never half used.
 
@@ -26,6 +27,8 @@ export interface SoftTargets {
   /** rows of zeros */
   missing: number;
   format: "ferplus" | "teacher";
+  /** the teacher's softmax temperature (the file's first line; 1 where it states none, and for FER+ votes) */
+  temperature: number;
 }
 
 export class SoftTargetsError extends ArgumentError {}
@@ -33,7 +36,7 @@ export class SoftTargetsError extends ArgumentError {}
 export const FERPLUS_HEADER = "usage,image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,nf";
 /** FER+ vote columns 2..8 → FER2013's class index (angry 0, disgust 1, fear 2, happy 3, sad 4, surprise 5, neutral 6) */
 export const FERPLUS_TO_FER = [6, 3, 5, 4, 0, 1, 2];
-const TEACHER_MAGIC = /^resezap soft targets v1, (\d+) rows, split Training$/;
+const TEACHER_MAGIC = /^resezap soft targets v1, (\d+) rows, split Training(?:, temperature ([^,\s]+))?$/;
 /** a row's sum may be off 1 by this much (text rounding, f32 softmax) */
 export const SUM_TOLERANCE = 1e-3;
 
@@ -63,7 +66,7 @@ export function parseSoftTargets(text: string, file: string): SoftTargets {
   const first = lines[0] ?? "";
   if (first.trim().toLowerCase().split(",").map((s) => s.trim()).join(",") === FERPLUS_HEADER) return parseFerPlus(lines, file);
   if (TEACHER_MAGIC.test(first.trim())) return parseTeacher(lines, file);
-  throw new SoftTargetsError(`${file}: first line is ${JSON.stringify(first.slice(0, 80))}, expected the FER+ header "Usage,Image name,neutral,happiness,…,NF" or "resezap soft targets v1, N rows, split Training"`);
+  throw new SoftTargetsError(`${file}: first line is ${JSON.stringify(first.slice(0, 80))}, expected the FER+ header "Usage,Image name,neutral,happiness,…,NF" or "resezap soft targets v1, N rows, split Training[, temperature T]"`);
 }
 
 function parseFerPlus(lines: string[], file: string): SoftTargets {
@@ -87,11 +90,14 @@ function parseFerPlus(lines: string[], file: string): SoftTargets {
     rows.push(p);
   }
   if (!rows.length) throw new SoftTargetsError(`${file}: no Training rows (FER+ votes expected)`);
-  return { n: rows.length, probs: Float32Array.from(rows.flat()), missing, format: "ferplus" };
+  return { n: rows.length, probs: Float32Array.from(rows.flat()), missing, format: "ferplus", temperature: 1 };
 }
 
 function parseTeacher(lines: string[], file: string): SoftTargets {
-  const declared = Number(TEACHER_MAGIC.exec(lines[0].trim())![1]);
+  const head = TEACHER_MAGIC.exec(lines[0].trim())!;
+  const declared = Number(head[1]);
+  const temperature = head[2] === undefined ? 1 : Number(head[2]);
+  if (!(temperature > 0 && temperature <= MAX_TEMPERATURE)) throw new SoftTargetsError(`${file}: line 1: temperature ${JSON.stringify(head[2])}, expected a number in (0, ${MAX_TEMPERATURE}]`);
   const classes = (lines[1] ?? "").trim();
   if (classes !== EMOTIONS.join(",")) throw new SoftTargetsError(`${file}: line 2 is ${JSON.stringify(classes.slice(0, 80))}, expected the classes "${EMOTIONS.join(",")}"`);
   const body = lines.slice(2);
@@ -110,13 +116,20 @@ function parseTeacher(lines: string[], file: string): SoftTargets {
     // renormalised, so the loss's target is a distribution whatever the text's rounding
     v.forEach((x, k) => (probs[r * FER_CLASSES + k] = x / sum));
   });
-  return { n: declared, probs, missing: 0, format: "teacher" };
+  return { n: declared, probs, missing: 0, format: "teacher", temperature };
 }
 
-/** The teacher file's text for n rows of probabilities [n, 7] (7 significant digits: f32's precision). */
-export function formatTeacherTargets(probs: Float32Array, n: number): string {
+/** The largest distillation temperature a file may state (and `soft-targets --temperature` accept). */
+export const MAX_TEMPERATURE = 100;
+
+/**
+ * The teacher file's text for n rows of probabilities [n, 7] (7 significant digits: f32's precision), softened at
+ * `temperature` (stated on the first line unless 1, so temperature-1 files stay as they always were).
+ */
+export function formatTeacherTargets(probs: Float32Array, n: number, temperature = 1): string {
   if (probs.length !== n * FER_CLASSES) throw new ArgumentError(`soft targets: ${probs.length} values for ${n} rows, expected ${n * FER_CLASSES}`);
-  const out = [`resezap soft targets v1, ${n} rows, split Training`, EMOTIONS.join(",")];
+  if (!(temperature > 0 && temperature <= MAX_TEMPERATURE)) throw new ArgumentError(`soft targets: temperature ${temperature}, expected a number in (0, ${MAX_TEMPERATURE}]`);
+  const out = [`resezap soft targets v1, ${n} rows, split Training${temperature === 1 ? "" : `, temperature ${temperature}`}`, EMOTIONS.join(",")];
   for (let i = 0; i < n; i++) out.push(Array.from(probs.subarray(i * FER_CLASSES, (i + 1) * FER_CLASSES), (x) => String(Number(x.toPrecision(7)))).join(","));
   return out.join("\n") + "\n";
 }

@@ -60,6 +60,8 @@ export interface StepOptions {
   soft?: Float32Array;
   /** target = (1 - softWeight)·(smoothed one-hot) + softWeight·soft; default 0 (assembly/train/loss.ts). */
   softWeight?: number;
+  /** Distillation temperature of the soft rows (assembly/train/loss.ts); default 1, one mixed target. */
+  softTemperature?: number;
   /** Multiplies the loss (and so every gradient): n_k / B for a ghost batch k of a batch of B. Default 1. */
   gradScale?: number;
 }
@@ -265,7 +267,7 @@ export class Trainer {
       k.write(this.softPtr, o.soft.subarray(0, n * K));
       soft = this.softPtr;
     }
-    const loss = k.softmaxCrossEntropy(this.logitsPtr, this.labelsPtr, n, K, o.smoothing ?? 0, this.dLogitsPtr, soft, o.softWeight ?? 0);
+    const loss = k.softmaxCrossEntropy(this.logitsPtr, this.labelsPtr, n, K, o.smoothing ?? 0, this.dLogitsPtr, soft, o.softWeight ?? 0, o.softTemperature ?? 1);
     const scale = o.gradScale ?? 1;
     const f = k.arena.f32;
     if (scale !== 1) for (let i = this.dLogitsPtr >> 2, e = i + n * K; i < e; i++) f[i] *= scale;

@@ -1,5 +1,5 @@
 // One worker of createGradEngine(): its own model copy and Trainer (own WASM memory); answers
-// { params, jobs, smoothing, softWeight } with each ghost batch's loss, gradient and batch-norm statistics.
+// { params, jobs, smoothing, softWeight, softTemperature } with each ghost batch's loss, gradient and batch-norm statistics.
 import { parentPort, workerData } from "node:worker_threads";
 import { loadLayersModel } from "../io/load.js";
 import { runJobs, type GhostJob } from "./parallel.js";
@@ -7,9 +7,9 @@ import { Trainer } from "./trainer.js";
 
 const model = await loadLayersModel({ modelJSON: workerData.modelJSON, weightData: workerData.weightData });
 const trainer = new Trainer(model, workerData.ghost);
-parentPort!.on("message", (m: { id: number; params: Float32Array; jobs: GhostJob[]; smoothing: number; softWeight: number }) => {
+parentPort!.on("message", (m: { id: number; params: Float32Array; jobs: GhostJob[]; smoothing: number; softWeight: number; softTemperature: number }) => {
   try {
-    const results = m.jobs.length ? runJobs(trainer, m.params, m.jobs, m.smoothing, m.softWeight) : [];
+    const results = m.jobs.length ? runJobs(trainer, m.params, m.jobs, m.smoothing, m.softWeight, m.softTemperature) : [];
     parentPort!.postMessage({ id: m.id, results }, results.map((r) => r.grads.buffer as ArrayBuffer));
   } catch (e) {
     parentPort!.postMessage({ id: m.id, error: (e as Error).message });
