@@ -19,6 +19,9 @@ import { Arena, defaultNNVariant, instantiateSync, type ModuleName, type NNVaria
 import type { TrainExports as GeneratedTrainExports } from "../generated/exports.js";
 import { ArgumentError } from "../errors.js";
 
+/** The largest distillation temperature the loss takes (a teacher file may state, `soft-targets --temperature` accepts). */
+export const MAX_TEMPERATURE = 100;
+
 export type Ptr = number;
 /** "valid": no padding, output H - 2; "same": 1 pixel of zeros each side, output H. */
 export type Padding = "valid" | "same";
@@ -387,7 +390,7 @@ export class TrainKernels {
     checkInt("K", K, 1);
     if (!(smoothing >= 0 && smoothing <= 1)) throw new ArgumentError(`label smoothing: expected a number in [0, 1], got ${smoothing}`);
     if (!(softWeight >= 0 && softWeight <= 1)) throw new ArgumentError(`soft-target weight: expected a number in [0, 1], got ${softWeight}`);
-    if (!(temperature > 0 && temperature <= 100)) throw new ArgumentError(`distillation temperature: expected a number in (0, 100], got ${temperature}`);
+    if (!(temperature > 0 && temperature <= MAX_TEMPERATURE)) throw new ArgumentError(`distillation temperature: expected a number in (0, ${MAX_TEMPERATURE}], got ${temperature}`);
     const l = new Int32Array(this.arena.memory.buffer, labels, N);
     for (let i = 0; i < N; i++) {
       if (l[i] < 0 || l[i] >= K) throw new ArgumentError(`labels[${i}]: expected a class index in 0..${K - 1}, got ${l[i]}`);

@@ -18,6 +18,9 @@
 import { ArgumentError } from "../errors.js";
 import { EMOTIONS } from "../resezap.js";
 import { FER_CLASSES } from "./fer2013.js";
+import { MAX_TEMPERATURE } from "./kernels.js";
+
+export { MAX_TEMPERATURE };
 
 export interface SoftTargets {
   /** rows: one per Training face, in file order */
@@ -118,9 +121,6 @@ function parseTeacher(lines: string[], file: string): SoftTargets {
   });
   return { n: declared, probs, missing: 0, format: "teacher", temperature };
 }
-
-/** The largest distillation temperature a file may state (and `soft-targets --temperature` accept). */
-export const MAX_TEMPERATURE = 100;
 
 /**
  * The teacher file's text for n rows of probabilities [n, 7] (7 significant digits: f32's precision), softened at
