@@ -32,7 +32,9 @@ for (const a of args) {
   const c = start.config;
   const flat = { epochs: c.epochs, batch: c.batch, ghost: c.ghost, seed: c.seed, lr: c.lr, schedule: c.schedule, warmup: c.warmup, smoothing: c.smoothing, optimizer: c.optimizer.decoupled ? "adamw" : c.optimizer.kind, weightDecay: c.optimizer.weightDecay };
   const changes = Object.entries(flat).filter(([k, v]) => k !== "epochs" && REFERENCE[k] !== v).map(([k, v]) => `${k} ${v}`);
-  if (c.softWeight !== undefined) changes.push(`soft ${start.soft?.format ?? "?"} (${start.soft?.file ?? "?"}) weight ${c.softWeight}${c.softTemperature ? `, distilled at temperature ${c.softTemperature}` : ""}`);
+  const at = c.softTemperature ? `, distilled at temperature ${c.softTemperature}` : "";
+  if (c.teachers) changes.push(`teacher models on each augmented batch (${(start.teachers ?? []).map((t) => t.source).join(", ") || "?"}) weight ${c.softWeight}${at}`);
+  else if (c.softWeight !== undefined) changes.push(`soft ${start.soft?.format ?? "?"} (${start.soft?.file ?? "?"}) weight ${c.softWeight}${at}`);
   if (c.augment && c.augment.flip === 0 && c.augment.rotation === 0) changes.push("no augmentation");
   if (c.augment?.erase) changes.push(`random erasing ${c.augment.erase}`);
   if (c.filters) changes.push(`filters ${c.filters.join(",")}`);

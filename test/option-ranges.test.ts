@@ -104,6 +104,9 @@ describe("CLI options at their edges", () => {
     // --soft-weight in [0, 1], with --soft (whose file is read after the data)
     await check(["--soft", "votes.csv", "--soft-weight", "1"], true);
     await check(["--soft", "votes.csv", "--soft-weight", "1.0001"], false);
+    // --temperature in (0, 100], with --teacher (whose models load before the data)
+    const teacher = join(ROOT, "models/fer2013");
+    for (const [v, ok] of [["1e-9", true], ["0", false], ["100", true], ["100.0001", false]] as const) await check(["--teacher", teacher, "--soft-weight", "1", "--temperature", v], ok);
     // --mixup and --cutmix α in (0, 10]; --mix-prob in [0, 1], with either
     for (const key of ["mixup", "cutmix"]) for (const [v, ok] of [["1e-9", true], ["0", false], ["10", true], ["10.0001", false]] as const) await check([`--${key}`, v], ok);
     for (const [v, ok] of [["0", true], ["-0.0001", false], ["1", true], ["1.0001", false]] as const) await check(["--cutmix", "1", "--mix-prob", v], ok);

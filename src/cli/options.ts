@@ -44,7 +44,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   warmup: { value: "F", default: "0.15", help: "one-cycle: the fraction of the steps spent rising to the peak learning rate, in [0, 1)" },
   soft: { value: "FILE", default: "none", help: "soft targets for the Training faces: FER+ votes (fer2013new.csv) or a `resezap soft-targets` file (distilled at the temperature it states)" },
   filters: { value: "A,B,C", default: "32,64,96, ResEZAP's", help: "the three blocks' widths: a wider ResEZAP for a teacher (`soft-targets`); the shipped model stays ResEZAP" },
-  "soft-weight": { value: "W", default: "0.5 with --soft", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
+  "soft-weight": { value: "W", default: "0.5 with --soft or --teacher", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
+  teacher: { value: "DIR[,DIR…]", default: "none", help: "teacher models (trained on the Training split only) run on each augmented batch: their mean softmax is its soft target; instead of --soft" },
   temperature: { value: "T", default: "1", help: "soften each teacher's probabilities to softmax(logits / T), T in (0, 100]; the file states T and train --soft distils at it" },
   erase: { value: "P", default: "0", help: "random erasing: with probability P a rectangle of 2–33 % of the face becomes noise" },
   mixup: { value: "ALPHA", default: "off", help: "mixup: blend each face with another of its batch, λ ~ Beta(ALPHA, ALPHA), ALPHA in (0, 10]" },
@@ -97,8 +98,11 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   detect: { usage: "detect <image.png|jpg...> [options]", summary: "faces and their emotions; --out draws them", options: ["json", "out", "model", "f32", "margin", "tta", "ten-crop", ...DETECTOR] },
   train: {
     usage: "train --data FILE --out DIR [options]", summary: "train ResEZAP on FER2013 with this library",
-    overrides: { out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" } },
-    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "soft-weight", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "filters", "init", "limit", "until", "resume", "quiet"],
+    overrides: {
+      out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" },
+      temperature: { value: "T", default: "1", help: "with --teacher: distil at temperature T in (0, 100] (Hinton's T² loss on softmax(logits / T))" },
+    },
+    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "weight-decay", "smoothing", "warmup", "soft", "teacher", "soft-weight", "temperature", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "filters", "init", "limit", "until", "resume", "quiet"],
   },
   "soft-targets": {
     usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",

@@ -1,9 +1,9 @@
 import { ArgumentError } from "../errors.js";
 import { loadModel } from "../onnx/load.js";
-import { EMOTIONS } from "../resezap.js";
 import { predictFer, scorePredictions } from "../train/evaluate.js";
-import { FER_CLASSES, FER_SIDE, loadFer2013 } from "../train/fer2013.js";
+import { FER_CLASSES, loadFer2013 } from "../train/fer2013.js";
 import { formatTeacherTargets, MAX_TEMPERATURE } from "../train/soft-targets.js";
+import { checkTeacher, soften } from "../train/teacher.js";
 import type { Model } from "../model.js";
 import { numberOption, parseArgs, stringOption, ttaOption } from "./args.js";
 import { parserSpec } from "./options.js";
@@ -12,7 +12,7 @@ import { parserSpec } from "./options.js";
 // A teacher file for `train --soft`: the mean of the models' softmax on each Training face of FER2013, each
 // model's probabilities first softened by the temperature (p^(1/T), renormalised: softmax(z / T) of its logits).
 // The file states a temperature other than 1 on its first line, and `train --soft` distils at it (Hinton's T² loss).
-// Teachers must be trained on the Training split only (issue 17): this command cannot check that, the user must.
+// The teacher and its softening are src/train/teacher.ts, which `train --teacher` shares.
 
 const CMD = "soft-targets";
 
@@ -32,7 +32,7 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
   if (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false))) throw new ArgumentError(`${CMD}: --out ${out}: folder ${dir} does not exist`);
 
   const models: Model[] = [];
-  for (const m of p.positionals) models.push(checkTeacher(await loadModel(m), m));
+  for (const m of p.positionals) models.push(checkTeacher(await loadModel(m), m, CMD));
   const d = await loadFer2013(data, ["Training"]);
   const mean = new Float64Array(d.n * FER_CLASSES);
   for (const model of models) {
@@ -48,26 +48,3 @@ export async function softTargetsCommand(args: string[]): Promise<void> {
   console.log(`${CMD}: ${d.n} Training faces, ${models.length} teacher(s)${tta === "flip" ? " flip-averaged" : tta === "ten-crop" ? " averaged over ten crops" : ""}, temperature ${temperature}; the mean's top class is the label on ${(100 * agree).toFixed(2)}% of them; wrote ${out}`);
 }
 
-/** A teacher must answer FER2013's seven classes in FER2013's order on a 48×48 grey face. */
-function checkTeacher(model: Model, file: string): Model {
-  const inS = model.inputShape, outS = model.outputShape;
-  if (inS.join(",") !== `${FER_SIDE},${FER_SIDE},1`) throw new ArgumentError(`${CMD}: ${file}: input [${inS.join(", ")}], expected [48, 48, 1] (a grey 48×48 face)`);
-  if (outS.join(",") !== String(FER_CLASSES)) throw new ArgumentError(`${CMD}: ${file}: output [${outS.join(", ")}], expected [7] (FER2013's classes)`);
-  if (model.classNames && model.classNames.join(",") !== EMOTIONS.join(",")) {
-    throw new ArgumentError(`${CMD}: ${file}: classes ${model.classNames.join(",")}, expected ${EMOTIONS.join(",")} (FER2013's order)`);
-  }
-  return model;
-}
-
-/** Each row p → p^(1/T) / Σ p^(1/T), in place: softmax(z / T) for a softmax output p = softmax(z). */
-export function soften(probs: Float32Array, temperature: number, K = FER_CLASSES): void {
-  if (temperature === 1) return;
-  for (let r = 0; r < probs.length; r += K) {
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) m = Math.max(m, Math.log(probs[r + k]) / temperature);
-    let s = 0;
-    const e = new Float64Array(K);
-    for (let k = 0; k < K; k++) s += e[k] = Math.exp(Math.log(probs[r + k]) / temperature - m);
-    for (let k = 0; k < K; k++) probs[r + k] = e[k] / s;
-  }
-}

@@ -5,6 +5,8 @@ import { loadLayersModel } from "../io/load.js";
 import { loadCheckpoint } from "../train/checkpoint.js";
 import { REFERENCE_CONFIG, type TrainConfig } from "../train/loop.js";
 import { trainRun } from "../train/run.js";
+import { MAX_TEMPERATURE } from "../train/soft-targets.js";
+import { checkTeacher } from "../train/teacher.js";
 import { numberOption, parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
 
@@ -33,7 +35,12 @@ export async function trainCommand(args: string[]): Promise<void> {
   const until = int("until", 1);
   const soft = stringOption(p, "soft");
   const initSource = stringOption(p, "init");
-  if (p.options.has("soft-weight") && !soft) throw new ArgumentError(`${CMD}: --soft-weight needs --soft FILE (the soft targets it weighs)`);
+  const teacherList = stringOption(p, "teacher");
+  const teacherSources = teacherList === undefined ? [] : teacherList.split(",").map((x) => x.trim());
+  if (teacherList !== undefined && teacherSources.some((x) => x === "")) throw new ArgumentError(`${CMD}: --teacher ${JSON.stringify(teacherList)}: expected model folders separated by commas, found an empty name`);
+  if (soft && teacherSources.length) throw new ArgumentError(`${CMD}: --soft ${soft} with --teacher ${teacherList}: the soft targets come from a file or from teacher models, give one`);
+  if (p.options.has("soft-weight") && !soft && !teacherSources.length) throw new ArgumentError(`${CMD}: --soft-weight needs --soft FILE or --teacher DIR (the soft targets it weighs)`);
+  if (p.options.has("temperature") && !teacherSources.length) throw new ArgumentError(`${CMD}: --temperature needs --teacher DIR (a --soft file states its own temperature)`);
   const quiet = p.options.has("quiet");
 
   // the recipe from the options (defaults where not given); a resumed run compares what was given with its own
@@ -93,11 +100,19 @@ export async function trainCommand(args: string[]): Promise<void> {
       smoothing: numberOption(p, "smoothing", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? ref.smoothing,
       warmup: numberOption(p, "warmup", CMD, (v) => v >= 0 && v < 1, "a fraction in [0, 1)") ?? ref.warmup,
       // only a run with soft targets has the field, so a run without keeps the config it always had
-      ...(soft ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
+      ...(soft || teacherSources.length ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
+      ...teachersFromOptions(),
       augment: augmentFromOptions(),
       ...mixFromOptions(),
       ...filtersFromOptions(),
     };
+  }
+
+  // only a run with teacher models has the fields; a temperature only where it is not 1, as a teacher file's
+  function teachersFromOptions(): Pick<TrainConfig, "teachers" | "softTemperature"> {
+    if (!teacherSources.length) return {};
+    const temperature = numberOption(p, "temperature", CMD, (v) => v > 0 && v <= MAX_TEMPERATURE, `a number in (0, ${MAX_TEMPERATURE}]`) ?? 1;
+    return { teachers: teacherSources.length, ...(temperature !== 1 ? { softTemperature: temperature } : {}) };
   }
 
   // only a wider run has the field, so a ResEZAP run keeps the config it always had
@@ -127,12 +142,14 @@ export async function trainCommand(args: string[]): Promise<void> {
   let images = 0, runLoss = 0, runAcc = 0, k = 0, epochShown = 0;
   await trainRun({
     data, out, config: cfg, workers, limit, until, resumed, soft, what: CMD,
+    teachers: await Promise.all(teacherSources.map(async (source) => ({ model: checkTeacher(await loadTeacher(source), source, `${CMD}: --teacher`), source }))),
     ...(initSource !== undefined ? { init: { model: await loadLayersModel(initSource), source: initSource } } : {}),
     onStart({ train, test, readSeconds, soft: st }) {
       if (quiet) return;
       process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
       const m = cfg.mix;
       if (m) process.stderr.write(`train: ${[m.mixup && `mixup α ${m.mixup}`, m.cutmix && `cutmix α ${m.cutmix}`].filter(Boolean).join(" or ")} on ${100 * m.prob} % of batches\n`);
+      if (teacherSources.length) process.stderr.write(`train: soft targets from ${teacherSources.length} teacher model(s) on each augmented batch (${teacherSources.join(", ")}), weight ${cfg.softWeight}${cfg.softTemperature ? `, distilled at temperature ${cfg.softTemperature}` : ""}\n`);
       if (st) process.stderr.write(`train: soft targets from ${soft} (${st.format === "ferplus" ? "FER+ votes" : "teacher file"}), weight ${cfg.softWeight}${st.temperature !== 1 ? `, distilled at temperature ${st.temperature}` : ""}; ${st.missing} of ${st.rows} faces have none and train on their label alone\n`);
     },
     onStep(epoch, s, e0) {
@@ -153,6 +170,16 @@ export async function trainCommand(args: string[]): Promise<void> {
       process.stderr.write(`${tty ? "\r" : ""}epoch ${rec.epoch}/${cfg.epochs}: train loss ${rec.trainLoss.toFixed(4)} acc ${(100 * rec.trainAcc).toFixed(2)}%, PublicTest ${(100 * ev.accuracy).toFixed(2)}% (TTA ${(100 * ev.accuracyTta).toFixed(2)}%)${best ? " best" : ""}, ${rec.seconds.toFixed(0)} s, ${rec.imagesPerSecond.toFixed(0)} img/s\x1b[K\n`.replace(tty ? "" : "\x1b[K", ""));
     },
   });
+}
+
+/** A --teacher model (TF.js Layers format: the workers get copies of it); a failure names the option and the path. */
+async function loadTeacher(source: string) {
+  try {
+    return await loadLayersModel(source);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new ArgumentError(`${CMD}: --teacher ${msg.includes(source) ? "" : `${source}: `}${msg}`);
+  }
 }
 
 /** --soft-weight when --soft is given without it: half the target from the label, half from the soft target */
@@ -189,6 +216,8 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   warmup: (c) => c.warmup,
   // 0 where the run has no soft targets: resuming it with --soft-weight is refused as a change of recipe
   "soft-weight": (c) => c.softWeight ?? 0,
+  // 1 where the run has none (given only with --teacher: a --soft file states its own)
+  temperature: (c) => c.softTemperature ?? 1,
   "no-augment": (c) => c.augment.rotation === 0 && c.augment.shift === 0 && c.augment.zoom === 0 && c.augment.flip === 0 && c.augment.brightness === 0,
   erase: (c) => c.augment.erase ?? 0,
   // 0 where the run does not mix

@@ -37,6 +37,8 @@ export interface RunState {
   data?: { bytes: number; sha256: string; limit: number | null };
   /** the soft-target file (src/train/soft-targets.ts): its size and SHA-256; its weight is config.softWeight. Absent: none */
   soft?: { bytes: number; sha256: string };
+  /** train --teacher: each teacher model's source and the SHA-256 of its weights, in order. Absent: none */
+  teachers?: { source: string; sha256: string }[];
   /** train --init: the model the run's weights started from, and the SHA-256 of its weight values. Absent: the seed's draw */
   init?: { source: string; sha256: string };
 }

@@ -36,6 +36,11 @@ export interface TrainConfig {
    * absent for T = 1 (one mixed target). With T ≠ 1 a soft row's loss is (1 - w)·CE(label) + w·T²·CE(soft, softmax(z/T)).
    */
   softTemperature?: number;
+  /**
+   * How many teacher models run on each augmented ghost batch to make its soft targets (train --teacher; parallel.ts),
+   * weighted by softWeight and distilled at softTemperature; absent where the soft targets, if any, come from a file.
+   */
+  teachers?: number;
   augment: AugmentOptions;
   /** mixup and cutmix (src/train/mix.ts); absent in a run without them, which then draws no random number for them */
   mix?: MixOptions;
@@ -72,8 +77,12 @@ export class TrainingSession {
   /** steps taken over the whole run (the schedule's clock) */
   globalStep = 0;
 
-  constructor(readonly model: Model, readonly cfg: TrainConfig, readonly stepsPerEpoch: number, readonly workers: number) {
+  /** teachers: the cfg.teachers models that make each ghost batch's soft targets (the same ones on every resume) */
+  constructor(readonly model: Model, readonly cfg: TrainConfig, readonly stepsPerEpoch: number, readonly workers: number, private readonly teachers: Model[] = []) {
     if (!(cfg.batch >= 1 && cfg.ghost >= 1)) throw new ArgumentError(`batch and ghost batch must be ≥ 1`);
+    if ((cfg.teachers ?? 0) !== teachers.length) throw new ArgumentError(`the recipe names ${cfg.teachers ?? 0} teacher model(s), ${teachers.length} given`);
+    // a mixed batch's target is blended on this thread before the workers' teachers could answer for the mixed face
+    if (cfg.mix && teachers.length) throw new ArgumentError(`mixup/cutmix with teacher models: not supported (a mixed batch's target is blended before the teachers run)`);
     // a mixed batch's target is one blend of label and teacher, which a temperature cannot split again
     if (cfg.mix && (cfg.softTemperature ?? 1) !== 1) throw new ArgumentError(`mixup/cutmix with a teacher at temperature ${cfg.softTemperature}: distillation at T ≠ 1 needs unmixed batches (use a temperature-1 teacher file)`);
     const p = packParams(model);
@@ -83,7 +92,7 @@ export class TrainingSession {
   }
 
   async start(): Promise<void> {
-    this.engine ??= await createGradEngine(this.model, Math.min(this.cfg.ghost, this.cfg.batch), this.workers);
+    this.engine ??= await createGradEngine(this.model, Math.min(this.cfg.ghost, this.cfg.batch), this.workers, this.teachers.length ? { models: this.teachers } : undefined);
   }
 
   async close(): Promise<void> {
@@ -105,7 +114,8 @@ export class TrainingSession {
     const mixRng = c.mix ? new Random(mixSeed(c.seed, epoch, 3)) : null;
     const steps = Math.min(this.stepsPerEpoch, Math.floor(d.n / B));
     let lossSum = 0, correct = 0, seen = 0;
-    const softWeight = d.soft ? c.softWeight ?? 0 : 0;
+    if (d.soft && this.teachers.length) throw new ArgumentError(`soft targets from a file and from teacher models at once: give one`);
+    const softWeight = d.soft || this.teachers.length ? c.softWeight ?? 0 : 0;
     // a batch's ghost jobs and the soft-target weight they go with: a mixed batch carries each row's whole target
     // as its soft target, weight 1
     const batchOf = (s: number): { jobs: GhostJob[]; softWeight: number } => {

@@ -9,14 +9,22 @@
 // main thread in ghost order, a fixed-seed run gives THE SAME model (bit for bit) with 0, 1 or W workers:
 // every worker runs the same WASM on the same inputs, and the additions happen in the same order.
 // With ghost ≥ batch it is plain batch norm over the batch (grads.json's setting).
+//
+// An engine made with teachers (train --teacher) gives each ghost batch its soft targets itself: the teachers'
+// mean softened softmax on the ghost batch's faces (teacher.ts), computed where the gradient is, so the teachers'
+// inference is spread over the workers with the rest and answers for the augmented face the student sees.
 
 import { ArgumentError } from "../errors.js";
 import { modelToArtifacts } from "../io/save.js";
-import type { Model } from "../model.js";
+import type { Model, Predictor } from "../model.js";
+import { teacherTargets } from "./teacher.js";
 import { Trainer, type BnStats } from "./trainer.js";
 import { startWorkers } from "../util/workers.js";
 
-/** One ghost batch: x [n, 48, 48, 1], labels [n], soft targets [n, 7] when the run has them; its loss is scaled by n / B (B: the whole batch). */
+/**
+ * One ghost batch: x [n, 48, 48, 1], labels [n], soft targets [n, 7] when the run has a file of them (an engine with
+ * teachers makes its own); its loss is scaled by n / B (B: the whole batch).
+ */
 export interface GhostJob {
   x: Float32Array;
   labels: Int32Array;
@@ -44,25 +52,32 @@ export interface GradEngine {
   close(): Promise<void>;
 }
 
-/** The jobs on one Trainer, one after another. */
-export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0, softTemperature = 1): GhostResult[] {
+/** Teacher models whose targets an engine computes for each ghost batch, at the loss's distillation temperature. */
+export interface OnlineTeachers {
+  models: Model[];
+}
+
+/** The jobs on one Trainer, one after another; with teachers, each job's soft targets are theirs at softTemperature. */
+export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0, softTemperature = 1, teachers?: Predictor[]): GhostResult[] {
   t.setParams(params);
   return jobs.map((j) => {
-    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft: j.soft, softWeight, softTemperature, gradScale: j.gradScale });
+    const soft = teachers?.length ? teacherTargets(teachers, j.x, j.n, softTemperature) : j.soft;
+    const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft, softWeight, softTemperature, gradScale: j.gradScale });
     return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats() };
   });
 }
 
-/** workers 0: on the calling thread; W ≥ 1: W worker_threads, each with its own WASM instance. */
-export async function createGradEngine(model: Model, ghost: number, workers: number): Promise<GradEngine> {
+/** workers 0: on the calling thread; W ≥ 1: W worker_threads, each with its own WASM instance (and teachers' copies). */
+export async function createGradEngine(model: Model, ghost: number, workers: number, teachers?: OnlineTeachers): Promise<GradEngine> {
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ArgumentError(`workers must be an integer in 0..64, found ${workers}`);
   if (workers === 0) {
     const t = new Trainer(model, ghost);
-    return { workers: 0, run: async (p, jobs, s, w, T) => runJobs(t, p, jobs, s, w, T), close: async () => {} };
+    return { workers: 0, run: async (p, jobs, s, w, T) => runJobs(t, p, jobs, s, w, T, teachers?.models), close: async () => {} };
   }
   const { modelJSON, weightData } = modelToArtifacts(model);
+  const teacherArtifacts = (teachers?.models ?? []).map((m) => modelToArtifacts(m));
   const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
-  const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost });
+  const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost, teachers: teacherArtifacts });
   const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight: number, softTemperature: number) =>
     (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing, softWeight, softTemperature })).results;
   await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0, 0, 1)));

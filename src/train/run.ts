@@ -8,13 +8,14 @@ import type { OptimizerState } from "./optimizer.js";
 import { evaluateFerWithTta } from "./evaluate.js";
 import { FER_CLASSES, FER_PIXELS, loadFer2013Splits, type FerData } from "./fer2013.js";
 import { checkSoftRows, readSoftTargets } from "./soft-targets.js";
+import { weightsSha256 } from "./teacher.js";
 import { TrainingSession, type StepInfo, type TrainConfig } from "./loop.js";
 import { plotCurves } from "./plot.js";
 
 // A training run in its folder: ResEZAP trained on FER2013's Training split epoch by epoch, PublicTest evaluated
 // after each, the best PublicTest epoch kept as OUT/model.json, a checkpoint every epoch, JSON lines in
 // OUT/log.jsonl and the curves in OUT/curves.png. A resumed run continues from its checkpoint and refuses another
-// data file, another soft-target file, or another epoch length. `train` (src/cli/train.ts) parses the options and prints the progress.
+// data file, another soft-target file, other teacher models, or another epoch length. `train` (src/cli/train.ts) parses the options and prints the progress.
 
 export interface TrainRunOptions {
   /** the FER2013 CSV, plain or .gz */
@@ -25,6 +26,11 @@ export interface TrainRunOptions {
   workers: number;
   /** soft targets for the Training rows (FER+ votes or a teacher file: src/train/soft-targets.ts), weighted by config.softWeight */
   soft?: string;
+  /**
+   * teacher models run on each augmented ghost batch for its soft targets (train --teacher; config.teachers of them,
+   * at config.softTemperature), each with where it came from; not with `soft`
+   */
+  teachers?: { model: Model; source: string }[];
   /** train on the first `limit` Training faces only */
   limit?: number;
   /** stop after this epoch (the run pauses; resume continues it) */
@@ -42,8 +48,10 @@ export interface TrainRunOptions {
 }
 
 export async function trainRun(o: TrainRunOptions): Promise<RunState> {
-  const { data, out, workers, limit, until, resumed, soft, init, what = "train" } = o;
+  const { data, out, workers, limit, until, resumed, soft, init, teachers = [], what = "train" } = o;
   let cfg = o.config;
+  if (soft && teachers.length) throw new ArgumentError(`${what}: --soft ${soft} with --teacher: the soft targets come from a file or from teacher models, not both`);
+  if ((cfg.teachers ?? 0) !== teachers.length) throw new ArgumentError(`${what}: the run's recipe has ${cfg.teachers ?? 0} teacher model(s), ${teachers.length} given${resumed ? ` (give the --teacher models the run in ${out} was trained with)` : ""}`);
   if (init && resumed) throw new ArgumentError(`${what}: --init ${init.source} with --resume: --init starts a run from a model's weights, --resume continues one from its checkpoint`);
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
@@ -61,7 +69,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
       if (cfg.mix) throw new ArgumentError(`${what}: --soft ${soft} is a teacher at temperature ${st.temperature}; mixup/cutmix need a temperature-1 teacher (a mixed batch's target is one blend)`);
       cfg = { ...cfg, softTemperature: st.temperature };
     }
-  } else if (cfg.softWeight !== undefined && !resumed) {
+  } else if (cfg.softWeight !== undefined && !resumed && !teachers.length) {
     throw new ArgumentError(`${what}: the recipe has a soft-target weight (${cfg.softWeight}) but no soft-target file was given`);
   }
   const cut = (d: FerData, n?: number): FerData =>
@@ -89,14 +97,24 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
     throw new ArgumentError(`${what}: the checkpoint was made with ${resumed.state.stepsPerEpoch} steps an epoch, this data gives ${stepsPerEpoch}`);
   }
 
+  // the teachers are part of the run's identity too: the SHA-256 of each one's weights, in order
+  const teacherPrints = await Promise.all(teachers.map(async (t) => ({ source: t.source, sha256: await weightsSha256(t.model) })));
+  if (resumed) {
+    const had = resumed.state.teachers ?? [];
+    teacherPrints.forEach((t, i) => {
+      if (had[i] && had[i].sha256 !== t.sha256) throw new ArgumentError(`${what}: --teacher ${t.source} is not teacher ${i + 1} of the run in ${out} (its weights' SHA-256 ${t.sha256.slice(0, 12)}…; the run's ${had[i].source}: ${had[i].sha256.slice(0, 12)}…)`);
+    });
+  }
+
   const model = resumed ? resumed.model : resezap({ seed: cfg.seed, filters: cfg.filters });
   const initPrint = init ? { source: init.source, sha256: await initFrom(model, init.model, init.source, what) } : null;
-  const session = new TrainingSession(model, cfg, stepsPerEpoch, workers);
+  const session = new TrainingSession(model, cfg, stepsPerEpoch, workers, teachers.map((t) => t.model));
   const state: RunState = resumed
     ? resumed.state
     : { epoch: 0, globalStep: 0, stepsPerEpoch, config: cfg, history: [], best: null, optimizerStep: 0 };
   state.data = dataPrint;
   if (softPrint) state.soft = softPrint;
+  if (teacherPrints.length) state.teachers = teacherPrints;
   if (initPrint) state.init = initPrint;
   if (resumed) {
     session.opt.setState(resumed.opt);
@@ -105,7 +123,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
   await fs.mkdir(out, { recursive: true });
   const log = path.join(out, "log.jsonl");
   const append = (x: unknown) => fs.appendFile(log, JSON.stringify(x) + "\n");
-  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch, ...(softInfo ? { soft: { file: soft, ...softInfo } } : {}), ...(initPrint ? { init: initPrint } : {}) });
+  await append({ event: resumed ? "resume" : "start", time: new Date().toISOString(), config: cfg, workers, train: train.n, test: test.n, fromEpoch: state.epoch, ...(softInfo ? { soft: { file: soft, ...softInfo } } : {}), ...(teacherPrints.length ? { teachers: teacherPrints } : {}), ...(initPrint ? { init: initPrint } : {}) });
 
   try {
     for (let epoch = state.epoch + 1; epoch <= (until ?? cfg.epochs); epoch++) {
