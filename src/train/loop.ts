@@ -92,7 +92,7 @@ export class TrainingSession {
   }
 
   async start(): Promise<void> {
-    this.engine ??= await createGradEngine(this.model, Math.min(this.cfg.ghost, this.cfg.batch), this.workers, this.teachers.length ? { models: this.teachers } : undefined);
+    this.engine ??= await createGradEngine(this.model, Math.min(this.cfg.ghost, this.cfg.batch), this.workers, this.teachers);
   }
 
   async close(): Promise<void> {

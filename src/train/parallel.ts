@@ -52,11 +52,6 @@ export interface GradEngine {
   close(): Promise<void>;
 }
 
-/** Teacher models whose targets an engine computes for each ghost batch, at the loss's distillation temperature. */
-export interface OnlineTeachers {
-  models: Model[];
-}
-
 /** The jobs on one Trainer, one after another; with teachers, each job's soft targets are theirs at softTemperature. */
 export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0, softTemperature = 1, teachers?: Predictor[]): GhostResult[] {
   t.setParams(params);
@@ -67,15 +62,18 @@ export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoo
   });
 }
 
-/** workers 0: on the calling thread; W ≥ 1: W worker_threads, each with its own WASM instance (and teachers' copies). */
-export async function createGradEngine(model: Model, ghost: number, workers: number, teachers?: OnlineTeachers): Promise<GradEngine> {
+/**
+ * workers 0: on the calling thread; W ≥ 1: W worker_threads, each with its own WASM instance (and copies of the
+ * teachers, whose targets the engine computes for each ghost batch at the loss's distillation temperature).
+ */
+export async function createGradEngine(model: Model, ghost: number, workers: number, teachers: Model[] = []): Promise<GradEngine> {
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ArgumentError(`workers must be an integer in 0..64, found ${workers}`);
   if (workers === 0) {
     const t = new Trainer(model, ghost);
-    return { workers: 0, run: async (p, jobs, s, w, T) => runJobs(t, p, jobs, s, w, T, teachers?.models), close: async () => {} };
+    return { workers: 0, run: async (p, jobs, s, w, T) => runJobs(t, p, jobs, s, w, T, teachers), close: async () => {} };
   }
   const { modelJSON, weightData } = modelToArtifacts(model);
-  const teacherArtifacts = (teachers?.models ?? []).map((m) => modelToArtifacts(m));
+  const teacherArtifacts = teachers.map((m) => modelToArtifacts(m));
   const url = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
   const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost, teachers: teacherArtifacts });
   const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight: number, softTemperature: number) =>
