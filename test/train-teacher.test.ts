@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { trainCommand } from "../src/cli/train.js";
 import { loadLayersModel } from "../src/io/load.js";
 import { resezap } from "../src/resezap.js";
-import { runJobs, type GhostJob } from "../src/train/parallel.js";
+import { jobTeacherTargets, runJobs, type GhostJob } from "../src/train/parallel.js";
+import { drawMix, mixPixels, mixTargets } from "../src/train/mix.js";
 import { teacherTargets } from "../src/train/teacher.js";
 import { Trainer, packParams } from "../src/train/trainer.js";
 import { Random } from "../src/util/random.js";
@@ -64,6 +65,34 @@ describe("teacherTargets", () => {
     const oneTeacher = runJobs(t, p, [job], 0.1, 0.5, 2, teachers.slice(1))[0];
     expect(oneTeacher.loss).not.toBe(online.loss);
   }, 60_000);
+
+  it("a mixed batch's target is its blended labels joined by the teachers' answer on the mixed face (function matching)", async () => {
+    const student = resezap({ seed: 4 }), teachers = [await loadLayersModel(SHIPPED), await loadLayersModel(REFERENCE)];
+    const t = new Trainer(student, 8), p = packParams(student), n = 8, x = faces(n, 6), w = 0.5, eps = 0.1;
+    const labels = Int32Array.from({ length: n }, (_, i) => (3 * i) % 7);
+    for (const kind of ["mixup", "cutmix"] as const) {
+      const mix = drawMix(kind === "mixup" ? { mixup: 0.4, prob: 1 } : { cutmix: 1, prob: 1 }, n, 48, new Random(9))!;
+      const xm = mixPixels(x, n, 48, mix);
+      const job: GhostJob = { x: xm, labels, n, gradScale: 1, soft: mixTargets(labels, undefined, 7, eps, 0, mix), teacherWeight: w };
+      // by hand: the pair's smoothed one-hot labels blended at λ, half of it, and half the teachers' mean on the mixed face
+      const q = teacherTargets(teachers, xm, n, 1), got = jobTeacherTargets(job, teachers, 1);
+      const smooth = (label: number, k: number) => (k === label ? 1 - eps : 0) + eps / 7;
+      const labelPart = (i: number, k: number) => mix.lambda * smooth(labels[i], k) + (1 - mix.lambda) * smooth(labels[mix.perm[i]], k);
+      for (let i = 0; i < n; i++) for (let k = 0; k < 7; k++)
+        expect(Math.abs(got[i * 7 + k] - ((1 - w) * labelPart(i, k) + w * q[i * 7 + k])), `${kind} face ${i} class ${k}`).toBeLessThan(1e-7);
+      // the teachers answered for the mixed face, not as a blend of their answers on the two faces
+      const q0 = teacherTargets(teachers, x, n, 1);
+      let apart = 0;
+      for (let i = 0; i < n; i++) for (let k = 0; k < 7; k++)
+        apart = Math.max(apart, Math.abs(got[i * 7 + k] - ((1 - w) * labelPart(i, k) + w * (mix.lambda * q0[i * 7 + k] + (1 - mix.lambda) * q0[mix.perm[i] * 7 + k]))));
+      expect(apart, kind).toBeGreaterThan(1e-3);
+      // and the step is the step given those targets at soft weight 1, bit for bit
+      const online = runJobs(t, p, [job], eps, 1, 1, teachers)[0];
+      const given = runJobs(t, p, [{ x: xm, labels, n, gradScale: 1, soft: got }], eps, 1, 1)[0];
+      expect(online.loss).toBe(given.loss);
+      expect(Buffer.from(online.grads.buffer).equals(Buffer.from(given.grads.buffer)), kind).toBe(true);
+    }
+  }, 60_000);
 });
 
 describe("train --teacher", () => {
@@ -94,14 +123,24 @@ describe("train --teacher", () => {
     expect(JSON.parse(readFileSync(join(t1, "log.jsonl"), "utf8").split("\n")[0]).config.softTemperature).toBeUndefined();
   }, 240_000);
 
-  it("refuses --soft with it, --temperature without it, mixing, a resume without or with other teachers, and a teacher of another shape", async () => {
+  it("mixes with teachers: the same model on 0 and 2 workers, not the unmixed one", async () => {
+    const mixed = ["--teacher", `${SHIPPED},${REFERENCE}`, "--mixup", "0.3", "--cutmix", "1"];
+    const m0 = join(root, "m0"), m2 = join(root, "m2"), unmixed = join(root, "unmixed");
+    await trainBuilt(args(m0, mixed));
+    await trainBuilt(args(m2, mixed, "2"));
+    expect(weights(m2).equals(weights(m0))).toBe(true);
+    await trainBuilt(args(unmixed, mixed.slice(0, 2)));
+    expect(weights(unmixed).equals(weights(m0))).toBe(false);
+  }, 240_000);
+
+  it("refuses --soft with it, --temperature without it, mixing at T ≠ 1, a resume without or with other teachers, and a teacher of another shape", async () => {
     const run = join(root, "refusals");
     await trainCommand(args(run, [...teach, "--until", "1"]));
     await expect(trainCommand(args(join(root, "x1"), [...teach, "--soft", "a.csv"]))).rejects.toThrow(/^train: --soft a\.csv with --teacher .*: the soft targets come from a file or from teacher models, give one$/);
     await expect(trainCommand(args(join(root, "x2"), ["--temperature", "2"]))).rejects.toThrow(/^train: --temperature needs --teacher DIR/);
     await expect(trainCommand(args(join(root, "x3"), ["--teacher", `${SHIPPED},`]))).rejects.toThrow(/--teacher .*: expected model folders separated by commas, found an empty name/);
     await expect(trainCommand(args(join(root, "x4"), [...teach, "--temperature", "0"]))).rejects.toThrow(/--temperature must be a number in \(0, 100\], found "0"/);
-    await expect(trainCommand(args(join(root, "x5"), ["--teacher", SHIPPED, "--mixup", "0.2"]))).rejects.toThrow(/mixup\/cutmix with teacher models: not supported/);
+    await expect(trainCommand(args(join(root, "x5"), [...teach, "--mixup", "0.2"]))).rejects.toThrow(/mixup\/cutmix with a teacher at temperature 2: distillation at T ≠ 1 needs unmixed batches/);
     await expect(trainCommand(args(run, ["--resume"]))).rejects.toThrow(/^train: the run's recipe has 2 teacher model\(s\), 0 given \(give the --teacher models the run in .*refusals was trained with\)$/);
     await expect(trainCommand(args(run, ["--teacher", `${REFERENCE},${SHIPPED}`, "--resume"]))).rejects.toThrow(/^train: --teacher .*reference-model is not teacher 1 of the run in .*refusals \(its weights' SHA-256 [0-9a-f]{12}…; the run's .*fer2013: [0-9a-f]{12}…\)$/);
     await expect(trainCommand(args(run, [...teach.slice(0, 2), "--temperature", "3", "--resume"]))).rejects.toThrow(/--temperature 3 differs from the run .*\(temperature 2\)/);

@@ -81,10 +81,8 @@ export class TrainingSession {
   constructor(readonly model: Model, readonly cfg: TrainConfig, readonly stepsPerEpoch: number, readonly workers: number, private readonly teachers: Model[] = []) {
     if (!(cfg.batch >= 1 && cfg.ghost >= 1)) throw new ArgumentError(`batch and ghost batch must be ≥ 1`);
     if ((cfg.teachers ?? 0) !== teachers.length) throw new ArgumentError(`the recipe names ${cfg.teachers ?? 0} teacher model(s), ${teachers.length} given`);
-    // a mixed batch's target is blended on this thread before the workers' teachers could answer for the mixed face
-    if (cfg.mix && teachers.length) throw new ArgumentError(`mixup/cutmix with teacher models: not supported (a mixed batch's target is blended before the teachers run)`);
     // a mixed batch's target is one blend of label and teacher, which a temperature cannot split again
-    if (cfg.mix && (cfg.softTemperature ?? 1) !== 1) throw new ArgumentError(`mixup/cutmix with a teacher at temperature ${cfg.softTemperature}: distillation at T ≠ 1 needs unmixed batches (use a temperature-1 teacher file)`);
+    if (cfg.mix && (cfg.softTemperature ?? 1) !== 1) throw new ArgumentError(`mixup/cutmix with a teacher at temperature ${cfg.softTemperature}: distillation at T ≠ 1 needs unmixed batches (use temperature 1)`);
     const p = packParams(model);
     this.opt = new Optimizer(p.length, cfg.optimizer);
     this.opt.setParams(p);
@@ -130,13 +128,15 @@ export class TrainingSession {
       const mix = mixRng ? drawMix(c.mix!, B, FER_SIDE, mixRng) : null;
       if (mix) {
         x = mixPixels(x, B, FER_SIDE, mix);
-        soft = mixTargets(labels, soft, FER_CLASSES, c.smoothing, softWeight, mix);
+        // with teachers, only the labels are blended here: the workers' teachers answer for the mixed face
+        soft = mixTargets(labels, soft, FER_CLASSES, c.smoothing, this.teachers.length ? 0 : softWeight, mix);
       }
       const jobs: GhostJob[] = [];
       for (let g = 0; g < B; g += G) {
         const n = Math.min(G, B - g);
         const job: GhostJob = { x: x.slice(g * FER_PIXELS, (g + n) * FER_PIXELS), labels: labels.slice(g, g + n), n, gradScale: n / B };
         if (soft) job.soft = soft.slice(g * FER_CLASSES, (g + n) * FER_CLASSES);
+        if (mix && this.teachers.length) job.teacherWeight = softWeight;
         jobs.push(job);
       }
       return { jobs, softWeight: mix ? 1 : softWeight };

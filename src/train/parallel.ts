@@ -31,6 +31,11 @@ export interface GhostJob {
   soft?: Float32Array;
   n: number;
   gradScale: number;
+  /**
+   * A mixed batch of a run with teachers: soft is the pair's blended label target, and the row's whole target is
+   * (1 − teacherWeight)·soft + teacherWeight·(the teachers' targets on the mixed face x), taken at soft weight 1.
+   */
+  teacherWeight?: number;
 }
 
 export interface GhostResult {
@@ -52,14 +57,28 @@ export interface GradEngine {
   close(): Promise<void>;
 }
 
-/** The jobs on one Trainer, one after another; with teachers, each job's soft targets are theirs at softTemperature. */
+/**
+ * The jobs on one Trainer, one after another; with teachers, each job's soft targets are theirs at softTemperature
+ * (a mixed job's: its blended label target joined by theirs on the mixed face, GhostJob.teacherWeight).
+ */
 export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0, softTemperature = 1, teachers?: Predictor[]): GhostResult[] {
   t.setParams(params);
   return jobs.map((j) => {
-    const soft = teachers?.length ? teacherTargets(teachers, j.x, j.n, softTemperature) : j.soft;
+    const soft = teachers?.length ? jobTeacherTargets(j, teachers, softTemperature) : j.soft;
     const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft, softWeight, softTemperature, gradScale: j.gradScale });
     return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats() };
   });
+}
+
+/** A ghost batch's soft targets [n, 7] in a run with teachers: theirs on its faces, joined to its blended labels if mixed. */
+export function jobTeacherTargets(j: GhostJob, teachers: Predictor[], softTemperature: number): Float32Array {
+  const q = teacherTargets(teachers, j.x, j.n, softTemperature);
+  if (j.teacherWeight === undefined) return q;
+  // function matching (Beyer et al. 2022): the teachers answer for the mixed face itself, not a blend of the two
+  if (!j.soft || j.soft.length !== q.length) throw new ArgumentError(`a mixed ghost batch needs its blended label target [${j.n}, 7]`);
+  const w = j.teacherWeight, out = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) out[i] = (1 - w) * j.soft[i] + w * q[i];
+  return out;
 }
 
 /**
