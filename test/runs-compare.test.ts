@@ -33,6 +33,26 @@ describe("scripts/runs-compare.mjs", () => {
     expect(r.stdout).toContain(`best of ${b} over those epochs: 66.00 % at epoch 3`);
   });
 
+  it("--stretch K pairs A's epoch e with B's epoch K·e, and --field picks the logged figure", () => {
+    const long = writeRun(join(root, "long"), { 1: 0.4, 2: 0.55, 3: 0.45, 4: 0.64, 5: 0.5, 6: 0.7 });
+    const r = run(a, long, "--stretch", "2", "--ranges", "1-3");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("| 1 | 50.00 % | 55.00 % | 5.00 |");
+    expect(r.stdout).toContain("| 3 | 62.00 % | 70.00 % | 8.00 |");
+    expect(r.stdout).toContain("epochs 1–3: B ahead on 3 of 3, by 5.67 points on average (4.00 to 8.00)");
+    expect(r.stdout).toContain(`best of ${long} over those epochs: 70.00 % at epoch 6`);
+    const train = (name: string, acc: number) => {
+      const dir = writeRun(join(root, name), {});
+      writeFileSync(join(dir, "log.jsonl"), JSON.stringify({ event: "epoch", epoch: 1, testAcc: 0.3, trainAcc: acc }) + "\n");
+      return dir;
+    };
+    const byTrain = run(train("t1", 0.7), train("t2", 0.8), "--field", "trainAcc");
+    expect(byTrain.stdout).toContain("| 1 | 70.00 % | 80.00 % | 10.00 |");
+    // runs whose logs lack the field share no epoch for it
+    expect(run(a, b, "--field", "trainAcc").stderr).toContain("share no epoch");
+    expect(run(a, long, "--stretch", "1.5").stderr.trim()).toBe('runs-compare: --stretch: expected a whole number ≥ 1, found "1.5"');
+  });
+
   it("refuses a bad range, a missing log and runs with no epoch in common, in one line", () => {
     const bad = run(a, b, "--ranges", "3-1");
     expect(bad.status).not.toBe(0);
