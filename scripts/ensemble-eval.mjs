@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Accuracy of the mean of several models' probabilities on a FER2013 split, single pass and flip-averaged: how
 // good a teacher for `resezap soft-targets` is (issue 17), where `resezap eval` takes one model.
-//   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] [--ten-crop] MODEL_DIR...
+// --student DIR: also how often that model's answer is the ensemble's (single pass), how a distilled student
+// imitates its teachers.
+//   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] [--ten-crop] [--student DIR] MODEL_DIR...
 import { existsSync } from "node:fs";
 import { loadLayersModel } from "../dist/io/load.js";
 import { loadFer2013 } from "../dist/train/fer2013.js";
@@ -15,7 +17,7 @@ const take = (flag) => {
   args.splice(i, 2);
   return v;
 };
-const data = take("--data"), split = take("--split") ?? "PublicTest";
+const data = take("--data"), split = take("--split") ?? "PublicTest", student = take("--student");
 // --ten-crop: also the mean over each model's ten-crop averages (ten times the time)
 const tenCrop = args.includes("--ten-crop");
 if (tenCrop) args.splice(args.indexOf("--ten-crop"), 1);
@@ -26,14 +28,32 @@ const fail = (msg) => {
 if (!data) fail("--data FILE (the FER2013 CSV) is required");
 if (!["Training", "PublicTest", "PrivateTest"].includes(split)) fail(`--split must be Training, PublicTest or PrivateTest, found ${JSON.stringify(split)}`);
 if (!args.length) fail("give one or more model folders");
-for (const dir of args) if (!existsSync(dir)) fail(`${dir}: no such model folder`);
+for (const dir of student ? [...args, student] : args) if (!existsSync(dir)) fail(`${dir}: no such model folder`);
 
 const d = await loadFer2013(data, [split]);
 const models = await Promise.all(args.map((dir) => loadLayersModel(dir)));
-const mean = (tta) => {
+const meanProbs = (tta) => {
   const sum = new Float32Array(d.n * 7);
   for (const m of models) predictFer(m, d, tta).forEach((p, i) => (sum[i] += p / models.length));
-  return scorePredictions(sum, d.labels, d.n).accuracy;
+  return sum;
 };
+const mean = (tta) => scorePredictions(meanProbs(tta), d.labels, d.n).accuracy;
 const pct = (x) => `${(100 * x).toFixed(2)} %`;
-console.log(`${split}: ${d.n} faces, the mean of ${models.length} model(s) (${args.join(", ")}): ${pct(mean(false))}, flip-averaged ${pct(mean(true))}${tenCrop ? `, over ten crops ${pct(mean("ten-crop"))}` : ""}`);
+const single = meanProbs(false);
+console.log(`${split}: ${d.n} faces, the mean of ${models.length} model(s) (${args.join(", ")}): ${pct(scorePredictions(single, d.labels, d.n).accuracy)}, flip-averaged ${pct(mean(true))}${tenCrop ? `, over ten crops ${pct(mean("ten-crop"))}` : ""}`);
+if (student) {
+  const s = predictFer(await loadLayersModel(student), d, false);
+  const top = (p, i) => {
+    let b = 0;
+    for (let k = 1; k < 7; k++) if (p[i * 7 + k] > p[i * 7 + b]) b = k;
+    return b;
+  };
+  let agree = 0, studentOnly = 0, ensembleOnly = 0;
+  for (let i = 0; i < d.n; i++) {
+    const a = top(s, i), b = top(single, i), y = d.labels[i];
+    agree += a === b;
+    studentOnly += a === y && b !== y;
+    ensembleOnly += b === y && a !== y;
+  }
+  console.log(`${student}: ${pct(scorePredictions(s, d.labels, d.n).accuracy)}; the ensemble's answer on ${pct(agree / d.n)} of the faces; right where the ensemble is wrong on ${studentOnly}, wrong where it is right on ${ensembleOnly}`);
+}
