@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { loadLayersModel } from "../dist/io/load.js";
 import { loadFer2013 } from "../dist/train/fer2013.js";
-import { predictFer, scorePredictions } from "../dist/train/evaluate.js";
+import { predictFer, predictedClasses, scorePredictions } from "../dist/train/evaluate.js";
 
 const args = process.argv.slice(2);
 const take = (flag) => {
@@ -43,14 +43,10 @@ const single = meanProbs(false);
 console.log(`${split}: ${d.n} faces, the mean of ${models.length} model(s) (${args.join(", ")}): ${pct(scorePredictions(single, d.labels, d.n).accuracy)}, flip-averaged ${pct(mean(true))}${tenCrop ? `, over ten crops ${pct(mean("ten-crop"))}` : ""}`);
 if (student) {
   const s = predictFer(await loadLayersModel(student), d, false);
-  const top = (p, i) => {
-    let b = 0;
-    for (let k = 1; k < 7; k++) if (p[i * 7 + k] > p[i * 7 + b]) b = k;
-    return b;
-  };
+  const studentAnswers = predictedClasses(s, d.n), ensembleAnswers = predictedClasses(single, d.n);
   let agree = 0, studentOnly = 0, ensembleOnly = 0;
   for (let i = 0; i < d.n; i++) {
-    const a = top(s, i), b = top(single, i), y = d.labels[i];
+    const a = studentAnswers[i], b = ensembleAnswers[i], y = d.labels[i];
     agree += a === b;
     studentOnly += a === y && b !== y;
     ensembleOnly += b === y && a !== y;

@@ -31,16 +31,21 @@ relaxed="node --experimental-wasm-relaxed-simd"
 quant=$(mktemp -d)
 trap 'rm -rf "$quant"' EXIT
 step() { echo; echo "## $*"; }
+# accuracy LABEL FILE [per-class]: one line from an `eval --json` file
+accuracy() {
+  node -e 'const [file, label, perClass] = process.argv.slice(1), e = JSON.parse(require("fs").readFileSync(file, "utf8"));
+    console.log(`${label}: ${(100 * e.accuracy).toFixed(2)} % of ${e.n}` + (perClass ? " " + JSON.stringify(Object.fromEntries(Object.entries(e.per_class).map(([k, v]) => [k, +(100 * v).toFixed(1)]))) : ""))' "$2" "$1" "${3:-}"
+}
 
 step "f32, single pass / flip / ten crops (PublicTest)"
 $cli eval --f32 --data "$data" --model "$model" --json --confusion "$out/confusion-publictest.png" > "$out/eval-f32.json"
 $cli eval --f32 --data "$data" --model "$model" --tta --json > "$out/eval-f32-flip.json"
 $cli eval --f32 --data "$data" --model "$model" --ten-crop --json > "$out/eval-f32-ten-crop.json"
-for f in f32 f32-flip f32-ten-crop; do node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${process.argv[2]}: ${(100 * e.accuracy).toFixed(2)} % of ${e.n}`, JSON.stringify(Object.fromEntries(Object.entries(e.per_class).map(([k, v]) => [k, +(100 * v).toFixed(1)]))))' "$out/eval-$f.json" "$f"; done
+for f in f32 f32-flip f32-ten-crop; do accuracy "$f" "$out/eval-$f.json" per-class; done
 
 step "f32 on the clean Training faces"
 $cli eval --f32 --data "$data" --model "$model" --split Training --json > "$out/eval-f32-training.json"
-node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`Training: ${(100 * e.accuracy).toFixed(2)} % of ${e.n}`)' "$out/eval-f32-training.json"
+accuracy Training "$out/eval-f32-training.json"
 
 if [ -n "$teachers" ]; then
   step "agreement with the teachers (single pass)"
@@ -52,7 +57,7 @@ fi
 step "quantized as the CLI runs it (resezap quantize, then eval without --f32)"
 $cli quantize --data "$data" --model "$model" --out "$quant" --calibration "$calib" > /dev/null
 $cli eval --data "$data" --model "$quant" --json > "$out/eval-quantized.json"
-node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`quantized: ${(100 * e.accuracy).toFixed(2)} % of ${e.n}`)' "$out/eval-quantized.json"
+accuracy quantized "$out/eval-quantized.json"
 
 step "int8-eval: relaxed build, then plain build (mixed program; 12-bit, then int8 weights), integer program"
 $relaxed scripts/int8-eval.mjs --data "$data" --model "$model" --calib "$calib"

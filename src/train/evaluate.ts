@@ -43,14 +43,24 @@ export function predictFer(model: Predictor, d: FerData, tta: boolean | TestTime
   return pT ?? p;
 }
 
-export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: number, K = FER_CLASSES): EvalResult {
-  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
-  let correct = 0;
+/** Each face's answer: the class of the highest probability in its row of probs [n, K] (the first, on a tie). */
+export function predictedClasses(probs: Float32Array, n: number, K = FER_CLASSES): Uint8Array {
+  const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let c = 1; c < K; c++) if (probs[i * K + c] > probs[i * K + best]) best = c;
-    confusion[labels[i]][best]++;
-    if (best === labels[i]) correct++;
+    out[i] = best;
+  }
+  return out;
+}
+
+export function scorePredictions(probs: Float32Array, labels: Uint8Array, n: number, K = FER_CLASSES): EvalResult {
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  const predicted = predictedClasses(probs, n, K);
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    confusion[labels[i]][predicted[i]]++;
+    if (predicted[i] === labels[i]) correct++;
   }
   const perClass = confusion.map((row, c) => row[c] / row.reduce((a, b) => a + b, 0));
   return { n, accuracy: n ? correct / n : NaN, perClass, confusion };
