@@ -64,12 +64,13 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
   it.skipIf(!HAS_FFMPEG)("two workers, one killed mid-job: every result once, equal to recognize() and analyzeVideo(); failures with their reason; queue-status", async () => {
     const clip = join(dir, "clip.mkv"), bad = join(dir, "bad.mp4"), missing = join(dir, "missing.mp4");
     const out = join(dir, "results");
-    // 3 s at 10 frames a second, two faces: slow enough to kill the worker while it runs
+    // 3 s at 30 frames a second, two faces: 90 frames, a few hundred milliseconds of work or more, against the
+    // millisecond between the job turning active and the worker being frozen below
     const ff = spawnSync("ffmpeg", [
       "-hide_banner", "-loglevel", "error", "-y",
-      "-f", "lavfi", "-i", "color=c=0x808080:s=320x240:r=10:d=3",
+      "-f", "lavfi", "-i", "color=c=0x808080:s=320x240:r=30:d=3",
       "-i", join(ROOT, "fixtures/faces/astronaut.png"), "-i", join(ROOT, "fixtures/faces/biden.png"),
-      "-filter_complex", "[1]crop=140:160:150:40,scale=100:114[a];[2]crop=200:240:165:50,scale=90:108[b];[0][a]overlay=x='10+3*n':y=60[t];[t][b]overlay=x='220-3*n':y=70[v]",
+      "-filter_complex", "[1]crop=140:160:150:40,scale=100:114[a];[2]crop=200:240:165:50,scale=90:108[b];[0][a]overlay=x='10+n':y=60[t];[t][b]overlay=x='220-n':y=70[v]",
       "-map", "[v]", "-c:v", "ffv1", clip,
     ]);
     expect(ff.status, String(ff.stderr)).toBe(0);
@@ -93,11 +94,17 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
     const results = new Queue("results", { connection });
     try {
       const a = startWorker();
-      await waitFor("the first worker to take the video", async () => (await queue.getJobState(videoJob.id)) === "active");
-      const b = startWorker();
-      // still running: the kill lands mid-job
+      // Polled without a pause and frozen (SIGSTOP) the moment its job turns active, since a fast machine finishes
+      // the clip within a 50 ms poll. Frozen, it can neither finish nor renew its lock: the checks below hold.
+      await waitFor("the first worker to take the video", async () => {
+        for (let end = Date.now() + 1000; Date.now() < end; ) {
+          if ((await queue.getJobState(videoJob.id)) === "active") return a.proc.kill("SIGSTOP");
+        }
+        return false;
+      });
       expect(await queue.getJobState(videoJob.id)).toBe("active");
       expect(existsSync(videoJob.output.jsonl)).toBe(false);
+      const b = startWorker();
       a.proc.kill("SIGKILL");
       await once(a.proc, "exit");
       let last = {};
@@ -122,7 +129,7 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       const json = (x: unknown) => JSON.parse(JSON.stringify(x));
       const frames = [];
       for await (const r of analyzeVideo(clip, { model })) frames.push(frameRecord(r));
-      expect(frames).toHaveLength(30);
+      expect(frames).toHaveLength(90);
       expect(frames.some((f) => f.faces.length === 2)).toBe(true);
       expect(readLines(videoJob.output.jsonl)).toEqual(json(frames));
       for (const [k, file] of images.entries()) {
