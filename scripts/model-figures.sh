@@ -45,7 +45,7 @@ for f in f32 f32-flip f32-ten-crop; do accuracy "$f" "$out/eval-$f.json" per-cla
 
 step "f32 on the clean Training faces"
 $cli eval --f32 --data "$data" --model "$model" --split Training --json > "$out/eval-f32-training.json"
-accuracy Training "$out/eval-f32-training.json"
+accuracy Training "$out/eval-f32-training.json" per-class
 
 if [ -n "$teachers" ]; then
   step "agreement with the teachers (single pass)"
