@@ -114,16 +114,19 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       }, 40_000).catch((e) => {
         throw new Error(`${e.message}: ${JSON.stringify(last)}; worker logs:\n${a.log()}\n${b.log()}`);
       });
-      expect(counts).toMatchObject({ completed: 4, failed: 2 });
-      expect(a.log()).not.toMatch(new RegExp(`done ${videoJob.id}`));
-      expect(b.log()).toMatch(new RegExp(`done ${videoJob.id}`));
+      // what a failure here needs to be read: both logs, and how the video job ended
+      const video = (await queue.getJob(videoJob.id))!;
+      const story = `video job ${await video.getState()}, started ${video.attemptsStarted}×, stalled ${video.stalledCounter}×, ${video.failedReason ?? "no failure"}; worker logs:\n${a.log()}\n${b.log()}`;
+      expect(counts, story).toMatchObject({ completed: 4, failed: 2 });
+      expect(a.log(), story).not.toMatch(new RegExp(`done ${videoJob.id}`));
+      expect(b.log(), story).toMatch(new RegExp(`done ${videoJob.id}`));
       // it ran again after its worker died
-      expect((await queue.getJob(videoJob.id))!.attemptsStarted).toBeGreaterThanOrEqual(2);
+      expect(video.attemptsStarted, story).toBeGreaterThanOrEqual(2);
       await waitFor("the results queue's job", async () => (await results.getJobCounts("waiting")).waiting === 1);
 
       // every result once, whole, and nothing else in the folder (no temporary file left)
       const names = readdirSync(out).sort();
-      expect(names).toEqual(jobs.slice(0, 3).map((j) => j.output.jsonl.slice(out.length + 1)).sort());
+      expect(names, story).toEqual(jobs.slice(0, 3).map((j) => j.output.jsonl.slice(out.length + 1)).sort());
       const model = await loadRunnableModel(DEFAULT_MODEL_JSON) /* as the CLI runs it: quantized */;
       const readLines = (f: string) => readFileSync(f, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
       const json = (x: unknown) => JSON.parse(JSON.stringify(x));
