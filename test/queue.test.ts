@@ -107,16 +107,20 @@ describe.skipIf(!HAS_REDIS)("resezap enqueue, worker and queue-status on a real 
       const b = startWorker();
       a.proc.kill("SIGKILL");
       await once(a.proc, "exit");
+      // what a failure from here on needs to be read: how the video job ended and both workers' logs
+      const storyOf = async () => {
+        const job = (await queue.getJob(videoJob.id))!;
+        return `video job ${await job.getState()}, started ${job.attemptsStarted}×, stalled ${job.stalledCounter}×, ${job.failedReason ?? "no failure"}; worker logs:\n${a.log()}\n${b.log()}`;
+      };
       let last = {};
       const counts = await waitFor("every job to finish", async () => {
         const c = (last = await queue.getJobCounts("waiting", "active", "completed", "failed"));
         return c.completed + c.failed === 6 && c.waiting + c.active === 0 && c;
-      }, 40_000).catch((e) => {
-        throw new Error(`${e.message}: ${JSON.stringify(last)}; worker logs:\n${a.log()}\n${b.log()}`);
+      }, 40_000).catch(async (e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(last)}; ${await storyOf()}`);
       });
-      // what a failure here needs to be read: both logs, and how the video job ended
       const video = (await queue.getJob(videoJob.id))!;
-      const story = `video job ${await video.getState()}, started ${video.attemptsStarted}×, stalled ${video.stalledCounter}×, ${video.failedReason ?? "no failure"}; worker logs:\n${a.log()}\n${b.log()}`;
+      const story = await storyOf();
       expect(counts, story).toMatchObject({ completed: 4, failed: 2 });
       expect(a.log(), story).not.toMatch(new RegExp(`done ${videoJob.id}`));
       expect(b.log(), story).toMatch(new RegExp(`done ${videoJob.id}`));
