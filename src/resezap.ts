@@ -17,6 +17,8 @@ export interface ResEZAPOptions {
   /** Filters of the three blocks. */
   filters?: [number, number, number];
   classes?: number;
+  /** Every batch norm's momentum (Keras's: moving = moving·m + batch·(1 − m)); what training updates the moving statistics with. Default 0.99. */
+  bnMomentum?: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export function resezap(options: ResEZAPOptions = {}): Model {
       const args = { name: `block${b}_${conv === "separable" ? "sepconv" : "conv"}${i}`, filters: f, padding: (b === 1 && i === 1 ? "valid" : "same") as "valid" | "same" };
       return conv === "separable" ? new SeparableConv2D(args) : new Conv2D(args);
     };
-    const bn = (i: number) => new BatchNormalization({ name: `block${b}_bn${i}`, epsilon: 1e-3 });
+    const bn = (i: number) => new BatchNormalization({ name: `block${b}_bn${i}`, epsilon: 1e-3, momentum: options.bnMomentum });
     x = bn(1).apply(convLayer(1).apply(x));
     const r = x;
     x = bn(2).apply(convLayer(2).apply(x));
@@ -50,7 +52,7 @@ export function resezap(options: ResEZAPOptions = {}): Model {
   });
   x = new GlobalMaxPooling2D({ name: "global_max_pool" }).apply(x);
   x = new Dense({ name: "dense_96", units: filters[2] }).apply(x);
-  x = new BatchNormalization({ name: "dense_bn", epsilon: 1e-3 }).apply(x);
+  x = new BatchNormalization({ name: "dense_bn", epsilon: 1e-3, momentum: options.bnMomentum }).apply(x);
   x = new Dense({ name: "predictions", units: classes, activation: "softmax" }).apply(x);
   const model = new Model({ inputs: x0, outputs: x, name: conv === "separable" ? "resezap" : "resezap_normal", seed: options.seed });
   model.classNames = classes === EMOTIONS.length ? [...EMOTIONS] : undefined;

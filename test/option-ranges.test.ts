@@ -95,6 +95,7 @@ describe("CLI options at their edges", () => {
       ["lr", "0", true], ["lr", "-0.0001", false], ["weight-decay", "0", true], ["weight-decay", "-0.0001", false],
       ["smoothing", "0", true], ["smoothing", "-0.0001", false], ["smoothing", "1", true], ["smoothing", "1.0001", false],
       ["warmup", "0", true], ["warmup", "0.9999", true], ["warmup", "1", false], ["warmup", "-0.0001", false], ["erase", "1", true], ["erase", "1.0001", false], ["erase", "-0.0001", false],
+      ["bn-momentum", "0.0001", true], ["bn-momentum", "0.9999", true], ["bn-momentum", "0", false], ["bn-momentum", "1", false],
     ];
     for (const [key, v, ok] of cases) await check([`--${key}`, v], ok);
     // --until: an epoch from 1 to --epochs

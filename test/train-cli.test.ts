@@ -7,6 +7,7 @@ import { evalCommand } from "../src/cli/eval.js";
 import { trainCommand } from "../src/cli/train.js";
 import { loadLayersModel } from "../src/io/load.js";
 import type { SeparableConv2D } from "../src/layers/conv.js";
+import type { BatchNormalization } from "../src/layers/core.js";
 import { tempDir } from "./temp-dir.js";
 
 const SAMPLE = new URL("../fixtures/fer2013-sample.csv.gz", import.meta.url).pathname;
@@ -74,6 +75,39 @@ describe("train and eval commands", () => {
     const plain = tempDir("filters-plain");
     await trainCommand([...base, "--out", plain, "--epochs", "1", "--filters", "32,64,96"]);
     expect(JSON.parse(readFileSync(join(plain, "log.jsonl"), "utf8").split("\n")[0]).config).not.toHaveProperty("filters");
+  });
+
+  it("--bn-momentum M: every batch norm's momentum, the moving statistics' update, kept by --resume", async () => {
+    // one step on one ghost batch from the same seed: the moving mean starts at 0 and the variance at 1, so
+    // after it mean = (1 − M)·μ and variance = M + (1 − M)·s with the same μ and s at any M
+    const base = ["--data", SAMPLE, "--batch", "32", "--workers", "0", "--limit", "32", "--epochs", "2", "--quiet"];
+    const half = tempDir("bnm-half"), keras = tempDir("bnm-keras");
+    await trainCommand([...base, "--out", half, "--until", "1", "--bn-momentum", "0.5"]);
+    await trainCommand([...base, "--out", keras, "--until", "1"]);
+    const config = (out: string) => JSON.parse(readFileSync(join(out, "log.jsonl"), "utf8").split("\n")[0]).config;
+    expect(config(half).bnMomentum).toBe(0.5);
+    expect(config(keras)).not.toHaveProperty("bnMomentum");
+    const [a, b] = [await loadLayersModel(join(half, "checkpoint")), await loadLayersModel(join(keras, "checkpoint"))];
+    const bns = a.layers.filter((l) => l.className === "BatchNormalization") as BatchNormalization[];
+    expect(bns.length).toBe(10);
+    expect(bns.map((l) => l.momentum)).toEqual(Array(10).fill(0.5));
+    expect((b.layers.filter((l) => l.className === "BatchNormalization") as BatchNormalization[]).map((l) => l.momentum)).toEqual(Array(10).fill(0.99));
+    for (const name of ["block1_bn1", "block3_bn3", "dense_bn"]) {
+      const [ma, mb] = [a.getLayer(name).weight("moving_mean"), b.getLayer(name).weight("moving_mean")];
+      const [va, vb] = [a.getLayer(name).weight("moving_variance"), b.getLayer(name).weight("moving_variance")];
+      expect(ma.some((v) => Math.abs(v) > 1e-3), name).toBe(true);
+      for (let c = 0; c < ma.length; c++) {
+        expect(ma[c] / 0.5, `${name} mean ${c}`).toBeCloseTo(mb[c] / (1 - 0.99), 3);
+        expect((va[c] - 0.5) / 0.5, `${name} variance ${c}`).toBeCloseTo((vb[c] - 0.99) / (1 - 0.99), 2);
+      }
+    }
+    await expect(trainCommand([...base, "--out", half, "--resume", "--until", "2", "--bn-momentum", "0.9"])).rejects.toThrow(/--bn-momentum 0\.9 differs from the run in .* \(bn-momentum 0\.5\)/);
+    await expect(trainCommand([...base, "--out", keras, "--resume", "--until", "2", "--bn-momentum", "0.5"])).rejects.toThrow(/\(bn-momentum 0\.99\)/);
+    await trainCommand([...base, "--out", half, "--resume", "--until", "2", "--bn-momentum", "0.5"]);
+    expect(((await loadLayersModel(join(half, "checkpoint"))).getLayer("block2_bn2") as BatchNormalization).momentum).toBe(0.5);
+    for (const bad of ["0", "1", "-0.1", "x"]) {
+      await expect(trainCommand([...base, "--out", tempDir("bnm-bad"), "--until", "1", "--bn-momentum", bad]), bad).rejects.toThrow(/--bn-momentum.*a number in \(0, 1\)/);
+    }
   });
 
   it("--init DIR starts a fresh run from a saved model's weights, records them, and refuses another architecture or --resume", async () => {

@@ -105,6 +105,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       augment: augmentFromOptions(),
       ...mixFromOptions(),
       ...filtersFromOptions(),
+      ...bnMomentumFromOptions(),
     };
   }
 
@@ -124,6 +125,12 @@ export async function trainCommand(args: string[]): Promise<void> {
       throw new ArgumentError(`${CMD}: --filters must be three integers in 1..${MAX_FILTERS} separated by commas (the blocks' widths), found ${JSON.stringify(v)}`);
     }
     return f[0] === 32 && f[1] === 64 && f[2] === 96 ? {} : { filters: f as [number, number, number] };
+  }
+
+  // only a run that sets another momentum has the field, so a run without keeps the config it always had
+  function bnMomentumFromOptions(): { bnMomentum?: number } {
+    const m = numberOption(p, "bn-momentum", CMD, (v) => v > 0 && v < 1, "a number in (0, 1)");
+    return m === undefined || m === KERAS_BN_MOMENTUM ? {} : { bnMomentum: m };
   }
 
   // only a run that mixes has the field, so a run without keeps the config it always had
@@ -199,6 +206,9 @@ const MAX_FILTERS = 512;
  */
 const ADAMW_WEIGHT_DECAY = 0.01;
 
+/** Keras's batch-norm momentum, ResEZAP's when --bn-momentum is not given. */
+const KERAS_BN_MOMENTUM = 0.99;
+
 /** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
 const SGD_LR = 0.05;
 
@@ -225,6 +235,7 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   cutmix: (c) => c.mix?.cutmix ?? 0,
   "mix-prob": (c) => c.mix?.prob ?? 0,
   filters: (c) => (c.filters ?? [32, 64, 96]).join(","),
+  "bn-momentum": (c) => c.bnMomentum ?? KERAS_BN_MOMENTUM,
 };
 
 function fmtTime(s: number): string {

@@ -46,6 +46,8 @@ export interface TrainConfig {
   mix?: MixOptions;
   /** the three blocks' widths of a wider ResEZAP (a teacher); absent for ResEZAP's 32, 64, 96 */
   filters?: [number, number, number];
+  /** the batch norms' momentum m (moving = moving·m + ghost batch·(1 − m)); absent for Keras's 0.99 */
+  bnMomentum?: number;
 }
 
 export const REFERENCE_CONFIG: Omit<TrainConfig, "augment"> = {

@@ -106,7 +106,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
     });
   }
 
-  const model = resumed ? resumed.model : resezap({ seed: cfg.seed, filters: cfg.filters });
+  const model = resumed ? resumed.model : resezap({ seed: cfg.seed, filters: cfg.filters, bnMomentum: cfg.bnMomentum });
   const initPrint = init ? { source: init.source, sha256: await initFrom(model, init.model, init.source, what) } : null;
   const session = new TrainingSession(model, cfg, stepsPerEpoch, workers, teachers.map((t) => t.model));
   const state: RunState = resumed
