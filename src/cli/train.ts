@@ -2,6 +2,7 @@ import { ArgumentError } from "../errors.js";
 import { resezap } from "../resezap.js";
 import { NO_AUGMENT, REFERENCE_AUGMENT } from "../train/augment.js";
 import { loadLayersModel } from "../io/load.js";
+import { KERAS_BN_MOMENTUM } from "../layers/core.js";
 import { loadCheckpoint } from "../train/checkpoint.js";
 import { REFERENCE_CONFIG, type TrainConfig } from "../train/loop.js";
 import { trainRun } from "../train/run.js";
@@ -205,9 +206,6 @@ const MAX_FILTERS = 512;
  * of the kernel weights went to 0 that way from epoch 30 on, whole channels with their batch norm.
  */
 const ADAMW_WEIGHT_DECAY = 0.01;
-
-/** Keras's batch-norm momentum, ResEZAP's when --bn-momentum is not given. */
-const KERAS_BN_MOMENTUM = 0.99;
 
 /** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
 const SGD_LR = 0.05;

@@ -78,6 +78,9 @@ export class Dense extends ActivatedLayer {
   }
 }
 
+/** Keras's default batch-norm momentum (moving = moving·m + batch·(1 − m)): a layer's when its config has none. */
+export const KERAS_BN_MOMENTUM = 0.99;
+
 /** Batch normalization on the last axis. At inference a per-channel affine map, folded into the layer before it where it can be. */
 export class BatchNormalization extends Layer {
   readonly className = "BatchNormalization";
@@ -89,7 +92,7 @@ export class BatchNormalization extends Layer {
   constructor(args: LayerArgs & { epsilon?: number; momentum?: number; center?: boolean; scale?: boolean } = {}) {
     super(args, "batch_normalization");
     this.epsilon = finiteNumber(this.name, "epsilon", args.epsilon, 1e-3);
-    this.momentum = finiteNumber(this.name, "momentum", args.momentum, 0.99);
+    this.momentum = finiteNumber(this.name, "momentum", args.momentum, KERAS_BN_MOMENTUM);
     if (!(this.epsilon > 0)) throw new ModelFormatError(`layer ${this.name}: epsilon must be > 0, found ${this.epsilon}`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
