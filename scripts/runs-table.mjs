@@ -38,6 +38,7 @@ for (const a of args) {
   if (c.augment && c.augment.flip === 0 && c.augment.rotation === 0) changes.push("no augmentation");
   if (c.augment?.erase) changes.push(`random erasing ${c.augment.erase}`);
   if (c.filters) changes.push(`filters ${c.filters.join(",")}`);
+  if (c.plateau) changes.push(`plateau patience ${c.plateau.patience} factor ${c.plateau.factor}`);
   if (c.bnMomentum !== undefined) changes.push(`batch-norm momentum ${c.bnMomentum}`);
   if (start.init) changes.push(`init from ${start.init.source}`);
   if (c.mix) changes.push([c.mix.mixup && `mixup ${c.mix.mixup}`, c.mix.cutmix && `cutmix ${c.mix.cutmix}`].filter(Boolean).join(" or ") + (c.mix.prob !== 1 ? ` on ${c.mix.prob} of batches` : ""));

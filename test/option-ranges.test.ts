@@ -98,6 +98,9 @@ describe("CLI options at their edges", () => {
       ["bn-momentum", "0.0001", true], ["bn-momentum", "0.9999", true], ["bn-momentum", "0", false], ["bn-momentum", "1", false],
     ];
     for (const [key, v, ok] of cases) await check([`--${key}`, v], ok);
+    // the plateau schedule's knobs: patience an integer ≥ 1, factor in (0, 1)
+    const plateau: [string, string, boolean][] = [["plateau-patience", "1", true], ["plateau-patience", "0", false], ["plateau-patience", "1.5", false], ["plateau-factor", "0.0001", true], ["plateau-factor", "0.9999", true], ["plateau-factor", "0", false], ["plateau-factor", "1", false]];
+    for (const [key, v, ok] of plateau) await check(["--schedule", "plateau", `--${key}`, v], ok);
     // --until: an epoch from 1 to --epochs
     await check(["--epochs", "3", "--until", "3"], true);
     await check(["--epochs", "3", "--until", "4"], false);

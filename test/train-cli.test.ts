@@ -1,6 +1,6 @@
 // resezap train / eval (src/cli/train.ts, src/cli/eval.ts) on the fixture's rows: files written each
 // epoch, --until stops, --resume continues from the checkpoint, eval --json's shape.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { evalCommand } from "../src/cli/eval.js";
@@ -109,6 +109,46 @@ describe("train and eval commands", () => {
       await expect(trainCommand([...base, "--out", tempDir("bnm-bad"), "--until", "1", "--bn-momentum", bad]), bad).rejects.toThrow(/--bn-momentum.*a number in \(0, 1\)/);
     }
   });
+
+  it("--schedule plateau: the rate halves after --plateau-patience epochs without a new best, and a resumed run keeps its place", async () => {
+    const base = ["--data", SAMPLE, "--batch", "32", "--workers", "0", "--limit", "64", "--epochs", "8", "--quiet", "--schedule", "plateau", "--plateau-patience", "2"];
+    const whole = tempDir("plateau-whole"), pieces = tempDir("plateau-pieces");
+    await trainCommand([...base, "--out", whole]);
+    const epochs = (out: string) => readFileSync(join(out, "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.event === "epoch");
+    const log = epochs(whole);
+    expect(log.length).toBe(8);
+    // the rule recomputed from the logged accuracies: each epoch runs at 0.004·0.5^cuts, and two epochs in a row
+    // without a strictly higher PublicTest accuracy than every earlier one make a cut
+    let best = -1, bad = 0, cuts = 0, stalls = 0;
+    for (const e of log) {
+      expect(e.lr, `epoch ${e.epoch}`).toBe(0.004 * 0.5 ** cuts);
+      if (e.testAcc > best) [best, bad] = [e.testAcc, 0];
+      else if (++bad >= 2) [cuts, bad] = [cuts + 1, 0];
+      else stalls++;
+      expect(e.plateau, `epoch ${e.epoch}`).toEqual({ reductions: cuts, bad });
+    }
+    // the run exercised both sides of the rule: a cut, and a stall that did not cut yet
+    expect(cuts).toBeGreaterThan(0);
+    expect(stalls).toBeGreaterThan(0);
+    // in pieces, paused where a stall is pending (or anywhere): the same rates, accuracies and weights
+    const pauseAt = Math.max(1, log.findIndex((e: { plateau: { bad: number } }) => e.plateau.bad > 0) + 1);
+    await trainCommand([...base, "--out", pieces, "--until", String(pauseAt)]);
+    await trainCommand([...base.slice(0, -4), "--out", pieces, "--resume"]);
+    const strip = (es: Record<string, unknown>[]) => es.map(({ seconds: _s, imagesPerSecond: _i, ...e }) => e);
+    expect(strip(epochs(pieces))).toEqual(strip(log));
+    expect(readFileSync(join(pieces, "checkpoint/group1-shard1of1.bin")).equals(readFileSync(join(whole, "checkpoint/group1-shard1of1.bin")))).toBe(true);
+    // the knobs belong to the recipe and to the plateau schedule alone
+    await expect(trainCommand([...base, "--out", pieces, "--resume", "--plateau-patience", "3"])).rejects.toThrow(/--plateau-patience 3 differs from the run in .* \(plateau-patience 2\)/);
+    await expect(trainCommand([...base.slice(0, -4), "--out", tempDir("plateau-x"), "--plateau-factor", "0.1"])).rejects.toThrow(/^train: --plateau-factor needs --schedule plateau/);
+    const other = tempDir("plateau-other");
+    await trainCommand([...base.slice(0, -4), "--out", other, "--until", "1"]);
+    await expect(trainCommand([...base.slice(0, -4), "--out", other, "--resume", "--plateau-patience", "2"])).rejects.toThrow(/--plateau-patience 2 differs from the run in .* \(plateau-patience "none"\)/);
+    // a plateau checkpoint without its place is damaged, not a fresh schedule
+    const state = join(pieces, "checkpoint/state.json");
+    const { plateau: _p, ...rest } = JSON.parse(readFileSync(state, "utf8"));
+    writeFileSync(state, JSON.stringify(rest));
+    await expect(trainCommand([...base, "--out", pieces, "--resume"])).rejects.toThrow(/state\.json: not a training state \(plateau undefined for the plateau schedule/);
+  }, 120_000);
 
   it("--init DIR starts a fresh run from a saved model's weights, records them, and refuses another architecture or --resume", async () => {
     const base = ["--data", SAMPLE, "--batch", "32", "--workers", "0", "--limit", "64", "--epochs", "1", "--quiet"];

@@ -7,7 +7,7 @@ import { ResezapError } from "../src/errors.js";
 import { augmentBatch, NO_AUGMENT, REFERENCE_AUGMENT } from "../src/train/augment.js";
 import { mirrorFaces } from "../src/classify.js";
 import { loadFer2013, loadFer2013Splits, toFloat } from "../src/train/fer2013.js";
-import { learningRate } from "../src/train/schedule.js";
+import { learningRate, plateauAfterEpoch } from "../src/train/schedule.js";
 import { Random } from "../src/util/random.js";
 import { tempDir } from "./temp-dir.js";
 
@@ -120,5 +120,17 @@ describe("augmentation and schedules", () => {
     expect(learningRate(c, 0)).toBeCloseTo(0.1, 10);
     expect(learningRate(c, 50)).toBeCloseTo(0.05, 10);
     expect(learningRate(c, 100)).toBeCloseTo(0, 10);
+  });
+
+  it("plateau: the rate is lr·factor^cuts, and `patience` epochs in a row without a new best make one cut", () => {
+    expect(learningRate({ name: "plateau", lr: 4e-3, total: 100, factor: 0.5, reductions: 0 }, 99)).toBe(4e-3);
+    expect(learningRate({ name: "plateau", lr: 4e-3, total: 100, factor: 0.5, reductions: 3 }, 0)).toBe(5e-4);
+    const o = { patience: 3, factor: 0.5 };
+    // best, stall, stall, best, stall ×3 (cut), stall ×3 (cut), best
+    const seq = [true, false, false, true, false, false, false, false, false, false, true];
+    const states = seq.reduce((acc, improved) => [...acc, plateauAfterEpoch(acc[acc.length - 1], improved, o)], [{ reductions: 0, bad: 0 }]).slice(1);
+    expect(states.map((s) => s.reductions)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2]);
+    expect(states.map((s) => s.bad)).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0]);
+    expect(plateauAfterEpoch({ reductions: 0, bad: 0 }, false, { patience: 1, factor: 0.5 })).toEqual({ reductions: 1, bad: 0 });
   });
 });

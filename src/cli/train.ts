@@ -85,7 +85,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     const optimizer = stringOption(p, "optimizer") ?? ref.optimizer.kind;
     if (optimizer !== "adam" && optimizer !== "adamw" && optimizer !== "sgd") throw new ArgumentError(`${CMD}: --optimizer must be adam, adamw or sgd, found ${JSON.stringify(optimizer)}`);
     const schedule = stringOption(p, "schedule") ?? ref.schedule;
-    if (!["one-cycle", "cosine", "constant"].includes(schedule)) throw new ArgumentError(`${CMD}: --schedule must be one-cycle, cosine or constant, found ${JSON.stringify(schedule)}`);
+    if (!["one-cycle", "cosine", "constant", "plateau"].includes(schedule)) throw new ArgumentError(`${CMD}: --schedule must be one-cycle, cosine, constant or plateau, found ${JSON.stringify(schedule)}`);
     const wd = pos("weight-decay") ?? (optimizer === "adamw" ? ADAMW_WEIGHT_DECAY : ref.optimizer.weightDecay);
     return {
       ...ref,
@@ -100,6 +100,7 @@ export async function trainCommand(args: string[]): Promise<void> {
         : { kind: "adam", weightDecay: wd, eps: ref.optimizer.eps, ...(optimizer === "adamw" ? { decoupled: true } : {}) },
       smoothing: numberOption(p, "smoothing", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? ref.smoothing,
       warmup: numberOption(p, "warmup", CMD, (v) => v >= 0 && v < 1, "a fraction in [0, 1)") ?? ref.warmup,
+      ...plateauFromOptions(schedule),
       // only a run with soft targets has the field, so a run without keeps the config it always had
       ...(soft || teacherSources.length ? { softWeight: numberOption(p, "soft-weight", CMD, (v) => v >= 0 && v <= 1, "a number in [0, 1]") ?? DEFAULT_SOFT_WEIGHT } : {}),
       ...teachersFromOptions(),
@@ -115,6 +116,18 @@ export async function trainCommand(args: string[]): Promise<void> {
     if (!teacherSources.length) return {};
     const temperature = numberOption(p, "temperature", CMD, (v) => v > 0 && v <= MAX_TEMPERATURE, `a number in (0, ${MAX_TEMPERATURE}]`) ?? 1;
     return { teachers: teacherSources.length, ...(temperature !== 1 ? { softTemperature: temperature } : {}) };
+  }
+
+  // only a plateau run has the field, so a run on another schedule keeps the config it always had; a resumed run
+  // given the knobs alone gets them (with the defaults beside) to compare with its own
+  function plateauFromOptions(schedule: string): Pick<TrainConfig, "plateau"> {
+    const patience = numberOption(p, "plateau-patience", CMD, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1");
+    const factor = numberOption(p, "plateau-factor", CMD, (v) => v > 0 && v < 1, "a number in (0, 1)");
+    const given = patience !== undefined || factor !== undefined;
+    if (schedule !== "plateau" && given && !p.options.has("resume")) {
+      throw new ArgumentError(`${CMD}: --plateau-${patience !== undefined ? "patience" : "factor"} needs --schedule plateau (the schedule it tunes)`);
+    }
+    return schedule === "plateau" || given ? { plateau: { patience: patience ?? PLATEAU_PATIENCE, factor: factor ?? PLATEAU_FACTOR } } : {};
   }
 
   // only a wider run has the field, so a ResEZAP run keeps the config it always had
@@ -207,6 +220,10 @@ const MAX_FILTERS = 512;
  */
 const ADAMW_WEIGHT_DECAY = 0.01;
 
+/** --schedule plateau's knobs when not given: a halving after five epochs without a new best PublicTest accuracy. */
+const PLATEAU_PATIENCE = 5;
+const PLATEAU_FACTOR = 0.5;
+
 /** SGD's learning rate when --lr is not given (the reference recipe is Adam's). */
 const SGD_LR = 0.05;
 
@@ -219,6 +236,9 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   lr: (c) => c.lr,
   optimizer: (c) => (c.optimizer.kind === "adam" && c.optimizer.decoupled ? "adamw" : c.optimizer.kind),
   schedule: (c) => c.schedule,
+  // "none" where the run's schedule is not plateau
+  "plateau-patience": (c) => c.plateau?.patience ?? "none",
+  "plateau-factor": (c) => c.plateau?.factor ?? "none",
   "weight-decay": (c) => c.optimizer.weightDecay,
   smoothing: (c) => c.smoothing,
   warmup: (c) => c.warmup,

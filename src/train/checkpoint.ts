@@ -1,8 +1,9 @@
 // Checkpoints of a training run in DIR:
 //   DIR/checkpoint/       the last finished epoch: model.json + shard (TF.js Layers format), optimizer.bin
 //                         (the optimiser's m then v, f32 little-endian), state.json (epoch, steps, config,
-//                         history, best, the data and soft-target files' fingerprints); written to
-//                         checkpoint.tmp then renamed, so a crash mid-write leaves the previous one whole
+//                         history, best, the plateau schedule's position, the data and soft-target files'
+//                         fingerprints); written to checkpoint.tmp then renamed, so a crash mid-write leaves
+//                         the previous one whole
 //   DIR/epochs/epoch-NN/  every epoch's model
 //   DIR/model.json + shard: the epoch with the best PublicTest accuracy (model selection on PublicTest only)
 
@@ -39,6 +40,8 @@ export interface RunState {
   soft?: { bytes: number; sha256: string };
   /** train --teacher: each teacher model's source and the SHA-256 of its weights, in order. Absent: none */
   teachers?: { source: string; sha256: string }[];
+  /** schedule "plateau": its cuts so far and the epochs since the last best or cut, after `epoch`. Absent: another schedule */
+  plateau?: { reductions: number; bad: number };
   /** train --init: the model the run's weights started from, and the SHA-256 of its weight values. Absent: the seed's draw */
   init?: { source: string; sha256: string };
 }
@@ -87,6 +90,7 @@ export async function loadCheckpoint(dir: string): Promise<{ model: Model; opt: 
     : !(Number.isInteger(state.stepsPerEpoch) && state.stepsPerEpoch > 0) ? `stepsPerEpoch ${JSON.stringify(state.stepsPerEpoch)}`
     : !state.config || typeof state.config !== "object" ? "no config"
     : !Array.isArray(state.history) || state.history.length !== state.epoch ? `history of ${Array.isArray(state.history) ? state.history.length : "no"} epochs for epoch ${state.epoch}`
+    : state.config.schedule === "plateau" && state.epoch > 0 && !(int(state.plateau?.reductions) && int(state.plateau?.bad)) ? `plateau ${JSON.stringify(state.plateau)} for the plateau schedule (reductions and bad, integers ≥ 0, expected)`
     : null;
   if (bad) throw new ModelFormatError(`${path.join(fin, "state.json")}: not a training state (${bad})`);
   if (bin.byteLength === 0 || bin.byteLength % 8 !== 0) {

@@ -12,7 +12,7 @@ import { FER_CLASSES, FER_PIXELS, FER_SIDE, type FerData } from "./fer2013.js";
 import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 import { createGradEngine, type GhostJob, type GhostResult, type GradEngine } from "./parallel.js";
 import { drawMix, mixPixels, mixTargets, type MixOptions } from "./mix.js";
-import { learningRate, type ScheduleOptions } from "./schedule.js";
+import { learningRate, type PlateauOptions, type PlateauState, type ScheduleOptions } from "./schedule.js";
 import { packParams, unpackParams } from "./trainer.js";
 
 export interface TrainConfig {
@@ -24,6 +24,8 @@ export interface TrainConfig {
   lr: number;
   schedule: ScheduleOptions["name"];
   warmup: number;
+  /** schedule "plateau": its patience and factor (src/train/schedule.ts); absent with every other schedule */
+  plateau?: PlateauOptions;
   optimizer: OptimizerOptions;
   smoothing: number;
   /**
@@ -78,10 +80,13 @@ export class TrainingSession {
   private readonly bn: BatchNormalization[];
   /** steps taken over the whole run (the schedule's clock) */
   globalStep = 0;
+  /** the plateau schedule's cuts so far and epochs without a new best (the run updates it after each epoch) */
+  plateau: PlateauState = { reductions: 0, bad: 0 };
 
   /** teachers: the cfg.teachers models that make each ghost batch's soft targets (the same ones on every resume) */
   constructor(readonly model: Model, readonly cfg: TrainConfig, readonly stepsPerEpoch: number, readonly workers: number, private readonly teachers: Model[] = []) {
     if (!(cfg.batch >= 1 && cfg.ghost >= 1)) throw new ArgumentError(`batch and ghost batch must be ≥ 1`);
+    if ((cfg.schedule === "plateau") !== (cfg.plateau !== undefined)) throw new ArgumentError(`schedule ${cfg.schedule} ${cfg.plateau ? "with" : "without"} plateau options: the plateau schedule and only it has them`);
     if ((cfg.teachers ?? 0) !== teachers.length) throw new ArgumentError(`the recipe names ${cfg.teachers ?? 0} teacher model(s), ${teachers.length} given`);
     // a mixed batch's target is one blend of label and teacher, which a temperature cannot split again
     if (cfg.mix && (cfg.softTemperature ?? 1) !== 1) throw new ArgumentError(`mixup/cutmix with a teacher at temperature ${cfg.softTemperature}: distillation at T ≠ 1 needs unmixed batches (use temperature 1)`);
@@ -102,7 +107,7 @@ export class TrainingSession {
 
   lrAt(step: number): number {
     const c = this.cfg;
-    return learningRate({ name: c.schedule, lr: c.lr, total: c.epochs * this.stepsPerEpoch, warmup: c.warmup }, step);
+    return learningRate({ name: c.schedule, lr: c.lr, total: c.epochs * this.stepsPerEpoch, warmup: c.warmup, factor: c.plateau?.factor, reductions: this.plateau.reductions }, step);
   }
 
   /** One epoch over d (the last incomplete batch dropped); onStep after each step. Writes the weights back into the model. */

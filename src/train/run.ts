@@ -11,6 +11,7 @@ import { checkSoftRows, readSoftTargets } from "./soft-targets.js";
 import { weightsSha256 } from "./teacher.js";
 import { TrainingSession, type StepInfo, type TrainConfig } from "./loop.js";
 import { plotCurves } from "./plot.js";
+import { plateauAfterEpoch } from "./schedule.js";
 
 // A training run in its folder: ResEZAP trained on FER2013's Training split epoch by epoch, PublicTest evaluated
 // after each, the best PublicTest epoch kept as OUT/model.json, a checkpoint every epoch, JSON lines in
@@ -119,6 +120,7 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
   if (resumed) {
     session.opt.setState(resumed.opt);
     session.globalStep = resumed.state.globalStep;
+    if (resumed.state.plateau) session.plateau = resumed.state.plateau;
   }
   await fs.mkdir(out, { recursive: true });
   const log = path.join(out, "log.jsonl");
@@ -144,8 +146,10 @@ export async function trainRun(o: TrainRunOptions): Promise<RunState> {
         model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), training: { epoch, publicTestAccuracy: ev.accuracy, publicTestAccuracyTta: evT.accuracy } };
         await saveLayersModel(model, out);
       }
+      // the plateau schedule watches the accuracy that selects the model: PublicTest's (the rate in rec is this epoch's)
+      if (cfg.plateau) state.plateau = session.plateau = plateauAfterEpoch(session.plateau, best, cfg.plateau);
       await saveCheckpoint(out, model, session.opt.getState(), state);
-      await append({ event: "epoch", ...rec, best });
+      await append({ event: "epoch", ...rec, best, ...(state.plateau ? { plateau: state.plateau } : {}) });
       await fs.writeFile(path.join(out, "curves.png"), plotCurves({
         trainLoss: state.history.map((h) => h.trainLoss), trainAcc: state.history.map((h) => h.trainAcc), testAcc: state.history.map((h) => h.testAcc),
       }, cfg.epochs));
