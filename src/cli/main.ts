@@ -7,6 +7,7 @@ import { facesCommand } from "./faces.js";
 import { trainCommand } from "./train.js";
 import { evalCommand } from "./eval.js";
 import { softTargetsCommand } from "./soft-targets.js";
+import { averageCommand } from "./average.js";
 import { videoCommand } from "./video.js";
 import { enqueueCommand } from "./enqueue.js";
 import { workerCommand } from "./worker.js";
@@ -37,6 +38,7 @@ export const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   eval: evalCommand,
   "soft-targets": softTargetsCommand,
+  average: averageCommand,
   video: videoCommand,
   enqueue: enqueueCommand,
   worker: workerCommand,

@@ -1,0 +1,49 @@
+import { ArgumentError } from "../errors.js";
+import { loadLayersModel } from "../io/load.js";
+import { saveLayersModel } from "../io/save.js";
+import type { Model } from "../model.js";
+import { averageWeights, recomputeBatchNorm } from "../train/average.js";
+import { evaluateFer } from "../train/evaluate.js";
+import { FER_PIXELS, loadFer2013Splits, toFloat } from "../train/fer2013.js";
+import { weightsSha256 } from "../train/teacher.js";
+import { numberOption, parseArgs, stringOption } from "./args.js";
+import { parserSpec } from "./options.js";
+
+// resezap average --data FILE --out DIR [--bn-faces N] [--ghost G] [--workers W] MODEL...
+// Stochastic weight averaging (src/train/average.ts): the models' mean weights, the batch norms measured again on
+// the first N Training faces of --data, saved as one model of the same architecture; PublicTest's accuracy printed
+// when --data has that split. A single model gets its batch norms measured again alone.
+
+const CMD = "average";
+
+export async function averageCommand(args: string[]): Promise<void> {
+  const p = parseArgs(args, parserSpec(CMD), CMD);
+  const data = stringOption(p, "data"), out = stringOption(p, "out");
+  if (!data) throw new ArgumentError(`${CMD}: --data FILE is required (the FER2013 CSV whose Training faces measure the batch norms)`);
+  if (!out) throw new ArgumentError(`${CMD}: --out DIR is required (the averaged model's folder)`);
+  if (p.positionals.length === 0) throw new ArgumentError(`${CMD}: expected one or more models to average (TF.js Layers folders or model.json files of one architecture)`);
+  const bnFaces = numberOption(p, "bn-faces", CMD, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1");
+  const ghost = numberOption(p, "ghost", CMD, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1") ?? 32;
+  const os = await import("node:os");
+  const workers = numberOption(p, "workers", CMD, (v) => Number.isInteger(v) && v >= 0 && v <= 64, "an integer in 0..64") ?? Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
+
+  const models: Model[] = [];
+  const prints: { source: string; sha256: string }[] = [];
+  for (const source of p.positionals) {
+    const m = await loadLayersModel(source);
+    models.push(m);
+    prints.push({ source, sha256: await weightsSha256(m) });
+  }
+  const model = averageWeights(models, p.positionals);
+  const splits = await loadFer2013Splits(data, ["Training", "PublicTest"]);
+  const train = splits.Training, n = Math.min(bnFaces ?? train.n, train.n);
+  const faces = (from: number, to: number) => toFloat(train, Array.from({ length: to - from }, (_, i) => from + i));
+  if (faces(0, 1).length !== FER_PIXELS || model.inputShape.join() !== "48,48,1") throw new ArgumentError(`${CMD}: ${p.positionals[0]}: input [${model.inputShape.join(", ")}], expected [48, 48, 1] (a grey 48×48 face, as the FER2013 faces its batch norms are measured on)`);
+  const batches = await recomputeBatchNorm(model, faces, n, { ghost, workers });
+  const test = splits.PublicTest.n ? evaluateFer(model, splits.PublicTest).accuracy : null;
+  const { training: _t, ...meta } = model.userDefinedMetadata ?? {};
+  model.userDefinedMetadata = { ...meta, average: { models: prints, bnFaces: batches * ghost, ghost, ...(test !== null ? { publicTestAccuracy: test } : {}) } };
+  await saveLayersModel(model, out);
+  const used = batches * ghost;
+  console.log(`${CMD}: ${models.length} model(s) averaged, batch norms measured on the first ${used} Training faces (${batches} ghost batches of ${ghost}${used < n ? `; the last ${n - used} left out` : ""})${test !== null ? `; PublicTest ${(100 * test).toFixed(2)}%` : ""}; wrote ${out}`);
+}
