@@ -1,7 +1,7 @@
 // Weight averaging (src/train/average.ts, resezap average): the mean weights of several models, and batch norms
 // measured again on faces — the first one against a float64 reference of its input, all of them against the
 // training forward's own ghost-batch statistics, with any number of workers.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
@@ -138,6 +138,17 @@ describe("weight averaging", () => {
     const [a, b] = [await loadLayersModel(epochs[0]), await loadLayersModel(epochs[1])];
     const k = (x: typeof m) => x.getLayer("predictions").weight("kernel");
     for (let i = 0; i < 50; i++) expect(k(m)[i]).toBe(Math.fround((k(a)[i] + k(b)[i]) / 2));
+
+    // a quantized model (the package's) averages into a plain f32 model: its ranges were calibrated on other weights
+    const shipped = new URL("../models/fer2013", import.meta.url).pathname;
+    expect((await loadLayersModel(shipped)).userDefinedMetadata).toHaveProperty("resezapQuantization");
+    const log2 = vi.spyOn(console, "log").mockImplementation(() => {});
+    await averageCommand(["--data", SAMPLE, "--out", out, "--workers", "0", shipped, epochs[1]]);
+    log2.mockRestore();
+    expect((await loadLayersModel(out)).userDefinedMetadata).not.toHaveProperty("resezapQuantization");
+    const noTraining = join(tempDir("avg-none"), "x.csv");
+    writeFileSync(noTraining, gunzipSync(readFileSync(SAMPLE)).toString("utf8").split("\n").filter((r) => !r.endsWith("Training")).join("\n"));
+    await expect(averageCommand(["--data", noTraining, "--out", out, epochs[0]])).rejects.toThrow(/x\.csv: no rows with Usage Training/);
 
     await expect(averageCommand(["--data", SAMPLE, "--out", out])).rejects.toThrow(/^average: expected one or more models to average/);
     await expect(averageCommand(["--out", out, epochs[0]])).rejects.toThrow(/^average: --data FILE is required/);
