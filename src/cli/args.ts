@@ -49,6 +49,12 @@ export function numberOption(p: Parsed, key: string, command: string, check: (v:
   return n;
 }
 
+/** --workers' default for the training commands (train, average): 2, or the cores if fewer. */
+export async function defaultTrainWorkers(): Promise<number> {
+  const os = await import("node:os");
+  return Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
+}
+
 export function stringOption(p: Parsed, key: string): string | undefined {
   const v = p.options.get(key);
   return typeof v === "string" ? v : undefined;

@@ -7,7 +7,8 @@ import { evaluateFer } from "../train/evaluate.js";
 import { QUANT_KEY } from "../quant/saved.js";
 import { FER_SIDE, loadFer2013Splits, toFloat } from "../train/fer2013.js";
 import { weightsSha256 } from "../train/teacher.js";
-import { numberOption, parseArgs, stringOption } from "./args.js";
+import { REFERENCE_CONFIG } from "../train/loop.js";
+import { defaultTrainWorkers, numberOption, parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
 
 // resezap average --data FILE --out DIR [--bn-faces N] [--ghost G] [--workers W] MODEL...
@@ -24,9 +25,8 @@ export async function averageCommand(args: string[]): Promise<void> {
   if (!out) throw new ArgumentError(`${CMD}: --out DIR is required (the averaged model's folder)`);
   if (p.positionals.length === 0) throw new ArgumentError(`${CMD}: expected one or more models to average (TF.js Layers folders or model.json files of one architecture)`);
   const bnFaces = numberOption(p, "bn-faces", CMD, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1");
-  const ghost = numberOption(p, "ghost", CMD, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1") ?? 32;
-  const os = await import("node:os");
-  const workers = numberOption(p, "workers", CMD, (v) => Number.isInteger(v) && v >= 0 && v <= 64, "an integer in 0..64") ?? Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
+  const ghost = numberOption(p, "ghost", CMD, (v) => Number.isInteger(v) && v >= 1, "an integer ≥ 1") ?? REFERENCE_CONFIG.ghost;
+  const workers = numberOption(p, "workers", CMD, (v) => Number.isInteger(v) && v >= 0 && v <= 64, "an integer in 0..64") ?? (await defaultTrainWorkers());
 
   const models: Model[] = [];
   const prints: { source: string; sha256: string }[] = [];

@@ -8,7 +8,7 @@ import { REFERENCE_CONFIG, type TrainConfig } from "../train/loop.js";
 import { trainRun } from "../train/run.js";
 import { MAX_TEMPERATURE } from "../train/soft-targets.js";
 import { checkTeacher } from "../train/teacher.js";
-import { numberOption, parseArgs, stringOption } from "./args.js";
+import { defaultTrainWorkers, numberOption, parseArgs, stringOption } from "./args.js";
 import { parserSpec } from "./options.js";
 
 // resezap train --data FILE --out DIR [--epochs N] [--batch B] [--workers W] [--seed S] [--until E] [--resume] …
@@ -30,8 +30,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (!data || !out) throw new ArgumentError(`${CMD}: --data FILE and --out DIR are required`);
   const int = (k: string, min: number) => numberOption(p, k, CMD, (v) => Number.isInteger(v) && v >= min, `an integer ≥ ${min}`);
   const pos = (k: string) => numberOption(p, k, CMD, (v) => v >= 0, "a number ≥ 0");
-  const os = await import("node:os");
-  const workers = int("workers", 0) ?? Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
+  const workers = int("workers", 0) ?? (await defaultTrainWorkers());
   const limit = int("limit", 1);
   const until = int("until", 1);
   const soft = stringOption(p, "soft");

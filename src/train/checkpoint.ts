@@ -13,6 +13,7 @@ import { saveLayersModel } from "../io/save.js";
 import type { Model } from "../model.js";
 import type { TrainConfig } from "./loop.js";
 import type { OptimizerState } from "./optimizer.js";
+import type { PlateauState } from "./schedule.js";
 
 export interface EpochRecord {
   epoch: number;
@@ -41,7 +42,7 @@ export interface RunState {
   /** train --teacher: each teacher model's source and the SHA-256 of its weights, in order. Absent: none */
   teachers?: { source: string; sha256: string }[];
   /** schedule "plateau": its cuts so far and the epochs since the last best or cut, after `epoch`. Absent: another schedule */
-  plateau?: { reductions: number; bad: number };
+  plateau?: PlateauState;
   /** train --init: the model the run's weights started from, and the SHA-256 of its weight values. Absent: the seed's draw */
   init?: { source: string; sha256: string };
 }
