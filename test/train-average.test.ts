@@ -10,7 +10,9 @@ import { trainCommand } from "../src/cli/train.js";
 import { loadLayersModel } from "../src/io/load.js";
 import { resezap } from "../src/resezap.js";
 import { averageWeights, recomputeBatchNorm } from "../src/train/average.js";
-import { FER_PIXELS } from "../src/train/fer2013.js";
+import { augmentBatch, REFERENCE_AUGMENT } from "../src/train/augment.js";
+import { FER_PIXELS, FER_SIDE, loadFer2013 } from "../src/train/fer2013.js";
+import { Random } from "../src/util/random.js";
 import { depthwise3x3Forward, pointwiseForward } from "../src/train/reference.js";
 import { Trainer } from "../src/train/trainer.js";
 import { tempDir } from "./temp-dir.js";
@@ -138,6 +140,27 @@ describe("weight averaging", () => {
     const [a, b] = [await loadLayersModel(epochs[0]), await loadLayersModel(epochs[1])];
     const k = (x: typeof m) => x.getLayer("predictions").weight("kernel");
     for (let i = 0; i < 50; i++) expect(k(m)[i]).toBe(Math.fround((k(a)[i] + k(b)[i]) / 2));
+
+    // --bn-augment: the statistics of train's augmentation of the same faces, drawn in order from one seeded generator
+    const stats = (x: typeof m) => x.namedWeights().filter((w) => /moving_/.test(w.name)).map((w) => Array.from(w.values));
+    const plain = stats(m);
+    const log3 = vi.spyOn(console, "log").mockImplementation(() => {});
+    await averageCommand(["--data", SAMPLE, "--out", out, "--workers", "0", "--bn-faces", "100", "--bn-augment", "--seed", "7", ...epochs]);
+    const line3 = log3.mock.calls.at(-1)![0] as string;
+    log3.mockRestore();
+    expect(line3).toMatch(/^average: 2 model\(s\) averaged, batch norms measured on the first 96 Training faces, augmented \(seed 7\) \(3 ghost batches of 32; the last 4 left out\); PublicTest /);
+    const augmented = await loadLayersModel(out);
+    expect((augmented.userDefinedMetadata as { average: { bnAugment: unknown } }).average.bnAugment).toEqual({ seed: 7, ...REFERENCE_AUGMENT });
+    const expected = averageWeights([await loadLayersModel(epochs[0]), await loadLayersModel(epochs[1])], epochs);
+    const pixels = (await loadFer2013(SAMPLE, ["Training"])).pixels, rng = new Random(7);
+    const augmentedFaces = (from: number, to: number) => augmentBatch(pixels, Array.from({ length: to - from }, (_, i) => from + i), FER_SIDE, rng, REFERENCE_AUGMENT);
+    await recomputeBatchNorm(expected, augmentedFaces, 100, { ghost: 32, workers: 0 });
+    expect(stats(augmented)).toEqual(stats(expected));
+    expect(stats(augmented)).not.toEqual(plain);
+    expect(k(augmented)).toEqual(k(m));
+    await expect(averageCommand(["--data", SAMPLE, "--out", out, "--seed", "7", epochs[0]])).rejects.toThrow(/^average: --seed 7 seeds --bn-augment's augmentation, which is off/);
+    await expect(averageCommand(["--data", SAMPLE, "--out", out, "--bn-augment", "--seed", "-1", epochs[0]])).rejects.toThrow(/^average: --seed must be an integer ≥ 0, found "-1"/);
+    expect(meta.average).toHaveProperty("bnAugment", null);
 
     // a quantized model (the package's) averages into a plain f32 model: its ranges were calibrated on other weights
     const shipped = new URL("../models/fer2013", import.meta.url).pathname;

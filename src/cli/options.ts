@@ -79,7 +79,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   "lock-duration": { value: "MS", default: "30000", help: "a job whose worker stops renewing its lock this long is stalled, and runs again" },
   "stalled-interval": { value: "MS", default: "30000", help: "how often this worker looks for stalled jobs" },
   drain: { default: "off", help: "exit once the queue has no job waiting, delayed or running (a Kubernetes Job's workers)" },
-  "bn-faces": { value: "N", default: "all", help: "measure the batch norms on the first N Training faces of --data (training-mode ghost batches, not augmented)" },
+  "bn-faces": { value: "N", default: "all", help: "measure the batch norms on the first N Training faces of --data (training-mode ghost batches)" },
+  "bn-augment": { default: "off", help: "measure the batch norms on augmented faces (train's default augmentation, seeded by --seed), as training's moving averages are: on the shipped model better over ten crops, worse in one pass (models/README.md)" },
   calibration: { value: "N", default: "2000", help: "calibrate each tensor's range (min/max) on the first N Training faces of --data" },
   "weight-bits": { value: "8|12", default: "12", help: "pointwise weight bits (depthwise ones are 12-bit): 12 keeps more accuracy at the same speed, 8 is int8" },
 };
@@ -115,8 +116,11 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
   },
   average: {
     usage: "average --data FILE --out DIR [options] <model...>", summary: "one model of the models' mean weights (stochastic weight averaging), its batch norms measured again on Training faces",
-    overrides: { out: { value: "DIR", default: "required", help: "the averaged model's folder (TF.js Layers format)" } },
-    options: ["data", "out", "bn-faces", "ghost", "workers"],
+    overrides: {
+      out: { value: "DIR", default: "required", help: "the averaged model's folder (TF.js Layers format)" },
+      seed: { value: "S", default: "1", help: "with --bn-augment: the seed of the augmentation" },
+    },
+    options: ["data", "out", "bn-faces", "bn-augment", "seed", "ghost", "workers"],
   },
   eval: { usage: "eval --data FILE [options]", summary: "accuracy, per-class accuracy and confusion matrix on a split", options: ["data", "split", "model", "f32", "tta", "ten-crop", "json", "confusion"] },
   quantize: {
