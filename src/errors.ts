@@ -16,3 +16,25 @@ export class ImageError extends ResezapError {}
 export class ArgumentError extends ResezapError {}
 /** A documented limit (image size, model size, memory) would be exceeded. */
 export class LimitError extends ResezapError {}
+
+const CLASSES: Record<string, new (message: string) => ResezapError> = { ResezapError, ModelFormatError, ImageError, ArgumentError, LimitError };
+
+/**
+ * An error as a worker thread answers it: structured cloning keeps the message and the name but not the class, so
+ * the name travels to say which of the library's errors it was.
+ */
+export function errorAnswer(e: unknown): { error: string; errorName: string } {
+  return { error: (e as Error)?.message ?? String(e), errorName: (e as Error)?.name ?? "Error" };
+}
+
+/**
+ * The error that a worker's answer or death stands for on the calling thread: the library's class of that name
+ * (a subclass defined elsewhere, such as SoftTargetsError, comes back as its ResezapError), so the CLI prints it
+ * as the one-line error it is. `fallback` says what an unknown name becomes: a ResezapError for a worker's answer
+ * (wave 1's contract), the error itself for a crash, which is a bug to report as one.
+ */
+export function reviveError(message: string, name: string | undefined, fallback: "resezap" | Error): Error {
+  const Class = name !== undefined ? CLASSES[name] : undefined;
+  if (Class) return new Class(message);
+  return fallback === "resezap" ? new ResezapError(message) : fallback;
+}

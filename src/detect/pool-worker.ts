@@ -1,5 +1,6 @@
 // One worker of createDetectorPool(): a FaceDetector for the pool's cascade, scanning the scales it is sent.
 import { parentPort, workerData } from "node:worker_threads";
+import { errorAnswer } from "../errors.js";
 import { FaceDetector } from "./detector.js";
 import type { Scale } from "./scales.js";
 
@@ -9,6 +10,6 @@ parentPort!.on("message", (m: { id: number; data: Uint8Array; width: number; hei
     const hits = m.scales.length ? detector.scanScales({ data: m.data, width: m.width, height: m.height, channels: m.channels }, m.scales) : [];
     parentPort!.postMessage({ id: m.id, hits });
   } catch (e) {
-    parentPort!.postMessage({ id: m.id, error: (e as Error).message });
+    parentPort!.postMessage({ id: m.id, ...errorAnswer(e) });
   }
 });

@@ -14,7 +14,7 @@
 // mean softened softmax on the ghost batch's faces (teacher.ts), computed where the gradient is, so the teachers'
 // inference is spread over the workers with the rest and answers for the augmented face the student sees.
 
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, LimitError } from "../errors.js";
 import { modelToArtifacts } from "../io/save.js";
 import type { Model, Predictor } from "../model.js";
 import { teacherTargets } from "./teacher.js";
@@ -87,8 +87,16 @@ export function jobTeacherTargets(j: GhostJob, teachers: Predictor[], softTemper
  */
 export async function createGradEngine(model: Model, ghost: number, workers: number, teachers: Model[] = []): Promise<GradEngine> {
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new ArgumentError(`workers must be an integer in 0..64, found ${workers}`);
+  // a Trainer holds one ghost batch's activations and gradients in its WASM memory (about 4 MB a face for ResEZAP):
+  // past the memory limit, the error names the ghost batch, the knob that sizes it
+  const sized = (e: unknown) => (e instanceof LimitError ? new LimitError(`training on ghost batches of ${ghost} faces: ${e.message}; a smaller ghost batch (--ghost) fits`) : e);
   if (workers === 0) {
-    const t = new Trainer(model, ghost);
+    let t: Trainer;
+    try {
+      t = new Trainer(model, ghost);
+    } catch (e) {
+      throw sized(e);
+    }
     return { workers: 0, run: async (p, jobs, s, w, T) => runJobs(t, p, jobs, s, w, T, teachers), close: async () => {} };
   }
   const { modelJSON, weightData } = modelToArtifacts(model);
@@ -97,7 +105,12 @@ export async function createGradEngine(model: Model, ghost: number, workers: num
   const pool = await startWorkers(url, workers, { modelJSON, weightData, ghost, teachers: teacherArtifacts });
   const call = async (i: number, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight: number, softTemperature: number) =>
     (await pool.call<{ results: GhostResult[] }>(i, { params, jobs, smoothing, softWeight, softTemperature })).results;
-  await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0, 0, 1)));
+  try {
+    await Promise.all(Array.from({ length: workers }, (_, i) => call(i, new Float32Array(0), [], 0, 0, 1)));
+  } catch (e) {
+    await pool.close();
+    throw sized(e);
+  }
   return {
     workers,
     async run(params, jobs, smoothing, softWeight = 0, temperature = 1) {

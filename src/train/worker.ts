@@ -2,6 +2,7 @@
 // teachers where the run has them (train --teacher); answers
 // { params, jobs, smoothing, softWeight, softTemperature } with each ghost batch's loss, gradient and batch-norm statistics.
 import { parentPort, workerData } from "node:worker_threads";
+import { errorAnswer } from "../errors.js";
 import { loadLayersModel, type MemorySource } from "../io/load.js";
 import { runJobs, type GhostJob } from "./parallel.js";
 import { Trainer } from "./trainer.js";
@@ -14,6 +15,6 @@ parentPort!.on("message", (m: { id: number; params: Float32Array; jobs: GhostJob
     const results = m.jobs.length ? runJobs(trainer, m.params, m.jobs, m.smoothing, m.softWeight, m.softTemperature, teachers) : [];
     parentPort!.postMessage({ id: m.id, results }, results.map((r) => r.grads.buffer as ArrayBuffer));
   } catch (e) {
-    parentPort!.postMessage({ id: m.id, error: (e as Error).message });
+    parentPort!.postMessage({ id: m.id, ...errorAnswer(e) });
   }
 });

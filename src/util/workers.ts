@@ -1,10 +1,11 @@
 // Request and answer over a set of worker_threads, the plumbing that the inference pool (src/pool.ts) and the
 // training workers (src/train/parallel.ts) share: every request carries an id; a worker answers
-// { id, error?: string, ...fields }; an answer with `error` rejects its request with a ResezapError, and a worker
-// that dies rejects everything still in flight.
+// { id, error?: string, errorName?: string, ...fields }; an answer with `error` rejects its request with the library's
+// error of that name (a ResezapError), and a worker that dies, at load or later, rejects everything in flight and
+// every later request to it (a request to a dead worker would wait for ever).
 
 import type { Worker as WorkerT } from "node:worker_threads";
-import { ArgumentError, ResezapError } from "../errors.js";
+import { ArgumentError, reviveError } from "../errors.js";
 
 export interface WorkerSet {
   readonly size: number;
@@ -25,29 +26,36 @@ export async function startWorkers(url: URL, n: number, workerData: unknown): Pr
   const workers: WorkerT[] = Array.from({ length: n }, () => new Worker(url, { workerData }));
   const pending = new Map<number, { resolve: (m: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;
-  for (const w of workers) {
-    w.on("message", (m: { id: number; error?: string }) => {
+  const dead: (Error | undefined)[] = Array(n).fill(undefined);
+  // one pending table for all workers: a worker's death rejects every request (the others' answers are then moot)
+  const die = (i: number, e: Error) => {
+    dead[i] ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  workers.forEach((w, i) => {
+    w.on("message", (m: { id: number; error?: string; errorName?: string }) => {
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new ResezapError(m.error));
+      if (m.error !== undefined) p.reject(reviveError(m.error, m.errorName, "resezap"));
       else p.resolve(m);
     });
-    w.on("error", (e) => {
-      for (const p of pending.values()) p.reject(e as Error);
-      pending.clear();
-    });
-  }
+    w.on("error", (e) => die(i, reviveError((e as Error)?.message ?? String(e), (e as Error)?.name, e as Error)));
+    w.on("exit", (code) => die(i, new Error(`worker ${i + 1} of ${n} exited (code ${code})`)));
+  });
   return {
     size: n,
     call<A>(i: number, msg: object, transfer: readonly ArrayBuffer[] = []): Promise<A> {
       const id = nextId++;
       return new Promise<A>((resolve, reject) => {
+        if (dead[i]) return reject(dead[i]);
         pending.set(id, { resolve: resolve as (m: unknown) => void, reject });
         workers[i].postMessage({ ...msg, id }, transfer as ArrayBuffer[]);
       });
     },
     async close() {
+      dead.fill(new Error("the workers were closed"));
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
