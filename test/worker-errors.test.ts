@@ -46,6 +46,16 @@ describe("errors across worker threads", () => {
     }
   }, 20_000);
 
+  it("close() rejects the requests still in flight and every later one with a ResezapError saying so", async () => {
+    const set = await startWorkers(worker("answers-errors.mjs"), 2, null);
+    const inFlight = [rejection(set.call(0, { kind: "silent" })), rejection(set.call(1, { kind: "silent" }))];
+    await set.close();
+    for (const e of [...(await Promise.all(inFlight)), await rejection(set.call(1, { kind: "argument" }))]) {
+      expect(e).toBeInstanceOf(ResezapError);
+      expect(e.message).toBe("the workers were closed (close()) before answering this request");
+    }
+  }, 20_000);
+
   it.each([0, 1])("a ghost batch past the WASM memory limit is a LimitError naming the ghost batch (%i workers)", async (workers) => {
     // 1,000 faces a ghost batch need about 4 GB: refused when the arena would pass 1 GiB (its pages never touched)
     const e = await rejection(createGradEngine(resezap({ seed: 1 }), 1000, workers).then(async (g: { close(): Promise<void> }) => (await g.close(), g)));

@@ -2,10 +2,11 @@
 // training workers (src/train/parallel.ts) share: every request carries an id; a worker answers
 // { id, error?: string, errorName?: string, ...fields }; an answer with `error` rejects its request with the library's
 // error of that name (a ResezapError), and a worker that dies, at load or later, rejects everything in flight and
-// every later request to it (a request to a dead worker would wait for ever).
+// every later request to it (a request to a dead worker would wait for ever); close() does the same with a
+// ResezapError that says the workers were closed.
 
 import type { Worker as WorkerT } from "node:worker_threads";
-import { ArgumentError, reviveError } from "../errors.js";
+import { ArgumentError, ResezapError, reviveError } from "../errors.js";
 
 export interface WorkerSet {
   readonly size: number;
@@ -29,8 +30,8 @@ export async function startWorkers(url: URL, n: number, workerData: unknown): Pr
   const dead: (Error | undefined)[] = Array(n).fill(undefined);
   // one pending table for all workers: a worker's death rejects every request (the others' answers are then moot)
   const die = (i: number, e: Error) => {
-    dead[i] ??= e;
-    for (const p of pending.values()) p.reject(e);
+    const reason = (dead[i] ??= e);
+    for (const p of pending.values()) p.reject(reason);
     pending.clear();
   };
   workers.forEach((w, i) => {
@@ -55,7 +56,8 @@ export async function startWorkers(url: URL, n: number, workerData: unknown): Pr
       });
     },
     async close() {
-      dead.fill(new Error("the workers were closed"));
+      // the exits that terminate() causes then reject what is in flight with this, not with an exit code
+      dead.fill(new ResezapError("the workers were closed (close()) before answering this request"));
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
