@@ -23,7 +23,12 @@ const CLASSES: Record<string, new (message: string) => ResezapError> = { Resezap
  * An error as a worker thread answers it: structured cloning keeps the message and the name but not the class, so
  * the name travels to say which of the library's errors it was.
  */
-export function errorAnswer(e: unknown): { error: string; errorName: string } {
+export interface ErrorAnswer {
+  error: string;
+  errorName?: string;
+}
+
+export function errorAnswer(e: unknown): Required<ErrorAnswer> {
   return { error: (e as Error)?.message ?? String(e), errorName: (e as Error)?.name ?? "Error" };
 }
 
@@ -33,8 +38,8 @@ export function errorAnswer(e: unknown): { error: string; errorName: string } {
  * as the one-line error it is. `fallback` says what an unknown name becomes: a ResezapError for a worker's answer
  * (wave 1's contract), the error itself for a crash, which is a bug to report as one.
  */
-export function reviveError(message: string, name: string | undefined, fallback: "resezap" | Error): Error {
-  const Class = name !== undefined ? CLASSES[name] : undefined;
-  if (Class) return new Class(message);
-  return fallback === "resezap" ? new ResezapError(message) : fallback;
+export function reviveError(answer: ErrorAnswer, fallback: "resezap" | Error): Error {
+  const Class = answer.errorName !== undefined ? CLASSES[answer.errorName] : undefined;
+  if (Class) return new Class(answer.error);
+  return fallback === "resezap" ? new ResezapError(answer.error) : fallback;
 }

@@ -12,26 +12,31 @@ import { createGradEngine } from "../dist/train/parallel.js";
 import { resezap } from "../dist/resezap.js";
 
 const worker = (name: string) => new URL(`./workers/${name}`, import.meta.url);
+/** A set of n test workers for body, closed after it whatever happens. */
+async function withWorkers(name: string, n: number, body: (set: any) => Promise<void>): Promise<void> {
+  const set = await startWorkers(worker(name), n, null);
+  try {
+    await body(set);
+  } finally {
+    await set.close();
+  }
+}
 /** What a promise rejects with; a resolved one gives its value, which the class checks then refuse. */
 const rejection = (p: Promise<unknown>) => p.then((v) => v as Error, (x: Error) => x);
 
 describe("errors across worker threads", () => {
   it("a worker that dies at load rejects the request in flight and every later one, with its own class", async () => {
-    const set = await startWorkers(worker("dies-at-load.mjs"), 1, null);
-    try {
+    await withWorkers("dies-at-load.mjs", 1, async (set) => {
       for (let k = 0; k < 3; k++) {
         const e = await rejection(set.call(0, {}));
         expect(e, `request ${k + 1}`).toBeInstanceOf(LimitError);
         expect(e.message).toBe("WASM memory: 2 bytes needed, over the limit of 1 (a test)");
       }
-    } finally {
-      await set.close();
-    }
+    });
   }, 20_000);
 
   it("a worker's error answers keep the library's class; a subclass from elsewhere and a bug come back as ResezapError", async () => {
-    const set = await startWorkers(worker("answers-errors.mjs"), 1, null);
-    try {
+    await withWorkers("answers-errors.mjs", 1, async (set) => {
       const answer = (kind: string) => rejection(set.call(0, { kind }));
       const arg = await answer("argument"), sub = await answer("subclass"), bug = await answer("bug");
       expect(arg).toBeInstanceOf(ArgumentError);
@@ -41,9 +46,7 @@ describe("errors across worker threads", () => {
       expect(sub.message).toBe("bad y");
       expect(bug).toBeInstanceOf(ResezapError);
       expect(bug.message).toBe("a bug");
-    } finally {
-      await set.close();
-    }
+    });
   }, 20_000);
 
   it("close() rejects the requests still in flight and every later one with a ResezapError saying so", async () => {

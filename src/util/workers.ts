@@ -6,7 +6,7 @@
 // ResezapError that says the workers were closed.
 
 import type { Worker as WorkerT } from "node:worker_threads";
-import { ArgumentError, ResezapError, reviveError } from "../errors.js";
+import { ArgumentError, errorAnswer, ResezapError, reviveError, type ErrorAnswer } from "../errors.js";
 
 export interface WorkerSet {
   readonly size: number;
@@ -35,14 +35,14 @@ export async function startWorkers(url: URL, n: number, workerData: unknown): Pr
     pending.clear();
   };
   workers.forEach((w, i) => {
-    w.on("message", (m: { id: number; error?: string; errorName?: string }) => {
+    w.on("message", (m: { id: number } & Partial<ErrorAnswer>) => {
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
-      if (m.error !== undefined) p.reject(reviveError(m.error, m.errorName, "resezap"));
+      if (m.error !== undefined) p.reject(reviveError(m as ErrorAnswer, "resezap"));
       else p.resolve(m);
     });
-    w.on("error", (e) => die(i, reviveError((e as Error)?.message ?? String(e), (e as Error)?.name, e as Error)));
+    w.on("error", (e) => die(i, reviveError(errorAnswer(e), e as Error)));
     w.on("exit", (code) => die(i, new Error(`worker ${i + 1} of ${n} exited (code ${code})`)));
   });
   return {
