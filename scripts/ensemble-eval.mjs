@@ -3,7 +3,9 @@
 // good a teacher for `resezap soft-targets` is (issue 17), where `resezap eval` takes one model.
 // --student DIR: also how often that model's answer is the ensemble's (single pass), how a distilled student
 // imitates its teachers.
-//   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] [--ten-crop] [--student DIR] MODEL_DIR...
+// --mirror: also, for each model, how often its answer on a face's mirror image is its answer on the face (single
+// passes): flip averaging gains most where the two differ.
+//   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] [--ten-crop] [--mirror] [--student DIR] MODEL_DIR...
 import { existsSync } from "node:fs";
 import { loadLayersModel } from "../dist/io/load.js";
 import { loadFer2013 } from "../dist/train/fer2013.js";
@@ -21,6 +23,8 @@ const data = take("--data"), split = take("--split") ?? "PublicTest", student = 
 // --ten-crop: also the mean over each model's ten-crop averages (ten times the time)
 const tenCrop = args.includes("--ten-crop");
 if (tenCrop) args.splice(args.indexOf("--ten-crop"), 1);
+const mirror = args.includes("--mirror");
+if (mirror) args.splice(args.indexOf("--mirror"), 1);
 const fail = (msg) => {
   console.error(`ensemble-eval: ${msg}`);
   process.exit(1);
@@ -52,4 +56,20 @@ if (student) {
     ensembleOnly += b === y && a !== y;
   }
   console.log(`${student}: ${pct(scorePredictions(s, d.labels, d.n).accuracy)}; the ensemble's answer on ${pct(agree / d.n)} of the faces; right where the ensemble is wrong on ${studentOnly}, wrong where it is right on ${ensembleOnly}`);
+}
+if (mirror) {
+  // each 48-pixel row of each face reversed
+  const pixels = new Uint8Array(d.pixels.length);
+  for (let r = 0; r < d.pixels.length; r += 48) for (let c = 0; c < 48; c++) pixels[r + c] = d.pixels[r + 47 - c];
+  const mirrored = { ...d, pixels };
+  args.forEach((dir, k) => {
+    const a = predictedClasses(predictFer(models[k], d), d.n), b = predictedClasses(predictFer(models[k], mirrored), d.n);
+    let same = 0, right = 0, rightMirrored = 0;
+    for (let i = 0; i < d.n; i++) {
+      same += a[i] === b[i];
+      right += a[i] === d.labels[i];
+      rightMirrored += b[i] === d.labels[i];
+    }
+    console.log(`${dir}: the same answer on a face and its mirror image on ${pct(same / d.n)} of the faces; ${pct(right / d.n)} on the faces, ${pct(rightMirrored / d.n)} on the mirror images`);
+  });
 }
