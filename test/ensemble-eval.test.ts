@@ -43,3 +43,31 @@ describe("scripts/ensemble-eval.mjs --student", () => {
     expect(missing.stderr.trim()).toBe("ensemble-eval: no/such/model: no such model folder");
   });
 });
+
+describe("scripts/ensemble-eval.mjs --mirror", () => {
+  it("counts the faces a model answers alike mirrored, and its accuracy on the mirror images", async () => {
+    const d = await loadFer2013(SAMPLE, ["PublicTest"]);
+    // the mirror image pixel by pixel: face i's pixel (y, x) is the original's (y, 47 − x)
+    const pixels = d.pixels.map((_, j) => {
+      const face = Math.floor(j / 2304), y = Math.floor((j % 2304) / 48), x = j % 48;
+      return d.pixels[face * 2304 + y * 48 + (47 - x)];
+    });
+    const model = await loadLayersModel("fixtures/reference-model");
+    const p = predictFer(model, d, false), q = predictFer(model, { ...d, pixels }, false);
+    let same = 0, right = 0, rightMirrored = 0;
+    for (let i = 0; i < d.n; i++) {
+      same += +(top(p, i) === top(q, i));
+      right += +(top(p, i) === d.labels[i]);
+      rightMirrored += +(top(q, i) === d.labels[i]);
+    }
+    // the model answers some of the 100 faces otherwise mirrored, so the count is not trivially all or none
+    expect(same).toBeGreaterThan(0);
+    expect(same).toBeLessThan(d.n);
+    const pct = (k: number) => `${((100 * k) / d.n).toFixed(2)} %`;
+    const r = run("--mirror", "fixtures/reference-model");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      `fixtures/reference-model: the same answer on a face and its mirror image on ${pct(same)} of the faces; ${pct(right)} on the faces, ${pct(rightMirrored)} on the mirror images`,
+    );
+  });
+});
