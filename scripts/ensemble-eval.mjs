@@ -8,7 +8,8 @@
 //   npm run build && node scripts/ensemble-eval.mjs --data ../shared/data/fer2013/fer2013.csv.gz [--split PublicTest] [--ten-crop] [--mirror] [--student DIR] MODEL_DIR...
 import { existsSync } from "node:fs";
 import { loadLayersModel } from "../dist/io/load.js";
-import { loadFer2013 } from "../dist/train/fer2013.js";
+import { FER_SIDE, loadFer2013 } from "../dist/train/fer2013.js";
+import { mirrorFaces } from "../dist/classify.js";
 import { predictFer, predictedClasses, scorePredictions } from "../dist/train/evaluate.js";
 
 const args = process.argv.slice(2);
@@ -36,14 +37,16 @@ for (const dir of student ? [...args, student] : args) if (!existsSync(dir)) fai
 
 const d = await loadFer2013(data, [split]);
 const models = await Promise.all(args.map((dir) => loadLayersModel(dir)));
-const meanProbs = (tta) => {
+const meanOf = (probs) => {
   const sum = new Float32Array(d.n * 7);
-  for (const m of models) predictFer(m, d, tta).forEach((p, i) => (sum[i] += p / models.length));
+  for (const q of probs) q.forEach((p, i) => (sum[i] += p / probs.length));
   return sum;
 };
-const mean = (tta) => scorePredictions(meanProbs(tta), d.labels, d.n).accuracy;
+const mean = (tta) => scorePredictions(meanOf(models.map((m) => predictFer(m, d, tta))), d.labels, d.n).accuracy;
 const pct = (x) => `${(100 * x).toFixed(2)} %`;
-const single = meanProbs(false);
+// each model's single pass, kept for --mirror
+const singles = models.map((m) => predictFer(m, d, false));
+const single = meanOf(singles);
 console.log(`${split}: ${d.n} faces, the mean of ${models.length} model(s) (${args.join(", ")}): ${pct(scorePredictions(single, d.labels, d.n).accuracy)}, flip-averaged ${pct(mean(true))}${tenCrop ? `, over ten crops ${pct(mean("ten-crop"))}` : ""}`);
 if (student) {
   const s = predictFer(await loadLayersModel(student), d, false);
@@ -58,12 +61,10 @@ if (student) {
   console.log(`${student}: ${pct(scorePredictions(s, d.labels, d.n).accuracy)}; the ensemble's answer on ${pct(agree / d.n)} of the faces; right where the ensemble is wrong on ${studentOnly}, wrong where it is right on ${ensembleOnly}`);
 }
 if (mirror) {
-  // each 48-pixel row of each face reversed
-  const pixels = new Uint8Array(d.pixels.length);
-  for (let r = 0; r < d.pixels.length; r += 48) for (let c = 0; c < 48; c++) pixels[r + c] = d.pixels[r + 47 - c];
-  const mirrored = { ...d, pixels };
+  // classify.ts's mirror, on the grey levels as floats and back (integers, so exactly)
+  const mirrored = { ...d, pixels: Uint8Array.from(mirrorFaces(Float32Array.from(d.pixels), d.n, FER_SIDE, FER_SIDE, 1)) };
   args.forEach((dir, k) => {
-    const a = predictedClasses(predictFer(models[k], d), d.n), b = predictedClasses(predictFer(models[k], mirrored), d.n);
+    const a = predictedClasses(singles[k], d.n), b = predictedClasses(predictFer(models[k], mirrored), d.n);
     let same = 0, right = 0, rightMirrored = 0;
     for (let i = 0; i < d.n; i++) {
       same += a[i] === b[i];
