@@ -39,6 +39,7 @@ for (const a of args) {
   if (c.augment?.erase) changes.push(`random erasing ${c.augment.erase}`);
   if (c.filters) changes.push(`filters ${c.filters.join(",")}`);
   if (c.plateau) changes.push(`plateau patience ${c.plateau.patience} factor ${c.plateau.factor}`);
+  if (c.sam) changes.push(`SAM rho ${c.sam.rho}`);
   if (c.bnMomentum !== undefined) changes.push(`batch-norm momentum ${c.bnMomentum}`);
   if (start.init) changes.push(`init from ${start.init.source}`);
   if (c.mix) changes.push([c.mix.mixup && `mixup ${c.mix.mixup}`, c.mix.cutmix && `cutmix ${c.mix.cutmix}`].filter(Boolean).join(" or ") + (c.mix.prob !== 1 ? ` on ${c.mix.prob} of batches` : ""));

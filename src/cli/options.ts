@@ -45,6 +45,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   smoothing: { value: "S", default: "0.1", help: "label smoothing, in [0, 1]" },
   warmup: { value: "F", default: "0.15", help: "one-cycle: the fraction of the steps spent rising to the peak learning rate, in [0, 1)" },
   soft: { value: "FILE", default: "none", help: "soft targets for the Training faces: FER+ votes (fer2013new.csv) or a `resezap soft-targets` file (distilled at the temperature it states)" },
+  sam: { value: "RHO", default: "off", help: "sharpness-aware minimisation: each step's gradient taken again at the weights moved RHO along the normalised gradient, RHO in (0, 10]; one more student forward and backward a step" },
   "bn-momentum": { value: "M", default: "0.99", help: "batch-norm momentum: moving statistics = moving·M + ghost batch·(1 − M), M in (0, 1)" },
   filters: { value: "A,B,C", default: "32,64,96, ResEZAP's", help: "the three blocks' widths: a wider ResEZAP for a teacher (`soft-targets`); the shipped model stays ResEZAP" },
   "soft-weight": { value: "W", default: "0.5 with --soft or --teacher", help: "target = (1 − W)·(smoothed label) + W·(soft target), W in [0, 1]" },
@@ -107,7 +108,7 @@ export const COMMAND_SPECS: Record<string, CommandSpec> = {
       out: { value: "DIR", default: "required", help: "the run's folder: model, checkpoints, log, curves" },
       temperature: { value: "T", default: "1", help: "with --teacher: distil at temperature T in (0, 100] (Hinton's T² loss on softmax(logits / T))" },
     },
-    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "plateau-patience", "plateau-factor", "weight-decay", "smoothing", "warmup", "soft", "teacher", "soft-weight", "temperature", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "bn-momentum", "filters", "init", "limit", "until", "resume", "quiet"],
+    options: ["data", "out", "epochs", "batch", "ghost", "workers", "seed", "lr", "optimizer", "schedule", "plateau-patience", "plateau-factor", "weight-decay", "smoothing", "warmup", "soft", "teacher", "soft-weight", "temperature", "erase", "mixup", "cutmix", "mix-prob", "no-augment", "sam", "bn-momentum", "filters", "init", "limit", "until", "resume", "quiet"],
   },
   "soft-targets": {
     usage: "soft-targets --data FILE --out FILE[.gz] [options] <model...>", summary: "a teacher file for train --soft: the models' mean softmax on each Training face",

@@ -6,6 +6,7 @@ import { KERAS_BN_MOMENTUM } from "../layers/core.js";
 import { loadCheckpoint } from "../train/checkpoint.js";
 import { REFERENCE_CONFIG, type TrainConfig } from "../train/loop.js";
 import { trainRun } from "../train/run.js";
+import { MAX_SAM_RHO } from "../train/sam.js";
 import { MAX_TEMPERATURE } from "../train/soft-targets.js";
 import { checkTeacher } from "../train/teacher.js";
 import { defaultTrainWorkers, numberOption, parseArgs, stringOption } from "./args.js";
@@ -107,7 +108,14 @@ export async function trainCommand(args: string[]): Promise<void> {
       ...mixFromOptions(),
       ...filtersFromOptions(),
       ...bnMomentumFromOptions(),
+      ...samFromOptions(),
     };
+  }
+
+  // only a sharpness-aware run has the field, so a run without keeps the config it always had
+  function samFromOptions(): { sam?: TrainConfig["sam"] } {
+    const rho = numberOption(p, "sam", CMD, (v) => v > 0 && v <= MAX_SAM_RHO, `a radius in (0, ${MAX_SAM_RHO}]`);
+    return rho === undefined ? {} : { sam: { rho } };
   }
 
   // only a run with teacher models has the fields; a temperature only where it is not 1, as a teacher file's
@@ -168,6 +176,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       if (quiet) return;
       process.stderr.write(`train: ${train} Training faces, ${test} PublicTest, read in ${readSeconds.toFixed(1)} s; ${workers} worker(s), batch ${cfg.batch} (BN ghost batches of ${Math.min(cfg.ghost, cfg.batch)})\n`);
       const m = cfg.mix;
+      if (cfg.sam) process.stderr.write(`train: sharpness-aware steps of radius ${cfg.sam.rho} (two student passes a step)\n`);
       if (m) process.stderr.write(`train: ${[m.mixup && `mixup α ${m.mixup}`, m.cutmix && `cutmix α ${m.cutmix}`].filter(Boolean).join(" or ")} on ${100 * m.prob} % of batches\n`);
       if (teacherSources.length) process.stderr.write(`train: soft targets from ${teacherSources.length} teacher model(s) on each augmented batch (${teacherSources.join(", ")}), weight ${cfg.softWeight}${cfg.softTemperature ? `, distilled at temperature ${cfg.softTemperature}` : ""}\n`);
       if (st) process.stderr.write(`train: soft targets from ${soft} (${st.format === "ferplus" ? "FER+ votes" : "teacher file"}), weight ${cfg.softWeight}${st.temperature !== 1 ? `, distilled at temperature ${st.temperature}` : ""}; ${st.missing} of ${st.rows} faces have none and train on their label alone\n`);
@@ -253,6 +262,8 @@ const RECIPE_FIELDS: Record<string, (c: TrainConfig) => unknown> = {
   "mix-prob": (c) => c.mix?.prob ?? 0,
   filters: (c) => (c.filters ?? [32, 64, 96]).join(","),
   "bn-momentum": (c) => c.bnMomentum ?? KERAS_BN_MOMENTUM,
+  // 0 where the run is not sharpness-aware
+  sam: (c) => c.sam?.rho ?? 0,
 };
 
 function fmtTime(s: number): string {

@@ -12,6 +12,7 @@ import { FER_CLASSES, FER_PIXELS, FER_SIDE, type FerData } from "./fer2013.js";
 import { Optimizer, type OptimizerOptions } from "./optimizer.js";
 import { createGradEngine, type GhostJob, type GhostResult, type GradEngine } from "./parallel.js";
 import { drawMix, mixPixels, mixTargets, type MixOptions } from "./mix.js";
+import { samPoint } from "./sam.js";
 import { learningRate, type PlateauOptions, type PlateauState, type ScheduleOptions } from "./schedule.js";
 import { packParams, unpackParams } from "./trainer.js";
 
@@ -50,6 +51,8 @@ export interface TrainConfig {
   filters?: [number, number, number];
   /** the batch norms' momentum m (moving = moving·m + ghost batch·(1 − m)); absent for Keras's 0.99 */
   bnMomentum?: number;
+  /** sharpness-aware minimisation (src/train/sam.ts) with radius rho; absent in a run without it */
+  sam?: { rho: number };
 }
 
 export const REFERENCE_CONFIG: Omit<TrainConfig, "augment"> = {
@@ -67,8 +70,8 @@ export interface StepInfo {
   images: number;
 }
 
-/** An integer from a few integers: independent seeds for shuffling and augmentation of each epoch. */
-function mixSeed(...xs: number[]): number {
+/** An integer from a few integers: independent seeds for shuffling (…, 1), augmentation (…, 2) and mixing (…, 3) of each epoch. */
+export function mixSeed(...xs: number[]): number {
   let h = 0x9e3779b9;
   for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x85ebca6b) ^ (Math.imul(h, 0xc2b2ae35) >>> 13);
   return h >>> 0;
@@ -150,13 +153,22 @@ export class TrainingSession {
     };
     let next = steps > 0 ? batchOf(0) : { jobs: [], softWeight };
     for (let s = 0; s < steps; s++) {
-      const pending = this.engine!.run(this.opt.params(), next.jobs, c.smoothing, next.softWeight, c.softTemperature ?? 1);
+      const cur = next, T = c.softTemperature ?? 1;
+      const pending = this.engine!.run(this.opt.params(), cur.jobs, c.smoothing, cur.softWeight, T);
       // the next batch is augmented while the workers compute this one (same order of random draws,
       // so the same batches as one after the other)
       if (s + 1 < steps) next = batchOf(s + 1);
       const results = await pending;
+      let grads = sumGrads(results);
+      if (c.sam) {
+        // the same ghost batches again at the moved weights, with the teachers' targets of the first pass
+        const moved = samPoint(this.opt.params(), grads, c.sam.rho);
+        const again = cur.jobs.map((j, i) => (results[i].targets ? { ...j, targets: results[i].targets } : j));
+        grads = sumGrads(await this.engine!.run(moved, again, c.smoothing, cur.softWeight, T));
+      }
       const lr = this.lrAt(this.globalStep);
-      this.opt.apply(sumGrads(results), lr);
+      this.opt.apply(grads, lr);
+      // the moving statistics, loss and accuracy are the unmoved weights' (the first pass)
       this.updateMoving(results);
       this.globalStep++;
       const stepLoss = results.reduce((a, r) => a + r.loss * r.n, 0) / B;

@@ -36,6 +36,11 @@ export interface GhostJob {
    * (1 − teacherWeight)·soft + teacherWeight·(the teachers' targets on the mixed face x), taken at soft weight 1.
    */
   teacherWeight?: number;
+  /**
+   * The row's whole target [n, 7] already made by the teachers (a sharpness-aware step's second pass reuses its first
+   * pass's, GhostResult.targets): taken as the soft target as is, the teachers not run again.
+   */
+  targets?: Float32Array;
 }
 
 export interface GhostResult {
@@ -44,6 +49,8 @@ export interface GhostResult {
   n: number;
   grads: Float32Array;
   stats: BnStats[];
+  /** the soft targets [n, 7] the teachers made for this job (an engine with teachers only) */
+  targets?: Float32Array;
 }
 
 export interface GradEngine {
@@ -59,14 +66,16 @@ export interface GradEngine {
 
 /**
  * The jobs on one Trainer, one after another; with teachers, each job's soft targets are theirs at softTemperature
- * (a mixed job's: its blended label target joined by theirs on the mixed face, GhostJob.teacherWeight).
+ * (a mixed job's: its blended label target joined by theirs on the mixed face, GhostJob.teacherWeight), returned as
+ * GhostResult.targets, unless the job carries them already (GhostJob.targets).
  */
 export function runJobs(t: Trainer, params: Float32Array, jobs: GhostJob[], smoothing: number, softWeight = 0, softTemperature = 1, teachers?: Predictor[]): GhostResult[] {
   t.setParams(params);
   return jobs.map((j) => {
-    const soft = teachers?.length ? jobTeacherTargets(j, teachers, softTemperature) : j.soft;
+    const made = !j.targets && teachers?.length ? jobTeacherTargets(j, teachers, softTemperature) : undefined;
+    const soft = j.targets ?? made ?? j.soft;
     const r = t.forwardBackward(j.x, j.labels, j.n, { smoothing, soft, softWeight, softTemperature, gradScale: j.gradScale });
-    return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats() };
+    return { ...r, n: j.n, grads: t.getGrads(), stats: t.batchStats(), ...(made ? { targets: made } : {}) };
   });
 }
 
