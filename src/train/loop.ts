@@ -153,8 +153,8 @@ export class TrainingSession {
     };
     let next = steps > 0 ? batchOf(0) : { jobs: [], softWeight };
     for (let s = 0; s < steps; s++) {
-      const cur = next, T = c.softTemperature ?? 1;
-      const pending = this.engine!.run(this.opt.params(), cur.jobs, c.smoothing, cur.softWeight, T);
+      const cur = next, T = c.softTemperature ?? 1, w = this.opt.params();
+      const pending = this.engine!.run(w, cur.jobs, c.smoothing, cur.softWeight, T);
       // the next batch is augmented while the workers compute this one (same order of random draws,
       // so the same batches as one after the other)
       if (s + 1 < steps) next = batchOf(s + 1);
@@ -162,7 +162,7 @@ export class TrainingSession {
       let grads = sumGrads(results);
       if (c.sam) {
         // the same ghost batches again at the moved weights, with the teachers' targets of the first pass
-        const moved = samPoint(this.opt.params(), grads, c.sam.rho);
+        const moved = samPoint(w, grads, c.sam.rho);
         const again = cur.jobs.map((j, i) => (results[i].targets ? { ...j, targets: results[i].targets } : j));
         grads = sumGrads(await this.engine!.run(moved, again, c.smoothing, cur.softWeight, T));
       }

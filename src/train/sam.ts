@@ -18,10 +18,9 @@ export function samPoint(w: Float32Array, g: Float32Array, rho: number): Float32
   if (!(rho > 0 && rho <= MAX_SAM_RHO)) throw new ArgumentError(`samPoint: rho must be in (0, ${MAX_SAM_RHO}], found ${rho}`);
   let ss = 0;
   for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
-  const out = Float32Array.from(w);
   const norm = Math.sqrt(ss);
-  if (!(norm > 0 && Number.isFinite(norm))) return out;
-  const s = rho / norm;
+  if (!(norm > 0 && Number.isFinite(norm))) return Float32Array.from(w);
+  const s = rho / norm, out = new Float32Array(w.length);
   for (let i = 0; i < out.length; i++) out[i] = w[i] + s * g[i];
   return out;
 }
